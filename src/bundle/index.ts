@@ -1,0 +1,121 @@
+// Stage 1: the service and the runtime, bundled by esbuild into one CommonJS file (Node's
+// single-executable blobs run CommonJS). Deterministic, written atomically, unchanged files
+// keep their mtime.
+
+import { build, type Message, type Metafile, type Plugin } from "esbuild";
+import { dirname, resolve } from "node:path";
+import { BinshipError, type Diagnostic } from "../errors.js";
+import { runtimeEntry } from "../paths.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { formatDepfile } from "./depfile.js";
+import { nativeAddonHint, nativeAddonMarker, nativeAddonPlugin } from "./native.js";
+import type { BundleOptions } from "./options.js";
+import { shimNamespace, shimPath, shimSource } from "./shim.js";
+
+export { resolveBundleOptions, type BundleOptions } from "./options.js";
+
+export interface BundleResult {
+  outfile: string;
+  bytes: number;
+  sha256: string;
+  changed: boolean; // false when the file on disk already held these bytes
+  inputs: string[]; // absolute paths of every file esbuild read (the depfile's prerequisites)
+  warnings: Diagnostic[];
+  metafile: Metafile;
+}
+
+function toDiagnostic(m: Message, cwd: string): Diagnostic {
+  return {
+    text: m.text.replace(`${nativeAddonMarker} `, ""),
+    file: m.location ? resolve(cwd, m.location.file) : undefined,
+    line: m.location?.line,
+    column: m.location?.column,
+    lineText: m.location?.lineText,
+    suggestion: m.location?.suggestion || undefined,
+  };
+}
+
+function shimPlugin(options: BundleOptions): Plugin {
+  return {
+    name: "binship-shim",
+    setup(b) {
+      b.onResolve({ filter: /^binship:entry$/ }, () => ({ path: shimPath, namespace: shimNamespace }));
+      b.onLoad({ filter: /.*/, namespace: shimNamespace }, () => ({
+        contents: shimSource(options.entry, runtimeEntry(), options.runtime, options.sourcemap),
+        resolveDir: dirname(options.entry),
+        loader: "js",
+      }));
+    },
+  };
+}
+
+function failure(errors: Message[], cwd: string): BinshipError {
+  const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
+  const first = diagnostics[0];
+  const where = first?.file ? ` in ${first.file}:${first.line}:${(first.column ?? 0) + 1}` : "";
+  if (errors.some((m) => m.text.startsWith(nativeAddonMarker))) {
+    return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}: ${first?.text}`, { diagnostics, hint: nativeAddonHint });
+  }
+  const unresolved = errors.find((m) => m.text.startsWith("Could not resolve"));
+  return new BinshipError("BUNDLE_FAILED", `bundling failed with ${errors.length} error${errors.length === 1 ? "" : "s"}${where}`, {
+    diagnostics,
+    hint: unresolved ? "Install the missing package (npm install …), fix the import path, or mark it --external." : undefined,
+  });
+}
+
+// esbuild maps import.meta.url to this variable; CommonJS has no import.meta of its own.
+const importMetaBanner = 'var __binship_import_meta_url = require("url").pathToFileURL(__filename).href;';
+
+export async function bundle(options: BundleOptions): Promise<BundleResult> {
+  let result;
+  try {
+    result = await build({
+      entryPoints: ["binship:entry"],
+      absWorkingDir: options.cwd,
+      outfile: options.outfile,
+      bundle: true,
+      write: false,
+      platform: "node",
+      format: "cjs",
+      target: `node${options.nodeMajor}`,
+      minify: options.minify,
+      keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
+      sourcemap: options.sourcemap ? "external" : false,
+      sourcesContent: false,
+      define: { "import.meta.url": "__binship_import_meta_url", ...options.define },
+      banner: { js: importMetaBanner },
+      external: options.external,
+      metafile: true,
+      logLevel: "silent",
+      charset: "utf8",
+      plugins: [shimPlugin(options), nativeAddonPlugin(options.external)],
+    });
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    if (errors?.length) throw failure(errors, options.cwd);
+    throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
+  }
+  const js = result.outputFiles.find((f) => f.path.endsWith(".map") === false)!;
+  let code = js.text;
+  if (options.sourcemap) {
+    const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith(".map"))!.text) as { mappings: string };
+    // One line is prepended, so every mapping moves down one generated line (a leading ';').
+    map.mappings = `;${map.mappings}`;
+    code = `globalThis.__binshipSourceMap = ${JSON.stringify(map)};\n${code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n")}`;
+  }
+  const written = await writeFileAtomic(options.outfile, code);
+  const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.startsWith(`${shimNamespace}:`))
+    .map((p) => resolve(options.cwd, p));
+  if (options.metafile) await writeFileAtomic(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
+  if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.depfileTarget ?? options.outfile, inputs, options.cwd));
+  return {
+    outfile: options.outfile,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    changed: written.changed,
+    inputs,
+    warnings: result.warnings.map((m) => toDiagnostic(m, options.cwd)),
+    metafile: result.metafile,
+  };
+}

@@ -1,0 +1,77 @@
+// Loose config -> strict bundle options, validated once.
+
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Config } from "../config.js";
+import { BinshipError } from "../errors.js";
+import type { RuntimeOptions } from "../runtime/options.js";
+
+export interface BundleOptions {
+  entry: string; // absolute path of the service's entry module
+  outfile: string; // absolute path of the bundle to write (.cjs)
+  cwd: string; // project directory: esbuild's working dir, depfile paths are relative to it
+  nodeMajor: number; // esbuild target: node<major> (default 24)
+  minify: boolean; // default true
+  sourcemap: boolean; // embed a source map and map stack traces at run time (default false)
+  define: Record<string, string>; // esbuild defines
+  external: string[]; // modules left as runtime require()s
+  runtime: Partial<RuntimeOptions>; // baked into the bundle for the runtime
+  metafile?: string; // also write esbuild's metafile here
+  depfile?: string; // also write a make dependency file here
+  depfileTarget?: string; // the target named in the depfile (default: outfile)
+}
+
+export const defaultNodeSpec = "24";
+
+export function nodeMajor(spec: string | undefined): number {
+  return Number((spec ?? defaultNodeSpec).split(".")[0]);
+}
+
+export function runtimeOptionsFrom(config: Config): Partial<RuntimeOptions> {
+  const out: Partial<RuntimeOptions> = {};
+  if (config.contract) out.contract = config.contract;
+  if (config.livenessPath !== undefined) out.livenessPath = config.livenessPath;
+  if (config.readinessPath !== undefined) out.readinessPath = config.readinessPath;
+  if (config.shutdownGraceSeconds !== undefined) out.shutdownGraceMs = Math.round(config.shutdownGraceSeconds * 1000);
+  if (config.invokeMode) out.invokeMode = config.invokeMode;
+  if (config.basePath) out.basePath = config.basePath;
+  return out;
+}
+
+export interface BundleExtras {
+  metafile?: string;
+  depfile?: string;
+}
+
+export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile: string, extras: BundleExtras = {}): BundleOptions {
+  if (!config.entry) {
+    throw new BinshipError("USAGE", "no entry module given", {
+      hint: 'Pass it as an argument (binship bundle src/index.ts) or set "entry" in binship.config.json.',
+    });
+  }
+  const entry = resolve(cwd, config.entry);
+  if (!existsSync(entry) || !statSync(entry).isFile()) {
+    throw new BinshipError("ENTRY_NOT_FOUND", `entry module not found: ${entry}`, {
+      hint: "Check the path; it is resolved against the current directory (or the config file's directory).",
+    });
+  }
+  const major = nodeMajor(config.node);
+  if (major < 18) {
+    throw new BinshipError("CONFIG_INVALID", `"node" must be 18 or later for single executables, got ${config.node}`, {
+      hint: 'Use a supported Node major, e.g. --node 24.',
+    });
+  }
+  return {
+    entry,
+    outfile: resolve(cwd, config.outfile ?? defaultOutfile),
+    cwd,
+    nodeMajor: major,
+    minify: config.minify ?? true,
+    sourcemap: config.sourcemap ?? false,
+    define: config.define ?? {},
+    external: config.external ?? [],
+    runtime: runtimeOptionsFrom(config),
+    metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
+    depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,
+  };
+}

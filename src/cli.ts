@@ -1,0 +1,102 @@
+// commander wiring only: flags -> command calls, errors -> exit codes and messages.
+
+import { Command, CommanderError } from "commander";
+import { relative } from "node:path";
+import { bundleCommand } from "./commands/bundle.js";
+import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
+import { BinshipError, isBinshipError } from "./errors.js";
+import { binshipVersion } from "./paths.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function collectDefine(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf("=");
+  if (eq <= 0) throw new BinshipError("USAGE", `--define takes KEY=VALUE, got "${value}"`, { hint: 'Example: --define process.env.STAGE=\'"prod"\'' });
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function printError(err: unknown, cwd: string, verbose: boolean): number {
+  if (!isBinshipError(err)) {
+    process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  }
+  const out: string[] = [`binship: error: ${err.message}`];
+  for (const d of err.diagnostics) {
+    const where = d.file ? `${relative(cwd, d.file) || d.file}${d.line ? `:${d.line}:${(d.column ?? 0) + 1}` : ""}: ` : "";
+    out.push(`  ${where}${d.text}`);
+    if (d.lineText !== undefined && d.line) {
+      out.push(`    ${d.line} | ${d.lineText}`, `    ${" ".repeat(String(d.line).length)} | ${" ".repeat(d.column ?? 0)}^`);
+    }
+    if (d.suggestion) out.push(`    suggestion: ${d.suggestion}`);
+  }
+  if (err.hint) out.push(`  hint: ${err.hint}`);
+  if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
+  process.stderr.write(`${out.join("\n")}\n`);
+  return err.exitCode;
+}
+
+export function createProgram(run: (fn: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
+  const program = new Command("binship")
+    .description("Ship a TypeScript service as one self-contained Linux executable: a Lambda zip or a container recipe.")
+    .version(binshipVersion(), "-V, --version")
+    .option("--json", "print the result as one JSON object on stdout (logs stay on stderr)")
+    .option("-q, --quiet", "print nothing but errors (and --json output)")
+    .option("-v, --verbose", "print debug logs")
+    .option("-c, --config <file>", "config file (default: binship.config.json, or \"binship\" in package.json)")
+    .showHelpAfterError("(run binship --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  binship bundle src/index.ts -o dist/app.cjs          # one CommonJS file: PORT=8080 node dist/app.cjs
+  binship bundle src/index.ts -o dist/app.cjs --depfile dist/app.d --sourcemap
+
+Exit codes: 0 ok, 1 build failed, 2 usage or configuration error.
+Docs: README.md`,
+    );
+
+  program
+    .command("bundle")
+    .description("bundle the service and the binship runtime into one CommonJS file (esbuild)")
+    .argument("[entry]", "entry module (default: \"entry\" from the config)")
+    .option("-o, --outfile <file>", "output file", undefined)
+    .option("--node <version>", "Node major the code targets (default 24)")
+    .option("--minify", "minify the bundle (default)")
+    .option("--no-minify", "do not minify")
+    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
+    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
+    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--metafile <file>", "write esbuild's metafile (JSON) here")
+    .option("--depfile <file>", "write a make dependency file here")
+    .addHelpText("after", "\nExample:\n  binship bundle src/index.ts -o dist/app.cjs --depfile dist/app.d")
+    .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => bundleCommand(ctx, entry, opts)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  let globals: GlobalFlags = {};
+  const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
+    globals = program.opts<GlobalFlags>();
+    await fn(createContext(globals));
+  };
+  const program = createProgram(run).exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const cmd of program.commands) cmd.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with exit code 0; every other parse problem is usage (2).
+      exitCode = err.exitCode === 0 ? 0 : 2;
+    } else {
+      exitCode = printError(err, process.cwd(), Boolean(globals.verbose));
+    }
+  }
+  return exitCode;
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,38 @@
+// binship bundle [entry] -o FILE
+
+import { relative } from "node:path";
+import { bundle, resolveBundleOptions } from "../bundle/index.js";
+import { formatBytes } from "../log.js";
+import { printOutput, resolveConfig, type CommandContext } from "./context.js";
+
+export interface BundleFlags {
+  outfile?: string;
+  node?: string;
+  minify?: boolean;
+  sourcemap?: boolean;
+  define?: Record<string, string>;
+  external?: string[];
+  metafile?: string;
+  depfile?: string;
+}
+
+export async function bundleCommand(ctx: CommandContext, entry: string | undefined, flags: BundleFlags): Promise<void> {
+  const { metafile, depfile, ...configFlags } = flags;
+  const config = await resolveConfig(ctx, { entry, ...configFlags });
+  const options = resolveBundleOptions(config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
+  const result = await bundle(options);
+  for (const w of result.warnings) ctx.logger.warn(`${w.file ? `${relative(ctx.cwd, w.file)}:${w.line}:${(w.column ?? 0) + 1}: ` : ""}${w.text}`);
+  const shown = relative(ctx.cwd, result.outfile) || result.outfile;
+  printOutput(ctx, {
+    lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],
+    json: {
+      path: result.outfile,
+      bytes: result.bytes,
+      sha256: result.sha256,
+      changed: result.changed,
+      node: options.nodeMajor,
+      inputs: result.inputs,
+      warnings: result.warnings,
+    },
+  });
+}

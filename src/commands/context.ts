@@ -1,0 +1,43 @@
+// What every command gets from the CLI: where it runs, how to log, how to print results.
+
+import { commandLine, loadConfig, mergeConfig, validateConfig, type Config } from "../config.js";
+import { createLogger, type Logger } from "../log.js";
+
+export interface GlobalFlags {
+  json?: boolean; // one JSON object on stdout
+  quiet?: boolean; // no logs; results only with --json
+  verbose?: boolean; // debug logs
+  config?: string; // explicit config file
+}
+
+export interface CommandContext {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  flags: GlobalFlags;
+  stdout: NodeJS.WritableStream;
+}
+
+export function createContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CommandContext {
+  const level = flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal";
+  return { cwd, env, flags, logger: createLogger({ level, env }), stdout: process.stdout };
+}
+
+/** The config file (if any) under the flags given for this command. */
+export async function resolveConfig(ctx: CommandContext, flagValues: Record<string, unknown>): Promise<Config> {
+  const { config, file } = await loadConfig(ctx.cwd, ctx.flags.config);
+  if (file) ctx.logger.debug(`config: ${file}`);
+  const defined = Object.fromEntries(Object.entries(flagValues).filter(([, v]) => v !== undefined));
+  return mergeConfig(config, validateConfig(defined, commandLine, ctx.cwd));
+}
+
+/** A command's outcome: lines for people, one object for --json. */
+export interface CommandOutput {
+  lines: string[];
+  json: unknown;
+}
+
+export function printOutput(ctx: CommandContext, output: CommandOutput): void {
+  if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify(output.json, null, 2)}\n`);
+  else if (!ctx.flags.quiet) for (const line of output.lines) ctx.stdout.write(`${line}\n`);
+}

@@ -1,0 +1,31 @@
+// Entry of the code that ships inside every binary. The generated entry shim calls start()
+// with a loader for the user's module; the environment decides the mode.
+
+import { loadService } from "./load.js";
+import { runLambda } from "./lambda/index.js";
+import { defaultRuntimeOptions, type RuntimeOptions } from "./options.js";
+import { runServer } from "./server/index.js";
+import { installSourceMap } from "./source-map.js";
+
+export type { RuntimeOptions } from "./options.js";
+
+export interface StartOptions extends Partial<RuntimeOptions> {
+  sourceMap?: { payload: unknown; file: string }; // present when bundled with --sourcemap
+}
+
+export function start(load: () => unknown, startOptions: StartOptions = {}): void {
+  const { sourceMap, ...rest } = startOptions;
+  if (sourceMap) installSourceMap(sourceMap.payload, sourceMap.file);
+  const options: RuntimeOptions = { ...defaultRuntimeOptions, ...rest };
+  if (process.env.AWS_LAMBDA_RUNTIME_API) {
+    // Lambda mode loads the module itself: a load failure goes to /runtime/init/error.
+    runLambda(() => loadService(load, options), options);
+    return;
+  }
+  loadService(load, options)
+    .then((service) => runServer(service, options))
+    .catch((err) => {
+      console.error(err instanceof Error && err.name === "Runtime.HandlerNotFound" ? err.message : err);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,135 @@
+// Server mode: an HTTP server on HOST:PORT for Kubernetes, containers and local runs.
+// Probes answer before the app sees the request; SIGTERM/SIGINT drain in-flight requests
+// within the grace period and exit 0.
+
+import http from "node:http";
+import type { Service } from "../contract.js";
+import { userServers } from "../load.js";
+import type { RuntimeOptions } from "../options.js";
+import { toRequest, writeResponse } from "./fetch-bridge.js";
+import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
+
+// Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
+// and never sends a request down a connection the server is closing.
+const keepAliveTimeoutMs = 65_000;
+
+export interface ServerModeState {
+  draining: boolean; // set on SIGTERM/SIGINT: readiness answers 503, connections close after use
+  inflight: number; // requests whose response has not closed yet
+  onIdle?: () => void; // called when draining and the last in-flight request is done
+}
+
+function handleError(err: unknown, res: http.ServerResponse): void {
+  console.error(err);
+  if (res.headersSent) res.destroy();
+  else {
+    res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
+    res.end("Internal Server Error\n");
+  }
+}
+
+export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
+  const app = service.app;
+  return (req, res) => {
+    state.inflight++;
+    res.once("close", () => {
+      state.inflight--;
+      if (state.draining && state.inflight === 0) state.onIdle?.();
+    });
+    const path = (req.url ?? "/").split("?")[0];
+    if (state.draining) res.setHeader("connection", "close");
+    if (options.livenessPath !== false && path === options.livenessPath) {
+      res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      return;
+    }
+    if (options.readinessPath !== false && path === options.readinessPath) {
+      res.writeHead(state.draining ? 503 : 200, { "content-type": "text/plain" }).end(state.draining ? "draining\n" : "ok\n");
+      return;
+    }
+    if (service.handler && req.method === "POST" && path === invocationPath) {
+      serveInvocation(service.handler, req, res).catch((err) => handleError(err, res));
+      return;
+    }
+    if (!app) {
+      res.writeHead(404, { "content-type": "text/plain" }).end(`Not Found: this service only has a Lambda handler, served at POST ${invocationPath}\n`);
+      return;
+    }
+    if (app.kind === "listener") {
+      try {
+        const out = app.listener(req, res);
+        if (out && typeof (out as Promise<unknown>).catch === "function") (out as Promise<unknown>).catch((err) => handleError(err, res));
+      } catch (err) {
+        handleError(err, res);
+      }
+      return;
+    }
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    Promise.resolve()
+      .then(() => app.fetch(toRequest(req, abort.signal)))
+      .then((response) => {
+        if (!(response instanceof Response)) throw new TypeError(`fetch() returned ${typeof response}, not a Response`);
+        return writeResponse(response, res);
+      })
+      .catch((err) => handleError(err, res));
+  };
+}
+
+function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
+  const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  return { host: env.HOST || "0.0.0.0", port };
+}
+
+/**
+ * Stops accepting new connections, lets in-flight requests finish (requests still arriving on
+ * open keep-alive connections are answered with `Connection: close`, readiness with 503), and
+ * exits 0 when the last one is done or the grace period is over.
+ */
+function drainOnSignals(servers: http.Server[], options: RuntimeOptions, state: ServerModeState, counted: boolean): void {
+  const drain = (signal: NodeJS.Signals) => {
+    if (state.draining) return;
+    state.draining = true;
+    console.error(`${signal}: draining in-flight requests (up to ${options.shutdownGraceMs} ms)`);
+    const exit = () => process.exit(0);
+    setTimeout(() => {
+      for (const server of servers) server.closeAllConnections?.();
+      exit();
+    }, options.shutdownGraceMs).unref();
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    if (counted) {
+      state.onIdle = exit;
+      if (state.inflight === 0) exit();
+    } else {
+      // A server we do not see requests of: close its idle connections as they appear.
+      setInterval(() => servers.forEach((s) => s.closeIdleConnections?.()), 100).unref();
+      closed.then(exit);
+    }
+  };
+  process.once("SIGTERM", drain);
+  process.once("SIGINT", drain);
+}
+
+export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
+  const state: ServerModeState = { draining: false, inflight: 0 };
+  if (service.selfListening) {
+    // The module owns its server; we only give it a clean shutdown.
+    drainOnSignals(userServers.filter((s): s is http.Server => s instanceof http.Server), options, state, false);
+    return undefined;
+  }
+  const { host, port } = listenAddress(env);
+  const server = http.createServer(createRequestListener(service, options, state));
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  server.headersTimeout = keepAliveTimeoutMs + 1_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
+  console.error(`listening on http://${shown}`);
+  drainOnSignals([server], options, state, true);
+  return server;
+}

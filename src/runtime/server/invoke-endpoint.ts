@@ -1,0 +1,53 @@
+// A plain Lambda handler in server mode, at the path the Lambda runtime interface emulator
+// uses, so the same image can be invoked locally with the same curl command.
+
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { LambdaHandler } from "../contract.js";
+
+export const invocationPath = "/2015-03-31/functions/function/invocations";
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A context with the fields handlers commonly read; values come from the environment. */
+function localContext(deadlineMs: number): Record<string, unknown> {
+  const env = process.env;
+  const name = env.AWS_LAMBDA_FUNCTION_NAME ?? "function";
+  const region = env.AWS_REGION ?? "us-east-1";
+  return {
+    awsRequestId: randomUUID(),
+    functionName: name,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "128",
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${name}`,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+  };
+}
+
+export async function serveInvocation(handler: LambdaHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const text = await readBody(req);
+  let event: unknown;
+  try {
+    event = text === "" ? {} : JSON.parse(text);
+  } catch {
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ errorType: "InvalidRequestContent", errorMessage: "the event is not valid JSON" }));
+    return;
+  }
+  try {
+    const result = await handler(event, localContext(Date.now() + 900_000));
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? null));
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err));
+    console.error(e);
+    res
+      .writeHead(200, { "content-type": "application/json", "x-amz-function-error": "Unhandled" })
+      .end(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? "").split("\n") }));
+  }
+}

@@ -1,0 +1,28 @@
+// Maps stack frames of the bundle back to the TypeScript sources. Node's own
+// --enable-source-maps cannot be switched on for the file that is already running (and a
+// single executable has no file to re-read), so the bundle carries its map and this hook
+// resolves frames lazily, the first time a stack is formatted.
+
+import { SourceMap } from "node:module";
+
+type CallSite = NodeJS.CallSite;
+
+export function installSourceMap(payload: unknown, bundleFile: string): void {
+  let map: SourceMap | undefined;
+  const mapFrame = (site: CallSite): string => {
+    const text = site.toString();
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    if (site.getFileName() !== bundleFile || line === null || column === null) return text;
+    map ??= new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
+    const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number; name?: string };
+    if (!entry || entry.originalSource === undefined || entry.originalLine === undefined) return text;
+    const where = `${entry.originalSource}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
+    const fn = site.getFunctionName() ?? site.getMethodName();
+    return fn ? `${fn} (${where})` : where;
+  };
+  Error.prepareStackTrace = (error, sites) => {
+    const head = `${error.name}: ${error.message}`.replace(/: $/, "");
+    return [head, ...sites.map((s) => `    at ${mapFrame(s)}`)].join("\n");
+  };
+}

@@ -1,0 +1,89 @@
+// Outputs are written to a temporary file beside the target and renamed into place, so an
+// interrupted build never leaves a truncated file that make would treat as up to date.
+// Unchanged content is not rewritten, so the mtime stays and make sees nothing new.
+
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+export interface WriteResult {
+  path: string;
+  bytes: number;
+  sha256: string;
+  changed: boolean; // false when the file already held these bytes
+}
+
+export function sha256(data: Uint8Array | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** A unique path beside `target`, on the same filesystem so rename is atomic. */
+export function tempPathBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
+async function sameContent(path: string, data: Buffer): Promise<boolean> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile() || st.size !== data.length) return false;
+    return (await readFile(path)).equals(data);
+  } catch {
+    return false;
+  }
+}
+
+export interface WriteOptions {
+  mode?: number; // file mode, default 0o644
+}
+
+/** Writes `data` to `path` atomically unless the file already holds exactly these bytes. */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: WriteOptions = {},
+): Promise<WriteResult> {
+  const buf = typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const result = { path, bytes: buf.length, sha256: sha256(buf) };
+  const mode = options.mode ?? 0o644;
+  if (await sameContent(path, buf)) {
+    const st = await stat(path);
+    if ((st.mode & 0o777) === mode) return { ...result, changed: false };
+  }
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempPathBeside(path);
+  try {
+    const fh = await open(tmp, "wx", mode);
+    try {
+      await fh.writeFile(buf);
+      await fh.chmod(mode); // umask must not change the declared mode
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return { ...result, changed: true };
+}
+
+/**
+ * Moves an already complete temporary file into place, unless `path` holds the same bytes
+ * (then the temporary file is removed and the existing file keeps its mtime).
+ */
+export async function commitFile(tmp: string, path: string): Promise<WriteResult> {
+  const data = await readFile(tmp);
+  const result = { path, bytes: data.length, sha256: sha256(data) };
+  const tmpMode = (await stat(tmp)).mode & 0o777;
+  if (await sameContent(path, data)) {
+    const st = await stat(path);
+    if ((st.mode & 0o777) === tmpMode) {
+      await rm(tmp, { force: true });
+      return { ...result, changed: false };
+    }
+  }
+  await mkdir(dirname(path), { recursive: true });
+  await rename(tmp, path);
+  return { ...result, changed: true };
+}

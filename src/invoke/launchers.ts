@@ -1,0 +1,122 @@
+// How `binship invoke` starts each kind of artifact against the emulator: an ordered table,
+// first match wins. A new kind (the Lambda zip) is one more entry; nothing else changes.
+
+import { constants } from "node:fs";
+import { access, open } from "node:fs/promises";
+import { delimiter, dirname, extname, join } from "node:path";
+import { BinshipError } from "../errors.js";
+
+/** A process to start: the function runs as `command args` in `cwd` with `env`. */
+export interface Launch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string; // also LAMBDA_TASK_ROOT
+  cleanup: () => Promise<void>; // removes whatever launch() created (an unpacked zip, ...)
+}
+
+export interface Launcher {
+  name: string; // "bundle", "executable", ...
+  accepts: string; // for messages: what this launcher runs, e.g. "a bundle (.cjs or .js)"
+  matches(path: string): Promise<boolean>;
+  /** `env` is the function's complete environment (runtime variables, PATH, ...). */
+  launch(path: string, env: Record<string, string>): Promise<Launch>;
+}
+
+const noCleanup = async () => {};
+
+export const bundleLauncher: Launcher = {
+  name: "bundle",
+  accepts: "a bundle (.cjs, .js or .mjs, run with node)",
+  async matches(path) {
+    return [".cjs", ".js", ".mjs"].includes(extname(path));
+  },
+  async launch(path, env) {
+    return { command: process.execPath, args: [path], env, cwd: dirname(path), cleanup: noCleanup };
+  },
+};
+
+export type ElfArch = "x64" | "arm64" | "other";
+
+/**
+ * The CPU an ELF file is built for, from its first 20 bytes (e_machine at offset 18), or
+ * undefined when the file is not ELF.
+ */
+export async function elfArch(path: string): Promise<ElfArch | undefined> {
+  let header: Buffer;
+  const fh = await open(path, "r").catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    header = Buffer.alloc(20);
+    const { bytesRead } = await fh.read(header, 0, 20, 0);
+    if (bytesRead < 20) return undefined;
+  } finally {
+    await fh.close();
+  }
+  if (header.readUInt32BE(0) !== 0x7f454c46) return undefined;
+  const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18); // EI_DATA: 2 = big endian
+  return machine === 0x3e ? "x64" : machine === 0xb7 ? "arm64" : "other";
+}
+
+/** qemu-user binary and the library root (Debian's cross libc) for each foreign arch. */
+export const emulation: Record<"x64" | "arm64", { qemu: string; libraryRoot: string; packages: string }> = {
+  arm64: { qemu: "qemu-aarch64", libraryRoot: "/usr/aarch64-linux-gnu", packages: "qemu-user libc6-arm64-cross libstdc++6-arm64-cross" },
+  x64: { qemu: "qemu-x86_64", libraryRoot: "/usr/x86_64-linux-gnu", packages: "qemu-user libc6-amd64-cross libstdc++6-amd64-cross" },
+};
+
+async function findOnPath(name: string, pathVar: string | undefined): Promise<string | undefined> {
+  for (const dir of (pathVar ?? "").split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  return undefined;
+}
+
+/** The host's CPU in the same names; `hostArch` is injectable for tests. */
+export function executableLauncher(hostArch: string = process.arch): Launcher {
+  return {
+    name: "executable",
+    accepts: "a Linux executable (ELF, x86_64 or arm64; a foreign arch runs under qemu-user)",
+    async matches(path) {
+      return (await elfArch(path)) !== undefined;
+    },
+    async launch(path, env) {
+      const arch = await elfArch(path);
+      if (arch === "other") {
+        throw new BinshipError("USAGE", `${path} is an ELF file for a CPU binship does not run (only x86_64 and arm64)`, {
+          hint: "Build the executable with --arch arm64 or --arch x64.",
+        });
+      }
+      const base = { env, cwd: dirname(path), cleanup: noCleanup };
+      if (arch === hostArch) return { ...base, command: path, args: [] };
+      const how = emulation[arch!];
+      const qemu = await findOnPath(how.qemu, env.PATH);
+      if (!qemu) {
+        throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable and this machine is ${hostArch}; running it needs ${how.qemu}, which is not on PATH`, {
+          hint: `Install user-mode qemu and the ${arch} libraries (Debian/Ubuntu: apt-get install ${how.packages}), or build for ${hostArch}.`,
+        });
+      }
+      const hasRoot = await access(how.libraryRoot).then(() => true, () => false);
+      if (!hasRoot) {
+        throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable; qemu needs the ${arch} C library under ${how.libraryRoot}, which is missing`, {
+          hint: `Debian/Ubuntu: apt-get install ${how.packages}.`,
+        });
+      }
+      return { ...base, command: qemu, args: ["-L", how.libraryRoot, path] };
+    },
+  };
+}
+
+/** The table, in order. The Lambda zip launcher (pack lambda) goes here. */
+export const launchers: Launcher[] = [executableLauncher(), bundleLauncher];
+
+export async function pickLauncher(path: string, table: Launcher[] = launchers): Promise<Launcher> {
+  const exists = await access(path).then(() => true, () => false);
+  if (!exists) {
+    throw new BinshipError("USAGE", `artifact not found: ${path}`, { hint: "Build it first (binship bundle / build / pack lambda) and pass its path." });
+  }
+  for (const launcher of table) if (await launcher.matches(path)) return launcher;
+  throw new BinshipError("USAGE", `binship invoke cannot run ${path}`, {
+    hint: `It runs ${table.map((l) => l.accepts).join("; ")}.`,
+  });
+}

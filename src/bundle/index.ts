@@ -3,7 +3,7 @@
 // keep their mtime.
 
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { runtimeEntry } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
@@ -98,9 +98,12 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const js = result.outputFiles.find((f) => f.path.endsWith(".map") === false)!;
   let code = js.text;
   if (options.sourcemap) {
-    const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith(".map"))!.text) as { mappings: string };
+    const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith(".map"))!.text) as { mappings: string; sources: string[] };
     // One line is prepended, so every mapping moves down one generated line (a leading ';').
     map.mappings = `;${map.mappings}`;
+    // Stack traces name sources relative to the project (src/index.ts:3:9), as the developer
+    // sees them, wherever the bundle ends up (the map's own location is meaningless there).
+    map.sources = map.sources.map((s) => (s.startsWith(`${shimNamespace}:`) ? s : relative(options.cwd, resolve(dirname(options.outfile), s))));
     code = `globalThis.__binshipSourceMap = ${JSON.stringify(map)};\n${code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n")}`;
   }
   const written = await writeFileAtomic(options.outfile, code);

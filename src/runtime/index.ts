@@ -3,7 +3,8 @@
 
 import { loadService } from "./load.js";
 import { runLambda } from "./lambda/index.js";
-import { defaultRuntimeOptions, type RuntimeOptions } from "./options.js";
+import { ServiceShapeError } from "./contract.js";
+import { defaultRuntimeOptions, StartupError, type RuntimeOptions } from "./options.js";
 import { runServer } from "./server/index.js";
 import { installSourceMap } from "./source-map.js";
 
@@ -25,7 +26,9 @@ export function start(load: () => unknown, startOptions: StartOptions = {}): voi
   loadService(load, options)
     .then((service) => runServer(service, options))
     .catch((err) => {
-      console.error(err instanceof Error && err.name === "Runtime.HandlerNotFound" ? err.message : err);
+      // Expected startup problems are explained in their message; anything else needs its stack.
+      const expected = err instanceof ServiceShapeError || err instanceof StartupError;
+      console.error(expected ? `binship: ${err.message}` : err);
       process.exit(1);
     });
 }

@@ -16,3 +16,8 @@ export const defaultRuntimeOptions: RuntimeOptions = {
   shutdownGraceMs: 10_000,
   invokeMode: "BUFFERED",
 };
+
+/** A problem with the environment the service starts in (PORT, a taken port): printed without a stack. */
+export class StartupError extends Error {
+  override name = "Runtime.StartupError";
+}

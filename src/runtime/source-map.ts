@@ -19,10 +19,16 @@ export function installSourceMap(payload: unknown, bundleFile: string): void {
     if (!entry || entry.originalSource === undefined || entry.originalLine === undefined) return text;
     const where = `${entry.originalSource}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
     const fn = site.getFunctionName() ?? site.getMethodName();
-    return fn ? `${fn} (${where})` : where;
+    const prefix = site.isAsync() ? "async " : site.isConstructor() ? "new " : "";
+    return fn ? `${prefix}${fn} (${where})` : `${prefix}${where}`;
   };
   Error.prepareStackTrace = (error, sites) => {
-    const head = `${error.name}: ${error.message}`.replace(/: $/, "");
+    let head: string;
+    try {
+      head = Error.prototype.toString.call(error);
+    } catch {
+      head = "Error";
+    }
     return [head, ...sites.map((s) => `    at ${mapFrame(s)}`)].join("\n");
   };
 }

@@ -4,9 +4,18 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 
+/** The request's absolute URL; a missing or malformed Host header falls back to localhost. */
+function requestUrl(req: IncomingMessage): URL {
+  const target = req.url ?? "/";
+  try {
+    return new URL(target, `http://${req.headers.host ?? "localhost"}`);
+  } catch {
+    return new URL(target.startsWith("/") ? target : `/${target}`, "http://localhost");
+  }
+}
+
 export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const host = req.headers.host ?? "localhost";
-  const url = new URL(req.url ?? "/", `http://${host}`);
+  const url = requestUrl(req);
   const headers = new Headers();
   // rawHeaders keeps repeated headers (several Cookie or X-Forwarded-For lines) apart.
   for (let i = 0; i < req.rawHeaders.length; i += 2) {

@@ -5,19 +5,16 @@
 import http from "node:http";
 import type { Service } from "../contract.js";
 import { userServers } from "../load.js";
-import type { RuntimeOptions } from "../options.js";
+import { StartupError, type RuntimeOptions } from "../options.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
 import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
+import { drainCounted, drainUncounted, type DrainState } from "./shutdown.js";
 
 // Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
 // and never sends a request down a connection the server is closing.
 const keepAliveTimeoutMs = 65_000;
 
-export interface ServerModeState {
-  draining: boolean; // set on SIGTERM/SIGINT: readiness answers 503, connections close after use
-  inflight: number; // requests whose response has not closed yet
-  onIdle?: () => void; // called when draining and the last in-flight request is done
-}
+export type ServerModeState = DrainState;
 
 function handleError(err: unknown, res: http.ServerResponse): void {
   console.error(err);
@@ -79,44 +76,15 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
 
 function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
   const port = env.PORT === undefined || env.PORT === "" ? 8080 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`PORT must be a port number from 0 to 65535, got "${env.PORT}"`);
   return { host: env.HOST || "0.0.0.0", port };
-}
-
-/**
- * Stops accepting new connections, lets in-flight requests finish (requests still arriving on
- * open keep-alive connections are answered with `Connection: close`, readiness with 503), and
- * exits 0 when the last one is done or the grace period is over.
- */
-function drainOnSignals(servers: http.Server[], options: RuntimeOptions, state: ServerModeState, counted: boolean): void {
-  const drain = (signal: NodeJS.Signals) => {
-    if (state.draining) return;
-    state.draining = true;
-    console.error(`${signal}: draining in-flight requests (up to ${options.shutdownGraceMs} ms)`);
-    const exit = () => process.exit(0);
-    setTimeout(() => {
-      for (const server of servers) server.closeAllConnections?.();
-      exit();
-    }, options.shutdownGraceMs).unref();
-    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    if (counted) {
-      state.onIdle = exit;
-      if (state.inflight === 0) exit();
-    } else {
-      // A server we do not see requests of: close its idle connections as they appear.
-      setInterval(() => servers.forEach((s) => s.closeIdleConnections?.()), 100).unref();
-      closed.then(exit);
-    }
-  };
-  process.once("SIGTERM", drain);
-  process.once("SIGINT", drain);
 }
 
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
   const state: ServerModeState = { draining: false, inflight: 0 };
   if (service.selfListening) {
     // The module owns its server; we only give it a clean shutdown.
-    drainOnSignals(userServers.filter((s): s is http.Server => s instanceof http.Server), options, state, false);
+    drainUncounted(userServers.filter((s): s is http.Server => s instanceof http.Server), options.shutdownGraceMs);
     return undefined;
   }
   const { host, port } = listenAddress(env);
@@ -124,12 +92,14 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   server.keepAliveTimeout = keepAliveTimeoutMs;
   server.headersTimeout = keepAliveTimeoutMs + 1_000;
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(new StartupError(`cannot listen on ${host}:${port}: ${err.code ?? err.message}${err.code === "EADDRINUSE" ? " (another process holds the port; set PORT)" : ""}`)),
+    );
     server.listen(port, host, () => resolve());
   });
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   console.error(`listening on http://${shown}`);
-  drainOnSignals([server], options, state, true);
+  drainCounted(server, state, options.shutdownGraceMs);
   return server;
 }

@@ -44,6 +44,7 @@ export interface Config {
   replicas?: number; // Deployment replicas (default 2)
   layout?: ContainerLayout; // container layout (default "executable")
   k8s?: boolean; // write Kubernetes manifests (default true)
+  base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
 }
 
 type Kind = "string" | "boolean" | "number" | "string[]" | "record" | "path" | "string|false";
@@ -95,6 +96,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   replicas: { kind: "number", check: positiveInt },
   layout: { kind: "string", values: containerLayouts },
   k8s: { kind: "boolean" },
+  base: { kind: "string" },
 };
 
 export const configKeys = Object.keys(schema) as (keyof Config)[];

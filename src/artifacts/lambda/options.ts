@@ -1,0 +1,78 @@
+// Loose config + flags -> strict `pack lambda` options, validated once.
+
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Arch, Config, LambdaRuntime } from "../../config.js";
+import { BinshipError } from "../../errors.js";
+
+export interface PackLambdaOptions {
+  config: Config; // the merged config, handed to the bundle + executable stages
+  cwd: string; // project directory: relative paths and depfile entries are against it
+  outfile: string; // absolute path of the zip (default dist/lambda.zip)
+  arch: Arch; // target CPU (default arm64, Graviton)
+  runtime: LambdaRuntime; // OS-only runtime (default provided.al2023)
+  executable?: string; // pack this prebuilt executable instead of building from source
+  workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
+  sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
+  mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
+  level: number; // deflate level (default 9: the 50 MB direct-upload limit is what matters)
+  depfile?: string; // write a make dependency file covering every input here
+  configFile?: string; // the config file read, an input in the depfile
+}
+
+export interface PackLambdaExtras {
+  executable?: string; // --executable
+  depfile?: string; // --depfile
+  level?: number; // --level
+  mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
+  configFile?: string;
+}
+
+export const defaultLambdaOutfile = "dist/lambda.zip";
+
+function singleArch(value: Config["arch"]): Arch {
+  if (value === undefined) return "arm64";
+  if (!Array.isArray(value)) return value;
+  if (value.length === 1) return value[0]!;
+  throw new BinshipError("CONFIG_INVALID", `pack lambda builds one architecture, but "arch" lists ${value.join(", ")}`, {
+    hint: "Pass --arch arm64 or --arch x64 (a Lambda function has one architecture); run pack lambda once per arch for more.",
+  });
+}
+
+export function resolvePackLambdaOptions(config: Config, cwd: string, extras: PackLambdaExtras): PackLambdaOptions {
+  const outfile = resolve(cwd, config.outfile ?? defaultLambdaOutfile);
+  if (!outfile.endsWith(".zip")) {
+    throw new BinshipError("USAGE", `the output of pack lambda is a zip file, got ${outfile}`, { hint: "Name it with .zip, e.g. -o dist/lambda.zip." });
+  }
+  if (existsSync(outfile) && statSync(outfile).isDirectory()) {
+    throw new BinshipError("USAGE", `${outfile} is a directory`, { hint: "Pass a file path for -o, e.g. dist/lambda.zip." });
+  }
+  const executable = extras.executable ? resolve(cwd, extras.executable) : undefined;
+  if (executable && !(existsSync(executable) && statSync(executable).isFile())) {
+    throw new BinshipError("USAGE", `--executable ${executable} does not exist`, { hint: "Build it first with binship build, or leave --executable out to build from source." });
+  }
+  if (!executable && !config.entry) {
+    throw new BinshipError("USAGE", "no entry module given", {
+      hint: 'Pass it as an argument (binship pack lambda src/index.ts), set "entry" in binship.config.json, or pack a built executable with --executable.',
+    });
+  }
+  const level = extras.level ?? 9;
+  if (!Number.isInteger(level) || level < 0 || level > 9) {
+    throw new BinshipError("CONFIG_INVALID", `--level must be a whole number from 0 to 9, got ${extras.level}`);
+  }
+  const runtime = config.runtime ?? "provided.al2023";
+  return {
+    config,
+    cwd,
+    outfile,
+    arch: singleArch(config.arch),
+    runtime,
+    executable,
+    workDir: join(dirname(outfile), `.${basename(outfile, ".zip")}.binship`),
+    sysroot: config.sysroot ? resolve(cwd, config.sysroot) : undefined,
+    mtime: extras.mtime,
+    level,
+    depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,
+    configFile: extras.configFile,
+  };
+}

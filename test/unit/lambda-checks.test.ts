@@ -10,6 +10,7 @@ import {
   checkZippedSize,
   enforce,
   type LambdaTarget,
+  type Problem,
 } from "../../src/artifacts/lambda/checks.js";
 import { lambdaLimits } from "../../src/artifacts/lambda/runtimes.js";
 import { collectLibraries, defaultSysroot, definedGlibc } from "../../src/artifacts/lambda/sysroot.js";
@@ -38,7 +39,7 @@ function node(overrides: Partial<ElfReport> = {}): ElfReport {
 
 const al2023: LambdaTarget = { arch: "arm64", runtime: "provided.al2023" };
 const al2: LambdaTarget = { arch: "arm64", runtime: "provided.al2" };
-const errors = (ps: { level: string }[]) => ps.filter((p) => p.level === "error");
+const errors = (ps: Problem[]) => ps.filter((p) => p.level === "error");
 
 describe("Lambda checks", () => {
   it("accept an official Node binary on provided.al2023", () => {

@@ -1,0 +1,105 @@
+// Helpers the event adapters share: query strings, base paths, bodies, headers.
+
+import { STATUS_CODES } from "node:http";
+import type { AdapterOptions, HeaderList, HttpResponse } from "./types.js";
+
+type Single = Record<string, string | null | undefined> | null | undefined;
+type Multi = Record<string, (string | null)[] | null | undefined> | null | undefined;
+
+/** Multi-value maps hold every value; single-value maps only the last. Prefer the first. */
+export function headerList(single: Single, multi: Multi): HeaderList {
+  const out: HeaderList = [];
+  if (multi) {
+    for (const [name, values] of Object.entries(multi)) for (const v of values ?? []) if (v != null) out.push([name, v]);
+    return out;
+  }
+  for (const [name, value] of Object.entries(single ?? {})) if (value != null) out.push([name, value]);
+  return out;
+}
+
+/** `encode`: values arrive decoded (API Gateway, Lattice) and must be encoded again; ALB sends them as received. */
+export function queryString(single: Single, multi: Multi, encode: boolean): string {
+  const e = encode ? encodeURIComponent : (s: string) => s;
+  const pairs = headerList(single, multi).map(([k, v]) => `${e(k)}=${e(v)}`);
+  return pairs.length ? `?${pairs.join("&")}` : "";
+}
+
+export function stripBasePath(path: string, options: AdapterOptions): string {
+  const base = options.basePath?.replace(/\/+$/, "");
+  if (!base || !(path === base || path.startsWith(`${base}/`))) return path;
+  return path.slice(base.length) || "/";
+}
+
+export function decodeBody(body: string | null | undefined, base64: boolean | undefined): Buffer | undefined {
+  if (body == null || body === "") return undefined;
+  return Buffer.from(body, base64 ? "base64" : "utf8");
+}
+
+export function header(response: HttpResponse, name: string): string | undefined {
+  return response.headers.find(([n]) => n === name)?.[1];
+}
+
+/**
+ * Text only when the content type is textual and nothing (gzip, br...) encoded it; everything
+ * else is base64, because API Gateway, ALB and Lattice pass `body` through as a string.
+ */
+export function isTextual(response: HttpResponse): boolean {
+  const encoding = header(response, "content-encoding");
+  if (encoding && encoding !== "identity") return false;
+  const type = (header(response, "content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  return (
+    type.startsWith("text/") ||
+    /^application\/(json|javascript|ecmascript|xml|x-www-form-urlencoded|graphql|x-ndjson|ld\+json)$/.test(type) ||
+    /\+(json|xml)$/.test(type) ||
+    type === "image/svg+xml"
+  );
+}
+
+export function encodeBody(response: HttpResponse): { body: string; isBase64Encoded: boolean } {
+  if (response.body.length === 0) return { body: "", isBase64Encoded: false };
+  return isTextual(response)
+    ? { body: response.body.toString("utf8"), isBase64Encoded: false }
+    : { body: response.body.toString("base64"), isBase64Encoded: true };
+}
+
+export function multiValueHeaders(response: HttpResponse): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of response.headers) (out[name] ??= []).push(value);
+  return out;
+}
+
+/** "a, b" for repeated headers (RFC 9110 list syntax); Set-Cookie is left to the caller. */
+export function joinedHeaders(response: HttpResponse): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of response.headers) {
+    if (name === "set-cookie") continue;
+    out[name] = out[name] === undefined ? value : `${out[name]}, ${value}`;
+  }
+  return out;
+}
+
+/** Spelling of `name` with letters upper-cased by the bits of n ("set-cookie", "Set-cookie", ...). */
+function caseVariant(name: string, n: number): string {
+  let bit = 0;
+  return name.replace(/[a-z]/gi, (c) => ((n >> bit++) & 1 ? c.toUpperCase() : c.toLowerCase()));
+}
+
+/**
+ * Single-value header maps (ALB without multi-value headers, Lattice) cannot repeat a key, and
+ * one key per cookie would keep only the last cookie. Each cookie gets its own spelling of the
+ * header name instead (header names are case-insensitive, so clients see several Set-Cookie
+ * headers), and a warning says how to get proper multi-value headers.
+ */
+export function singleValueHeaders(response: HttpResponse, options: AdapterOptions, how: string): Record<string, string> {
+  const out = joinedHeaders(response);
+  const cookies = response.headers.filter(([n]) => n === "set-cookie").map(([, v]) => v);
+  cookies.forEach((cookie, i) => (out[caseVariant("set-cookie", i)] = cookie));
+  if (cookies.length > 1) options.warn(`${cookies.length} Set-Cookie headers sent as case variants of the name; ${how}`);
+  return out;
+}
+
+export function statusDescription(code: number): string {
+  return `${code} ${STATUS_CODES[code] ?? "Unknown"}`;
+}
+
+export const isObject = (x: unknown): x is Record<string, any> => typeof x === "object" && x !== null;

@@ -1,0 +1,120 @@
+// --depfile with make: the depfile names exactly the files esbuild read, and a Makefile that
+// -includes it rebuilds the bundle when (and only when) one of them changes.
+
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { binshipBin, repoRoot, tempDir } from "../helpers/cli.js";
+import { requireTools } from "../helpers/tools.js";
+
+/** Parses `target: dep dep ...` plus the empty per-dependency rules of a gcc -MP style depfile. */
+function parseDepfile(text: string): { target: string; deps: string[]; emptyRules: string[] } {
+  const logical = text.replace(/\\\n/g, " ").split("\n").filter((l) => l.trim() !== "");
+  const unescape = (s: string) => s.replace(/\\(.)/g, "$1");
+  const split = (s: string) => s.trim().split(/(?<!\\) +/).filter(Boolean).map(unescape);
+  const [first, ...rest] = logical;
+  const colon = first!.search(/(?<!\\):/);
+  return {
+    target: unescape(first!.slice(0, colon).trim()),
+    deps: split(first!.slice(colon + 1)),
+    emptyRules: rest.map((l) => unescape(l.replace(/:\s*$/, "").trim())),
+  };
+}
+
+const hasMake = requireTools("make");
+
+describe.runIf(hasMake)("a Makefile driven by the depfile", () => {
+  const dir = tempDir("binship-make-");
+  const make = (...args: string[]) => spawnSync("make", ["--no-print-directory", ...args], { cwd: dir, encoding: "utf8" });
+  const stale = () => make("-q", "dist/app.cjs").status; // 0 up to date, 1 needs a rebuild
+  const setMtime = (rel: string, secondsAgo: number) => {
+    const t = new Date(Date.now() - secondsAgo * 1000);
+    utimesSync(join(dir, rel), t, t);
+  };
+  // The depfile also lists binship's runtime sources; the times set below (up to 2 s ago)
+  // must be newer than those, so wait until the newest of them is 3 s old.
+  const settleRuntimeSources = async () => {
+    const dep = parseDepfile(readFileSync(join(dir, "dist", "app.d"), "utf8"));
+    const newest = Math.max(...dep.deps.filter((d) => isAbsolute(d)).map((d) => statSync(d).mtimeMs));
+    const wait = newest + 3000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
+
+  beforeAll(async () => {
+    mkdirSync(join(dir, "src", "lib"), { recursive: true });
+    mkdirSync(join(dir, "src with space"), { recursive: true });
+    writeFileSync(join(dir, "src", "index.ts"), 'import { greet } from "./lib/greet.js";\nimport { tag } from "../src with space/tag.js";\nexport default { fetch: () => new Response(greet("make") + tag) };\n');
+    writeFileSync(join(dir, "src", "lib", "greet.ts"), 'export const greet = (n: string) => `hello, ${n}`;\n');
+    writeFileSync(join(dir, "src with space", "tag.ts"), 'export const tag = "!";\n');
+    writeFileSync(join(dir, "src", "unused.ts"), "export const unused = 1;\n");
+    writeFileSync(
+      join(dir, "Makefile"),
+      [
+        `BINSHIP := ${JSON.stringify(process.execPath)} ${JSON.stringify(binshipBin)}`,
+        "dist/app.cjs:",
+        "\t$(BINSHIP) bundle src/index.ts -o dist/app.cjs --depfile dist/app.d --metafile dist/meta.json",
+        "-include dist/app.d",
+        "",
+      ].join("\n"),
+    );
+    for (const f of ["src/index.ts", "src/lib/greet.ts", "src with space/tag.ts", "src/unused.ts"]) setMtime(f, 100);
+    const first = make();
+    expect(first.status, first.stderr).toBe(0);
+    await settleRuntimeSources();
+  });
+
+  it("lists exactly the files esbuild read: the project's imports and the binship runtime", () => {
+    const dep = parseDepfile(readFileSync(join(dir, "dist", "app.d"), "utf8"));
+    expect(dep.target).toBe("dist/app.cjs");
+    const local = dep.deps.filter((d) => !isAbsolute(d)).sort();
+    expect(local).toEqual(["src with space/tag.ts", "src/index.ts", "src/lib/greet.ts"]);
+    const outside = dep.deps.filter((d) => isAbsolute(d));
+    expect(outside).toContain(join(repoRoot, "src", "runtime", "index.ts"));
+    expect(outside.every((d) => d.startsWith(join(repoRoot, "src", "runtime")))).toBe(true);
+    // The same set esbuild reports in its metafile, nothing more and nothing less.
+    const meta = JSON.parse(readFileSync(join(dir, "dist", "meta.json"), "utf8")) as { inputs: Record<string, unknown> };
+    const metaInputs = Object.keys(meta.inputs).filter((p) => !p.startsWith("binship-shim:")).map((p) => (isAbsolute(p) ? p : join(dir, p)));
+    expect(dep.deps.map((d) => (isAbsolute(d) ? d : join(dir, d))).sort()).toEqual(metaInputs.sort());
+    // gcc -MP: an empty rule per dependency, so a deleted source does not break make.
+    expect(dep.emptyRules.sort()).toEqual([...dep.deps].sort());
+  });
+
+  it("is up to date right after the build", () => {
+    expect(stale()).toBe(0);
+  });
+
+  it("ignores a change to a file the bundle does not use", () => {
+    writeFileSync(join(dir, "src", "unused.ts"), "export const unused = 2;\n");
+    setMtime("src/unused.ts", 0);
+    expect(stale()).toBe(0);
+  });
+
+  it("rebuilds when an imported source changes, then is up to date again", () => {
+    setMtime("dist/app.cjs", 2);
+    writeFileSync(join(dir, "src", "lib", "greet.ts"), 'export const greet = (n: string) => `bonjour, ${n}`;\n');
+    setMtime("src/lib/greet.ts", 1);
+    expect(stale()).toBe(1);
+    const rebuilt = make();
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    expect(readFileSync(join(dir, "dist", "app.cjs"), "utf8")).toContain("bonjour");
+    expect(stale()).toBe(0);
+  });
+
+  it("rebuilds when a path with a space changes (escaped in the depfile)", () => {
+    setMtime("dist/app.cjs", 2);
+    writeFileSync(join(dir, "src with space", "tag.ts"), 'export const tag = "?";\n');
+    setMtime("src with space/tag.ts", 1);
+    expect(stale()).toBe(1);
+    expect(make().status).toBe(0);
+    expect(stale()).toBe(0);
+  });
+
+  it("survives a source being deleted together with its import", () => {
+    writeFileSync(join(dir, "src", "index.ts"), 'import { tag } from "../src with space/tag.js";\nexport default { fetch: () => new Response("hi" + tag) };\n');
+    rmSync(join(dir, "src", "lib", "greet.ts"));
+    const run = make();
+    expect(run.status, run.stderr).toBe(0);
+    expect(readFileSync(join(dir, "dist", "app.d"), "utf8")).not.toContain("greet.ts");
+  });
+});

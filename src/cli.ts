@@ -2,8 +2,10 @@
 
 import { Command, CommanderError } from "commander";
 import { relative } from "node:path";
+import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
 import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
+import { inspectCommand } from "./commands/inspect.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 
@@ -70,6 +72,33 @@ Docs: README.md`,
     .option("--depfile <file>", "write a make dependency file here")
     .addHelpText("after", "\nExample:\n  binship bundle src/index.ts -o dist/app.cjs --depfile dist/app.d")
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => bundleCommand(ctx, entry, opts)));
+
+  program
+    .command("build")
+    .description("build one self-contained Linux executable: official Node binary + the bundle as a SEA blob")
+    .argument("[entry]", "entry module (default: \"entry\" from the config)")
+    .option("-o, --outfile <file>", "output executable (default dist/app-linux-<arch>)")
+    .option("--arch <arch>", "target CPU: arm64 or x64 (default: the build host's)")
+    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24; newest published for target and host)")
+    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
+    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
+    .option("--strip", "strip the Node binary's symbols and debug info (default)")
+    .option("--no-strip", "keep the Node binary as published")
+    .option("--minify", "minify the bundle (default)")
+    .option("--no-minify", "do not minify")
+    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
+    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
+    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--depfile <file>", "write a make dependency file (target: the executable)")
+    .addHelpText("after", "\nExamples:\n  binship build src/index.ts --arch arm64 --node 24 -o dist/app-arm64\n  binship build src/index.ts --arch x64 -o dist/app-x64 && PORT=8080 dist/app-x64")
+    .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => buildCommand(ctx, entry, opts)));
+
+  program
+    .command("inspect")
+    .description("show an executable's arch, loader, needed libraries, required glibc, SEA blob and Node version")
+    .argument("<file>", "the executable (e.g. the output of binship build)")
+    .addHelpText("after", "\nExample:\n  binship inspect dist/app-arm64 --json")
+    .action((file: string) => run((ctx) => inspectCommand(ctx, file)));
 
   return program;
 }

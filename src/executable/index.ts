@@ -1,0 +1,187 @@
+// Stage 2: bundle -> one self-contained Linux executable: the official Node binary for the
+// target with the bundle injected as a Node SEA blob (via @yao-pkg/pkg). The blob is generated
+// by a host Node of exactly the target's version; the result is checked with the ELF reader
+// (arch, SEA blob, Node version) and written atomically.
+
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+import type { Arch } from "../config.js";
+import { BinshipError } from "../errors.js";
+import { inspectFile, type ElfReport } from "../inspect/index.js";
+import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
+import { commitFile, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
+import { runPkg } from "./pkg.js";
+import { stripBinary } from "./strip.js";
+
+export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
+export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
+
+export interface ExecutableResult {
+  outfile: string;
+  bytes: number;
+  sha256: string;
+  changed: boolean; // false when the file on disk already held these bytes
+  arch: Arch;
+  nodeVersion: string; // exact, "24.21.0"
+  stripped: boolean; // the Node binary was stripped before injection
+  report: ElfReport; // the ELF reader's view of the result
+  warnings: string[];
+}
+
+interface NodeBinaries {
+  version: string;
+  target: CachedFile | { path: string; version: string; sha256?: undefined }; // registry's (cached) or the user's
+  generator: string; // host-runnable, same version
+}
+
+const runFile = promisify(execFile);
+
+async function userTargetBinary(options: ExecutableOptions, path: string): Promise<{ path: string; version: string }> {
+  const report = await inspectFile(path);
+  const problem =
+    report.arch !== options.arch
+      ? `is ${report.machine}, not ${options.arch}`
+      : report.sea
+        ? "already holds a SEA blob"
+        : report.nodeVersion === undefined
+          ? "carries no official Node release version"
+          : undefined;
+  if (problem) {
+    throw new BinshipError("CONFIG_INVALID", `--node-binary ${path} ${problem}`, {
+      hint: `Pass an official Node binary for linux-${options.arch} (package/bin/node of the npm package node-linux-${options.arch}).`,
+    });
+  }
+  return { path, version: report.nodeVersion! };
+}
+
+async function checkGenerator(path: string, version: string): Promise<void> {
+  let out: string;
+  try {
+    out = (await runFile(path, ["--version"])).stdout.trim();
+  } catch (err) {
+    throw new BinshipError("CONFIG_INVALID", `--generator-node ${path} does not run on this machine`, { cause: err, hint: "Pass a Node binary built for the build host." });
+  }
+  if (out !== `v${version}`) {
+    throw new BinshipError("CONFIG_INVALID", `--generator-node ${path} is Node ${out}, the target is v${version}`, {
+      hint: "The SEA blob format changes between releases: the generator must be exactly the target's version.",
+    });
+  }
+}
+
+async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
+  const { host, arch, cacheDir, registry, logger } = options;
+  const hostIsTarget = host.platform === "linux" && host.arch === arch;
+  let result: NodeBinaries;
+  if (options.nodeBinary) {
+    const target = await userTargetBinary(options, options.nodeBinary);
+    const generator =
+      options.generatorNode ?? (hostIsTarget ? target.path : (await provisionHostNode({ version: target.version, host, cacheDir, registry, logger })).path);
+    result = { version: target.version, target, generator };
+  } else {
+    const dist = await provisionNode({ spec: options.node, arch, host: options.generatorNode ? undefined : host, cacheDir, registry, logger });
+    result = { version: dist.version, target: dist.target, generator: options.generatorNode ?? dist.host!.path };
+  }
+  if (Number(result.version.split(".")[0]) < minimumNodeMajor) {
+    throw new BinshipError("CONFIG_INVALID", `single executables need Node ${minimumNodeMajor} or later; the target binary is ${result.version}`, { hint: "Use e.g. --node 24." });
+  }
+  if (options.generatorNode) await checkGenerator(options.generatorNode, result.version);
+  return result;
+}
+
+async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: string[]): Promise<{ path: string; stripped: boolean }> {
+  const unstripped = { path: nodes.target.path, stripped: false };
+  if (!options.strip) return unstripped;
+  if (!options.stripTool) {
+    warnings.push("no llvm-strip on PATH: the Node binary is not stripped (about 18 MB larger); install llvm (Debian: llvm) or pass --no-strip");
+    return unstripped;
+  }
+  const source: CachedFile =
+    nodes.target.sha256 !== undefined
+      ? nodes.target
+      : { path: nodes.target.path, version: nodes.version, bytes: 0, sha256: "user", source: nodes.target.path };
+  try {
+    // The user's own binary is stripped into the scratch directory, the registry's into the cache.
+    const out = await stripBinary({ tool: options.stripTool, source, outfile: nodes.target.sha256 === undefined ? join(workDir, "node-stripped") : undefined });
+    return { path: out.path, stripped: true };
+  } catch (err) {
+    warnings.push(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`);
+    return unstripped;
+  }
+}
+
+/**
+ * The blob records the main script's absolute path (it shows in stack traces), so it lives at
+ * a path that depends only on the bundle's content: the same bundle gives the same executable.
+ */
+async function stableMain(options: ExecutableOptions): Promise<string> {
+  const code = await readFile(options.bundle);
+  const root = join(options.tmpDir, "binship-sea");
+  const main = join(root, createHash("sha256").update(code).digest("hex").slice(0, 16), "main.cjs");
+  await writeFileAtomic(main, code);
+  const now = new Date();
+  await utimes(dirname(main), now, now); // marks it in use for the pruning below
+  // Entries untouched for a day belong to no running build.
+  for (const name of await readdir(root)) {
+    const dir = join(root, name);
+    const st = await stat(dir).catch(() => undefined);
+    if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(dir, { recursive: true, force: true });
+  }
+  return main;
+}
+
+function checkResult(report: ElfReport, options: ExecutableOptions, version: string): void {
+  const problems: string[] = [];
+  if (report.arch !== options.arch) problems.push(`it is ${report.machine}, not ${options.arch}`);
+  if (!report.sea) problems.push("it holds no SEA blob");
+  if (report.nodeVersion !== version) problems.push(`it reports Node ${report.nodeVersion ?? "(none)"}, not ${version}`);
+  if (problems.length > 0) {
+    throw new BinshipError("ARTIFACT_CHECK_FAILED", `the built executable failed its check: ${problems.join("; ")}`, {
+      hint: "This is a binship or pkg bug; run with --verbose and report it.",
+    });
+  }
+}
+
+export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
+  const { logger } = options;
+  const warnings: string[] = [];
+  const nodes = await nodeBinaries(options);
+  await mkdir(options.tmpDir, { recursive: true });
+  const workDir = await mkdtemp(join(options.tmpDir, "binship-build-"));
+  const tmpOut = tempPathBeside(options.outfile);
+  try {
+    const target = await maybeStrip(options, nodes, workDir, warnings);
+    for (const w of warnings) logger.warn(w);
+    const main = await stableMain(options);
+    await mkdir(dirname(options.outfile), { recursive: true });
+    logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
+    const packager = options.packager ?? runPkg;
+    const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
+    logger.done();
+    for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+    const report = await inspectFile(tmpOut).catch((err: unknown) => {
+      throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
+    });
+    checkResult(report, options, nodes.version);
+    await chmod(tmpOut, 0o755);
+    const written = await commitFile(tmpOut, options.outfile);
+    return {
+      outfile: options.outfile,
+      bytes: written.bytes,
+      sha256: written.sha256,
+      changed: written.changed,
+      arch: options.arch,
+      nodeVersion: nodes.version,
+      stripped: target.stripped,
+      report: { ...report, path: options.outfile },
+      warnings,
+    };
+  } finally {
+    logger.done();
+    await rm(tmpOut, { force: true });
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

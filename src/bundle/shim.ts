@@ -2,16 +2,28 @@
 // lazily (esbuild turns the require of an ES module into a deferred init), so the runtime is
 // set up before any user code runs and can report a load failure to Lambda's init/error.
 
+import { dirname, relative, sep } from "node:path";
 import type { RuntimeOptions } from "../runtime/options.js";
 
 export const shimNamespace = "binship-shim";
 export const shimPath = "binship:entry";
 
+/** A specifier for `path` as seen from `dir`, the shim's resolve dir. */
+function specifier(dir: string, path: string): string {
+  const rel = relative(dir, path).split(sep).join("/");
+  return rel.startsWith("../") ? rel : `./${rel}`;
+}
+
+/**
+ * The shim's text. Its imports are relative to the entry's directory (the shim's resolve dir):
+ * absolute paths would make the bundle, through the source map, depend on the checkout location.
+ */
 export function shimSource(entry: string, runtimeEntry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean): string {
   const sourceMap = withSourceMap ? ", sourceMap: { payload: globalThis.__binshipSourceMap, file: __filename }" : "";
+  const dir = dirname(entry);
   return [
-    `import { start } from ${JSON.stringify(runtimeEntry)};`,
-    `start(() => require(${JSON.stringify(entry)}), { ...${JSON.stringify(options)}${sourceMap} });`,
+    `import { start } from ${JSON.stringify(specifier(dir, runtimeEntry))};`,
+    `start(() => require(${JSON.stringify(specifier(dir, entry))}), { ...${JSON.stringify(options)}${sourceMap} });`,
     "",
   ].join("\n");
 }

@@ -52,9 +52,10 @@ function shimPlugin(options: BundleOptions): Plugin {
 function failure(errors: Message[], cwd: string): BinshipError {
   const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
   const first = diagnostics[0];
-  const where = first?.file ? ` in ${first.file}:${first.line}:${(first.column ?? 0) + 1}` : "";
+  const shown = first?.file ? relative(cwd, first.file) : "";
+  const where = first?.file ? ` in ${shown.startsWith("..") ? first.file : shown}:${first.line}:${(first.column ?? 0) + 1}` : "";
   if (errors.some((m) => m.text.startsWith(nativeAddonMarker))) {
-    return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}: ${first?.text}`, { diagnostics, hint: nativeAddonHint });
+    return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}`, { diagnostics, hint: nativeAddonHint });
   }
   const unresolved = errors.find((m) => m.text.startsWith("Could not resolve"));
   return new BinshipError("BUNDLE_FAILED", `bundling failed with ${errors.length} error${errors.length === 1 ? "" : "s"}${where}`, {

@@ -9,8 +9,10 @@ const nativeLoaders = new Set(["bindings", "node-gyp-build", "node-gyp-build-opt
 export const nativeAddonMarker = "[native-addon]";
 
 export const nativeAddonHint =
-  "A single executable cannot load native .node addons. Use a pure-JavaScript or WebAssembly alternative " +
-  "(e.g. bcryptjs for bcrypt, @node-rs/* wasm builds), or mark the package --external and ship it beside the binary yourself.";
+  "A single executable cannot load a native .node addon: Node loads addons with dlopen() from a file on disk, " +
+  "and the executable carries the service inside itself. Use a pure-JavaScript or WebAssembly alternative " +
+  "(bcryptjs for bcrypt, sql.js for sqlite3), or mark the package --external and ship it " +
+  "(built for the target's OS and CPU) beside the executable yourself.";
 
 export function nativeAddonPlugin(external: string[]): Plugin {
   return {

@@ -1,0 +1,174 @@
+// Every failure a user can cause with `binship bundle`: the exit code (2 for usage and
+// configuration, 1 for the service's code), a message that names the problem and its place,
+// a hint that names the fix, and no output file left behind.
+
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, tempDir } from "../helpers/cli.js";
+
+/** A project dir with the given files; returns its path. */
+function project(files: Record<string, string>): string {
+  const dir = tempDir("binship-err-");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const service = 'export default { fetch: () => new Response("ok") };\n';
+
+async function bundleIn(dir: string, args: string[] = ["src/index.ts"]) {
+  const result = await runCli(["bundle", ...args, "-o", "dist/app.cjs"], { cwd: dir });
+  expect(existsSync(join(dir, "dist")), "no output directory after a failure").toBe(false);
+  expect(result.stdout).toBe("");
+  return result;
+}
+
+describe("errors in the service's code exit 1", () => {
+  it("a TypeScript syntax error, with esbuild's file:line:col and the line", async () => {
+    const dir = project({ "src/index.ts": 'import "./util.js";\n' + service, "src/util.ts": "export const n: number = 1;\nexport function f( {\n" });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("binship: error: bundling failed with 1 error in src/util.ts:3:1");
+    expect(r.stderr).toMatch(/src\/util\.ts:3:1: Expected identifier but found end of file/);
+  });
+
+  it("a syntax error shows the offending line with a caret", async () => {
+    const dir = project({ "src/index.ts": "const port: number = ;\n" + service });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('src/index.ts:1:22: Unexpected ";"');
+    expect(r.stderr).toContain("    1 | const port: number = ;\n      |                      ^");
+  });
+
+  it("an import that cannot be resolved, each one named, with a hint", async () => {
+    const dir = project({ "src/index.ts": 'import pad from "left-pad-not-installed";\nimport { x } from "./nowhere.js";\nconsole.log(pad, x);\n' + service });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("bundling failed with 2 errors in src/index.ts:1:17");
+    expect(r.stderr).toContain('Could not resolve "left-pad-not-installed"');
+    expect(r.stderr).toContain('Could not resolve "./nowhere.js"');
+    expect(r.stderr).toContain("hint: Install the missing package");
+  });
+
+  it("a native .node addon, explaining why a single executable cannot load it and what to do", async () => {
+    const dir = project({
+      "src/index.ts": 'import { hash } from "fast-hash";\nconsole.log(hash);\n' + service,
+      "node_modules/fast-hash/package.json": JSON.stringify({ name: "fast-hash", main: "index.js" }),
+      "node_modules/fast-hash/index.js": 'module.exports = require("./build/Release/fast_hash.node");\n',
+      "node_modules/fast-hash/build/Release/fast_hash.node": "\x7fELF not really",
+    });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the service imports a native addon in node_modules/fast-hash/index.js:1:26");
+    expect(r.stderr).toContain('"./build/Release/fast_hash.node" is a native Node addon');
+    expect(r.stderr).toContain("A single executable cannot load a native .node addon");
+    expect(r.stderr).toMatch(/pure-JavaScript or WebAssembly alternative/);
+    expect(r.stderr).toContain("--external");
+  });
+
+  it("a package that finds its addon at run time through a loader (bindings, node-gyp-build)", async () => {
+    const dir = project({
+      "src/index.ts": 'import load from "node-gyp-build";\nconsole.log(load(__dirname));\n' + service,
+    });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"node-gyp-build" loads a native Node addon at run time');
+  });
+
+  it("a native addon marked --external is left to the user, and the bundle builds", async () => {
+    const dir = project({ "src/index.ts": 'import load from "bindings";\nconsole.log(load);\n' + service });
+    const r = await runCli(["bundle", "src/index.ts", "-o", "dist/app.cjs", "--external", "bindings"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe("usage errors exit 2", () => {
+  it("a missing entry file, with its path", async () => {
+    const dir = project({});
+    const r = await bundleIn(dir, ["src/index.ts"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`entry module not found: ${join(dir, "src", "index.ts")}`);
+    expect(r.stderr).toContain("hint:");
+  });
+
+  it("an entry that is a directory", async () => {
+    const dir = project({ "src/index.ts": service });
+    const r = await bundleIn(dir, ["src"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("entry module not found");
+  });
+
+  it("no entry at all", async () => {
+    const r = await bundleIn(project({}), []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no entry module given");
+    expect(r.stderr).toContain('set "entry" in binship.config.json');
+  });
+
+  it("an unknown flag", async () => {
+    const r = await bundleIn(project({ "src/index.ts": service }), ["src/index.ts", "--minfy"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown option '--minfy'");
+  });
+
+  it("a --define without KEY=VALUE", async () => {
+    const r = await bundleIn(project({ "src/index.ts": service }), ["src/index.ts", "--define", "STAGE"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--define takes KEY=VALUE, got "STAGE"');
+  });
+
+  it("a --node that is not a version", async () => {
+    const r = await bundleIn(project({ "src/index.ts": service }), ["src/index.ts", "--node", "latest"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--node must be a version like "24", "24.21" or "24.21.0", got "latest"');
+  });
+
+  it("an unknown command", async () => {
+    const r = await runCli(["bundel"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'bundel'/);
+  });
+});
+
+describe("configuration errors exit 2 and name the key", () => {
+  const cases: [string, unknown, RegExp[]][] = [
+    ["an unknown key, with a suggestion", { entry: "src/index.ts", minfy: false }, [/"minfy" is not a known key/, /Did you mean "minify"\?/]],
+    ["a wrong type", { entry: "src/index.ts", minify: "yes" }, [/"minify" must be true or false, got "yes"/]],
+    ["a value outside an enumeration, listing the accepted ones", { entry: "src/index.ts", contract: "grpc" }, [/"contract" has the value "grpc", which is not accepted/, /Accepted values: auto, fetch, listener, handler, listen\./]],
+    ["a grace period out of range", { entry: "src/index.ts", shutdownGraceSeconds: -1 }, [/"shutdownGraceSeconds" must be a number of seconds from 0 to 3600, got -1/]],
+    ["a probe path without a slash", { entry: "src/index.ts", livenessPath: "healthz" }, [/"livenessPath" must be a path starting with "\/", or false, got "healthz"/]],
+    ["a list where a record belongs", { entry: "src/index.ts", define: ["A=1"] }, [/"define" must be an object of string values/]],
+    ["a config that is not an object", ["src/index.ts"], [/the configuration must be a JSON object/]],
+  ];
+  it.each(cases)("%s", async (_what, config, patterns) => {
+    const dir = project({ "src/index.ts": service, "binship.config.json": JSON.stringify(config) });
+    const r = await bundleIn(dir, []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(join(dir, "binship.config.json"));
+    for (const p of patterns) expect(r.stderr).toMatch(p);
+  });
+
+  it("a config file that is not JSON", async () => {
+    const dir = project({ "src/index.ts": service, "binship.config.json": '{ "entry": "src/index.ts", }' });
+    const r = await bundleIn(dir, []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("binship.config.json is not valid JSON");
+  });
+
+  it("an unknown key under \"binship\" in package.json", async () => {
+    const dir = project({ "src/index.ts": service, "package.json": JSON.stringify({ name: "svc", binship: { entry: "src/index.ts", port: "80" } }) });
+    const r = await bundleIn(dir, []);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('("binship" key): "port" must be a number, got "80"');
+  });
+
+  it("a --config file that does not exist", async () => {
+    const dir = project({ "src/index.ts": service });
+    const r = await runCli(["--config", "nope.json", "bundle", "src/index.ts", "-o", "dist/app.cjs"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot read config file ${join(dir, "nope.json")}`);
+  });
+});

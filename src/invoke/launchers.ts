@@ -5,6 +5,7 @@ import { constants } from "node:fs";
 import { access, open } from "node:fs/promises";
 import { delimiter, dirname, extname, join } from "node:path";
 import { BinshipError } from "../errors.js";
+import { zipLauncher } from "./zip-launcher.js";
 
 /** A process to start: the function runs as `command args` in `cwd` with `env`. */
 export interface Launch {
@@ -107,8 +108,8 @@ export function executableLauncher(hostArch: string = process.arch): Launcher {
   };
 }
 
-/** The table, in order. The Lambda zip launcher (pack lambda) goes here. */
-export const launchers: Launcher[] = [executableLauncher(), bundleLauncher];
+/** The table, in order. */
+export const launchers: Launcher[] = [zipLauncher(), executableLauncher(), bundleLauncher];
 
 export async function pickLauncher(path: string, table: Launcher[] = launchers): Promise<Launcher> {
   const exists = await access(path).then(() => true, () => false);

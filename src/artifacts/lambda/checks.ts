@@ -66,7 +66,8 @@ export function checkLibraries(report: ElfReport, target: LambdaTarget, bundled?
       hint: "Use an official Node binary (they need GLIBCXX_3.4.21 at most), or one built with an older C++ toolchain.",
     });
   }
-  const present = new Set([...spec.libraries, ...(bundled?.names ?? [])]);
+  // The loader is a library too: x86-64 Node links against it (__tls_get_addr).
+  const present = new Set([...spec.libraries, loaderNames[target.arch], ...(bundled?.names ?? [])]);
   const missing = report.needed.filter((lib) => !present.has(lib));
   if (missing.length > 0) {
     problems.push({

@@ -1,0 +1,63 @@
+// pack lambda from start to end: source -> executable (the shared pipeline) -> libraries for
+// provided.al2 -> checked, deterministic zip -> depfile naming every input.
+
+import { formatDepfile } from "../../bundle/depfile.js";
+import type { Arch } from "../../config.js";
+import { inspectFile, type ElfReport } from "../../inspect/index.js";
+import type { Logger } from "../../log.js";
+import { buildFromSource } from "../../pipeline.js";
+import { writeFileAtomic } from "../../util/atomic.js";
+import { packLambdaZip, type LambdaPackageResult } from "./index.js";
+import type { PackLambdaOptions } from "./options.js";
+import { collectLibraries, defaultSysroot } from "./sysroot.js";
+import { join } from "node:path";
+
+export interface PackLambdaDeps {
+  env: NodeJS.ProcessEnv; // handed to the executable stage (npm registry config, cache dir)
+  hostArch: Arch; // the build machine's CPU: picks the default sysroot
+  logger: Logger;
+  onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
+}
+
+export interface PackLambdaResult {
+  zip: LambdaPackageResult;
+  executable: ElfReport; // what was packed
+  executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
+  inputs: string[]; // every file the zip depends on (the depfile's prerequisites)
+}
+
+async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps) {
+  if (options.executable) return { report: await inspectFile(options.executable), inputs: [options.executable], changed: undefined };
+  const built = await buildFromSource({
+    config: options.config,
+    cwd: options.cwd,
+    env: deps.env,
+    arch: options.arch,
+    outfile: join(options.workDir, `app-${options.arch}`),
+    logger: deps.logger,
+  });
+  return { report: built.executable.report, inputs: built.bundle.inputs, changed: built.executable.changed };
+}
+
+export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
+  const exe = await executableFor(options, deps);
+  const bundled = options.runtime === "provided.al2"
+    ? await collectLibraries(exe.report, options.arch, defaultSysroot(options.arch, deps.hostArch, options.sysroot))
+    : undefined;
+  deps.logger.progress(`zipping ${options.outfile}`);
+  const zip = await packLambdaZip({
+    outfile: options.outfile,
+    executable: exe.report.path,
+    report: exe.report,
+    arch: options.arch,
+    runtime: options.runtime,
+    bundled,
+    mtime: options.mtime,
+    level: options.level,
+    onTemp: deps.onTemp,
+  });
+  deps.logger.done();
+  const inputs = [...exe.inputs, ...(bundled?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
+  if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
+  return { zip, executable: exe.report, executableChanged: exe.changed, inputs };
+}

@@ -150,8 +150,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       [runtimeHeaders.requestId]: p.requestId,
       [runtimeHeaders.deadline]: String(deadline),
       [runtimeHeaders.functionArn]: functionArn,
-      [runtimeHeaders.traceId]: p.options.traceId ?? traceId(),
     };
+    if (p.options.traceId !== null) headers[runtimeHeaders.traceId] = p.options.traceId ?? traceId();
     if (p.options.clientContext !== undefined) headers[runtimeHeaders.clientContext] = JSON.stringify(p.options.clientContext);
     if (p.options.cognitoIdentity !== undefined) headers[runtimeHeaders.cognitoIdentity] = JSON.stringify(p.options.cognitoIdentity);
     res.writeHead(200, headers).end(p.event);

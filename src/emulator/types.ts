@@ -9,7 +9,7 @@ export interface FunctionError {
 
 /** The Runtime API's per-invocation extras (headers of invocation/next). */
 export interface InvokeOptions {
-  traceId?: string; // Lambda-Runtime-Trace-Id; default: a fresh X-Ray style id
+  traceId?: string | null; // Lambda-Runtime-Trace-Id; default: a fresh X-Ray style id; null: no header
   clientContext?: unknown; // Lambda-Runtime-Client-Context (JSON), absent by default
   cognitoIdentity?: unknown; // Lambda-Runtime-Cognito-Identity (JSON), absent by default
   timeoutMs?: number; // overrides the emulator's timeout for this invocation

@@ -27,4 +27,5 @@ function named(name: string) {
 export const UnhandledPromiseRejection = named("Runtime.UnhandledPromiseRejection");
 export const UnsupportedEvent = named("Runtime.UnsupportedEvent"); // no adapter matched and no handler
 export const ResponseSizeTooLarge = named("Runtime.ResponseSizeTooLarge"); // over Lambda's 6 MB
+export const NodeJsExit = named("Runtime.NodeJsExit"); // the event loop emptied mid-invocation
 export const MalformedEvent = named("Runtime.MalformedEvent"); // the event is not JSON

@@ -7,7 +7,7 @@
 import type { Service } from "../contract.js";
 import type { RuntimeOptions } from "../options.js";
 import { createClient, type Invocation } from "./client.js";
-import { toErrorBody, UnhandledPromiseRejection } from "./errors.js";
+import { NodeJsExit, toErrorBody, UnhandledPromiseRejection } from "./errors.js";
 import { createInvoker, type Invoker } from "./invoke.js";
 import { patchConsole } from "./logs.js";
 import { installAwslambdaGlobal } from "./streaming.js";
@@ -33,6 +33,10 @@ export function runLambda(load: () => Promise<Service>, options: RuntimeOptions,
     Promise.resolve(report).finally(() => process.exit(code));
   };
   process.on("uncaughtException", (err) => crash(err, 129));
+  // Node is about to exit with an invocation open: its handler's promise can never settle.
+  process.on("beforeExit", () => {
+    if (current) crash(new NodeJsExit("the handler returned a promise that never settled, and nothing was left to run"), 1);
+  });
   process.on("unhandledRejection", (reason) => crash(new UnhandledPromiseRejection(String(reason instanceof Error ? `${reason.name}: ${reason.message}` : reason)), 128));
 
   const loop = async (service: Service) => {

@@ -5,8 +5,8 @@
 
 import { ZipArchive } from "archiver";
 import { createReadStream, createWriteStream } from "node:fs";
-import { rm, stat } from "node:fs/promises";
-import { posix } from "node:path";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { dirname, posix } from "node:path";
 import { finished } from "node:stream/promises";
 import { BinshipError } from "../errors.js";
 import { commitFile, tempPathBeside, type WriteResult } from "../util/atomic.js";
@@ -75,6 +75,7 @@ export async function writeZip(options: ZipOptions): Promise<ZipResult> {
   const listed = await Promise.all(entries.map(async (e) => ({ name: e.name, bytes: await sizeOf(e.source), mode: e.mode & 0o7777 }))).catch((err: Error) => {
     throw new BinshipError("IO_FAILED", `cannot read a file for ${options.outfile}: ${err.message}`, { cause: err });
   });
+  await mkdir(dirname(options.outfile), { recursive: true });
   const tmp = tempPathBeside(options.outfile);
   options.onTemp?.(tmp);
   try {

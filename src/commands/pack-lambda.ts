@@ -73,7 +73,8 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   }
   const { zip, executable: exe } = result;
   for (const w of zip.warnings) ctx.logger.warn(`${w.text}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
-  const shown = relative(ctx.cwd, zip.path) || zip.path;
+  const rel = relative(ctx.cwd, zip.path);
+  const shown = rel && !rel.startsWith("..") ? rel : zip.path;
   const node = exe.nodeVersion ?? "unknown";
   printOutput(ctx, {
     lines: [

@@ -3,7 +3,6 @@
 // https://docs.aws.amazon.com/lambda/latest/dg/config-rs-write-functions.html), so handlers
 // written for it run unchanged. Each write goes out as its own chunk, nothing is held back.
 
-import { once } from "node:events";
 import { Writable } from "node:stream";
 import { headers, type ErrorBody, type RuntimeClient } from "./client.js";
 
@@ -50,7 +49,8 @@ export class ResponseStream extends Writable {
 
   /** After the first byte an error can only travel as trailers (runtimes-custom.html, streaming). */
   async fail(error: ErrorBody): Promise<number> {
-    if (this.writableLength > 0) await once(this, "drain");
+    // Chunks written before the failure go out first, then the trailers.
+    while (this.writableLength > 0) await new Promise((resolve) => setImmediate(resolve));
     const { request, answered } = this.request();
     request.addTrailers({ [headers.errorType]: error.errorType, [headers.errorBody]: Buffer.from(JSON.stringify(error)).toString("base64") });
     request.end();

@@ -67,6 +67,29 @@ function failure(errors: Message[], cwd: string): BinshipError {
 // esbuild maps import.meta.url to this variable; CommonJS has no import.meta of its own.
 const importMetaBanner = 'var __binship_import_meta_url = require("url").pathToFileURL(__filename).href;';
 
+const writeProblems: Record<string, string> = {
+  EEXIST: "a part of its directory path is a file", // mkdir -p over a file
+  ENOTDIR: "a part of its directory path is a file",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "the file system is read-only",
+  ENOSPC: "the disk is full",
+};
+
+/** writeFileAtomic with a failure the user can act on (a read-only dir, a full disk). */
+async function write(path: string, data: string) {
+  try {
+    return await writeFileAtomic(path, data);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "";
+    throw new BinshipError("IO_FAILED", `cannot write ${path}: ${writeProblems[code] ?? (err as Error).message}${code ? ` (${code})` : ""}`, {
+      cause: err,
+      hint: "Choose an output path in a writable directory.",
+    });
+  }
+}
+
 export async function bundle(options: BundleOptions): Promise<BundleResult> {
   let result;
   try {
@@ -107,12 +130,17 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     map.sources = map.sources.map((s) => (s.startsWith(`${shimNamespace}:`) ? s : relative(options.cwd, resolve(dirname(options.outfile), s))));
     code = `globalThis.__binshipSourceMap = ${JSON.stringify(map)};\n${code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n")}`;
   }
-  const written = await writeFileAtomic(options.outfile, code);
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith(`${shimNamespace}:`))
     .map((p) => resolve(options.cwd, p));
-  if (options.metafile) await writeFileAtomic(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
-  if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.depfileTarget ?? options.outfile, inputs, options.cwd));
+  for (const out of [options.outfile, options.metafile, options.depfile]) {
+    if (out && inputs.includes(out)) {
+      throw new BinshipError("USAGE", `the output ${out} is one of the bundle's own sources`, { hint: "Write outputs outside the source tree, e.g. under dist/." });
+    }
+  }
+  const written = await write(options.outfile, code);
+  if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
+  if (options.depfile) await write(options.depfile, formatDepfile(options.depfileTarget ?? options.outfile, inputs, options.cwd));
   return {
     outfile: options.outfile,
     bytes: written.bytes,

@@ -61,9 +61,18 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
       hint: 'Use a supported Node major, e.g. --node 24.',
     });
   }
+  const outfile = resolve(cwd, config.outfile ?? defaultOutfile);
+  if (outfile === entry) {
+    throw new BinshipError("USAGE", `the output file is the entry module itself: ${outfile}`, {
+      hint: "Write the bundle somewhere else, e.g. -o dist/app.cjs.",
+    });
+  }
+  if (existsSync(outfile) && statSync(outfile).isDirectory()) {
+    throw new BinshipError("USAGE", `the output path is a directory: ${outfile}`, { hint: "Name the bundle file, e.g. -o dist/app.cjs." });
+  }
   return {
     entry,
-    outfile: resolve(cwd, config.outfile ?? defaultOutfile),
+    outfile,
     cwd,
     nodeMajor: major,
     minify: config.minify ?? true,

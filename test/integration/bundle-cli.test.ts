@@ -61,6 +61,21 @@ describe("output", () => {
     expect(r.stdout.trim().startsWith("{") && r.stdout.trim().endsWith("}")).toBe(true);
   });
 
+  it("takes global flags after the command too", async () => {
+    const r = await runCli(["bundle", "src/index.ts", "-o", "dist/after.cjs", "--json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: join(dir, "dist", "after.cjs") });
+  });
+
+  it("--verbose logs where the config came from, on stderr", async () => {
+    const cfgDir = project();
+    writeFileSync(join(cfgDir, "binship.config.json"), JSON.stringify({ entry: "src/index.ts" }));
+    const r = await runCli(["--verbose", "bundle", "-o", "dist/v.cjs"], { cwd: cfgDir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`config: ${join(cfgDir, "binship.config.json")}`);
+    expect(r.stdout).not.toContain("config:");
+  });
+
   it("--quiet prints nothing on success", async () => {
     const r = await runCli(["--quiet", "bundle", "src/index.ts", "-o", "dist/quiet.cjs"], { cwd: dir });
     expect(r).toMatchObject({ code: 0, stdout: "", stderr: "" });

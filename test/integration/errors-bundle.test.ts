@@ -2,7 +2,7 @@
 // configuration, 1 for the service's code), a message that names the problem and its place,
 // a hint that names the fix, and no output file left behind.
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../helpers/cli.js";
@@ -124,6 +124,32 @@ describe("usage errors exit 2", () => {
     const r = await bundleIn(project({ "src/index.ts": service }), ["src/index.ts", "--node", "latest"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--node must be a version like "24", "24.21" or "24.21.0", got "latest"');
+  });
+
+  it("an output path that is a directory", async () => {
+    const dir = project({ "src/index.ts": service, "out/keep": "" });
+    const r = await runCli(["bundle", "src/index.ts", "-o", "out"], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`the output path is a directory: ${join(dir, "out")}`);
+  });
+
+  it("an output that would overwrite the entry or another source, which stays intact", async () => {
+    const dir = project({ "src/index.ts": 'import "./helper.js";\n' + service, "src/helper.ts": "export {};\n" });
+    const entry = await runCli(["bundle", "src/index.ts", "-o", "src/index.ts"], { cwd: dir });
+    expect(entry.code).toBe(2);
+    expect(entry.stderr).toContain("the output file is the entry module itself");
+    const other = await runCli(["bundle", "src/index.ts", "-o", "src/helper.ts"], { cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`the output ${join(dir, "src", "helper.ts")} is one of the bundle's own sources`);
+    expect(readFileSync(join(dir, "src", "helper.ts"), "utf8")).toBe("export {};\n");
+  });
+
+  it("an output that cannot be written is a build failure (1) with the reason, not a crash", async () => {
+    const dir = project({ "src/index.ts": service, "blocker": "a file, not a directory" });
+    const r = await runCli(["bundle", "src/index.ts", "-o", "blocker/app.cjs"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`binship: error: cannot write ${join(dir, "blocker", "app.cjs")}: a part of its directory path is a file`);
+    expect(r.stderr).not.toContain("unexpected error");
   });
 
   it("an unknown command", async () => {

@@ -6,10 +6,14 @@ import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
 import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { packContainerCommand } from "./commands/pack-container.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
+// Numbers stay strings when they are not numbers, so the config check can name the bad value.
+const toNumber = (value: string) => (value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value);
 
 function collectDefine(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const eq = value.indexOf("=");
@@ -100,6 +104,39 @@ Docs: README.md`,
     .addHelpText("after", "\nExample:\n  binship inspect dist/app-arm64 --json")
     .action((file: string) => run((ctx) => inspectCommand(ctx, file)));
 
+  const pack = program.command("pack").description("package the service for a target: a Lambda zip or a container recipe");
+
+  pack
+    .command("container")
+    .description("write a distroless image recipe (Dockerfile, executables per arch) and Kubernetes manifests")
+    .argument("[entry]", "entry module (default: \"entry\" from the config)")
+    .option("-o, --outfile <dir>", "output directory, replaced as a whole (default dist/container)")
+    .option("--arch <archs>", "target CPUs, comma-separated or repeated: arm64,x64 (default both)", collectArchs)
+    .option("--layout <layout>", "executable (default: one binary per arch on distroless cc) or bundle (app.cjs on distroless Node)")
+    .option("--base <image>", "base image (default gcr.io/distroless/cc-debian13:nonroot; for bundle the distroless Node image)")
+    .option("--image <ref>", "image reference the manifests run, e.g. registry.example.com/team/svc:1.4.0")
+    .option("--name <name>", "service name, a DNS-1123 label (default: package.json name)")
+    .option("--port <port>", "container port (default 8080)", toNumber)
+    .option("--replicas <n>", "minimum replicas (default 2)", toNumber)
+    .option("--k8s", "write Kubernetes manifests to k8s/ (default)")
+    .option("--no-k8s", "do not write Kubernetes manifests")
+    .option("--executable <file>", "use an executable made by binship build instead of building (repeatable, one per arch)", collect)
+    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24)")
+    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
+    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
+    .option("--strip", "strip the Node binary's symbols and debug info (default)")
+    .option("--no-strip", "keep the Node binary as published")
+    .option("--minify", "minify the bundle (default)")
+    .option("--no-minify", "do not minify")
+    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
+    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
+    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .addHelpText(
+      "after",
+      "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",
+    )
+    .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => packContainerCommand(ctx, entry, opts)));
+
   return program;
 }
 
@@ -112,7 +149,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = createProgram(run).exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const cmd of program.commands) cmd.exitOverride();
+  // Subcommands of groups (pack lambda, pack container) need it too: usage errors exit 2.
+  const commandsOf = (c: Command): Command[] => c.commands.flatMap((sub) => [sub, ...commandsOf(sub)]);
+  for (const cmd of commandsOf(program)) cmd.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

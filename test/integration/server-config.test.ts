@@ -66,6 +66,30 @@ describe("probe paths", () => {
   });
 });
 
+describe("a module that listens after async setup", () => {
+  it("is recognised once it calls listen(), and drains on SIGTERM", async () => {
+    const dir = tempDir("binship-late-");
+    writeFileSync(
+      join(dir, "index.ts"),
+      [
+        'import http from "node:http";',
+        "async function connectToDatabase(): Promise<void> {",
+        "  await new Promise((resolve) => setTimeout(resolve, 300));",
+        "}",
+        "void connectToDatabase().then(() => {",
+        '  http.createServer((_req, res) => res.end("late but ready")).listen(Number(process.env.PORT), process.env.HOST);',
+        "});",
+        "",
+      ].join("\n"),
+    );
+    expect((await runCli(["bundle", "index.ts", "-o", "out.cjs"], { cwd: dir })).code).toBe(0);
+    svc = await startService(process.execPath, [join(dir, "out.cjs")]);
+    expect((await httpRequest(`${svc.url}/`)).body.toString()).toBe("late but ready");
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe("startup failures", () => {
   it("names the four service shapes when the module matches none", async () => {
     const dir = tempDir("binship-noshape-");

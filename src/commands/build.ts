@@ -1,6 +1,6 @@
 // binship build [entry] --arch arm64 --node 24 -o dist/app-arm64
 
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { archs, type Arch, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { formatBytes } from "../log.js";
@@ -21,6 +21,12 @@ export interface BuildFlags {
   depfile?: string;
 }
 
+/** Relative to the project when inside it, else in full. */
+export function shownPath(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
+
 /** One target CPU: the flag or config, else the build host's (so the result runs here). */
 export function singleArch(config: Config, hostArch: string): Arch {
   const arch = config.arch ?? ((archs as readonly string[]).includes(hostArch) ? (hostArch as Arch) : "x64");
@@ -37,7 +43,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   const arch = singleArch(config, process.arch);
   const outfile = config.outfile ?? `dist/app-linux-${arch}`;
   const { bundle, executable: exe } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
-  const shown = relative(ctx.cwd, exe.outfile) || exe.outfile;
+  const shown = shownPath(ctx.cwd, exe.outfile);
   printOutput(ctx, {
     lines: [
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,

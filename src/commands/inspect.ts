@@ -1,9 +1,10 @@
 // binship inspect FILE: what an executable needs (loader, libraries, glibc) and holds.
 
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes } from "../log.js";
+import { shownPath } from "./build.js";
 import { printOutput, type CommandContext } from "./context.js";
 
 export function formatReport(report: ElfReport, shown: string): string[] {
@@ -25,5 +26,5 @@ export async function inspectCommand(ctx: CommandContext, file: string | undefin
   if (!file) throw new BinshipError("USAGE", "inspect needs a file", { hint: "Example: binship inspect dist/app-linux-arm64" });
   const path = resolve(ctx.cwd, file);
   const report = await inspectFile(path);
-  printOutput(ctx, { lines: formatReport(report, relative(ctx.cwd, path) || path), json: report });
+  printOutput(ctx, { lines: formatReport(report, shownPath(ctx.cwd, path)), json: report });
 }

@@ -58,7 +58,7 @@ async function ensure(options: Fetching, pkg: string, version: string, doc: Pack
   }
   const dist = doc.versions[version];
   if (!dist) throw new BinshipError("NODE_VERSION_NOT_FOUND", `${pkg}@${version} is not in the registry's version list`);
-  options.logger.info(`downloading ${pkg}@${version} from ${options.registry.url}`);
+  options.logger.debug(`downloading ${pkg}@${version} from ${options.registry.url}`);
   return downloadNode({ pkg, version, dist, registry: options.registry, dir: entryDir(options.cacheDir, pkg, version), logger: options.logger });
 }
 

@@ -39,9 +39,10 @@ export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
 export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers[name] = value;
+    if (name !== "set-cookie" || typeof response.headers.getSetCookie !== "function") headers[name] = value;
   });
-  const cookies = response.headers.getSetCookie();
+  // getSetCookie keeps each cookie apart; a polyfilled Headers without it joins them.
+  const cookies = typeof response.headers.getSetCookie === "function" ? response.headers.getSetCookie() : [];
   if (cookies.length) headers["set-cookie"] = cookies;
   res.writeHead(response.status, response.statusText || undefined, headers);
   if (!response.body || res.req.method === "HEAD") {

@@ -25,6 +25,14 @@ function handleError(err: unknown, res: http.ServerResponse): void {
   }
 }
 
+/** By shape, not instanceof: a Response from a polyfill or another realm is just as good. */
+function isResponse(value: unknown): value is Response {
+  const r = value as Response | null;
+  return typeof r === "object" && r !== null && typeof r.status === "number" && typeof r.headers?.forEach === "function" && "body" in r;
+}
+
+const describeValue = (v: unknown) => (v === null ? "null" : typeof v === "object" ? `an object (${Object.keys(v as object).join(", ") || "no keys"})` : typeof v);
+
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
   return (req, res) => {
@@ -64,10 +72,12 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
+    // The second argument is what @hono/node-server passes as `env` (HttpBindings), so apps
+    // that read c.env.incoming (client address, raw socket) work the same here.
     Promise.resolve()
-      .then(() => app.fetch(toRequest(req, abort.signal)))
+      .then(() => app.fetch(toRequest(req, abort.signal), { incoming: req, outgoing: res }))
       .then((response) => {
-        if (!(response instanceof Response)) throw new TypeError(`fetch() returned ${typeof response}, not a Response`);
+        if (!isResponse(response)) throw new TypeError(`fetch() returned ${describeValue(response)}, not a Response`);
         return writeResponse(response, res);
       })
       .catch((err) => handleError(err, res));

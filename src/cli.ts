@@ -7,6 +7,7 @@ import { bundleCommand } from "./commands/bundle.js";
 import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { packContainerCommand } from "./commands/pack-container.js";
+import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 
@@ -105,6 +106,39 @@ Docs: README.md`,
     .action((file: string) => run((ctx) => inspectCommand(ctx, file)));
 
   const pack = program.command("pack").description("package the service for a target: a Lambda zip or a container recipe");
+
+  pack
+    .command("lambda")
+    .description("build the executable and zip it as `bootstrap` for an OS-only Lambda runtime")
+    .argument("[entry]", "entry module (default: \"entry\" from the config)")
+    .option("-o, --outfile <file>", "zip to write (default dist/lambda.zip)")
+    .option("--arch <arch>", "arm64 (Graviton, default) or x64")
+    .option("--runtime <runtime>", "provided.al2023 (default) or provided.al2 (deprecated; ships its own glibc)")
+    .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
+    .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
+    .option("--level <0-9>", "deflate level (default 9)")
+    .option("--depfile <file>", "write a make dependency file naming every input of the zip")
+    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24)")
+    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
+    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
+    .option("--strip", "strip the Node binary's symbols and debug info (default)")
+    .option("--no-strip", "keep the Node binary as published")
+    .option("--minify", "minify the bundle (default)")
+    .option("--no-minify", "do not minify")
+    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
+    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
+    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--contract <shape>", "auto (default), fetch, listener, handler or listen")
+    .option("--invoke-mode <mode>", "BUFFERED (default) or RESPONSE_STREAM for Function URLs")
+    .option("--base-path <path>", "path prefix stripped from REST API requests, e.g. /prod")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  binship pack lambda src/index.ts                      # arm64, provided.al2023, dist/lambda.zip\n" +
+        "  binship pack lambda src/index.ts --arch x64 --runtime provided.al2 -o dist/fn.zip\n" +
+        "  binship invoke dist/lambda.zip --http \"GET /hello?name=x\"\n\n" +
+        "SOURCE_DATE_EPOCH (seconds) sets the time stored in the zip; without it, 1980-01-01.",
+    )
+    .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => packLambdaCommand(ctx, entry, opts)));
 
   pack
     .command("container")

@@ -6,6 +6,7 @@ import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
 import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { invokeCommand } from "./commands/invoke.js";
 import { packContainerCommand } from "./commands/pack-container.js";
 import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
@@ -170,6 +171,22 @@ Docs: README.md`,
       "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",
     )
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => packContainerCommand(ctx, entry, opts)));
+
+  program
+    .command("invoke")
+    .description("run a bundle, executable or Lambda zip against a local Lambda Runtime API and print what it answered")
+    .argument("<artifact>", "a bundle (.cjs/.js), an executable, or a Lambda zip")
+    .option("--event <file>", "the event as a JSON file (- for stdin; default {})")
+    .option("--http <request>", 'send a function URL event for "METHOD /path?query"; prints the HTTP response')
+    .option("--header <name:value>", "with --http: a request header (repeatable)", collect)
+    .option("--body <text>", "with --http: the request body")
+    .option("--count <n>", "invoke N times on the same warm process (default 1)")
+    .option("--timeout <seconds>", "the function's timeout per invocation (default 30)")
+    .addHelpText(
+      "after",
+      '\nExit codes: 0 every invocation succeeded, 1 the function failed (error, crash, timeout), 2 usage.\nExamples:\n  binship invoke dist/app.cjs --http "GET /hello?name=x"\n  binship invoke dist/app-linux-arm64 --event events/sqs.json --count 10',
+    )
+    .action((artifact: string, opts: Record<string, unknown>) => run((ctx) => invokeCommand(ctx, artifact, opts)));
 
   return program;
 }

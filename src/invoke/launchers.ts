@@ -2,9 +2,10 @@
 // first match wins. A new kind (the Lambda zip) is one more entry; nothing else changes.
 
 import { constants } from "node:fs";
-import { access, open } from "node:fs/promises";
+import { access, stat } from "node:fs/promises";
 import { delimiter, dirname, extname, join } from "node:path";
-import { BinshipError } from "../errors.js";
+import { BinshipError, isBinshipError } from "../errors.js";
+import { inspectFile } from "../inspect/index.js";
 import { zipLauncher } from "./zip-launcher.js";
 
 /** A process to start: the function runs as `command args` in `cwd` with `env`. */
@@ -39,24 +40,26 @@ export const bundleLauncher: Launcher = {
 
 export type ElfArch = "x64" | "arm64" | "other";
 
-/**
- * The CPU an ELF file is built for, from its first 20 bytes (e_machine at offset 18), or
- * undefined when the file is not ELF.
- */
+// One inspection per file version: matches() and launch() both ask, and inspecting reads the whole file.
+const inspected = new Map<string, Promise<ElfArch | undefined>>();
+
+/** The CPU an ELF file is built for (src/inspect reads it), or undefined when the file is not ELF. */
 export async function elfArch(path: string): Promise<ElfArch | undefined> {
-  let header: Buffer;
-  const fh = await open(path, "r").catch(() => undefined);
-  if (!fh) return undefined;
-  try {
-    header = Buffer.alloc(20);
-    const { bytesRead } = await fh.read(header, 0, 20, 0);
-    if (bytesRead < 20) return undefined;
-  } finally {
-    await fh.close();
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isFile()) return undefined;
+  const key = `${path}\0${st.size}\0${st.mtimeMs}`;
+  let arch = inspected.get(key);
+  if (!arch) {
+    arch = inspectFile(path).then(
+      (report) => report.arch ?? "other",
+      (err: unknown) => {
+        if (isBinshipError(err) && err.code === "NOT_ELF") return undefined;
+        throw err;
+      },
+    );
+    inspected.set(key, arch);
   }
-  if (header.readUInt32BE(0) !== 0x7f454c46) return undefined;
-  const machine = header[5] === 2 ? header.readUInt16BE(18) : header.readUInt16LE(18); // EI_DATA: 2 = big endian
-  return machine === 0x3e ? "x64" : machine === 0xb7 ? "arm64" : "other";
+  return arch;
 }
 
 /** qemu-user binary and the library root (Debian's cross libc) for each foreign arch. */

@@ -1,0 +1,142 @@
+// binship invoke ARTIFACT [--event FILE | --http "GET /path" [--header K:V]... [--body STR]] [--count N]
+
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { BinshipError } from "../errors.js";
+import { formatBytes } from "../log.js";
+import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
+import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
+import type { InvokeResult } from "../emulator/index.js";
+import type { CommandContext } from "./context.js";
+
+export interface InvokeFlags {
+  event?: string; // file with the event JSON ("-" for stdin)
+  http?: string; // "METHOD /path?query": send a function URL event
+  header?: string[]; // with --http: "Name: value", repeatable
+  body?: string; // with --http: the request body
+  count?: string; // invocations on the same warm process (default 1)
+  timeout?: string; // per-invocation timeout in seconds (default 30)
+}
+
+export interface InvokeCommandOptions {
+  artifact: string; // absolute path
+  event: unknown; // the event every invocation gets
+  http: boolean; // show results as function URL HTTP responses
+  count: number;
+  timeoutMs: number;
+}
+
+function positive(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new BinshipError("USAGE", `${flag} must be a number from 1 to ${max}, got "${value}"`);
+  return n;
+}
+
+async function readEvent(file: string, cwd: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = file === "-" ? await readStdin() : await readFile(resolve(cwd, file), "utf8");
+  } catch (err) {
+    throw new BinshipError("USAGE", `cannot read the event file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BinshipError("USAGE", `the event file ${file} is not valid JSON: ${(err as Error).message}`, { hint: "Lambda events are JSON documents." });
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function resolveInvokeOptions(ctx: CommandContext, artifact: string, flags: InvokeFlags): Promise<InvokeCommandOptions> {
+  if (flags.event !== undefined && flags.http !== undefined) {
+    throw new BinshipError("USAGE", "--event and --http cannot be used together", { hint: "Pass a whole event with --event FILE, or describe an HTTP request with --http." });
+  }
+  if (flags.http === undefined && (flags.header?.length || flags.body !== undefined)) {
+    throw new BinshipError("USAGE", "--header and --body only go with --http", { hint: 'Example: binship invoke app.cjs --http "POST /orders" --header "content-type: application/json" --body \'{"id":1}\'' });
+  }
+  const event =
+    flags.http !== undefined
+      ? functionUrlEvent({ request: flags.http, headers: flags.header ?? [], body: flags.body })
+      : flags.event !== undefined
+        ? await readEvent(flags.event, ctx.cwd)
+        : {};
+  return {
+    artifact: resolve(ctx.cwd, artifact),
+    event,
+    http: flags.http !== undefined,
+    count: Math.floor(positive(flags.count, "--count", 1, 100_000)),
+    timeoutMs: Math.round(positive(flags.timeout, "--timeout", 30, 900) * 1000),
+  };
+}
+
+function jsonOf(result: InvokeResult, http: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { requestId: result.requestId, status: result.status, durationMs: result.durationMs, streamed: result.streamed };
+  if (result.error) out.error = result.error;
+  if (result.status !== "ok") return out;
+  if (http) {
+    const view = functionUrlResponse(result);
+    const text = view.body.toString("utf8");
+    const binary = !Buffer.from(text, "utf8").equals(view.body);
+    out.http = { statusCode: view.statusCode, headers: Object.fromEntries(view.headers), cookies: view.cookies, body: binary ? view.body.toString("base64") : text, isBase64Encoded: binary };
+    return out;
+  }
+  const text = result.payload.toString("utf8");
+  try {
+    out.result = JSON.parse(text);
+  } catch {
+    out.payload = text;
+  }
+  return out;
+}
+
+function failure(run: InvokeArtifactResult): BinshipError | undefined {
+  if (run.init.status !== "ready") {
+    const e = run.init.error;
+    return new BinshipError("INVOKE_FAILED", `the function failed to start: ${e.errorType}: ${e.errorMessage}`, { hint: "Its log above says why." });
+  }
+  const bad = run.results.filter((r) => r.status !== "ok");
+  if (!bad.length) return undefined;
+  const e = bad[0]!.error;
+  return new BinshipError("INVOKE_FAILED", `${bad.length} of ${run.results.length} invocation${run.results.length === 1 ? "" : "s"} failed: ${e?.errorType}: ${e?.errorMessage}`);
+}
+
+export async function invokeCommand(ctx: CommandContext, artifact: string, flags: InvokeFlags): Promise<void> {
+  const options = await resolveInvokeOptions(ctx, artifact, flags);
+  const run = await invokeArtifact({
+    artifact: options.artifact,
+    events: Array.from({ length: options.count }, () => options.event),
+    emulator: { timeoutMs: options.timeoutMs },
+    // Keep the developer's PATH/HOME/locale; Lambda's own variables come from the emulator.
+    env: Object.fromEntries(Object.entries(ctx.env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>,
+    // The function's own logs go to stderr, as the function wrote them; stdout is for results.
+    output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
+  });
+  if (ctx.flags.json) {
+    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)) }, null, 2)}\n`);
+  } else {
+    for (const result of run.results) {
+      if (result.status !== "ok") {
+        ctx.stdout.write(`${JSON.stringify(result.error)}\n`);
+        continue;
+      }
+      const view: HttpView | undefined = options.http ? functionUrlResponse(result) : undefined;
+      const out = view ? formatHttp(view) : result.payload;
+      ctx.stdout.write(out);
+      if (!out.subarray(-1).equals(Buffer.from("\n"))) ctx.stdout.write("\n");
+    }
+    if (run.results.length > 1) {
+      const ms = run.results.map((r) => r.durationMs).sort((a, b) => a - b);
+      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]} ms`);
+    }
+    const bytes = run.results.reduce((n, r) => n + r.payload.length, 0);
+    ctx.logger.debug(`launcher: ${run.launcher}; ${formatBytes(bytes)} returned`);
+  }
+  const err = failure(run);
+  if (err) throw err;
+}

@@ -1,0 +1,116 @@
+// `binship invoke` as a user runs it: a bundle against the local Runtime API, results on
+// stdout (an HTTP response for --http), the function's logs on stderr, exit 1 when the
+// function fails, 2 for usage errors.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
+import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
+
+const lambdaApps = join(fixturesDir, "lambda-apps");
+let hono: string;
+let handler: string;
+
+beforeAll(async () => {
+  [hono, handler] = await Promise.all([bundleEntry(join(appsDir, "hono", "index.ts")), bundleEntry(join(lambdaApps, "handler.ts"))]);
+});
+
+describe("binship invoke --http", () => {
+  it("prints the HTTP response a function URL client would get", async () => {
+    const r = await runCli(["invoke", hono, "--http", "GET /hello?name=cli"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"message":"hello, cli"}\n');
+  });
+
+  it("sends headers, cookies and a body, and shows every Set-Cookie", async () => {
+    const echo = await runCli(["invoke", hono, "--http", "POST /echo?a=1&a=2", "--header", "x-one: 1", "--header", "cookie: a=1; b=2", "--body", "payload"]);
+    expect(echo.code, echo.stderr).toBe(0);
+    const body = JSON.parse(echo.stdout.split("\r\n\r\n")[1]!);
+    expect(body).toMatchObject({ method: "POST", path: "/echo", query: { a: ["1", "2"] }, headers: { "x-one": "1", cookie: "a=1; b=2" } });
+    expect(Buffer.from(body.body, "base64").toString()).toBe("payload");
+    const cookies = await runCli(["invoke", hono, "--http", "GET /cookies"]);
+    expect(cookies.stdout.match(/^set-cookie: .*$/gm)).toEqual([
+      "set-cookie: session=abc123; Path=/; HttpOnly",
+      "set-cookie: theme=dark; Path=/",
+      "set-cookie: lang=en; Path=/; Max-Age=3600",
+    ]);
+  });
+
+  it("gives --json: the HTTP response as an object, binary bodies in base64", async () => {
+    const r = await runCli(["invoke", hono, "--http", "GET /binary", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ launcher: "bundle", init: { status: "ready" }, invocations: [{ status: "ok", http: { statusCode: 200, isBase64Encoded: true } }] });
+    expect(Buffer.from(out.invocations[0].http.body, "base64")).toEqual(Buffer.from(Array.from({ length: 256 }, (_, i) => i)));
+  });
+});
+
+describe("binship invoke --event", () => {
+  it("prints the handler's result, with the function's logs on stderr", async () => {
+    const event = join(tempDir(), "event.json");
+    writeFileSync(event, JSON.stringify({ action: "echo", order: 42 }));
+    const r = await runCli(["invoke", handler, "--event", event]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: { action: "echo", order: 42 }, context: { functionName: "function" } });
+  });
+
+  it("--count N invokes N times on one warm process", async () => {
+    const event = join(tempDir(), "event.json");
+    writeFileSync(event, JSON.stringify({ action: "echo" }));
+    const r = await runCli(["invoke", handler, "--event", event, "--count", "4", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { invocations } = JSON.parse(r.stdout) as { invocations: { status: string; requestId: string; result: { pid: number } }[] };
+    expect(invocations).toHaveLength(4);
+    expect(new Set(invocations.map((i) => i.result.pid)).size).toBe(1);
+    expect(new Set(invocations.map((i) => i.requestId)).size).toBe(4);
+  });
+
+  it("exits 1 and names the error when the function fails", async () => {
+    const event = join(tempDir(), "event.json");
+    writeFileSync(event, JSON.stringify({ action: "throw" }));
+    const r = await runCli(["invoke", handler, "--event", event]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ errorType: "TypeError", errorMessage: "bad input: no order id" });
+    expect(r.stderr).toContain("binship: error: 1 of 1 invocation failed: TypeError: bad input: no order id");
+    expect(r.stderr).toMatch(/\tERROR\tInvoke Error/); // the function's own log line
+  });
+
+  it("exits 1 when the function cannot start", async () => {
+    const failing = await bundleEntry(join(lambdaApps, "init-fail.ts"));
+    const r = await runCli(["invoke", failing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the function failed to start: Error: FIXTURE_DATABASE_URL is not set");
+  });
+});
+
+describe("binship invoke usage errors", () => {
+  it.each([
+    [["--event", "e.json", "--http", "GET /"], "--event and --http cannot be used together"],
+    [["--http", "hello"], '--http takes "METHOD /path?query"'],
+    [["--header", "x: 1"], "--header and --body only go with --http"],
+    [["--http", "GET /", "--header", "nocolon"], '--header takes "Name: value"'],
+    [["--count", "0"], "--count must be a number from 1"],
+  ])("rejects %j with exit 2", async (flags, message) => {
+    const r = await runCli(["invoke", hono, ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
+  it("names an event file that is not JSON", async () => {
+    const event = join(tempDir(), "event.json");
+    writeFileSync(event, "{ not json");
+    const r = await runCli(["invoke", hono, "--event", event]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is not valid JSON");
+  });
+
+  it("says what it can run when given something else", async () => {
+    const file = join(tempDir(), "notes.txt");
+    writeFileSync(file, "hello");
+    const r = await runCli(["invoke", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`binship invoke cannot run ${file}`);
+    expect(r.stderr).toMatch(/hint: It runs .*a bundle/);
+  });
+});

@@ -1,8 +1,8 @@
 // `binship pack container` end to end: the CLI builds real executables for both
-// architectures, the recipe is built for the host architecture with buildah against a local
-// stand-in for distroless cc (assembled from Debian packages by
-// test/fixtures/container-base/build.sh), and the image's root filesystem runs the service
-// as uid 65532: HTTP on $PORT, SIGTERM, and the Lambda Runtime API mode.
+// architectures; buildah builds the recipe for both platforms against local stand-ins for
+// distroless cc (assembled from Debian packages by test/fixtures/container-base/build.sh); the
+// host image's root filesystem runs the service as uid 65532 (HTTP on $PORT, SIGTERM, the
+// Lambda Runtime API mode) and the other image's executable starts on its own libraries.
 
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -152,46 +152,71 @@ describe("pack container", () => {
   });
 });
 
-// buildah needs root with the vfs driver here (no overlay in this sandbox); chroot runs the image's root.
-const canBuild = requireTools("buildah", "apt-get", "dpkg-deb", "chroot");
+// buildah runs as root with the vfs driver (no overlay in this sandbox); chroot runs the image's
+// root as uid 65532; qemu-aarch64 runs the arm64 image's root on an x86 host (and vice versa).
+const otherDockerArch = hostDockerArch === "amd64" ? "arm64" : "amd64";
+const qemuForOther = otherDockerArch === "arm64" ? "qemu-aarch64" : "qemu-x86_64";
+const canBuild = requireTools("buildah", "apt-get", "dpkg-deb", "chroot", qemuForOther);
 
 describe.runIf(canBuild)("the image, built by buildah from the generated recipe", () => {
-  const buildah = (...args: string[]) => run("buildah", ["--storage-driver", "vfs", ...args], { maxBuffer: 16 << 20 });
+  const buildah = async (...args: string[]) => (await run("buildah", ["--storage-driver", "vfs", ...args], { maxBuffer: 16 << 20 })).stdout.trim();
   const tag = `localhost/binship-test/svc:${process.pid}`;
-  let container: string | undefined;
-  let rootfs: string;
+  const baseList = `localhost/binship-test/cc-standin-list:${process.pid}`;
+  const containers: string[] = [];
+  const images: string[] = [];
+  const rootfs: Record<string, string> = {};
+
+  /** A working container of the image for `arch`, mounted; returns its root directory. */
+  async function mountImage(ref: string, arch: string): Promise<string> {
+    const container = await buildah("from", "--pull=never", "--platform", `linux/${arch}`, ref);
+    containers.push(container);
+    images.push(JSON.parse(await buildah("inspect", "--type", "container", container)).FromImageID);
+    return buildah("mount", container);
+  }
 
   beforeAll(async () => {
-    const base = (await run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin")])).stdout.trim();
-    // --pull=never: the base exists only locally, and no registry is reachable anyway.
-    await buildah("bud", "--pull=never", "--platform", `linux/${hostDockerArch}`, "--build-arg", `BASE=${base}`, "-t", tag, outA);
-    container = (await buildah("from", "--pull=never", tag)).stdout.trim();
-    rootfs = (await buildah("mount", container)).stdout.trim();
+    const standin = (arch: string) => run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin"), arch]).then((r) => r.stdout.trim());
+    const bases = [await standin(hostDockerArch), await standin(otherDockerArch)];
+    // A manifest list of the two stand-ins plays the multi-arch distroless image.
+    await buildah("manifest", "create", baseList);
+    for (const base of bases) await buildah("manifest", "add", baseList, `containers-storage:${base}`);
+    // --pull=never: the bases exist only locally, and no registry is reachable anyway.
+    await buildah("bud", "--pull=never", "--platform", `linux/${hostDockerArch},linux/${otherDockerArch}`, "--manifest", tag, "--build-arg", `BASE=${baseList}`, outA);
+    rootfs[hostDockerArch] = await mountImage(tag, hostDockerArch);
+    rootfs[otherDockerArch] = await mountImage(tag, otherDockerArch);
   });
 
   afterAll(async () => {
-    if (container) {
-      await buildah("umount", container).catch(() => undefined);
-      await buildah("rm", container).catch(() => undefined);
+    for (const c of containers) {
+      await buildah("umount", c).catch(() => undefined);
+      await buildah("rm", c).catch(() => undefined);
     }
-    await buildah("rmi", tag).catch(() => undefined);
+    await buildah("manifest", "rm", tag).catch(() => undefined);
+    await buildah("manifest", "rm", baseList).catch(() => undefined);
+    for (const id of images) await buildah("rmi", id).catch(() => undefined);
   });
 
-  it("is distroless-shaped: nonroot user, exec-form entrypoint, PORT, one executable of the host arch, no shell", async () => {
-    const config = JSON.parse((await buildah("inspect", "--type", "image", tag)).stdout).OCIv1.config;
-    expect(config.User).toBe("65532:65532");
-    expect(config.Entrypoint).toEqual(["/app/svc"]);
-    expect(config.ExposedPorts).toEqual({ "8080/tcp": {} });
-    expect(config.Env).toContain("PORT=8080");
-    expect(readdirSync(join(rootfs, "app"))).toEqual(["svc"]);
-    expect(statSync(join(rootfs, "app", "svc")).mode & 0o777).toBe(0o755);
-    expect(readFileSync(join(rootfs, "app", "svc")).equals(readFileSync(join(outA, `app-${hostDockerArch}`)))).toBe(true);
-    for (const shell of ["bin/sh", "usr/bin/sh", "bin/bash"]) expect(() => statSync(join(rootfs, shell)), shell).toThrow();
+  it("is distroless-shaped for both platforms: nonroot user, exec-form entrypoint, PORT, the executable of its arch, no shell", async () => {
+    const list = JSON.parse(await buildah("manifest", "inspect", tag));
+    expect(list.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture).sort()).toEqual(["amd64", "arm64"]);
+    for (const arch of ["amd64", "arm64"]) {
+      const root = rootfs[arch]!;
+      const config = JSON.parse(await buildah("inspect", "--type", "container", containers[arch === hostDockerArch ? 0 : 1]!)).OCIv1;
+      expect(config.architecture).toBe(arch);
+      expect(config.config.User).toBe("65532:65532");
+      expect(config.config.Entrypoint).toEqual(["/app/svc"]);
+      expect(config.config.ExposedPorts).toEqual({ "8080/tcp": {} });
+      expect(config.config.Env).toContain("PORT=8080");
+      expect(readdirSync(join(root, "app"))).toEqual(["svc"]);
+      expect(statSync(join(root, "app", "svc")).mode & 0o777).toBe(0o755);
+      expect(readFileSync(join(root, "app", "svc")).equals(readFileSync(join(outA, `app-${arch}`))), arch).toBe(true);
+      for (const shell of ["bin/sh", "usr/bin/sh", "bin/bash"]) expect(() => statSync(join(root, shell)), shell).toThrow();
+    }
   });
 
   it("serves HTTP as uid 65532 in the image's root and exits 0 on SIGTERM within the manifests' grace period", async () => {
     const grace = parseYaml(readFileSync(join(outA, "k8s", "deployment.yaml"), "utf8")).spec.template.spec.terminationGracePeriodSeconds as number;
-    const svc = await startService("chroot", ["--userspec=65532:65532", rootfs, "/app/svc"]);
+    const svc = await startService("chroot", ["--userspec=65532:65532", rootfs[hostDockerArch]!, "/app/svc"]);
     try {
       const status = readFileSync(`/proc/${svc.child.pid}/status`, "utf8");
       expect(status).toMatch(/^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
@@ -209,9 +234,23 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
     }
   });
 
+  it(`starts the ${otherDockerArch} image's executable on that image's own libraries (under qemu)`, async () => {
+    // qemu -L makes the image's root the library root: the loader and every DT_NEEDED library
+    // come from the image. As root: vfs storage is not traversable by uid 65532 from outside.
+    const root = rootfs[otherDockerArch]!;
+    const svc = await startService(qemuForOther, ["-L", root, join(root, "app", "svc")], { timeoutMs: 60_000 });
+    try {
+      const hello = await httpRequest(`${svc.url}/hello?name=${otherDockerArch}`);
+      expect(hello.status).toBe(200);
+      expect(JSON.parse(hello.body.toString())).toEqual({ message: `hello, ${otherDockerArch}` });
+    } finally {
+      await svc.stop();
+    }
+  });
+
   it("runs the Lambda Runtime API loop instead when AWS_LAMBDA_RUNTIME_API is set", async () => {
     const emulator = await startEmulator({ timeoutMs: 30_000 });
-    const child = spawn("chroot", ["--userspec=65532:65532", rootfs, "/app/svc"], { env: { ...emulator.env, PATH: process.env.PATH }, stdio: "ignore" });
+    const child = spawn("chroot", ["--userspec=65532:65532", rootfs[hostDockerArch]!, "/app/svc"], { env: { ...emulator.env, PATH: process.env.PATH }, stdio: "ignore" });
     try {
       const result = await emulator.invoke(httpEvent("apigw-v2", { path: "/hello", query: [["name", "lambda"]] }));
       expect(result.status).toBe("ok");

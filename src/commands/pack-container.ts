@@ -56,7 +56,7 @@ function prebuiltBuilder(reports: Map<Arch, ElfReport>): AppBuilder {
       return { report: await inspectFile(outfile) };
     },
     async bundle() {
-      throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
+      throw new Error("unreachable: --executable with --layout bundle is refused before packing");
     },
   };
 }
@@ -103,6 +103,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
   const { options, warnings } = resolveContainerOptions(config, ctx.cwd);
+  if (prebuilt && options.layout === "bundle") {
+    throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
+  }
   if (prebuilt) {
     const missing = options.archs.filter((a) => !prebuilt.has(a));
     if (missing.length) {

@@ -117,6 +117,16 @@ describe("pack container", () => {
     expect(r.stderr).toMatch(/hint: .*registry\.example\.com\/team\/svc:1\.4\.0/);
   });
 
+  it("rejects a --port that is not a port, and --executable with --layout bundle, with exit 2", async () => {
+    const port = await pack(join(work, "bad-port"), "--port", "http");
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a number, got "http"');
+    const mixed = await pack(join(work, "mixed"), "--layout", "bundle", "--executable", join(outA, "app-amd64"));
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain("--executable cannot be used with --layout bundle");
+    expect(() => statSync(join(work, "mixed"))).toThrow();
+  });
+
   it.runIf(requireTools("gcc"))("fails on an executable needing libatomic.so.1 with the fix, leaving the previous output", async () => {
     const fake = join(work, "needs-libatomic");
     execFileSync("gcc", ["-x", "c", "-", "-o", fake, "-Wl,--no-as-needed", "-latomic"], { input: "int main(void) { return 0; }\n" });

@@ -137,6 +137,15 @@ describe("the Fetch bridge of the runtime", () => {
     expect(res.body.length).toBe(0);
   });
 
+  it("sends a complete body in one piece with Content-Length, a stream chunked", async () => {
+    const json = await httpRequest(`${svc.url}/hello?name=x`);
+    expect(json.headers["content-length"]).toBe(String(json.body.length));
+    expect(json.headers["transfer-encoding"]).toBeUndefined();
+    const streamed = await httpRequest(`${svc.url}/stream`);
+    expect(streamed.headers["transfer-encoding"]).toBe("chunked");
+    expect(streamed.body.toString()).toBe("chunk 1\nchunk 2\nchunk 3\n");
+  });
+
   it("builds the request URL from the Host header the client sent", async () => {
     const res = await httpRequest(`${svc.url}/echo?x=1`, { headers: { host: "api.example.com:8443" } });
     expect(JSON.parse(res.body.toString())).toMatchObject({ path: "/echo", query: { x: ["1"] }, headers: { host: "api.example.com:8443" } });

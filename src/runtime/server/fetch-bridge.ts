@@ -35,36 +35,78 @@ export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
   } as RequestInit);
 }
 
-/** Writes status and headers, then streams the body; resolves when the response has ended. */
-export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
+type Chunk = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+const notYet = Symbol("not yet");
+
+/** The read's result if the app has it ready within this turn of the event loop, else notYet. */
+function readNow(read: Promise<Chunk>): Promise<Chunk | typeof notYet> {
+  return Promise.race([read, new Promise<typeof notYet>((resolve) => setImmediate(resolve, notYet))]);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
+}
+
+function nodeHeaders(response: Response): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie" || typeof response.headers.getSetCookie !== "function") headers[name] = value;
-  });
   // getSetCookie keeps each cookie apart; a polyfilled Headers without it joins them.
-  const cookies = typeof response.headers.getSetCookie === "function" ? response.headers.getSetCookie() : [];
+  const split = typeof response.headers.getSetCookie === "function";
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie" || !split) headers[name] = value;
+  });
+  const cookies = split ? response.headers.getSetCookie() : [];
   if (cookies.length) headers["set-cookie"] = cookies;
-  res.writeHead(response.status, response.statusText || undefined, headers);
+  return headers;
+}
+
+/**
+ * Writes the response and resolves when it has ended. A body the app has complete at once
+ * (JSON, a string, bytes) goes out in one write with a Content-Length. A body still being
+ * produced gets its headers at once, then each chunk as it comes, with backpressure.
+ */
+export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
+  const headers = nodeHeaders(response);
+  const status = response.statusText || undefined;
   if (!response.body || res.req.method === "HEAD") {
     await response.body?.cancel();
-    res.end();
+    res.writeHead(response.status, status, headers).end();
     return;
   }
-  res.flushHeaders(); // a streamed response starts before its first chunk is ready
   const reader = response.body.getReader();
   res.once("close", () => {
     if (!res.writableFinished) reader.cancel().catch(() => {});
   });
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!res.write(value)) await new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
-      if (res.destroyed) return;
+    const firstRead = reader.read();
+    let first = await readNow(firstRead);
+    if (first === notYet) {
+      res.writeHead(response.status, status, headers).flushHeaders();
+      first = await firstRead;
+    }
+    if (first.done) {
+      if (!res.headersSent) res.writeHead(response.status, status, headers);
+      res.end();
+      return;
+    }
+    const secondRead = reader.read();
+    let next = await readNow(secondRead);
+    if (!res.headersSent) {
+      if (next !== notYet && next.done) {
+        if (headers["content-length"] === undefined) headers["content-length"] = String(first.value.byteLength);
+        res.writeHead(response.status, status, headers).end(first.value);
+        return;
+      }
+      res.writeHead(response.status, status, headers);
+    }
+    if (!res.write(first.value)) await drained(res);
+    if (next === notYet) next = await secondRead;
+    while (!next.done && !res.destroyed) {
+      if (!res.write(next.value)) await drained(res);
+      next = await reader.read();
     }
     res.end();
   } catch (err) {
-    // Headers are gone already: the only honest signal left is a broken connection.
+    // Headers may be gone already: the only honest signal left is a broken connection.
     res.destroy(err as Error);
   }
 }

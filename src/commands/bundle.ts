@@ -22,7 +22,8 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
   const options = resolveBundleOptions(config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
   const result = await bundle(options);
   for (const w of result.warnings) ctx.logger.warn(`${w.file ? `${relative(ctx.cwd, w.file)}:${w.line}:${(w.column ?? 0) + 1}: ` : ""}${w.text}`);
-  const shown = relative(ctx.cwd, result.outfile) || result.outfile;
+  const rel = relative(ctx.cwd, result.outfile);
+  const shown = rel && !rel.startsWith("..") ? rel : result.outfile; // absolute when outside cwd
   printOutput(ctx, {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],
     json: {

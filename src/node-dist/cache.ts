@@ -1,6 +1,8 @@
 // Cached Node binaries: <cacheDir>/node/<package>@<version>/<file> plus <file>.json, a manifest
-// (size, sha256) written last. An entry counts only when its manifest exists and the file
-// still matches it, so a download or copy cut short is never used: it is replaced.
+// (size, sha256, mtime) written last. An entry counts only when its manifest exists and the
+// file still matches it, so a download or copy cut short is never used: it is replaced. The
+// sha256 is recomputed only when the file's mtime moved (anything that rewrote it), which keeps
+// a warm build from hashing 120 MB files on every run.
 
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -13,6 +15,7 @@ export interface CacheManifest {
   bytes: number;
   sha256: string;
   source: string; // where the bytes came from: tarball URL, or the file it was derived from
+  mtimeMs?: number; // the file's mtime when the sha256 was last confirmed
 }
 
 export interface CachedFile extends CacheManifest {
@@ -30,20 +33,27 @@ export async function sha256File(path: string): Promise<string> {
 /** The cached file, when present and intact; undefined when missing, partial or corrupt. */
 export async function readCached(path: string): Promise<CachedFile | undefined> {
   let manifest: CacheManifest;
+  let mtimeMs: number;
   try {
     manifest = JSON.parse(await readFile(`${path}.json`, "utf8")) as CacheManifest;
     const st = await stat(path);
     if (!st.isFile() || st.size !== manifest.bytes) return undefined;
+    mtimeMs = st.mtimeMs;
   } catch {
     return undefined;
   }
-  if ((await sha256File(path)) !== manifest.sha256) return undefined;
+  if (manifest.mtimeMs !== mtimeMs) {
+    if ((await sha256File(path)) !== manifest.sha256) return undefined;
+    manifest = { ...manifest, mtimeMs }; // confirmed: the next use need not hash again
+    await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`).catch(() => {});
+  }
   return { ...manifest, path };
 }
 
 /** Moves a complete temporary file into the cache, then writes its manifest. */
 export async function commitCached(tmp: string, path: string, manifest: CacheManifest): Promise<CachedFile> {
   await rename(tmp, path);
-  await writeFileAtomic(`${path}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { ...manifest, path };
+  const full = { ...manifest, mtimeMs: (await stat(path)).mtimeMs };
+  await writeFileAtomic(`${path}.json`, `${JSON.stringify(full, null, 2)}\n`);
+  return { ...full, path };
 }

@@ -106,6 +106,16 @@ describe("startup failures", () => {
     expect(run.output).not.toMatch(/^\s+at /m); // an explanation, not a stack
   });
 
+  it("exits 1 with the source-mapped stack when the module throws while loading", async () => {
+    const dir = tempDir("binship-throws-");
+    writeFileSync(join(dir, "index.ts"), 'const url: string | undefined = process.env.DATABASE_URL;\nif (!url) throw new Error("DATABASE_URL is not set");\nexport default { fetch: () => new Response(url) };\n');
+    expect((await runCli(["bundle", "index.ts", "-o", "out.cjs", "--sourcemap"], { cwd: dir })).code).toBe(0);
+    const run = await runToExit(join(dir, "out.cjs"), { PORT: String(await freePort()), DATABASE_URL: "" });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain("Error: DATABASE_URL is not set");
+    expect(run.output).toMatch(/at .*index\.ts:2:\d+/);
+  });
+
   it("refuses a forced contract the module does not fit", async () => {
     const bundle = await bundleWithConfig(join(appsDir, "express", "index.ts"), { contract: "fetch" });
     const run = await runToExit(bundle, { PORT: String(await freePort()) });

@@ -50,6 +50,14 @@ function shimPlugin(options: BundleOptions): Plugin {
 }
 
 function failure(errors: Message[], cwd: string): BinshipError {
+  // esbuild checks --define before reading any file; those are flag errors (exit 2).
+  const badDefine = errors.find((m) => m.text.startsWith("Invalid define") || m.location?.file === "(define name)");
+  if (badDefine) {
+    const what = badDefine.location ? `the name "${badDefine.location.lineText}" is not an identifier or a.b.c` : badDefine.text.replace(/^Invalid define value \(must be an entity name or JS literal\): (.*)$/, 'the value "$1" is neither a JavaScript literal nor a name');
+    return new BinshipError("CONFIG_INVALID", `invalid define: ${what}`, {
+      hint: `Defines are KEY=VALUE where VALUE is JavaScript: quote strings, e.g. --define 'process.env.STAGE="prod"'.`,
+    });
+  }
   const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
   const first = diagnostics[0];
   const shown = first?.file ? relative(cwd, first.file) : "";

@@ -120,6 +120,16 @@ describe("usage errors exit 2", () => {
     expect(r.stderr).toContain('--define takes KEY=VALUE, got "STAGE"');
   });
 
+  it.each([
+    ["STAGE=prod env", 'invalid define: the value "prod env" is neither a JavaScript literal nor a name'],
+    ["1abc=1", 'invalid define: the name "1abc" is not an identifier or a.b.c'],
+  ])("a --define esbuild cannot use (%s), with how to quote", async (define, message) => {
+    const r = await bundleIn(project({ "src/index.ts": service }), ["src/index.ts", "--define", define]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain(`--define 'process.env.STAGE="prod"'`);
+  });
+
   it("a --node that is not a version", async () => {
     const r = await bundleIn(project({ "src/index.ts": service }), ["src/index.ts", "--node", "latest"]);
     expect(r.code).toBe(2);

@@ -15,7 +15,7 @@ import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/
 import { commitFile, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
-import { stripBinary } from "./strip.js";
+import { stripCached, stripFile } from "./strip.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
@@ -33,14 +33,15 @@ export interface ExecutableResult {
 }
 
 interface NodeBinaries {
-  version: string;
-  target: CachedFile | { path: string; version: string; sha256?: undefined }; // registry's (cached) or the user's
-  generator: string; // host-runnable, same version
+  version: string; // exact, "24.21.0"
+  target: string; // the linux-<arch> binary the blob goes into
+  cached?: CachedFile; // the target's cache entry, when it came from the registry
+  generator: string; // host-runnable Node of the same version
 }
 
 const runFile = promisify(execFile);
 
-async function userTargetBinary(options: ExecutableOptions, path: string): Promise<{ path: string; version: string }> {
+async function userTargetBinary(options: ExecutableOptions, path: string): Promise<string> {
   const report = await inspectFile(path);
   const problem =
     report.arch !== options.arch
@@ -55,7 +56,7 @@ async function userTargetBinary(options: ExecutableOptions, path: string): Promi
       hint: `Pass an official Node binary for linux-${options.arch} (package/bin/node of the npm package node-linux-${options.arch}).`,
     });
   }
-  return { path, version: report.nodeVersion! };
+  return report.nodeVersion!;
 }
 
 async function checkGenerator(path: string, version: string): Promise<void> {
@@ -77,13 +78,12 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
   const hostIsTarget = host.platform === "linux" && host.arch === arch;
   let result: NodeBinaries;
   if (options.nodeBinary) {
-    const target = await userTargetBinary(options, options.nodeBinary);
-    const generator =
-      options.generatorNode ?? (hostIsTarget ? target.path : (await provisionHostNode({ version: target.version, host, cacheDir, registry, logger })).path);
-    result = { version: target.version, target, generator };
+    const version = await userTargetBinary(options, options.nodeBinary);
+    const generator = options.generatorNode ?? (hostIsTarget ? options.nodeBinary : (await provisionHostNode({ version, host, cacheDir, registry, logger })).path);
+    result = { version, target: options.nodeBinary, generator };
   } else {
     const dist = await provisionNode({ spec: options.node, arch, host: options.generatorNode ? undefined : host, cacheDir, registry, logger });
-    result = { version: dist.version, target: dist.target, generator: options.generatorNode ?? dist.host!.path };
+    result = { version: dist.version, target: dist.target.path, cached: dist.target, generator: options.generatorNode ?? dist.host!.path };
   }
   if (Number(result.version.split(".")[0]) < minimumNodeMajor) {
     throw new BinshipError("CONFIG_INVALID", `single executables need Node ${minimumNodeMajor} or later; the target binary is ${result.version}`, { hint: "Use e.g. --node 24." });
@@ -93,23 +93,20 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
 }
 
 async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: string[]): Promise<{ path: string; stripped: boolean }> {
-  const unstripped = { path: nodes.target.path, stripped: false };
-  if (!options.strip) return unstripped;
+  if (!options.strip) return { path: nodes.target, stripped: false };
   if (!options.stripTool) {
-    warnings.push("no llvm-strip on PATH: the Node binary is not stripped (about 18 MB larger); install llvm (Debian: llvm) or pass --no-strip");
-    return unstripped;
+    warnings.push("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger); install llvm or binutils, or pass --no-strip");
+    return { path: nodes.target, stripped: false };
   }
-  const source: CachedFile =
-    nodes.target.sha256 !== undefined
-      ? nodes.target
-      : { path: nodes.target.path, version: nodes.version, bytes: 0, sha256: "user", source: nodes.target.path };
   try {
-    // The user's own binary is stripped into the scratch directory, the registry's into the cache.
-    const out = await stripBinary({ tool: options.stripTool, source, outfile: nodes.target.sha256 === undefined ? join(workDir, "node-stripped") : undefined });
-    return { path: out.path, stripped: true };
+    // The registry's binary is stripped once into the cache; the user's own into scratch space.
+    if (nodes.cached) return { path: (await stripCached(options.stripTool, nodes.cached)).path, stripped: true };
+    const out = join(workDir, "node-stripped");
+    await stripFile(options.stripTool, nodes.target, out);
+    return { path: out, stripped: true };
   } catch (err) {
     warnings.push(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`);
-    return unstripped;
+    return { path: nodes.target, stripped: false };
   }
 }
 

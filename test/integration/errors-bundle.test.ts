@@ -53,6 +53,14 @@ describe("errors in the service's code exit 1", () => {
     expect(r.stderr).toContain("hint: Install the missing package");
   });
 
+  it("top-level await, which CommonJS cannot run, with what to do instead", async () => {
+    const dir = project({ "src/index.ts": 'const config = await import("./config.js");\nconsole.log(config);\n' + service, "src/config.ts": "export const port = 1;\n" });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('src/index.ts:1:16: Top-level await is currently not supported with the "cjs" output format');
+    expect(r.stderr).toContain("hint: Single executables run CommonJS, which has no top-level await");
+  });
+
   it("a native .node addon, explaining why a single executable cannot load it and what to do", async () => {
     const dir = project({
       "src/index.ts": 'import { hash } from "fast-hash";\nconsole.log(hash);\n' + service,

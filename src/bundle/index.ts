@@ -120,7 +120,8 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
       keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
       sourcemap: options.sourcemap ? "external" : false,
       sourcesContent: false,
-      define: { "import.meta.url": "__binship_import_meta_url", ...options.define },
+      // CommonJS has no import.meta; ES module code that reads it gets the CommonJS equivalents.
+      define: { "import.meta.url": "__binship_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename", ...options.define },
       banner: { js: importMetaBanner },
       external: options.external,
       metafile: true,

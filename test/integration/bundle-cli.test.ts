@@ -184,6 +184,18 @@ describe("flags", () => {
     expect(svc.output()).not.toContain("src/index.ts");
   });
 
+  it("gives ES module code working import.meta.url, dirname and filename", async () => {
+    const esm = project();
+    writeFileSync(
+      join(esm, "src", "meta.ts"),
+      "export default { fetch: () => Response.json({ url: import.meta.url, dirname: import.meta.dirname, filename: import.meta.filename }) };\n",
+    );
+    expect((await runCli(["bundle", "src/meta.ts", "-o", "dist/meta.cjs"], { cwd: esm })).code).toBe(0);
+    svc = await startService(process.execPath, [join(esm, "dist", "meta.cjs")]);
+    const bundle = join(esm, "dist", "meta.cjs");
+    expect(JSON.parse((await httpRequest(`${svc.url}/`)).body.toString())).toEqual({ url: `file://${bundle}`, dirname: join(esm, "dist"), filename: bundle });
+  });
+
   it("bundles the documented example and serves it", async () => {
     const out = join(tempDir(), "hello.cjs");
     expect((await runCli(["bundle", "examples/hello/src/index.ts", "-o", out])).code).toBe(0);

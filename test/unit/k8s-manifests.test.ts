@@ -3,6 +3,9 @@
 // runtime serves, and one port everywhere.
 
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { Service } from "kubernetes-models/v1/Service";
@@ -248,6 +251,17 @@ describe("resolveContainerOptions", () => {
 
   it("rejects --layout bundle on a Node major without a distroless Node image", () => {
     expect(() => resolveContainerOptions({ layout: "bundle", node: "20", name: "x" }, "/x")).toThrow(/no distroless Node 20 image/);
+  });
+
+  it("names the service after package.json (as a DNS-1123 label), else the entry's directory", () => {
+    const withPkg = mkdtempSync(join(tmpdir(), "binship-name-"));
+    mkdirSync(join(withPkg, "src"));
+    writeFileSync(join(withPkg, "src", "index.ts"), "");
+    writeFileSync(join(withPkg, "package.json"), JSON.stringify({ name: "@team/Order_Service" }));
+    expect(resolveContainerOptions({ entry: "src/index.ts" }, withPkg).options.name).toBe("order-service");
+    const bare = join(mkdtempSync(join(tmpdir(), "binship-name-")), "Billing API");
+    mkdirSync(join(bare, "src"), { recursive: true });
+    expect(resolveContainerOptions({ entry: "src/index.ts" }, bare).options.name).toBe("billing-api");
   });
 
   it("defaults to both architectures, port 8080, two replicas and dist/container", () => {

@@ -41,7 +41,7 @@ interface NodeBinaries {
 
 const runFile = promisify(execFile);
 
-async function userTargetBinary(options: ExecutableOptions, path: string): Promise<string> {
+async function versionOfGivenBinary(options: ExecutableOptions, path: string): Promise<string> {
   const report = await inspectFile(path);
   const problem =
     report.arch !== options.arch
@@ -78,7 +78,7 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
   const hostIsTarget = host.platform === "linux" && host.arch === arch;
   let result: NodeBinaries;
   if (options.nodeBinary) {
-    const version = await userTargetBinary(options, options.nodeBinary);
+    const version = await versionOfGivenBinary(options, options.nodeBinary);
     const generator = options.generatorNode ?? (hostIsTarget ? options.nodeBinary : (await provisionHostNode({ version, host, cacheDir, registry, logger })).path);
     result = { version, target: options.nodeBinary, generator };
   } else {

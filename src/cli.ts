@@ -58,6 +58,8 @@ export function createProgram(run: (fn: (ctx: CommandContext) => Promise<void>) 
 Examples:
   binship bundle src/index.ts -o dist/app.cjs          # one CommonJS file: PORT=8080 node dist/app.cjs
   binship bundle src/index.ts -o dist/app.cjs --depfile dist/app.d --sourcemap
+  binship build src/index.ts --arch arm64 -o dist/app-arm64  # one executable: Node + the app
+  binship inspect dist/app-arm64                       # arch, loader, glibc, SEA blob, Node version
 
 Exit codes: 0 ok, 1 build failed, 2 usage or configuration error.
 Docs: README.md`,

@@ -99,8 +99,13 @@ describe("binship build output", () => {
 
   it("prints one line with path, size, arch, Node version and sha256 without --json", async () => {
     const out = join(outDir, "fetch-again");
-    const r = await runCli(["build", join(appsDir, "fetch", "index.ts"), "--arch", "x64", "--node", built.get("fetch")!.nodeVersion, "-o", out]);
+    const depfile = join(outDir, "fetch-again.d");
+    const r = await runCli(["build", join(appsDir, "fetch", "index.ts"), "--arch", "x64", "--node", built.get("fetch")!.nodeVersion, "-o", out, "--depfile", depfile]);
     expect(r.code, r.stderr).toBe(0);
+    // make rebuilds the executable when a source changes: the depfile's target is the executable.
+    const deps = readFileSync(depfile, "utf8");
+    expect(deps.startsWith(`${out}:`)).toBe(true);
+    expect(deps).toContain("test/fixtures/apps/fetch/index.ts");
     const sha = createHash("sha256").update(readFileSync(out)).digest("hex");
     expect(r.stdout.trim()).toMatch(new RegExp(`^${out}  \\d+\\.\\d MiB  x64  Node ${built.get("fetch")!.nodeVersion.replace(/\./g, "\\.")}  sha256:${sha}$`));
   });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { BinshipError } from "../../src/errors.js";
+import { cacheDirFrom, findStripTool } from "../../src/executable/options.js";
 import { nearestVersions, resolveVersion } from "../../src/node-dist/resolve.js";
 import { registryFromNpmConfig, tarballUrl, tokenFor } from "../../src/node-dist/registry.js";
 import { extractEntry } from "../../src/node-dist/tar.js";
@@ -145,4 +146,37 @@ describe("extractEntry", () => {
       expect((await extract(tgz, "package/bin/missing")).size).toBeUndefined();
     });
   }
+});
+
+describe("cacheDirFrom", () => {
+  it("uses $BINSHIP_CACHE_DIR, else $XDG_CACHE_HOME/binship, else ~/.cache/binship", () => {
+    expect(cacheDirFrom({ BINSHIP_CACHE_DIR: "/c/binship", XDG_CACHE_HOME: "/xdg", HOME: "/home/u" }, "/p")).toBe("/c/binship");
+    expect(cacheDirFrom({ BINSHIP_CACHE_DIR: "rel", HOME: "/home/u" }, "/p")).toBe("/p/rel");
+    expect(cacheDirFrom({ XDG_CACHE_HOME: "/xdg", HOME: "/home/u" }, "/p")).toBe("/xdg/binship");
+    expect(cacheDirFrom({ XDG_CACHE_HOME: "relative-is-ignored", HOME: "/home/u" }, "/p")).toBe("/home/u/.cache/binship");
+    expect(cacheDirFrom({ HOME: "/home/u" }, "/p")).toBe("/home/u/.cache/binship");
+  });
+});
+
+describe("findStripTool", () => {
+  function pathWith(...tools: string[]): string {
+    const dir = tempDir("binship-path-");
+    for (const t of tools) writeFileSync(join(dir, t), "#!/bin/sh\n", { mode: 0o755 });
+    return dir;
+  }
+  const x64Host = { platform: "linux", arch: "x64" };
+
+  it("prefers llvm-strip, which reads every architecture", () => {
+    const dir = pathWith("strip", "aarch64-linux-gnu-strip", "llvm-strip-14", "llvm-strip");
+    expect(findStripTool({ PATH: dir }, "arm64", x64Host)).toBe(join(dir, "llvm-strip"));
+    expect(findStripTool({ PATH: pathWith("llvm-strip-15") }, "arm64", x64Host)).toMatch(/llvm-strip-15$/);
+  });
+
+  it("uses binutils' strip only for the architecture it was built for", () => {
+    const dir = pathWith("strip");
+    expect(findStripTool({ PATH: dir }, "x64", x64Host)).toBe(join(dir, "strip"));
+    expect(findStripTool({ PATH: dir }, "arm64", x64Host)).toBeUndefined();
+    const cross = pathWith("strip", "aarch64-linux-gnu-strip");
+    expect(findStripTool({ PATH: cross }, "arm64", x64Host)).toBe(join(cross, "aarch64-linux-gnu-strip"));
+  });
 });

@@ -104,6 +104,47 @@ describe("graceful shutdown of a runtime-served app", () => {
   });
 });
 
+describe("a service with its own SIGTERM handler", () => {
+  it("drains, then leaves the exit to the service's handler so its cleanup completes", async () => {
+    const dir = tempDir("binship-own-handler-");
+    writeFileSync(
+      join(dir, "index.ts"),
+      [
+        'process.on("SIGTERM", () => {',
+        '  console.error("closing the database pool");',
+        "  setTimeout(() => {",
+        '    console.error("database pool closed");',
+        "    process.exit(0);",
+        "  }, 300);",
+        "});",
+        'export default { fetch: () => new Response("ok") };',
+        "",
+      ].join("\n"),
+    );
+    expect((await runCli(["bundle", "index.ts", "-o", "out.cjs"], { cwd: dir })).code).toBe(0);
+    svc = await startService(process.execPath, [join(dir, "out.cjs")]);
+    expect((await httpRequest(`${svc.url}/`)).status).toBe(200);
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    expect(svc.output()).toContain("SIGTERM: draining");
+    expect(svc.output()).toContain("database pool closed");
+  });
+
+  it("exits by itself when the handler only cleans up and nothing else keeps it alive", async () => {
+    const dir = tempDir("binship-own-handler-");
+    writeFileSync(join(dir, "index.ts"), 'process.on("SIGTERM", () => console.error("flushed metrics"));\nexport default { fetch: () => new Response("ok") };\n');
+    expect((await runCli(["bundle", "index.ts", "-o", "out.cjs"], { cwd: dir })).code).toBe(0);
+    svc = await startService(process.execPath, [join(dir, "out.cjs")]);
+    const held = keptAlive(); // an idle keep-alive connection must not keep the process alive
+    expect((await httpRequest(`${svc.url}/`, { agent: held })).status).toBe(200);
+    svc.child.kill("SIGTERM");
+    expect(await svc.exited).toEqual({ code: 0, signal: null });
+    expect(svc.output()).toContain("flushed metrics");
+    expect(svc.output()).not.toContain("grace period");
+    held.destroy();
+  });
+});
+
 describe("graceful shutdown of a module that listens by itself", () => {
   it("closes its server on SIGTERM and exits 0 once its requests are done", async () => {
     svc = await startService(process.execPath, [bundles.listen!]);

@@ -1,6 +1,7 @@
 // SIGTERM/SIGINT handling for server mode, in the order Kubernetes expects of a pod:
 // stop accepting connections, answer readiness with 503, let in-flight requests finish
-// within the grace period, then exit 0. A second signal ends the process at once.
+// within the grace period, then exit 0. A second signal ends the process at once. A service
+// with its own signal handler ends the process itself (or the event loop runs dry).
 
 import http from "node:http";
 import net from "node:net";
@@ -11,9 +12,16 @@ export interface DrainState {
   onIdle?: () => void; // called when draining and the last in-flight request is done
 }
 
+// Set when the service has its own SIGTERM/SIGINT handler (to close a database pool, flush
+// metrics…): then the service decides when the process ends, and we only close connections.
+let serviceHandlesSignal = false;
+
 function exit(servers: http.Server[]): void {
-  for (const server of servers) server.closeAllConnections();
-  process.exit(0);
+  for (const server of servers) {
+    server.closeAllConnections();
+    if (server.listening) server.close();
+  }
+  if (!serviceHandlesSignal) process.exit(0);
 }
 
 /**
@@ -52,12 +60,14 @@ export function drainUncounted(servers: http.Server[], graceMs: number): void {
 
 function onSignal(graceMs: number, servers: http.Server[], begin: () => void): void {
   const handle = (signal: NodeJS.Signals) => {
+    serviceHandlesSignal = process.listenerCount(signal) > 1;
     process.off("SIGTERM", handle);
     process.off("SIGINT", handle);
     // With no listener left, a second SIGTERM/SIGINT gets Node's default: immediate exit.
     console.error(`${signal}: draining in-flight requests (up to ${graceMs} ms)`);
     setTimeout(() => {
       console.error(`grace period of ${graceMs} ms is over; closing the remaining connections`);
+      serviceHandlesSignal = false;
       exit(servers);
     }, graceMs).unref();
     begin();

@@ -6,6 +6,7 @@
 
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { promisify } from "node:util";
@@ -14,7 +15,7 @@ import { parse as parseYaml } from "yaml";
 import { startEmulator } from "../../src/emulator/index.js";
 import { inspectFile } from "../../src/inspect/index.js";
 import { httpEvent, readResult } from "../fixtures/events/index.js";
-import { appsDir, fixturesDir, runCli, tempDir, type CliResult } from "../helpers/cli.js";
+import { appsDir, binshipBin, fixturesDir, runCli, tempDir, type CliResult } from "../helpers/cli.js";
 import { httpRequest } from "../helpers/http.js";
 import { startService, type Service } from "../helpers/process.js";
 import { requireTools } from "../helpers/tools.js";
@@ -90,6 +91,23 @@ describe("pack container", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("(unchanged)");
     expect(statSync(join(outB, "app-arm64")).mtime).toEqual(old);
+  });
+
+  it("an interrupted pack (SIGINT, as from make) leaves the previous directory and no temporary one", async () => {
+    const parent = join(work, "b");
+    const before = hashTree(outB);
+    const child = spawn(process.execPath, [binshipBin, "pack", "container", entry, "-o", outB, "--image", image, "--name", "svc", "--port", "9090"], { stdio: "ignore" });
+    const exited = once(child, "exit");
+    // The temporary directory appears once packing has started; interrupt the build then.
+    while (!readdirSync(parent).some((n) => n.startsWith(".container."))) {
+      expect(child.exitCode, "pack finished before it could be interrupted").toBeNull();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGINT");
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
+    expect(readdirSync(parent)).toEqual(["container"]);
+    expect(hashTree(outB)).toEqual(before);
   });
 
   it("--arch x64 --no-k8s: one executable, no manifests", async () => {

@@ -119,7 +119,7 @@ Docs: README.md`,
     .option("--runtime <runtime>", "provided.al2023 (default) or provided.al2 (deprecated; ships its own glibc)")
     .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
-    .option("--level <0-9>", "deflate level (default 9)")
+    .option("--level <0-9>", "deflate level (default 6)")
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
     .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24)")
     .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")

@@ -9,6 +9,7 @@ import type { ElfReport } from "../../inspect/index.js";
 import { writeZip, type ZipEntry, type ZipResult } from "../zip.js";
 import { appName, launcherScript, libDir } from "./bootstrap.js";
 import { checkArch, checkBootstrap, checkLibraries, checkSea, checkUnzippedSize, checkZippedSize, enforce, type Problem } from "./checks.js";
+import { reusableZip, saveStamp, zipKey } from "./reuse.js";
 import type { SysrootLibraries } from "./sysroot.js";
 
 export { resolvePackLambdaOptions, type PackLambdaOptions } from "./options.js";
@@ -24,6 +25,7 @@ export interface LambdaPackageInput {
   mtime: Date; // time stored for every entry
   level: number; // deflate level 0-9
   onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
+  stampFile?: string; // remembers what went into the zip, so identical inputs skip the deflate
 }
 
 export interface LambdaPackageResult extends ZipResult {
@@ -64,6 +66,10 @@ export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPa
     ],
     input.outfile,
   );
-  const zip = await writeZip({ outfile: input.outfile, entries, mtime: input.mtime, level: input.level, onTemp: input.onTemp });
+  const settings = { mtime: input.mtime, level: input.level };
+  const key = input.stampFile ? await zipKey(entries, new Map([[input.executable, input.report.sha256]]), settings) : undefined;
+  const reused = input.stampFile && key ? await reusableZip(input.stampFile, key, input.outfile) : undefined;
+  const zip = reused ?? (await writeZip({ outfile: input.outfile, entries, ...settings, onTemp: input.onTemp }));
+  if (input.stampFile && key && !reused) await saveStamp(input.stampFile, key, zip);
   return { ...zip, warnings: [...warnings, ...checkZippedSize(zip.bytes)], libraries: bundled?.names ?? [] };
 }

@@ -15,7 +15,7 @@ export interface PackLambdaOptions {
   workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
   sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
   mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
-  level: number; // deflate level (default 9: the 50 MB direct-upload limit is what matters)
+  level: number; // deflate level (default 6: level 9 takes 3.6x as long for a 0.3% smaller zip)
   depfile?: string; // write a make dependency file covering every input here
   configFile?: string; // the config file read, an input in the depfile
 }
@@ -56,7 +56,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
       hint: 'Pass it as an argument (binship pack lambda src/index.ts), set "entry" in binship.config.json, or pack a built executable with --executable.',
     });
   }
-  const level = extras.level ?? 9;
+  const level = extras.level ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new BinshipError("CONFIG_INVALID", `--level must be a whole number from 0 to 9, got ${extras.level}`);
   }

@@ -55,6 +55,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
     mtime: options.mtime,
     level: options.level,
     onTemp: deps.onTemp,
+    stampFile: join(options.workDir, "zip-stamp.json"),
   });
   deps.logger.done();
   const inputs = [...exe.inputs, ...(bundled?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];

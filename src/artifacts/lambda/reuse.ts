@@ -1,0 +1,50 @@
+// The same entries give the same zip, and deflating a 100 MB executable again costs seconds. So a
+// stamp beside the intermediate executable records a digest of everything that goes into the zip
+// and the zip it gave; when both still match, the zip on disk is the answer and is left alone.
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
+import { binshipVersion } from "../../paths.js";
+import { writeFileAtomic } from "../../util/atomic.js";
+import type { ZipEntry, ZipResult } from "../zip.js";
+
+interface Stamp {
+  key: string; // digest of the zip's inputs
+  result: Omit<ZipResult, "changed">; // what writeZip produced for them
+}
+
+async function fileSha256(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Digest of the archive's content and format: entries (bytes, names, modes), time, level, binship version. */
+export async function zipKey(entries: ZipEntry[], known: Map<string, string>, settings: { mtime: Date; level: number }): Promise<string> {
+  const parts = await Promise.all(
+    entries.map(async (e) => {
+      const sha = typeof e.source === "string" ? (known.get(e.source) ?? (await fileSha256(e.source))) : createHash("sha256").update(e.source).digest("hex");
+      return [e.name, e.mode, sha];
+    }),
+  );
+  return createHash("sha256").update(JSON.stringify([binshipVersion(), settings.mtime.toISOString(), settings.level, parts.sort()])).digest("hex");
+}
+
+/** The earlier result when the stamp's key matches and the zip on disk is still exactly that zip. */
+export async function reusableZip(stampFile: string, key: string, outfile: string): Promise<ZipResult | undefined> {
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(await readFile(stampFile, "utf8")) as Stamp;
+    if (stamp.key !== key || stamp.result.path !== outfile) return undefined;
+    if ((await stat(outfile)).size !== stamp.result.bytes) return undefined;
+  } catch {
+    return undefined;
+  }
+  return (await fileSha256(outfile)) === stamp.result.sha256 ? { ...stamp.result, changed: false } : undefined;
+}
+
+export async function saveStamp(stampFile: string, key: string, result: ZipResult): Promise<void> {
+  const { changed: _, ...rest } = result;
+  await writeFileAtomic(stampFile, `${JSON.stringify({ key, result: rest } satisfies Stamp)}\n`);
+}

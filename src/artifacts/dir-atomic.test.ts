@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -81,6 +82,17 @@ describe("writeDirAtomic", () => {
     expect(readFileSync(join(target, "index.ts"), "utf8")).toBe("user code");
     writeFileSync(join(parent, "file"), "x");
     await expect(writeDirAtomic(join(parent, "file"), populate, ours)).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/is not a directory/) });
+  });
+
+  it("removes temporary trees of killed runs, but not those of running ones", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "binship-dir-"));
+    const dead = spawnSync("true").pid; // exited: its pid names no running process
+    mkdirSync(join(parent, `.out.${dead}.0a1b2c3d.tmp`));
+    mkdirSync(join(parent, `.out.${dead}.0a1b2c3e.old`));
+    mkdirSync(join(parent, `.out.${process.ppid}.0a1b2c3f.tmp`)); // a live process's build in progress
+    mkdirSync(join(parent, `.other.${dead}.0a1b2c40.tmp`)); // another output's
+    await writeDirAtomic(join(parent, "out"), populateWith({ "a.txt": "a" }), ours);
+    expect(readdirSync(parent).sort()).toEqual([`.other.${dead}.0a1b2c40.tmp`, `.out.${process.ppid}.0a1b2c3f.tmp`, "out"]);
   });
 
   it("fills an existing empty directory", async () => {

@@ -92,6 +92,7 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
   const tmp = join(parent, `.${basename(target)}.${stamp}.tmp`);
   const old = join(parent, `.${basename(target)}.${stamp}.old`);
   await mkdir(parent, { recursive: true });
+  await removeStale(parent, basename(target));
   // Checked before the (slow) build, so a refused target costs nothing.
   const previous = await existingTree(target, options);
   await mkdir(tmp);
@@ -121,6 +122,24 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Temporary trees of earlier runs that were killed (SIGKILL, power loss) before cleaning up. */
+async function removeStale(parent: string, name: string): Promise<void> {
+  const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\.(\\d+)\\.[0-9a-f]+\\.(tmp|old)$`);
+  for (const entry of await readdir(parent)) {
+    const pid = pattern.exec(entry)?.[1];
+    if (pid && Number(pid) !== process.pid && !alive(Number(pid))) await rm(join(parent, entry), { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,8 @@
 // Replaces a whole output directory at once: the new tree is built in a temporary directory
 // beside the target and swapped in with two renames, so a failed or interrupted pack leaves
 // the previous directory as it was. A tree identical to the one on disk is not swapped in at
-// all, and unchanged files keep their mtime when it is.
+// all, and unchanged files keep their mtime when it is. Leftovers of runs that were killed
+// outright (no chance to clean up) are removed by the next run.
 
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";

@@ -56,7 +56,15 @@ export const runPkg: SeaPackager = async (input) => {
     execFile(input.generator, args, { cwd: input.workDir, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const log = `${stdout}${stderr}`;
       // pkg reports some failures ("> Error! ...") with exit code 0; the caller checks the output file.
-      if (err || /^> Error!/m.test(log)) {
+      if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT") {
+        // The file exists (it was checked), so its loader does not: e.g. a glibc Node on musl.
+        reject(
+          new BinshipError("EXECUTABLE_FAILED", `the blob generator ${input.generator} cannot start on this machine`, {
+            cause: err,
+            hint: `Pass --generator-node with a Node ${input.version} built for this machine (on Alpine/musl, an unofficial musl build).`,
+          }),
+        );
+      } else if (err || /^> Error!/m.test(log)) {
         reject(
           new BinshipError("EXECUTABLE_FAILED", `pkg --sea failed for linux-${input.arch} (Node ${input.version})`, {
             cause: err ?? undefined,

@@ -2,12 +2,13 @@
 // produced the wrong thing fails the build and leaves no file. Stripping is visible in size,
 // and a missing strip tool is a warning, not a failure.
 
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BinshipError } from "../../src/errors.js";
-import { buildExecutable, cacheDirFrom, findStripTool, type ExecutableOptions, type SeaPackager } from "../../src/executable/index.js";
+import { buildExecutable, cacheDirFrom, findStripTool, runPkg, type ExecutableOptions, type SeaPackager } from "../../src/executable/index.js";
+import { inspectFile } from "../../src/inspect/index.js";
 import { silentLogger } from "../../src/log.js";
 import { provisionNode, registryFromNpmConfig, type NodeDist } from "../../src/node-dist/index.js";
 import { appsDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
@@ -66,6 +67,25 @@ describe("the check after packaging", () => {
     const err = await failure({ ...base, outfile: join(dir, "app"), packager: halfway });
     expect(err.code).toBe("EXECUTABLE_FAILED");
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("the blob generator", () => {
+  it("fails with a hint when the host Node cannot start here (its loader is missing, as for glibc Node on musl)", async () => {
+    // /bin/true with its PT_INTERP pointed at a loader that does not exist: exec reports ENOENT.
+    const generator = join(tempDir("binship-gen-"), "node");
+    const bytes = readFileSync("/bin/true");
+    const interpreter = (await inspectFile("/bin/true")).interpreter!;
+    const at = bytes.indexOf(interpreter);
+    expect(at).toBeGreaterThan(0);
+    bytes.write(`${interpreter.slice(0, -1)}${interpreter.endsWith("9") ? "8" : "9"}`, at, "latin1");
+    writeFileSync(generator, bytes, { mode: 0o755 });
+    const err = (await runPkg({ generator, main: base.bundle, nodeBinary: x64.target.path, version: x64.version, arch: "x64", output: join(tempDir("binship-out-"), "app"), workDir: tempDir("binship-work-") }).catch(
+      (e: unknown) => e,
+    )) as BinshipError;
+    expect(err.code).toBe("EXECUTABLE_FAILED");
+    expect(err.message).toMatch(/cannot start on this machine/);
+    expect(err.hint).toMatch(/--generator-node/);
   });
 });
 

@@ -190,6 +190,7 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
   const buildah = async (...args: string[]) => (await run("buildah", ["--storage-driver", "vfs", ...args], { maxBuffer: 16 << 20 })).stdout.trim();
   const tag = `localhost/binship-test/svc:${process.pid}`;
   const baseList = `localhost/binship-test/cc-standin-list:${process.pid}`;
+  const singleTag = `localhost/binship-test/svc-single:${process.pid}`;
   const containers: string[] = [];
   const images: string[] = [];
   const rootfs: Record<string, string> = {};
@@ -212,6 +213,9 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
     await buildah("bud", "--pull=never", "--platform", `linux/${hostDockerArch},linux/${otherDockerArch}`, "--manifest", tag, "--build-arg", `BASE=${baseList}`, outA);
     rootfs[hostDockerArch] = await mountImage(tag, hostDockerArch);
     rootfs[otherDockerArch] = await mountImage(tag, otherDockerArch);
+    // The plain single-platform build a developer runs first: no --platform at all.
+    await buildah("bud", "--pull=never", "--build-arg", `BASE=${bases[0]}`, "-t", singleTag, outA);
+    rootfs.single = await mountImage(singleTag, hostDockerArch);
   });
 
   afterAll(async () => {
@@ -221,6 +225,7 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
     }
     await buildah("manifest", "rm", tag).catch(() => undefined);
     await buildah("manifest", "rm", baseList).catch(() => undefined);
+    await buildah("rmi", singleTag).catch(() => undefined);
     for (const id of images) await buildah("rmi", id).catch(() => undefined);
   });
 
@@ -240,6 +245,10 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
       expect(readFileSync(join(root, "app", "svc")).equals(readFileSync(join(outA, `app-${arch}`))), arch).toBe(true);
       for (const shell of ["bin/sh", "usr/bin/sh", "bin/bash"]) expect(() => statSync(join(root, shell)), shell).toThrow();
     }
+  });
+
+  it("takes the host's architecture when built without --platform (TARGETARCH set by the builder)", () => {
+    expect(readFileSync(join(rootfs.single!, "app", "svc")).equals(readFileSync(join(outA, `app-${hostDockerArch}`)))).toBe(true);
   });
 
   it("serves HTTP as uid 65532 in the image's root and exits 0 on SIGTERM within the manifests' grace period", async () => {

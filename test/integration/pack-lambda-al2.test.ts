@@ -9,7 +9,6 @@ import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { extractZip, readZip } from "../../src/artifacts/unzip.js";
 import { startEmulator } from "../../src/emulator/index.js";
-import { invokeArtifact } from "../../src/invoke/index.js";
 import { httpEvent, readResult } from "../fixtures/events/index.js";
 import { repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { requirePaths, requireTools } from "../helpers/tools.js";
@@ -90,17 +89,12 @@ describe("pack lambda --runtime provided.al2", () => {
     }
   });
 
-  it.runIf(canRunArm64())("runs the arm64 launcher's loader under qemu through binship invoke's zip launcher", async () => {
-    let logs = "";
-    const result = await invokeArtifact({
-      artifact: zips.arm64!.path,
-      events: [httpEvent("apigw-v2", { path: "/hello", query: [["name", "al2 arm64"]] })],
-      emulator: { timeoutMs: 60_000 },
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-      output: (c) => (logs += c),
-    });
-    expect(result.init.status, logs).toBe("ready");
-    expect(result.results[0]?.status, logs).toBe("ok");
-    expect(JSON.parse(readResult("apigw-v2", result.results[0]!.payload).body.toString())).toEqual({ message: "hello, al2 arm64" });
+  it.runIf(canRunArm64())("binship invoke --http runs the arm64 zip, its loader under qemu", async () => {
+    const r = await runCli(["invoke", zips.arm64!.path, "--http", "GET /hello?name=al2%20arm64", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.launcher).toBe("lambda-zip");
+    expect(out.invocations[0].http.statusCode).toBe(200);
+    expect(JSON.parse(out.invocations[0].http.body)).toEqual({ message: "hello, al2 arm64" });
   });
 });

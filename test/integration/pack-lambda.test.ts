@@ -3,7 +3,7 @@
 // Runtime API) with HTTP API v2 events; arm64 runs under qemu-aarch64. One pack per case, shared.
 
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readZip } from "../../src/artifacts/unzip.js";
@@ -52,15 +52,27 @@ async function invokeZip(zip: string, calls: Parameters<typeof httpEvent>[1][]) 
 }
 
 describe.each(cases)("pack lambda $app --arch $arch", ({ app, arch }) => {
-  it.runIf(arch === "x64" || canRunArm64())("answers HTTP API v2 events from the unpacked zip", async () => {
+  it.runIf(arch === "x64" || canRunArm64())("binship invoke runs the zip and answers an HTTP API v2 event", async () => {
     const { zip } = packed.get(key(app, arch))!;
-    const [hello, echo, cookies] = await invokeZip(zip, [
-      { path: "/hello", query: [["name", `${app}-${arch}`]] },
+    const eventFile = join(tempDir("binship-event-"), "hello.json");
+    writeFileSync(eventFile, JSON.stringify(httpEvent("apigw-v2", { path: "/hello", query: [["name", `${app}-${arch}`]] })));
+    const r = await runCli(["invoke", zip, "--event", eventFile, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.launcher).toBe("lambda-zip");
+    expect(out.invocations).toHaveLength(1);
+    const hello = readResult("apigw-v2", Buffer.from(JSON.stringify(out.invocations[0].result)));
+    expect(hello.status).toBe(200);
+    expect(hello.headers).toContainEqual(["content-type", expect.stringMatching(/^application\/json/)]);
+    expect(JSON.parse(hello.body.toString())).toEqual({ message: `hello, ${app}-${arch}` });
+  });
+
+  it.runIf(arch === "x64" || canRunArm64())("maps binary bodies and cookies through the zip, on one warm process", async () => {
+    const { zip } = packed.get(key(app, arch))!;
+    const [echo, cookies] = await invokeZip(zip, [
       { method: "POST", path: "/echo", query: [["q", "1"]], headers: [["content-type", "application/octet-stream"]], body: Buffer.from([0, 1, 2, 254, 255]), base64: true },
       { path: "/cookies" },
     ]);
-    expect(hello!.status).toBe(200);
-    expect(JSON.parse(hello!.body.toString())).toEqual({ message: `hello, ${app}-${arch}` });
     expect(echo!.status).toBe(200);
     const echoed = JSON.parse(echo!.body.toString());
     expect(echoed).toMatchObject({ method: "POST", path: "/echo", query: { q: ["1"] }, bodyBytes: 5 });

@@ -37,13 +37,19 @@ export interface PackContainerFlags {
 
 /** Builds from source: the executable stage per arch, or the bundle stage alone. */
 function sourceBuilder(config: Config, ctx: CommandContext): AppBuilder {
+  const warned = new Set<string>(); // one warning per pack, not one per architecture
   return {
     async executable(arch, outfile) {
       const { executable } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger });
+      for (const w of executable.warnings.filter((w) => !warned.has(w))) {
+        warned.add(w);
+        ctx.logger.warn(w);
+      }
       return { report: executable.report, nodeVersion: executable.nodeVersion };
     },
     async bundle(outfile) {
-      await bundle(resolveBundleOptions({ ...config, outfile }, ctx.cwd, outfile));
+      const result = await bundle(resolveBundleOptions({ ...config, outfile }, ctx.cwd, outfile));
+      for (const w of result.warnings) ctx.logger.warn(`${w.file ? `${relative(ctx.cwd, w.file)}:${w.line}:${(w.column ?? 0) + 1}: ` : ""}${w.text}`);
     },
   };
 }

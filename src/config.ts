@@ -243,9 +243,16 @@ export async function loadConfig(cwd: string, explicitFile?: string): Promise<Lo
   return { config: validateConfig(section, `${pkgFile} ("binship" key)`, cwd), file: pkgFile };
 }
 
-/** Flags win over the file; undefined flags leave the file's value. */
+/**
+ * Flags win over the file; undefined flags leave the file's value. Objects (`define`) merge
+ * key by key, so one --define overrides one entry of the file's defines, not all of them.
+ */
 export function mergeConfig(file: Config, flags: Config): Config {
-  const out: Config = { ...file };
-  for (const [k, v] of Object.entries(flags)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+  const out: Record<string, unknown> = { ...file };
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === undefined) continue;
+    const record = (schema as Record<string, KeySpec | undefined>)[k]?.kind === "record";
+    out[k] = record ? { ...(out[k] as object | undefined), ...(v as object) } : v;
+  }
+  return out as Config;
 }

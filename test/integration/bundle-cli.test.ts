@@ -35,6 +35,7 @@ function project(): string {
       '    return new Response("ok");',
       "  },",
       "};",
+      "export const region = process.env.REGION;", // after the lines the stack tests look at
       "",
     ].join("\n"),
   );
@@ -107,6 +108,23 @@ describe("output", () => {
     for (const flag of ["--outfile", "--node", "--no-minify", "--sourcemap", "--define", "--external", "--metafile", "--depfile"]) {
       expect(bundleHelp.stdout).toContain(flag);
     }
+  });
+
+  it("lets flags win over the config file", async () => {
+    const cfgDir = project();
+    writeFileSync(
+      join(cfgDir, "binship.config.json"),
+      JSON.stringify({ entry: "src/index.ts", outfile: "build/svc.cjs", minify: false, define: { STAGE: '"from-config"', "process.env.REGION": '"eu-west-1"' } }),
+    );
+    const r = await runCli(["--json", "bundle", "-o", "flagged.cjs", "--minify", "--define", 'STAGE="from-flag"'], { cwd: cfgDir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: join(cfgDir, "flagged.cjs") });
+    expect(existsSync(join(cfgDir, "build"))).toBe(false);
+    const code = readFileSync(join(cfgDir, "flagged.cjs"), "utf8");
+    expect(code).not.toContain("// src/index.ts"); // minified, as the flag says
+    expect(code).toContain("from-flag");
+    expect(code).not.toContain("from-config");
+    expect(code).toContain("eu-west-1"); // the file's other define stays
   });
 
   it("takes the entry and the outfile from the config when not given", async () => {

@@ -76,6 +76,10 @@ describe("flags over the file", () => {
     expect(mergeConfig({ minify: true, node: "22", external: ["a"] }, { minify: false, node: undefined })).toEqual({ minify: false, node: "22", external: ["a"] });
   });
 
+  it("mergeConfig merges define key by key, the flag's value winning", () => {
+    expect(mergeConfig({ define: { A: "1", STAGE: '"dev"' } }, { define: { STAGE: '"prod"' } })).toEqual({ define: { A: "1", STAGE: '"prod"' } });
+  });
+
   it("flagName spells keys as CLI flags", () => {
     expect(flagName("livenessPath")).toBe("--liveness-path");
     expect(flagName("node")).toBe("--node");

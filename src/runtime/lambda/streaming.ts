@@ -35,11 +35,12 @@ export class ResponseStream extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.request().request.write(chunk, (err) => done(err ?? null));
+    this.request().request.write(chunk, done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    this.request().request.end(() => done());
+    this.request().request.end();
+    done();
   }
 
   /** The Runtime API's status for this response, once the stream ended. */
@@ -52,8 +53,7 @@ export class ResponseStream extends Writable {
     // Chunks written before the failure go out first, then the trailers.
     while (this.writableLength > 0) await new Promise((resolve) => setImmediate(resolve));
     const { request, answered } = this.request();
-    request.addTrailers({ [headers.errorType]: error.errorType, [headers.errorBody]: Buffer.from(JSON.stringify(error)).toString("base64") });
-    request.end();
+    request.end({ [headers.errorType]: error.errorType, [headers.errorBody]: Buffer.from(JSON.stringify(error)).toString("base64") });
     this.destroy();
     return answered;
   }

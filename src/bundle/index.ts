@@ -3,12 +3,14 @@
 // keep their mtime.
 
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { runtimeEntry } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "./depfile.js";
-import { nativeAddonHint, nativeAddonMarker, nativeAddonPlugin } from "./native.js";
+import { bundleFailure, toDiagnostic } from "./diagnostics.js";
+import { embedSourceMap } from "./embed-map.js";
+import { nativeAddonPlugin } from "./native.js";
 import type { BundleOptions } from "./options.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
 
@@ -24,17 +26,6 @@ export interface BundleResult {
   metafile: Metafile;
 }
 
-function toDiagnostic(m: Message, cwd: string): Diagnostic {
-  return {
-    text: m.text.replace(`${nativeAddonMarker} `, ""),
-    file: m.location ? resolve(cwd, m.location.file) : undefined,
-    line: m.location?.line,
-    column: m.location?.column,
-    lineText: m.location?.lineText,
-    suggestion: m.location?.suggestion || undefined,
-  };
-}
-
 function shimPlugin(options: BundleOptions): Plugin {
   return {
     name: "binship-shim",
@@ -47,35 +38,6 @@ function shimPlugin(options: BundleOptions): Plugin {
       }));
     },
   };
-}
-
-function failure(errors: Message[], cwd: string): BinshipError {
-  // esbuild checks --define before reading any file; those are flag errors (exit 2).
-  const badDefine = errors.find((m) => m.text.startsWith("Invalid define") || m.location?.file === "(define name)");
-  if (badDefine) {
-    const what = badDefine.location ? `the name "${badDefine.location.lineText}" is not an identifier or a.b.c` : badDefine.text.replace(/^Invalid define value \(must be an entity name or JS literal\): (.*)$/, 'the value "$1" is neither a JavaScript literal nor a name');
-    return new BinshipError("CONFIG_INVALID", `invalid define: ${what}`, {
-      hint: `Defines are KEY=VALUE where VALUE is JavaScript: quote strings, e.g. --define 'process.env.STAGE="prod"'.`,
-    });
-  }
-  const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
-  const first = diagnostics[0];
-  const shown = first?.file ? relative(cwd, first.file) : "";
-  const where = first?.file ? ` in ${shown.startsWith("..") ? first.file : shown}:${first.line}:${(first.column ?? 0) + 1}` : "";
-  if (errors.some((m) => m.text.startsWith(nativeAddonMarker))) {
-    return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}`, { diagnostics, hint: nativeAddonHint });
-  }
-  const unresolved = errors.some((m) => m.text.startsWith("Could not resolve"));
-  const topLevelAwait = errors.some((m) => m.text.startsWith("Top-level await"));
-  return new BinshipError("BUNDLE_FAILED", `bundling failed with ${errors.length} error${errors.length === 1 ? "" : "s"}${where}`, {
-    diagnostics,
-    hint: unresolved
-      ? "Install the missing package (npm install …), fix the import path, or mark it --external."
-      : topLevelAwait
-        ? "Single executables run CommonJS, which has no top-level await: do the async setup inside an async function " +
-          "(awaited on the first request, or before your own listen() call)."
-        : undefined,
-  });
 }
 
 // esbuild maps import.meta.url to this variable; CommonJS has no import.meta of its own.
@@ -131,20 +93,12 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     });
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
-    if (errors?.length) throw failure(errors, options.cwd);
+    if (errors?.length) throw bundleFailure(errors, options.cwd);
     throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
   }
-  const js = result.outputFiles.find((f) => f.path.endsWith(".map") === false)!;
-  let code = js.text;
-  if (options.sourcemap) {
-    const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith(".map"))!.text) as { mappings: string; sources: string[] };
-    // One line is prepended, so every mapping moves down one generated line (a leading ';').
-    map.mappings = `;${map.mappings}`;
-    // Stack traces name sources relative to the project (src/index.ts:3:9), as the developer
-    // sees them, wherever the bundle ends up (the map's own location is meaningless there).
-    map.sources = map.sources.map((s) => (s.startsWith(`${shimNamespace}:`) ? s : relative(options.cwd, resolve(dirname(options.outfile), s))));
-    code = `globalThis.__binshipSourceMap = ${JSON.stringify(map)};\n${code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n")}`;
-  }
+  const js = result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text;
+  const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
+  const code = map ? embedSourceMap(js, map, options.cwd, dirname(options.outfile)) : js;
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith(`${shimNamespace}:`))
     .map((p) => resolve(options.cwd, p));

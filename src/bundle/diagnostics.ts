@@ -1,0 +1,47 @@
+// esbuild's messages -> binship errors: one BinshipError per failed build, holding every
+// message as a diagnostic, with a code and a hint chosen from what went wrong.
+
+import type { Message } from "esbuild";
+import { relative, resolve } from "node:path";
+import { BinshipError, type Diagnostic } from "../errors.js";
+import { nativeAddonHint, nativeAddonMarker } from "./native.js";
+
+export function toDiagnostic(m: Message, cwd: string): Diagnostic {
+  return {
+    text: m.text.replace(`${nativeAddonMarker} `, ""),
+    file: m.location ? resolve(cwd, m.location.file) : undefined,
+    line: m.location?.line,
+    column: m.location?.column,
+    lineText: m.location?.lineText,
+    suggestion: m.location?.suggestion || undefined,
+  };
+}
+
+export function bundleFailure(errors: Message[], cwd: string): BinshipError {
+  // esbuild checks --define before reading any file; those are flag errors (exit 2).
+  const badDefine = errors.find((m) => m.text.startsWith("Invalid define") || m.location?.file === "(define name)");
+  if (badDefine) {
+    const what = badDefine.location ? `the name "${badDefine.location.lineText}" is not an identifier or a.b.c` : badDefine.text.replace(/^Invalid define value \(must be an entity name or JS literal\): (.*)$/, 'the value "$1" is neither a JavaScript literal nor a name');
+    return new BinshipError("CONFIG_INVALID", `invalid define: ${what}`, {
+      hint: `Defines are KEY=VALUE where VALUE is JavaScript: quote strings, e.g. --define 'process.env.STAGE="prod"'.`,
+    });
+  }
+  const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
+  const first = diagnostics[0];
+  const shown = first?.file ? relative(cwd, first.file) : "";
+  const where = first?.file ? ` in ${shown.startsWith("..") ? first.file : shown}:${first.line}:${(first.column ?? 0) + 1}` : "";
+  if (errors.some((m) => m.text.startsWith(nativeAddonMarker))) {
+    return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}`, { diagnostics, hint: nativeAddonHint });
+  }
+  const unresolved = errors.some((m) => m.text.startsWith("Could not resolve"));
+  const topLevelAwait = errors.some((m) => m.text.startsWith("Top-level await"));
+  return new BinshipError("BUNDLE_FAILED", `bundling failed with ${errors.length} error${errors.length === 1 ? "" : "s"}${where}`, {
+    diagnostics,
+    hint: unresolved
+      ? "Install the missing package (npm install …), fix the import path, or mark it --external."
+      : topLevelAwait
+        ? "Single executables run CommonJS, which has no top-level await: do the async setup inside an async function " +
+          "(awaited on the first request, or before your own listen() call)."
+        : undefined,
+  });
+}

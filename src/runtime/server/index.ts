@@ -94,7 +94,8 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   const state: ServerModeState = { draining: false, inflight: 0 };
   if (service.selfListening) {
     // The module owns its server; we only give it a clean shutdown.
-    drainUncounted(userServers.filter((s): s is http.Server => s instanceof http.Server), options.shutdownGraceMs);
+    // http and https servers alike (https.Server is not an http.Server, but has the same close methods).
+    drainUncounted(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), options.shutdownGraceMs);
     return undefined;
   }
   const { host, port } = listenAddress(env);

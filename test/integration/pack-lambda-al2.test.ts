@@ -13,6 +13,8 @@ import { httpEvent, readResult } from "../fixtures/events/index.js";
 import { repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { requirePaths, requireTools } from "../helpers/tools.js";
 
+const invokeTimeout = 180_000; // qemu-aarch64 runs Node slowly on a busy machine
+
 const hello = join(repoRoot, "examples", "hello", "src", "index.ts");
 const zips: Partial<Record<"x64" | "arm64", { path: string; stderr: string; json: Record<string, any> }>> = {};
 const canRunArm64 = () => requireTools("qemu-aarch64") && requirePaths("/usr/aarch64-linux-gnu/lib/libc.so.6");
@@ -38,7 +40,7 @@ describe("pack lambda --runtime provided.al2", () => {
   it("warns once that provided.al2 is deprecated and recommends provided.al2023", () => {
     const lines = zips.x64!.stderr.split("\n").filter((l) => l.includes("deprecated"));
     expect(lines).toEqual([expect.stringMatching(/^warning: provided\.al2 is deprecated by AWS since 2026-07-31 .*use --runtime provided\.al2023$/)]);
-  });
+  }, invokeTimeout);
 
   it("ships a launcher script, the executable and the loader with every library it needs", () => {
     const entries = readZip(readFileSync(zips.x64!.path));
@@ -48,7 +50,7 @@ describe("pack lambda --runtime provided.al2", () => {
     expect(script.startsWith("#!/bin/sh\n")).toBe(true);
     expect(script).toContain('--library-path "$root/lib"');
     expect(zips.x64!.json.libraries).toEqual(entries.filter((e) => e.name.startsWith("lib/") && !e.directory).map((e) => e.name.slice(4)));
-  });
+  }, invokeTimeout);
 
   it.runIf(requireTools("chroot") && requirePaths("/bin/busybox"))("answers an invocation from an empty root with only a static /bin/sh", async () => {
     const root = tempDir("binship-empty-root-");
@@ -87,7 +89,7 @@ describe("pack lambda --runtime provided.al2", () => {
       child.kill("SIGKILL");
       await emulator.close();
     }
-  });
+  }, invokeTimeout);
 
   it.runIf(canRunArm64())("binship invoke --http runs the arm64 zip, its loader under qemu", async () => {
     const r = await runCli(["invoke", zips.arm64!.path, "--http", "GET /hello?name=al2%20arm64", "--json"]);
@@ -96,5 +98,5 @@ describe("pack lambda --runtime provided.al2", () => {
     expect(out.launcher).toBe("lambda-zip");
     expect(out.invocations[0].http.statusCode).toBe(200);
     expect(JSON.parse(out.invocations[0].http.body)).toEqual({ message: "hello, al2 arm64" });
-  });
+  }, invokeTimeout);
 });

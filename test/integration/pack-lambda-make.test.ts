@@ -13,6 +13,7 @@ import { binshipBin, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { requireTools } from "../helpers/tools.js";
 
 const hasTools = requireTools("make", "zipinfo");
+const packTimeout = 300_000; // each step runs one to three packs of a 100 MB executable
 let examples: string;
 const zip = () => join(examples, "dist", "lambda-x64.zip");
 const sha = (file: string) => execFileSync("sha256sum", [file]).toString().split(" ")[0];
@@ -51,7 +52,7 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     expect(depfile).toContain("  hello/src/index.ts");
     expect(depfile).toContain(join(repoRoot, "src", "runtime", "index.ts")); // the runtime shipped inside is an input too
     expect(readZip(readFileSync(zip())).map((e) => [e.name, e.mode.toString(8)])).toEqual([["bootstrap", "755"]]);
-  });
+  }, packTimeout);
 
   it("does nothing on a second make and leaves the zip's mtime", () => {
     const before = statSync(zip()).mtimeMs;
@@ -60,7 +61,7 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     expect(second.stdout).not.toContain("pack lambda");
     expect(second.stdout).toMatch(/Nothing to be done|is up to date/);
     expect(statSync(zip()).mtimeMs).toBe(before);
-  });
+  }, packTimeout);
 
   it("reruns pack when an imported source is touched, keeping the zip when the bytes are the same", () => {
     const before = { mtime: statSync(zip()).mtimeMs, sha: sha(zip()) };
@@ -71,7 +72,7 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     expect(touched.stdout).toContain("(unchanged)");
     expect(sha(zip())).toBe(before.sha);
     expect(statSync(zip()).mtimeMs).toBe(before.mtime);
-  });
+  }, packTimeout);
 
   it("rebuilds a zip that answers with the change when an imported source is edited", async () => {
     const before = sha(zip());
@@ -84,7 +85,7 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     const result = await invokeArtifact({ artifact: zip(), events: [httpEvent("apigw-v2", { path: "/hello", query: [["name", "make"]] })], emulator: { timeoutMs: 30_000 } });
     expect(result.results[0]?.status).toBe("ok");
     expect(JSON.parse(readResult("apigw-v2", result.results[0]!.payload).body.toString())).toEqual({ message: "hi there, make" });
-  });
+  }, packTimeout);
 
   it("gives byte-identical zips for the same inputs, and SOURCE_DATE_EPOCH changes only the stored times", async () => {
     const packTo = async (name: string, env: NodeJS.ProcessEnv = {}) => {
@@ -100,7 +101,7 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     expect(statSync(dated).size).toBe(statSync(a).size);
     expect(execFileSync("zipinfo", ["-T", dated]).toString()).toMatch(/^-rwxr-xr-x .* 20231114\.221320 bootstrap$/m);
     expect(execFileSync("zipinfo", ["-T", a]).toString()).toMatch(/^-rwxr-xr-x .* 19800101\.000000 bootstrap$/m);
-  });
+  }, packTimeout);
 
   it("leaves no zip and no temporary file when the pack is killed while zipping", async () => {
     const dist = join(examples, "dist");
@@ -127,5 +128,5 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     expect(after.code, after.stderr).toBe(0);
     expect(after.stdout).toContain("pack lambda");
     expect(existsSync(zip())).toBe(true);
-  });
+  }, packTimeout);
 });

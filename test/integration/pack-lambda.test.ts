@@ -12,6 +12,8 @@ import { httpEvent, readResult } from "../fixtures/events/index.js";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";
 import { requirePaths, requireTools } from "../helpers/tools.js";
 
+const invokeTimeout = 180_000; // qemu-aarch64 runs Node slowly on a busy machine
+
 type Arch = "arm64" | "x64";
 const cases: { app: "hono" | "express"; arch: Arch }[] = [
   { app: "hono", arch: "x64" },
@@ -48,7 +50,7 @@ async function invokeZip(zip: string, calls: Parameters<typeof httpEvent>[1][]) 
   return result.results.map((r) => {
     expect(r.status, `${r.error?.errorMessage ?? ""}\n${logs}`).toBe("ok");
     return readResult("apigw-v2", r.payload);
-  });
+  }, invokeTimeout);
 }
 
 describe.each(cases)("pack lambda $app --arch $arch", ({ app, arch }) => {
@@ -65,7 +67,7 @@ describe.each(cases)("pack lambda $app --arch $arch", ({ app, arch }) => {
     expect(hello.status).toBe(200);
     expect(hello.headers).toContainEqual(["content-type", expect.stringMatching(/^application\/json/)]);
     expect(JSON.parse(hello.body.toString())).toEqual({ message: `hello, ${app}-${arch}` });
-  });
+  }, invokeTimeout);
 
   it.runIf(arch === "x64" || canRunArm64())("maps binary bodies and cookies through the zip, on one warm process", async () => {
     const { zip } = packed.get(key(app, arch))!;
@@ -78,7 +80,7 @@ describe.each(cases)("pack lambda $app --arch $arch", ({ app, arch }) => {
     expect(echoed).toMatchObject({ method: "POST", path: "/echo", query: { q: ["1"] }, bodyBytes: 5 });
     expect(Buffer.from(echoed.body, "base64")).toEqual(Buffer.from([0, 1, 2, 254, 255]));
     expect(cookies!.cookies).toEqual(["session=abc123; Path=/; HttpOnly", "theme=dark; Path=/", "lang=en; Path=/; Max-Age=3600"]);
-  });
+  }, invokeTimeout);
 
   it("holds bootstrap (0755, the executable for this arch) and reports it in --json", () => {
     const { zip, json } = packed.get(key(app, arch))!;
@@ -99,5 +101,5 @@ describe.each(cases)("pack lambda $app --arch $arch", ({ app, arch }) => {
     expect(json.unzippedBytes).toBe(entries[0]!.bytes);
     const elf = entries[0]!.data().subarray(0, 20);
     expect(elf.readUInt16LE(18)).toBe(arch === "arm64" ? 183 : 62); // e_machine: EM_AARCH64 / EM_X86_64
-  });
+  }, invokeTimeout);
 });

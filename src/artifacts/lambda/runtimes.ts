@@ -13,9 +13,10 @@ export interface RuntimeSpec {
 
 // glibc 2.26 (AL2) and 2.34 (AL2023): "Improved toolchain: gcc, binutils, and glibc",
 // https://docs.aws.amazon.com/linux/al2023/ug/glibc-gcc-and-binutils.html (gcc 7.3 and 11 give
-// GLIBCXX_3.4.24 and 3.4.29). provided.al2023 is built from the AL2023 minimal container image
-// (https://docs.aws.amazon.com/linux/al2023/ug/lambda.html), which holds glibc, libgcc and
-// libstdc++ (its microdnf is C++) but not libatomic.
+// GLIBCXX_3.4.24 and 3.4.29; AL2023 moved its libstdc++ to gcc 14's in 2025, so 3.4.29 is the
+// floor every provided.al2023 function has). provided.al2023 is built from the AL2023 minimal
+// container image (https://docs.aws.amazon.com/linux/al2023/ug/lambda.html), which holds glibc,
+// libgcc and libstdc++ (its package manager's libdnf is C++) but not libatomic.
 const glibcLibraries = ["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "libresolv.so.2", "libutil.so.1"];
 
 export const runtimeSpecs: Record<LambdaRuntime, RuntimeSpec> = {

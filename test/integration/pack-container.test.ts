@@ -2,7 +2,8 @@
 // architectures; buildah builds the recipe for both platforms against local stand-ins for
 // distroless cc (assembled from Debian packages by test/fixtures/container-base/build.sh); the
 // host image's root filesystem runs the service as uid 65532 (HTTP on $PORT, SIGTERM, the
-// Lambda Runtime API mode) and the other image's executable starts on its own libraries.
+// Lambda Runtime API mode), the other image's executable starts on its own libraries, and the
+// bundle layout runs on a stand-in for distroless Node (the cc stand-in plus the official Node).
 
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -13,9 +14,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { startEmulator } from "../../src/emulator/index.js";
+import { cacheDirFrom } from "../../src/executable/index.js";
 import { inspectFile } from "../../src/inspect/index.js";
+import { silentLogger } from "../../src/log.js";
+import { provisionNode, registryFromNpmConfig } from "../../src/node-dist/index.js";
 import { httpEvent, readResult } from "../fixtures/events/index.js";
-import { appsDir, binshipBin, fixturesDir, runCli, tempDir, type CliResult } from "../helpers/cli.js";
+import { appsDir, binshipBin, fixturesDir, repoRoot, runCli, tempDir, type CliResult } from "../helpers/cli.js";
 import { httpRequest } from "../helpers/http.js";
 import { startService, type Service } from "../helpers/process.js";
 import { requireTools } from "../helpers/tools.js";
@@ -191,6 +195,8 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
   const tag = `localhost/binship-test/svc:${process.pid}`;
   const baseList = `localhost/binship-test/cc-standin-list:${process.pid}`;
   const singleTag = `localhost/binship-test/svc-single:${process.pid}`;
+  const nodeTag = `localhost/binship-test/nodejs24-standin:${process.pid}`;
+  const bundleTag = `localhost/binship-test/svc-bundle:${process.pid}`;
   const containers: string[] = [];
   const images: string[] = [];
   const rootfs: Record<string, string> = {};
@@ -216,6 +222,20 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
     // The plain single-platform build a developer runs first: no --platform at all.
     await buildah("bud", "--pull=never", "--build-arg", `BASE=${bases[0]}`, "-t", singleTag, outA);
     rootfs.single = await mountImage(singleTag, hostDockerArch);
+
+    // --layout bundle on a stand-in for distroless nodejs24: the cc stand-in plus the official
+    // Node 24 binary at /nodejs/bin/node, where distroless puts it.
+    const node = await provisionNode({ spec: "24", arch: process.arch === "arm64" ? "arm64" : "x64", cacheDir: cacheDirFrom(process.env, repoRoot), registry: registryFromNpmConfig(process.env, repoRoot), logger: silentLogger });
+    const nodeBase = await buildah("from", "--pull=never", bases[0]!);
+    containers.push(nodeBase);
+    await buildah("copy", "--chmod", "0755", nodeBase, node.target.path, "/nodejs/bin/node");
+    await buildah("config", "--entrypoint", '["/nodejs/bin/node"]', nodeBase);
+    await buildah("commit", "-q", nodeBase, nodeTag);
+    const bundleOut = join(work, "bundle-image", "container");
+    const packed = await runCli(["pack", "container", entry, "--layout", "bundle", "-o", bundleOut, "--name", "svc", "--image", image]);
+    expect(packed.code, packed.stderr).toBe(0);
+    await buildah("bud", "--pull=never", "--build-arg", `BASE=${nodeTag}`, "-t", bundleTag, bundleOut);
+    rootfs.bundle = await mountImage(bundleTag, hostDockerArch);
   });
 
   afterAll(async () => {
@@ -225,7 +245,7 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
     }
     await buildah("manifest", "rm", tag).catch(() => undefined);
     await buildah("manifest", "rm", baseList).catch(() => undefined);
-    await buildah("rmi", singleTag).catch(() => undefined);
+    for (const t of [singleTag, bundleTag, nodeTag]) await buildah("rmi", t).catch(() => undefined);
     for (const id of images) await buildah("rmi", id).catch(() => undefined);
   });
 
@@ -266,6 +286,23 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
       svc.child.kill("SIGTERM");
       const exit = await Promise.race([svc.exited, new Promise((r) => setTimeout(() => r("still running"), grace * 1000))]);
       expect(exit, svc.output()).toEqual({ code: 0, signal: null });
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it("bundle layout: node runs app.cjs as uid 65532 from the image's root and exits 0 on SIGTERM", async () => {
+    const root = rootfs.bundle!;
+    expect(statSync(join(root, "app", "app.cjs")).mode & 0o777).toBe(0o644);
+    const entrypoint = JSON.parse(await buildah("inspect", "--type", "image", bundleTag)).OCIv1.config.Entrypoint;
+    expect(entrypoint).toEqual(["/nodejs/bin/node", "/app/app.cjs"]);
+    const svc = await startService("chroot", ["--userspec=65532:65532", root, ...entrypoint]);
+    try {
+      const hello = await httpRequest(`${svc.url}/hello?name=bundle`);
+      expect(JSON.parse(hello.body.toString())).toEqual({ message: "hello, bundle" });
+      expect((await httpRequest(`${svc.url}/readyz`)).status).toBe(200);
+      svc.child.kill("SIGTERM");
+      expect(await svc.exited, svc.output()).toEqual({ code: 0, signal: null });
     } finally {
       await svc.stop();
     }

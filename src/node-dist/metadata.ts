@@ -92,7 +92,9 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
     throw downloadFailed(registry, `the version list of ${name}`, err);
   }
   const versions = parseVersions(name, doc);
-  await mkdir(join(file, ".."), { recursive: true });
-  await writeFileAtomic(file, JSON.stringify(versions));
+  // Kept for offline use only; a cache that cannot be written fails later, where it matters.
+  await mkdir(join(file, ".."), { recursive: true })
+    .then(() => writeFileAtomic(file, JSON.stringify(versions)))
+    .catch((err: unknown) => logger.debug(`cannot keep the version list in ${file}: ${(err as Error).message}`));
   return versions;
 }

@@ -82,6 +82,18 @@ describe("failures stop the build and leave nothing behind", () => {
     }
   });
 
+  it("exits 1 naming the cache when it cannot be written, and 2 when -o is a directory", async () => {
+    const file = join(work, "a-file");
+    writeFileSync(file, "");
+    const r = await build(["--arch", "x64", "--node", "24.21.0"], { npm_config_registry: fake.url, BINSHIP_CACHE_DIR: join(file, "cache") });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot write to the cache .*a-file\/cache/);
+    expect(r.stderr).toMatch(/BINSHIP_CACHE_DIR/);
+    const dir = await runCli(["build", entry, "--arch", "x64", "-o", work]);
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toMatch(/is a directory/);
+  });
+
   it("exits 2 for a Node older than 22, before downloading anything", async () => {
     fake.requests.length = 0;
     const r = await build(["--arch", "x64", "--node", "20"], { npm_config_registry: fake.url });

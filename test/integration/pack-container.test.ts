@@ -28,6 +28,9 @@ const run = promisify(execFile);
 const entry = join(appsDir, "express", "index.ts");
 const image = "registry.example.com/team/svc:1.4.0";
 const hostDockerArch = process.arch === "arm64" ? "arm64" : "amd64";
+// Tests that build executables (a Node download on a cold cache, pkg, ~100 MB files) on a shared
+// 2-core machine: generous, so a slow machine is not a failure.
+const buildTimeout = 240_000;
 
 let work: string;
 let outA: string; // first pack: default architectures
@@ -95,7 +98,7 @@ describe("pack container", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain("(unchanged)");
     expect(statSync(join(outB, "app-arm64")).mtime).toEqual(old);
-  });
+  }, buildTimeout);
 
   it("an interrupted pack (SIGINT, as from make) leaves the previous directory and no temporary one", async () => {
     const parent = join(work, "b");
@@ -112,7 +115,7 @@ describe("pack container", () => {
     expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
     expect(readdirSync(parent)).toEqual(["container"]);
     expect(hashTree(outB)).toEqual(before);
-  });
+  }, buildTimeout);
 
   it("--arch x64 --no-k8s: one executable, no manifests", async () => {
     const out = join(work, "one", "container");
@@ -120,7 +123,7 @@ describe("pack container", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64"]);
     expect(readFileSync(join(out, "README.md"), "utf8")).toContain("--platform linux/amd64 ");
-  });
+  }, buildTimeout);
 
   it("refuses to replace a directory it did not write, and exits 2", async () => {
     const dir = join(work, "user-dir");
@@ -167,7 +170,7 @@ describe("pack container", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`binship: error: app-${hostDockerArch} needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain`);
     expect(readdirSync(join(work, "node26"))).toEqual([]);
-  });
+  }, buildTimeout);
 
   it("--layout bundle: app.cjs on distroless Node, answering the probe paths the manifests use", async () => {
     const project = join(work, "bundle-project");

@@ -83,13 +83,17 @@ const libatomicHint =
   "Node 26 and later link libatomic.so.1. Use --layout bundle (Node from the distroless Node image), " +
   "build with --node 24, or pass --base with an image that has libatomic.so.1 (binship then skips this check).";
 
-/** Everything that keeps `report` from starting on `base`; empty when it fits. */
-export function findIncompatibilities(report: ElfReport, arch: Arch, base: BaseContents, baseRef: string): Incompatibility[] {
+/**
+ * Everything that keeps `report` from starting on `base` as `arch`; empty when it fits. Without
+ * a table for the base (a custom --base) only the architecture can be checked.
+ */
+export function findIncompatibilities(report: ElfReport, arch: Arch, base: BaseContents | undefined, baseRef: string): Incompatibility[] {
   const out: Incompatibility[] = [];
   const file = report.path.split("/").pop();
   if (report.arch !== arch) {
     out.push({ problem: `${file} is built for ${report.machine}, not ${arch}`, hint: "Rebuild it for the requested --arch." });
   }
+  if (!base) return out;
   const wanted = [...(report.interpreter ? [report.interpreter.split("/").pop()!] : []), ...report.needed];
   const missing = [...new Set(wanted.filter((lib) => !base.libraries.includes(lib)))];
   for (const lib of missing) {
@@ -116,7 +120,7 @@ export function findIncompatibilities(report: ElfReport, arch: Arch, base: BaseC
 }
 
 /** Throws ARTIFACT_CHECK_FAILED naming every problem when `report` cannot start on `base`. */
-export function checkBaseCompatibility(report: ElfReport, arch: Arch, base: BaseContents, baseRef: string): void {
+export function checkBaseCompatibility(report: ElfReport, arch: Arch, base: BaseContents | undefined, baseRef: string): void {
   const problems = findIncompatibilities(report, arch, base, baseRef);
   if (problems.length === 0) return;
   throw new BinshipError("ARTIFACT_CHECK_FAILED", problems.length === 1 ? problems[0]!.problem : `the executable cannot start on ${baseRef}`, {

@@ -14,6 +14,11 @@ import { inspectFile } from "../inspect/index.js";
 import { resolveContainerOptions } from "./container-options.js";
 import { packContainer, type AppBuilder, type ContainerOptions } from "./container.js";
 
+// gcc compiles for the host, so the single-arch packs here are for the host's architecture.
+const hostArch = process.arch === "arm64" ? "arm64" : "x64";
+const otherArch = hostArch === "x64" ? "arm64" : "x64";
+const app = `app-${hostArch === "x64" ? "amd64" : "arm64"}`;
+
 let work: string;
 let plainElf: string; // needs libc only
 let atomicElf: string; // also needs libatomic.so.1, like Node 26
@@ -36,7 +41,7 @@ function elfBuilder(elf: string, sea = true): AppBuilder {
 }
 
 function options(outDir: string, builder: AppBuilder, config = {}): ContainerOptions {
-  const { options: resolved } = resolveContainerOptions({ name: "svc", image: "registry.example.com/svc:1", arch: "x64", ...config }, work);
+  const { options: resolved } = resolveContainerOptions({ name: "svc", image: "registry.example.com/svc:1", arch: hostArch, ...config }, work);
   return { ...resolved, outDir, version: "0.0.0-test", builder, logger: silentLogger };
 }
 
@@ -54,12 +59,12 @@ describe.runIf(canCompile)("packContainer", () => {
   it("writes the recipe, the executable (0755) and k8s/, and the same tree twice", async () => {
     const a = await packContainer(options(join(work, "a"), elfBuilder(plainElf)));
     const b = await packContainer(options(join(work, "b"), elfBuilder(plainElf)));
-    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64", "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml"]);
+    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml"]);
     expect(b.files).toEqual(a.files);
-    expect(a.files.find((f) => f.path === "app-amd64")!.mode).toBe(0o755);
-    expect(a.files.filter((f) => f.path !== "app-amd64").every((f) => f.mode === 0o644)).toBe(true);
-    expect(a.platforms).toEqual(["linux/amd64"]);
-    expect(a.executables).toEqual([expect.objectContaining({ arch: "x64", dockerArch: "amd64", path: join(work, "a", "app-amd64"), nodeVersion: "24.0.0-fake" })]);
+    expect(a.files.find((f) => f.path === app)!.mode).toBe(0o755);
+    expect(a.files.filter((f) => f.path !== app).every((f) => f.mode === 0o644)).toBe(true);
+    expect(a.platforms).toEqual([`linux/${app.slice(4)}`]);
+    expect(a.executables).toEqual([expect.objectContaining({ arch: hostArch, dockerArch: app.slice(4), path: join(work, "a", app), nodeVersion: "24.0.0-fake" })]);
     const again = await packContainer(options(join(work, "a"), elfBuilder(plainElf)));
     expect(again.changed).toBe(false);
   });
@@ -67,19 +72,19 @@ describe.runIf(canCompile)("packContainer", () => {
   it("--no-k8s leaves out k8s/", async () => {
     const r = await packContainer(options(join(work, "nok8s"), elfBuilder(plainElf), { k8s: false }));
     expect(r.files.some((f) => f.path.startsWith("k8s/"))).toBe(false);
-    expect(readdirSync(join(work, "nok8s")).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64"]);
+    expect(readdirSync(join(work, "nok8s")).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", app]);
   });
 
   it("refuses an executable needing libatomic.so.1 on distroless cc and keeps the previous output", async () => {
     const out = join(work, "keep");
     await packContainer(options(out, elfBuilder(plainElf)));
-    const before = readFileSync(join(out, "app-amd64"));
+    const before = readFileSync(join(out, app));
     await expect(packContainer(options(out, elfBuilder(atomicElf), { port: 9000 }))).rejects.toMatchObject({
       code: "ARTIFACT_CHECK_FAILED",
-      message: "app-amd64 needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain",
+      message: `${app} needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain`,
       hint: expect.stringMatching(/--layout bundle.*--node 24.*--base/),
     });
-    expect(readFileSync(join(out, "app-amd64")).equals(before)).toBe(true);
+    expect(readFileSync(join(out, app)).equals(before)).toBe(true);
     expect(readFileSync(join(out, "Dockerfile"), "utf8")).toContain("EXPOSE 8080");
     expect(readdirSync(work).filter((n) => n.startsWith(".keep."))).toEqual([]);
   });
@@ -88,6 +93,13 @@ describe.runIf(canCompile)("packContainer", () => {
     const r = await packContainer(options(join(work, "custom"), elfBuilder(atomicElf), { base: "registry.example.com/base-with-libatomic:1" }));
     expect(r.base).toBe("registry.example.com/base-with-libatomic:1");
     expect(readFileSync(join(r.dir, "Dockerfile"), "utf8")).toContain("ARG BASE=registry.example.com/base-with-libatomic:1\n");
+  });
+
+  it("checks the architecture even on a --base it has no table for", async () => {
+    await expect(packContainer(options(join(work, "wrong-arch"), elfBuilder(plainElf), { arch: otherArch, base: "registry.example.com/base:1" }))).rejects.toMatchObject({
+      code: "ARTIFACT_CHECK_FAILED",
+      message: `app-${otherArch === "x64" ? "amd64" : "arm64"} is built for ${hostArch === "x64" ? "x86-64" : "AArch64"}, not ${otherArch}`,
+    });
   });
 
   it("refuses an executable without an application blob", async () => {

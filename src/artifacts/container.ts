@@ -98,7 +98,7 @@ async function buildExecutable(o: ContainerOptions, arch: Arch, root: string): P
   o.logger.progress(`building app-${dockerArch}`);
   const built = await o.builder.executable(arch, file);
   o.logger.done();
-  if (o.baseContents) checkBaseCompatibility(built.report, arch, o.baseContents, o.base);
+  checkBaseCompatibility(built.report, arch, o.baseContents, o.base);
   if (!built.report.sea) {
     throw new BinshipError("ARTIFACT_CHECK_FAILED", `app-${dockerArch} holds no application: it is not a Node single executable`, {
       hint: "Pass an executable made by binship build (or let pack container build it).",

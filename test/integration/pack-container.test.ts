@@ -158,7 +158,7 @@ describe("pack container", () => {
     const before = hashTree(outB);
     const r = await runCli(["pack", "container", "--executable", fake, "-o", outB, "--image", image, "--name", "svc"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("binship: error: app-amd64 needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain");
+    expect(r.stderr).toContain(`binship: error: app-${hostDockerArch} needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain`);
     expect(r.stderr).toMatch(/hint: Node 26 and later link libatomic\.so\.1\. Use --layout bundle .* --node 24/);
     expect(hashTree(outB)).toEqual(before);
     expect(readdirSync(join(work, "b"))).toEqual(["container"]);

@@ -33,6 +33,10 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
     const bundleFile = options.bundleOutfile ? resolve(cwd, options.bundleOutfile) : join(scratch!, "bundle.cjs");
     const bundleOptions = { ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, bundleFile, { depfile: options.depfile }), depfileTarget: outfile };
     const executableOptions = resolveExecutableOptions(config, cwd, env, { bundle: bundleFile, outfile, arch, logger });
+    if (bundleOptions.external.length > 0) {
+      // Node docs, "Single executable applications": the injected main script's require() loads built-ins only.
+      logger.warn(`--external ${bundleOptions.external.join(", ")}: a single executable can require only Node built-ins, so these will fail to load at run time`);
+    }
     const bundled = await bundle(bundleOptions);
     for (const w of bundled.warnings) logger.warn(`${w.file ? `${w.file}:${w.line}: ` : ""}${w.text}`);
     return { bundle: bundled, executable: await buildExecutable(executableOptions) };

@@ -32,7 +32,9 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
   try {
     const launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env });
     try {
-      const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: launch.env, stdio: ["ignore", "pipe", "pipe"] });
+      // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).
+      const env = launch.env.LAMBDA_TASK_ROOT === emulator.env.LAMBDA_TASK_ROOT ? { ...launch.env, LAMBDA_TASK_ROOT: launch.cwd } : launch.env;
+      const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
       let exit: InvokeArtifactResult["exit"];
       let stopping = false;
       const exited = new Promise<void>((resolve) => {

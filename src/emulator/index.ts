@@ -276,6 +276,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     invoke(event, invokeOptions = {}) {
       return new Promise<InvokeResult>((resolve) => {
         const p: Pending = { requestId: randomUUID(), event: encodeEvent(event), options: invokeOptions, resolve, done: false };
+        // Synchronous invocations take at most 6 MB of payload too (Lambda quotas); Invoke answers 413.
+        if (p.event.length > maxResponse) {
+          return finish(p, "too-large", { error: { errorType: "RequestTooLargeException", errorMessage: `Request must be smaller than ${maxResponse} bytes for the InvokeFunction operation (this one is ${p.event.length})` } });
+        }
         if (initOutcome?.status === "init-error") return finish(p, "init-error", { error: initOutcome.error });
         if (gone) return finish(p, "exited", { error: gone });
         queue.push(p);

@@ -21,7 +21,7 @@ export type InvokeStatus =
   | "error" // the runtime posted to /error, or an error trailer ended a stream
   | "init-error" // the runtime posted to /init/error before this invocation was taken
   | "timeout" // the deadline passed with no answer (Lambda: "Task timed out")
-  | "too-large" // the response was over the payload limit (413)
+  | "too-large" // the event or the response was over the payload limit (413)
   | "exited"; // the process went away before it answered
 
 export interface InvokeResult {

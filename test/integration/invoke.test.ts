@@ -46,6 +46,23 @@ describe("binship invoke --http", () => {
   });
 });
 
+describe("binship invoke --http, other answers", () => {
+  it("shows a handler result without statusCode as a 200 JSON body, as function URLs do", async () => {
+    const r = await runCli(["invoke", handler, "--http", "GET /anything"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [head, body] = r.stdout.split("\r\n\r\n");
+    expect(head).toBe("HTTP/1.1 200 OK\r\ncontent-type: application/json");
+    expect(JSON.parse(body!).event.rawPath).toBe("/anything");
+  });
+
+  it("shows a streamed response (RESPONSE_STREAM) with the status and headers of its prelude", async () => {
+    const streaming = await bundleEntry(join(lambdaApps, "stream-app.ts"), { invokeMode: "RESPONSE_STREAM" });
+    const r = await runCli(["invoke", streaming, "--http", "GET /empty"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("HTTP/1.1 204 No Content\r\nx-empty: yes\r\n\r\n");
+  });
+});
+
 describe("binship invoke --event", () => {
   it("prints the handler's result, with the function's logs on stderr", async () => {
     const event = join(tempDir(), "event.json");

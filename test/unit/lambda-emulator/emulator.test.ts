@@ -75,6 +75,12 @@ describe("emulator", () => {
     expect(await result).toMatchObject({ status: "too-large", error: { errorType: "Function.ResponseSizeTooLarge" } });
   });
 
+  it("refuses an event over 6 MB without handing it out", async () => {
+    emulator = await startEmulator();
+    const r = await emulator.invoke(Buffer.alloc(maxBufferedResponseBytes + 1, 0x20));
+    expect(r).toMatchObject({ status: "too-large", error: { errorType: "RequestTooLargeException" } });
+  });
+
   it("accepts exactly 6 MB", async () => {
     emulator = await startEmulator();
     const result = emulator.invoke({});

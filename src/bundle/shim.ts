@@ -19,7 +19,7 @@ function specifier(dir: string, path: string): string {
  * absolute paths would make the bundle, through the source map, depend on the checkout location.
  */
 export function shimSource(entry: string, runtimeEntry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean): string {
-  const sourceMap = withSourceMap ? ", sourceMap: { payload: globalThis.__binshipSourceMap, file: __filename }" : "";
+  const sourceMap = withSourceMap ? ", sourceMap: { payload: globalThis.__binshipSourceMap }" : "";
   const dir = dirname(entry);
   return [
     `import { start } from ${JSON.stringify(specifier(dir, runtimeEntry))};`,

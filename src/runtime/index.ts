@@ -11,12 +11,12 @@ import { installSourceMap } from "./source-map.js";
 export type { RuntimeOptions } from "./options.js";
 
 export interface StartOptions extends Partial<RuntimeOptions> {
-  sourceMap?: { payload: unknown; file: string }; // present when bundled with --sourcemap
+  sourceMap?: { payload: unknown }; // present when bundled with --sourcemap
 }
 
 export function start(load: () => unknown, startOptions: StartOptions = {}): void {
   const { sourceMap, ...rest } = startOptions;
-  if (sourceMap) installSourceMap(sourceMap.payload, sourceMap.file);
+  if (sourceMap) installSourceMap(sourceMap.payload);
   const options: RuntimeOptions = { ...defaultRuntimeOptions, ...rest };
   if (process.env.AWS_LAMBDA_RUNTIME_API) {
     // Lambda mode loads the module itself: a load failure goes to /runtime/init/error.

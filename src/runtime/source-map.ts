@@ -7,7 +7,23 @@ import { SourceMap } from "node:module";
 
 type CallSite = NodeJS.CallSite;
 
-export function installSourceMap(payload: unknown, bundleFile: string): void {
+/**
+ * The script name V8 gives the running bundle. It is not always __filename: a single
+ * executable reports the path its loader compiled the blob under, so ask V8 itself.
+ */
+function ownScriptName(): string | null {
+  const original = Error.prepareStackTrace;
+  Error.prepareStackTrace = (_error, sites) => sites;
+  const holder: { stack?: CallSite[] } = {};
+  Error.captureStackTrace(holder);
+  const sites = holder.stack;
+  Error.prepareStackTrace = original;
+  return sites?.[0]?.getFileName() ?? null;
+}
+
+export function installSourceMap(payload: unknown): void {
+  const bundleFile = ownScriptName();
+  if (bundleFile === null) return;
   let map: SourceMap | undefined;
   const mapFrame = (site: CallSite): string => {
     const text = site.toString();

@@ -47,6 +47,8 @@ export interface Emulator {
   initialized(): Promise<InitOutcome>;
   /** Tell the emulator the function's process ended: what it was doing fails with Runtime.ExitError. */
   processExited(code: number | null, signal: NodeJS.Signals | null): void;
+  /** How many TCP connections the runtime has opened so far (a well-behaved one keeps one). */
+  connections(): number;
   /** The next request to this endpoint is answered with `status` (e.g. 500, a Lambda container error). */
   forceStatus(endpoint: "next" | "response" | "error" | "init-error", status: number): void;
   close(): Promise<void>;
@@ -260,6 +262,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       else res.destroy();
     });
   });
+  let connections = 0;
+  server.on("connection", () => connections++);
   server.keepAliveTimeout = 0; // the runtime keeps one connection for its whole life
   server.requestTimeout = 0; // streamed responses may last as long as the function's timeout
   await new Promise<void>((resolve, reject) => {
@@ -298,6 +302,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         finish(p, "exited", { error: { ...gone, errorMessage: `RequestId: ${p.requestId} Error: ${gone.errorMessage}` } });
       }
     },
+    connections: () => connections,
     forceStatus(endpoint, status) {
       forced.set(endpoint, status);
     },

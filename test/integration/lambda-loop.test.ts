@@ -21,7 +21,7 @@ beforeAll(async () => {
 const parse = (payload: Buffer) => JSON.parse(payload.toString("utf8"));
 
 describe("context and environment", () => {
-  it("gives the handler Lambda's context, the trace id of its own invocation, and clears a stale one", async () => {
+  it("gives the handler Lambda's context and the trace id of its own invocation, clears a stale one, and keeps one connection", async () => {
     const traceId = "Root=1-6745f2a1-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=1";
     const emulator = await startEmulator({ functionName: "orders", memoryMb: 256, timeoutMs: 30_000 });
     const child = spawn(process.execPath, [handlerBundle], { env: { ...emulator.env, PATH: process.env.PATH }, stdio: "ignore" });
@@ -47,6 +47,9 @@ describe("context and environment", () => {
       expect(a.context.remainingMs).toBeGreaterThan(0);
       expect(a.context.remainingMs).toBeLessThanOrEqual(30_000);
       expect(b.context.awsRequestId).toBe(second.requestId);
+      for (let i = 0; i < 20; i++) expect((await emulator.invoke({ action: i % 2 ? "throw" : "echo" })).status).toMatch(/ok|error/);
+      // One keep-alive connection for every next, response and error call.
+      expect(emulator.connections()).toBe(1);
     } finally {
       child.kill("SIGKILL");
       await emulator.close();

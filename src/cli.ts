@@ -196,6 +196,11 @@ Docs: README.md`,
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   let globals: GlobalFlags = {};
+  // `binship … | head` closes stdout early; that is the reader's choice, not a crash.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(exitCode);
+    throw err;
+  });
   const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
     globals = program.opts<GlobalFlags>();
     await fn(createContext(globals));

@@ -119,7 +119,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   });
   if (ctx.flags.json) {
     ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)) }, null, 2)}\n`);
-  } else {
+  } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {
         ctx.stdout.write(`${JSON.stringify(result.error)}\n`);

@@ -37,6 +37,15 @@ describe("binship invoke --http", () => {
     ]);
   });
 
+  it("prints nothing with --quiet, and still exits 1 on a failure", async () => {
+    const ok = await runCli(["invoke", hono, "--http", "GET /hello", "--quiet"]);
+    expect([ok.code, ok.stdout, ok.stderr]).toEqual([0, "", ""]);
+    const failed = await runCli(["invoke", hono, "--quiet"]); // {} is no HTTP event, and hono has no handler
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe("");
+    expect(failed.stderr).toContain("Runtime.UnsupportedEvent");
+  });
+
   it("gives --json: the HTTP response as an object, binary bodies in base64", async () => {
     const r = await runCli(["invoke", hono, "--http", "GET /binary", "--json"]);
     expect(r.code, r.stderr).toBe(0);

@@ -130,7 +130,7 @@ describe("stage and base path stripping", () => {
 
   beforeAll(async () => {
     const bundle = await bundleEntry(join(appsDir, "hono", "index.ts"), { basePath: "/prod" });
-    const run = await invokeArtifact({ artifact: bundle, events: events.map(([kind, path]) => httpEvent(kind, { path })) });
+    const run = await invokeArtifact({ artifact: bundle, events: events.map(([kind, path]) => httpEvent(kind, { path })), emulator: { timeoutMs: 20_000 } });
     results = run.results.map((r, i) => readResult(events[i]![0], r.payload));
   });
 

@@ -11,6 +11,10 @@ import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { appsDir, fixturesDir } from "../helpers/cli.js";
 import { spawn } from "node:child_process";
 
+// Lambda's default 3 s timeout is tight on a loaded CI machine; tests that are not about
+// deadlines get more room (a later `emulator` key still wins).
+const roomy = { emulator: { timeoutMs: 20_000 } };
+
 const lambdaApps = join(fixturesDir, "lambda-apps");
 let handlerBundle: string;
 
@@ -60,6 +64,7 @@ describe("context and environment", () => {
 describe("handler errors", () => {
   it("reports throw, reject and non-Error throws on /error and keeps serving", async () => {
     const run = await invokeArtifact({
+      ...roomy,
       artifact: handlerBundle,
       events: [{ action: "throw" }, { action: "reject" }, { action: "throw-string" }, { action: "echo" }],
     });
@@ -75,33 +80,33 @@ describe("handler errors", () => {
 
   it("supports callback-style handlers, success and failure", async () => {
     const bundle = await bundleEntry(join(lambdaApps, "callback.ts"));
-    const run = await invokeArtifact({ artifact: bundle, events: [{}, { fail: true }] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{}, { fail: true }] });
     expect(parse(run.results[0]!.payload)).toEqual({ via: "callback" });
     expect(run.results[1]).toMatchObject({ status: "error", error: { errorMessage: "callback failure" } });
   });
 
   it("reports an uncaught exception for the invocation and exits 129", async () => {
-    const run = await invokeArtifact({ artifact: handlerBundle, events: [{ action: "uncaught" }, { action: "echo" }] });
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "uncaught" }, { action: "echo" }] });
     expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "Error", errorMessage: "exploded later" } });
     expect(run.results[1]!.status).toBe("exited");
     expect(run.exit).toEqual({ code: 129, signal: null });
   });
 
   it("reports an unhandled rejection as Runtime.UnhandledPromiseRejection and exits 128", async () => {
-    const run = await invokeArtifact({ artifact: handlerBundle, events: [{ action: "unhandled" }, { action: "echo" }] });
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "unhandled" }, { action: "echo" }] });
     expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: "Error: nobody waits for this" } });
     expect(run.results[1]!.status).toBe("exited");
     expect(run.exit?.code).toBe(128);
   });
 
   it("reports a handler whose promise never settles, once nothing is left to run, instead of exiting silently", async () => {
-    const run = await invokeArtifact({ artifact: handlerBundle, events: [{ action: "never" }, { action: "echo" }] });
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "never" }, { action: "echo" }] });
     expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "Runtime.NodeJsExit" } });
     expect(run.exit?.code).toBe(1);
   });
 
   it("turns a response over 6 MB into a clear invocation error and goes on", async () => {
-    const run = await invokeArtifact({ artifact: handlerBundle, events: [{ action: "big" }, { action: "big", bytes: 1024 }] });
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "big" }, { action: "big", bytes: 1024 }] });
     expect(run.results[0]!.status).toBe("error");
     expect(run.results[0]!.error!.errorType).toBe("Runtime.ResponseSizeTooLarge");
     expect(run.results[0]!.error!.errorMessage).toMatch(/at most 6291556 bytes/);
@@ -132,7 +137,7 @@ describe("init failures", () => {
   it("posts a module that throws while loading to init/error and exits non-zero", async () => {
     const bundle = await bundleEntry(join(lambdaApps, "init-fail.ts"));
     let logs = "";
-    const run = await invokeArtifact({ artifact: bundle, events: [{}], output: (c) => (logs += c) });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{}], output: (c) => (logs += c) });
     expect(run.init).toMatchObject({ status: "init-error", error: { errorType: "Error", errorMessage: "FIXTURE_DATABASE_URL is not set" } });
     expect(run.exit?.code).toBe(1);
     expect(logs).toContain("FIXTURE_DATABASE_URL is not set");
@@ -140,7 +145,7 @@ describe("init failures", () => {
 
   it("reports a module with no service as Runtime.HandlerNotFound", async () => {
     const bundle = await bundleEntry(join(appsDir, "hono", "index.ts"), { contract: "handler" });
-    const run = await invokeArtifact({ artifact: bundle, events: [{}] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{}] });
     expect(run.init).toMatchObject({ status: "init-error", error: { errorType: "Runtime.HandlerNotFound" } });
     expect(run.exit?.code).not.toBe(0);
   });
@@ -151,14 +156,14 @@ describe("event routing", () => {
     const bundle = await bundleEntry(join(appsDir, "handler", "index.ts"));
     const sqs = template("sqs");
     const http = httpEvent("apigw-v2", { path: "/hello" });
-    const run = await invokeArtifact({ artifact: bundle, events: [sqs, http] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [sqs, http] });
     expect(parse(run.results[0]!.payload).received).toEqual(sqs);
     expect(parse(run.results[1]!.payload).received).toEqual(http);
   });
 
   it("answers a non-HTTP event to an HTTP-only service with an error naming the event's keys", async () => {
     const bundle = await bundleEntry(join(appsDir, "express", "index.ts"));
-    const run = await invokeArtifact({ artifact: bundle, events: [template("sqs"), httpEvent("alb", { path: "/hello" })] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [template("sqs"), httpEvent("alb", { path: "/hello" })] });
     expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "Runtime.UnsupportedEvent" } });
     expect(run.results[0]!.error!.errorMessage).toContain("its keys: Records");
     expect(run.results[1]!.status).toBe("ok");
@@ -168,7 +173,7 @@ describe("event routing", () => {
 describe("logs", () => {
   it("writes console output as <time>\\t<request id>\\t<LEVEL>\\t<message>, one line per call", async () => {
     let out = "";
-    const run = await invokeArtifact({ artifact: handlerBundle, events: [{ action: "log" }], output: (c, s) => s === "stdout" && (out += c) });
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "log" }], output: (c, s) => s === "stdout" && (out += c) });
     const id = run.results[0]!.requestId;
     const lines = out.split("\n").filter((l) => l.includes(id));
     expect(lines[0]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\\t${id}\\tINFO\\tfirst line\\rsecond line$`));
@@ -179,6 +184,7 @@ describe("logs", () => {
   it("writes one JSON object per line with AWS_LAMBDA_LOG_FORMAT=JSON, filtered by AWS_LAMBDA_LOG_LEVEL", async () => {
     let out = "";
     const run = await invokeArtifact({
+      ...roomy,
       artifact: handlerBundle,
       events: [{ action: "log" }],
       env: { AWS_LAMBDA_LOG_FORMAT: "JSON", AWS_LAMBDA_LOG_LEVEL: "INFO" },
@@ -197,7 +203,7 @@ describe("logs", () => {
 
 describe("deadline", () => {
   it("times out a hanging invocation at the function's timeout and stops the process", async () => {
-    const run = await invokeArtifact({ artifact: handlerBundle, events: [{ action: "hang" }, { action: "echo" }], emulator: { timeoutMs: 300 } });
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "hang" }, { action: "echo" }], emulator: { timeoutMs: 300 } });
     expect(run.results).toHaveLength(1);
     expect(run.results[0]).toMatchObject({ status: "timeout", error: { errorType: "Sandbox.Timedout" } });
   });

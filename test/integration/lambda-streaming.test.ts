@@ -12,6 +12,10 @@ import { httpEvent } from "../fixtures/events/index.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { appsDir, fixturesDir, tempDir } from "../helpers/cli.js";
 
+// Lambda's default 3 s timeout is tight on a loaded CI machine; tests that are not about
+// deadlines get more room (a later `emulator` key still wins).
+const roomy = { emulator: { timeoutMs: 20_000 } };
+
 const lambdaApps = join(fixturesDir, "lambda-apps");
 const prelude = (p: unknown) => Buffer.concat([Buffer.from(JSON.stringify(p)), Buffer.alloc(8)]);
 
@@ -21,6 +25,7 @@ async function gated(bundle: string, event: (gate: string) => unknown) {
   const order: string[] = [];
   let received = Buffer.alloc(0);
   const run = await invokeArtifact({
+    ...roomy,
     artifact: bundle,
     events: [event(gate)],
     invoke: {
@@ -64,14 +69,14 @@ describe("streamifyResponse handlers", () => {
   });
 
   it("reports an error after the first byte as Lambda-Runtime-Function-Error-* trailers", async () => {
-    const run = await invokeArtifact({ artifact: bundle, events: [{ http: true, fail: true }, { empty: true }] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{ http: true, fail: true }, { empty: true }] });
     expect(run.results[0]).toMatchObject({ status: "error", streamed: true, error: { errorType: "Error", errorMessage: "failed after the first chunk" } });
     expect(run.results[0]!.payload.toString()).toBe("chunk 1\n");
     expect(run.results[1]!.status).toBe("ok"); // the loop goes on
   });
 
   it("ends an empty body correctly: prelude only, then the end of the stream", async () => {
-    const run = await invokeArtifact({ artifact: bundle, events: [{ http: true, empty: true }] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{ http: true, empty: true }] });
     const r = run.results[0]!;
     expect(r.status).toBe("ok");
     expect(r.prelude).toMatchObject({ statusCode: 201 });
@@ -96,6 +101,7 @@ describe('HTTP apps with invokeMode "RESPONSE_STREAM"', () => {
 
   it("ends a body that breaks midway with error trailers, and an empty body cleanly", async () => {
     const run = await invokeArtifact({
+      ...roomy,
       artifact: bundle,
       events: [httpEvent("function-url", { path: "/broken" }), httpEvent("function-url", { path: "/empty" })],
     });
@@ -106,7 +112,7 @@ describe('HTTP apps with invokeMode "RESPONSE_STREAM"', () => {
   });
 
   it("still answers other event sources buffered", async () => {
-    const run = await invokeArtifact({ artifact: bundle, events: [httpEvent("alb-multi-value", { path: "/empty" })] });
+    const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [httpEvent("alb-multi-value", { path: "/empty" })] });
     expect(run.results[0]!.streamed).toBe(false);
     expect(JSON.parse(run.results[0]!.payload.toString())).toMatchObject({ statusCode: 204 });
   });
@@ -115,7 +121,7 @@ describe('HTTP apps with invokeMode "RESPONSE_STREAM"', () => {
     let run: InvokeArtifactResult;
     beforeAll(async () => {
       const b = await bundleEntry(join(appsDir, app, "index.ts"), { invokeMode: "RESPONSE_STREAM" });
-      run = await invokeArtifact({ artifact: b, events: [httpEvent("function-url", { path: "/stream" }), httpEvent("function-url", { path: "/cookies" }), httpEvent("function-url", { path: "/binary" })] });
+      run = await invokeArtifact({ ...roomy, artifact: b, events: [httpEvent("function-url", { path: "/stream" }), httpEvent("function-url", { path: "/cookies" }), httpEvent("function-url", { path: "/binary" })] });
     });
 
     it("streams /stream as separate chunks with the status in the prelude", () => {

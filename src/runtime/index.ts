@@ -3,6 +3,7 @@
 
 import { loadService } from "./load.js";
 import { runLambda } from "./lambda/index.js";
+import { installAwslambdaGlobal } from "./lambda/streaming.js";
 import { ServiceShapeError } from "./contract.js";
 import { defaultRuntimeOptions, StartupError, type RuntimeOptions } from "./options.js";
 import { runServer } from "./server/index.js";
@@ -23,6 +24,8 @@ export function start(load: () => unknown, startOptions: StartOptions = {}): voi
     runLambda(() => loadService(load, options), options);
     return;
   }
+  // Handlers written for the managed runtime call awslambda.streamifyResponse() at load time.
+  installAwslambdaGlobal();
   loadService(load, options)
     .then((service) => runServer(service, options))
     .catch((err) => {

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appsDir, runCli, tempDir } from "../helpers/cli.js";
+import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 import { httpRequest, nextChunk, openRequest, restOf, waitFor } from "../helpers/http.js";
 import { startService, type Service } from "../helpers/process.js";
 
@@ -186,5 +186,30 @@ describe("the handler fixture in server mode", () => {
     const res = await httpRequest(`${svc.url}/hello`);
     expect(res.status).toBe(404);
     expect(res.body.toString()).toContain(invocations);
+  });
+});
+
+describe("a streamifyResponse() handler in server mode", () => {
+  let svc: Service;
+  const invocations = "/2015-03-31/functions/function/invocations";
+  beforeAll(async () => {
+    const out = join(outDir, "streaming-handler.cjs");
+    const result = await runCli(["bundle", join(fixturesDir, "lambda-apps", "streaming.ts"), "-o", out]);
+    expect(result.code, result.stderr).toBe(0);
+    svc = await startService(process.execPath, [out]);
+  });
+  afterAll(() => svc?.stop());
+
+  it("loads (the awslambda global exists) and streams what the handler writes", async () => {
+    const res = await httpRequest(`${svc.url}${invocations}`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(200);
+    expect(res.headers["content-type"]).toBe("text/plain");
+    expect(res.body.toString()).toBe("chunk 1\nchunk 2\n");
+  });
+
+  it("ends an empty stream with an empty body", async () => {
+    const res = await httpRequest(`${svc.url}${invocations}`, { method: "POST", body: JSON.stringify({ empty: true }) });
+    expect(res.status).toBe(200);
+    expect(res.body.length).toBe(0);
   });
 });

@@ -3,7 +3,9 @@
 
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Writable } from "node:stream";
 import type { LambdaHandler } from "../contract.js";
+import { isStreamingHandler } from "../lambda/streaming.js";
 
 export const invocationPath = "/2015-03-31/functions/function/invocations";
 
@@ -31,6 +33,32 @@ function localContext(deadlineMs: number): Record<string, unknown> {
   };
 }
 
+/** The response stream a streamifyResponse() handler writes to, over the HTTP response. */
+function responseStreamOver(res: ServerResponse): Writable & { setContentType(type: string): void } {
+  let contentType = "application/octet-stream";
+  const head = () => {
+    if (!res.headersSent) res.writeHead(200, { "content-type": contentType });
+  };
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      head();
+      res.write(chunk, () => done());
+    },
+    final(done) {
+      head();
+      res.end(() => done());
+    },
+  });
+  return Object.assign(stream, { setContentType: (type: string) => void (contentType = type) });
+}
+
+async function runStreaming(handler: LambdaHandler, event: unknown, res: ServerResponse): Promise<void> {
+  const stream = responseStreamOver(res);
+  await handler(event, stream, localContext(Date.now() + 900_000));
+  if (!stream.writableEnded) stream.end();
+  await new Promise<void>((resolve, reject) => stream.once("finish", resolve).once("error", reject));
+}
+
 export async function serveInvocation(handler: LambdaHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const text = await readBody(req);
   let event: unknown;
@@ -41,11 +69,13 @@ export async function serveInvocation(handler: LambdaHandler, req: IncomingMessa
     return;
   }
   try {
+    if (isStreamingHandler(handler as unknown)) return await runStreaming(handler, event, res);
     const result = await handler(event, localContext(Date.now() + 900_000));
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? null));
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     console.error(e);
+    if (res.headersSent) return void res.destroy(e); // mid-stream: only a broken response says so
     res
       .writeHead(200, { "content-type": "application/json", "x-amz-function-error": "Unhandled" })
       .end(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? "").split("\n") }));

@@ -15,7 +15,7 @@ export interface PackLambdaOptions {
   workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
   sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
   mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
-  level: number; // deflate level (default 6: level 9 takes 3.6x as long for a 0.3% smaller zip)
+  level: number; // deflate level (default 6: level 9 takes 2-4x as long for a ~0.3% smaller zip, BENCHMARKS.md)
   depfile?: string; // write a make dependency file covering every input here
   configFile?: string; // the config file read, an input in the depfile
 }

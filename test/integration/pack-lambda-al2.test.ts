@@ -52,7 +52,7 @@ describe("pack lambda --runtime provided.al2", () => {
     expect(zips.x64!.json.libraries).toEqual(entries.filter((e) => e.name.startsWith("lib/") && !e.directory).map((e) => e.name.slice(4)));
   }, invokeTimeout);
 
-  it.runIf(requireTools("chroot") && requirePaths("/bin/busybox"))("answers an invocation from an empty root with only a static /bin/sh", async () => {
+  it.runIf(requireTools("chroot", "unshare", "mount") && requirePaths("/bin/busybox"))("answers an invocation from an empty root with only a static /bin/sh and a read-only /var/task", async () => {
     const root = tempDir("binship-empty-root-");
     mkdirSync(join(root, "bin"));
     copyFileSync("/bin/busybox", join(root, "bin", "sh")); // Debian busybox-static: no libraries at all
@@ -65,10 +65,17 @@ describe("pack lambda --runtime provided.al2", () => {
 
     const emulator = await startEmulator({ taskRoot: "/var/task", timeoutMs: 30_000 });
     let logs = "";
-    // Lambda executes bootstrap itself; its #!/bin/sh line is resolved inside the root.
+    // Lambda executes bootstrap itself (its #!/bin/sh line is resolved inside the root), with
+    // /var/task read-only: a private mount namespace makes it so here too, and proves it.
+    const tool = (name: string) => execFileSync("sh", ["-c", `command -v ${name}`]).toString().trim(); // the child's PATH is the root's
+    const script = [
+      `${tool("mount")} --bind "$1" "$1" && ${tool("mount")} -o remount,bind,ro "$1" || exit 90`,
+      `if ${tool("touch")} "$1/.probe" 2>/dev/null; then exit 91; fi`, // writable: not what Lambda gives
+      `exec ${tool("chroot")} "$2" /var/task/bootstrap`,
+    ].join("\n");
     const asRoot = process.getuid?.() === 0;
-    const chroot = execFileSync("sh", ["-c", "command -v chroot"]).toString().trim(); // the child's PATH is the root's
-    const [command, args] = asRoot ? [chroot, [root, "/var/task/bootstrap"]] : ["unshare", ["--map-root-user", chroot, root, "/var/task/bootstrap"]];
+    const command = tool("unshare");
+    const args = [...(asRoot ? [] : ["--map-root-user"]), "--mount", "/bin/sh", "-c", script, "sh", join(root, "var", "task"), root];
     const child = spawn(command, args, { env: { ...emulator.env, PATH: "/bin" }, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", (d) => (logs += d));
     child.stderr.on("data", (d) => (logs += d));

@@ -76,6 +76,18 @@ describe.runIf(requirePaths("/bin/true"))("pack lambda checks", () => {
     expect(r.left).toEqual([]);
   });
 
+  it("fails with exit 1 and no zip when the service does not build, and exit 2 when the entry is missing", async () => {
+    const broken = join(dir, "broken.ts");
+    writeFileSync(broken, "export default { fetch( };\n");
+    const r = await pack("broken", [broken, "--arch", "x64"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("bundling failed");
+    expect(r.left).toEqual([]);
+    const missing = await pack("missing", [join(dir, "nope.ts")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("entry module not found");
+  });
+
   it("rejects usage errors with exit 2", async () => {
     const epoch = await pack("epoch", ["--executable", "/bin/true", "--arch", "x64"], { SOURCE_DATE_EPOCH: "last tuesday" });
     expect(epoch.code).toBe(2);

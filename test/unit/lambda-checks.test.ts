@@ -13,7 +13,7 @@ import {
   type Problem,
 } from "../../src/artifacts/lambda/checks.js";
 import { lambdaLimits } from "../../src/artifacts/lambda/runtimes.js";
-import { collectLibraries, defaultSysroot, definedGlibc } from "../../src/artifacts/lambda/sysroot.js";
+import { collectLibraries, collectMissing, defaultSysroot, definedGlibc } from "../../src/artifacts/lambda/sysroot.js";
 import { BinshipError } from "../../src/errors.js";
 import { inspectFile, type ElfReport } from "../../src/inspect/index.js";
 import { requirePaths } from "../helpers/tools.js";
@@ -76,10 +76,14 @@ describe("Lambda checks", () => {
     expect(errors(checkLibraries(node({ glibcxx: "3.4.32" }), al2023))[0]?.text).toContain("GLIBCXX_3.4.32");
   });
 
-  it("reject a library the runtime lacks (Node 26 needs libatomic)", () => {
-    const [problem] = checkLibraries(node({ needed: [...node().needed, "libatomic.so.1"] }), al2023);
-    expect(problem?.text).toContain("libatomic.so.1");
-    expect(problem?.hint).toContain("provided.al2");
+  it("reject a library the runtime lacks (Node 26 needs libatomic) unless the zip ships it in lib/", () => {
+    const node26 = node({ needed: [...node().needed, "libatomic.so.1"] });
+    const [problem] = checkLibraries(node26, al2023);
+    expect(problem?.text).toContain("needs libatomic.so.1, which provided.al2023 (Amazon Linux 2023) does not have");
+    expect(problem?.hint).toContain("--sysroot");
+    expect(checkLibraries(node26, al2023, { names: ["libatomic.so.1"] })).toEqual([]);
+    // Shipping libatomic does not lift the runtime's own glibc.
+    expect(errors(checkLibraries({ ...node26, glibc: "2.38" }, al2023, { names: ["libatomic.so.1"] }))[0]?.text).toContain("provided.al2023 (Amazon Linux 2023) has glibc 2.34");
   });
 
   it("warn when the executable has no SEA blob", () => {
@@ -138,6 +142,21 @@ describe("sysroot libraries for provided.al2", () => {
     const found = await collectLibraries(libstdcxx, "arm64", defaultSysroot("arm64", "x64"));
     expect(found.libraries.map((l) => l.name)).toEqual(["ld-linux-aarch64.so.1", "libc.so.6", "libgcc_s.so.1", "libm.so.6"]);
     for (const lib of found.libraries) expect(lib.path.startsWith("/usr/aarch64-linux-gnu/")).toBe(true);
+  });
+
+  it.runIf(requirePaths("/lib/x86_64-linux-gnu/libatomic.so.1"))("take only what provided.al2023 lacks for it", async () => {
+    const node26 = node({ arch: "x64", machine: "x86-64", needed: [...node().needed, "libatomic.so.1"] });
+    const present = new Set(["libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "libstdc++.so.6", "libgcc_s.so.1", "ld-linux-x86-64.so.2"]);
+    const extra = await collectMissing(node26, "x64", defaultSysroot("x64", "x64"), present);
+    expect(extra.map((l) => l.name)).toEqual(["libatomic.so.1"]);
+    expect(extra[0]!.path).toMatch(/libatomic\.so\.1/);
+  });
+
+  it("name the package of a missing extra library for a cross build", async () => {
+    const node26 = node({ needed: ["libc.so.6", "libatomic.so.1"] });
+    const err = await collectMissing(node26, "arm64", defaultSysroot("arm64", "x64", "/nonexistent-sysroot"), new Set(["libc.so.6"])).catch((e: unknown) => e);
+    expect((err as BinshipError).message).toContain("the arm64 libraries for provided.al2023 were not found: libatomic.so.1");
+    expect((err as BinshipError).hint).toContain("libatomic1-arm64-cross");
   });
 
   it("name the Debian packages when the sysroot is missing", async () => {

@@ -19,9 +19,9 @@ export interface Problem {
   hint?: string; // how to fix it
 }
 
-/** What the zip brings along instead of the system's libraries (provided.al2). */
+/** What the zip brings along in lib/: its own glibc (provided.al2) or only what the runtime lacks. */
 export interface BundledLibraries {
-  glibc: string; // highest GLIBC version the bundled libc.so.6 defines
+  glibc?: string; // highest GLIBC version the bundled libc.so.6 defines, when libc is bundled
   names: string[]; // sonames in lib/
 }
 
@@ -46,12 +46,12 @@ export function checkLibraries(report: ElfReport, target: LambdaTarget, bundled?
   const problems: Problem[] = [];
   const name = basename(report.path);
   const glibc = bundled?.glibc ?? spec.glibc;
-  const where = bundled ? "the libc.so.6 bundled from the sysroot" : `${target.runtime} (${spec.os})`;
+  const where = bundled?.glibc ? "the libc.so.6 bundled from the sysroot" : `${target.runtime} (${spec.os})`;
   if (report.glibc && compareVersions(report.glibc, glibc) > 0) {
     problems.push({
       level: "error",
       text: `${name} requires GLIBC_${report.glibc}, but ${where} has glibc ${glibc}`,
-      hint: bundled
+      hint: bundled?.glibc
         ? "Point --sysroot at libraries at least that new (e.g. the build host's own)."
         : target.runtime === "provided.al2023"
           ? "Use an official Node binary (they need glibc 2.28), or one built for glibc <= 2.34; a binary from a newer distribution cannot start on Lambda."
@@ -73,9 +73,7 @@ export function checkLibraries(report: ElfReport, target: LambdaTarget, bundled?
     problems.push({
       level: "error",
       text: `${name} needs ${missing.join(", ")}, which ${target.runtime} (${spec.os}) does not have`,
-      hint: target.runtime === "provided.al2023"
-        ? "Use Node 24 (Node 26 binaries also need libatomic.so.1), or --runtime provided.al2, which bundles the libraries from the sysroot."
-        : "Add the library to the sysroot (--sysroot DIR) so it is bundled.",
+      hint: "Add the library to the sysroot (--sysroot DIR) so it is shipped in lib/.",
     });
   }
   const loader = report.interpreter ? basename(report.interpreter) : undefined;

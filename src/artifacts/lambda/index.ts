@@ -21,7 +21,7 @@ export interface LambdaPackageInput {
   report: ElfReport; // its inspection (arch, GLIBC needs, libraries)
   arch: Arch; // target architecture
   runtime: LambdaRuntime; // target OS-only runtime
-  bundled?: SysrootLibraries; // loader + libraries to ship in lib/ (provided.al2)
+  bundled?: SysrootLibraries; // lib/: loader + libraries (provided.al2), or what provided.al2023 lacks
   mtime: Date; // time stored for every entry
   level: number; // deflate level 0-9
   onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
@@ -30,19 +30,22 @@ export interface LambdaPackageInput {
 
 export interface LambdaPackageResult extends ZipResult {
   warnings: Problem[]; // checks that passed with a warning (e.g. over 50 MB zipped)
-  libraries: string[]; // sonames shipped in lib/ (provided.al2), empty otherwise
+  libraries: string[]; // sonames shipped in lib/, empty when there is no lib/
 }
 
 function entriesFor(input: LambdaPackageInput): ZipEntry[] {
-  if (!input.bundled) return [{ name: "bootstrap", source: input.executable, mode: 0o755 }];
+  const loader = input.bundled?.loader?.name;
+  const libs = (input.bundled?.libraries ?? []).map((lib) => ({
+    name: `${libDir}/${lib.name}`,
+    source: lib.path,
+    mode: lib.name === loader ? 0o755 : 0o644, // the loader is exec'd
+  }));
+  // Without its own loader the executable is bootstrap; lib/ only adds what the runtime lacks.
+  if (!loader) return [{ name: "bootstrap", source: input.executable, mode: 0o755 }, ...libs];
   return [
     { name: "bootstrap", source: Buffer.from(launcherScript(input.arch)), mode: 0o755 },
     { name: appName, source: input.executable, mode: 0o755 },
-    ...input.bundled.libraries.map((lib) => ({
-      name: `${libDir}/${lib.name}`,
-      source: lib.path,
-      mode: lib.name === input.bundled!.loader.name ? 0o755 : 0o644, // the loader is exec'd
-    })),
+    ...libs,
   ];
 }
 
@@ -53,7 +56,7 @@ async function sizeOf(entry: ZipEntry): Promise<number> {
 export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPackageResult> {
   const entries = entriesFor(input);
   const unzipped = (await Promise.all(entries.map(sizeOf))).reduce((a, b) => a + b, 0);
-  const bundled = input.bundled ? { glibc: input.bundled.glibc, names: input.bundled.libraries.map((l) => l.name) } : undefined;
+  const bundled = input.bundled?.libraries.length ? { glibc: input.bundled.glibc, names: input.bundled.libraries.map((l) => l.name) } : undefined;
   const archProblems = checkArch(input.report, input);
   const warnings = enforce(
     [

@@ -9,7 +9,8 @@ import { buildFromSource } from "../../pipeline.js";
 import { writeFileAtomic } from "../../util/atomic.js";
 import { packLambdaZip, type LambdaPackageResult } from "./index.js";
 import type { PackLambdaOptions } from "./options.js";
-import { collectLibraries, defaultSysroot } from "./sysroot.js";
+import { loaderNames, runtimeSpecs } from "./runtimes.js";
+import { collectLibraries, collectMissing, defaultSysroot, type SysrootLibraries } from "./sysroot.js";
 import { join } from "node:path";
 
 export interface PackLambdaDeps {
@@ -39,11 +40,20 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps) {
   return { report: built.executable.report, inputs: built.bundle.inputs, changed: built.executable.changed };
 }
 
+/** lib/ for the zip: a whole glibc for provided.al2, else only what the runtime lacks (often nothing). */
+async function libraryFor(report: ElfReport, options: PackLambdaOptions, deps: PackLambdaDeps): Promise<SysrootLibraries | undefined> {
+  const sysroot = () => defaultSysroot(options.arch, deps.hostArch, options.sysroot);
+  if (options.runtime === "provided.al2") return collectLibraries(report, options.arch, sysroot());
+  const present = new Set([...runtimeSpecs[options.runtime].libraries, loaderNames[options.arch]]);
+  if (report.arch !== options.arch || report.needed.every((lib) => present.has(lib))) return undefined; // a wrong arch fails its check later
+  const libraries = await collectMissing(report, options.arch, sysroot(), present);
+  deps.logger.info(`shipping ${libraries.map((l) => l.name).join(", ")} in lib/: ${options.runtime} lacks ${libraries.length === 1 ? "it" : "them"}, and Lambda's LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib`);
+  return { libraries };
+}
+
 export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
   const exe = await executableFor(options, deps);
-  const bundled = options.runtime === "provided.al2"
-    ? await collectLibraries(exe.report, options.arch, defaultSysroot(options.arch, deps.hostArch, options.sysroot))
-    : undefined;
+  const bundled = await libraryFor(exe.report, options, deps);
   deps.logger.progress(`zipping ${options.outfile}`);
   const zip = await packLambdaZip({
     outfile: options.outfile,

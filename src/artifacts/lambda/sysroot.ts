@@ -1,6 +1,7 @@
 // provided.al2 has glibc 2.26 and official Node binaries need 2.28, so the zip carries its own
 // loader and every library the executable needs, found in a sysroot: the host's own libraries for
-// a same-arch build, the Debian cross packages for the other arch, or --sysroot DIR.
+// a same-arch build, the Debian cross packages for the other arch, or --sysroot DIR. For
+// provided.al2023 only what it lacks is taken from there (Node 26's libatomic).
 
 import { existsSync } from "node:fs";
 import { readFile, realpath } from "node:fs/promises";
@@ -16,11 +17,15 @@ const crossPackages: Record<Arch, string> = {
   arm64: "libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross",
 };
 const nativePackages = "libc6 libstdc++6 libgcc-s1";
+const crossSuffix: Record<Arch, string> = { x64: "-amd64-cross", arm64: "-arm64-cross" };
+// Debian packages of libraries beyond glibc/libstdc++/libgcc_s that Node binaries may need.
+const otherPackages: Record<string, string> = { "libatomic.so.1": "libatomic1" };
 
 export interface Sysroot {
   dirs: string[]; // library directories searched in order
   packages: string; // Debian packages that provide them, for messages
   explicit: boolean; // given with --sysroot
+  suffix: string; // "" for the host's own packages, "-arm64-cross" etc. for a cross root
 }
 
 /** Library directories of a root laid out like Debian (multiarch), Fedora/Amazon Linux (lib64) or a cross dir. */
@@ -31,9 +36,11 @@ function dirsUnder(root: string, arch: Arch): string[] {
 
 /** Where the libraries for `arch` are when building on `hostArch`. */
 export function defaultSysroot(arch: Arch, hostArch: Arch, explicitRoot?: string): Sysroot {
-  if (explicitRoot) return { dirs: dirsUnder(explicitRoot, arch), packages: arch === hostArch ? nativePackages : crossPackages[arch], explicit: true };
-  if (arch === hostArch) return { dirs: dirsUnder("/", arch), packages: nativePackages, explicit: false };
-  return { dirs: [join("/usr", triplets[arch], "lib")], packages: crossPackages[arch], explicit: false };
+  const native = arch === hostArch;
+  const packaging = native ? { packages: nativePackages, suffix: "" } : { packages: crossPackages[arch], suffix: crossSuffix[arch] };
+  if (explicitRoot) return { dirs: dirsUnder(explicitRoot, arch), ...packaging, explicit: true };
+  if (native) return { dirs: dirsUnder("/", arch), ...packaging, explicit: false };
+  return { dirs: [join("/usr", triplets[arch], "lib")], ...packaging, explicit: false };
 }
 
 export interface BundledLibrary {
@@ -42,9 +49,9 @@ export interface BundledLibrary {
 }
 
 export interface SysrootLibraries {
-  loader: BundledLibrary; // ld-linux-*.so.*
-  libraries: BundledLibrary[]; // everything the executable needs, transitively, loader included
-  glibc: string; // highest GLIBC version the bundled libc.so.6 defines
+  loader?: BundledLibrary; // ld-linux-*.so.*, when the zip brings its own glibc (provided.al2)
+  libraries: BundledLibrary[]; // what goes into lib/ (with the loader, everything the executable needs)
+  glibc?: string; // highest GLIBC version the bundled libc.so.6 defines, when libc is bundled
 }
 
 async function find(name: string, sysroot: Sysroot): Promise<string | undefined> {
@@ -55,12 +62,14 @@ async function find(name: string, sysroot: Sysroot): Promise<string | undefined>
   return undefined;
 }
 
-function missing(names: string[], arch: Arch, sysroot: Sysroot): BinshipError {
+function missing(names: string[], arch: Arch, sysroot: Sysroot, runtime: string): BinshipError {
   const where = sysroot.dirs.slice(0, 3).join(", ");
-  return new BinshipError("TOOL_MISSING", `the ${arch} libraries for provided.al2 were not found: ${names.join(", ")} (looked in ${where}${sysroot.dirs.length > 3 ? ", …" : ""})`, {
+  const extra = names.filter((n) => otherPackages[n]).map((n) => `${otherPackages[n]}${sysroot.suffix}`);
+  const packages = [...(runtime === "provided.al2" ? [sysroot.packages] : []), ...extra].join(" ") || sysroot.packages;
+  return new BinshipError("TOOL_MISSING", `the ${arch} libraries for ${runtime} were not found: ${names.join(", ")} (looked in ${where}${sysroot.dirs.length > 3 ? ", …" : ""})`, {
     hint: sysroot.explicit
-      ? `Point --sysroot at a root that holds the ${arch} glibc, libstdc++ and libgcc_s (Debian: ${sysroot.packages}).`
-      : `Install them (Debian/Ubuntu: apt-get install ${sysroot.packages}), or pass --sysroot DIR.`,
+      ? `Point --sysroot at a root that holds the ${arch} ${names.join(", ")} (Debian: ${packages}).`
+      : `Install them (Debian/Ubuntu: apt-get install ${packages}), or pass --sysroot DIR.`,
   });
 }
 
@@ -73,15 +82,14 @@ export function definedGlibc(libc: Buffer): string | undefined {
   return best;
 }
 
-/** Resolves the executable's DT_NEEDED entries, and theirs, in the sysroot. */
-export async function collectLibraries(executable: ElfReport, arch: Arch, sysroot: Sysroot): Promise<SysrootLibraries> {
-  const loaderName = loaderNames[arch];
+/** Walks DT_NEEDED from `roots` through the sysroot, skipping what `provided` already has. */
+async function resolveNeeded(roots: string[], arch: Arch, sysroot: Sysroot, provided: ReadonlySet<string>, runtime: string): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   const absent: string[] = [];
-  const queue = [loaderName, ...executable.needed];
+  const queue = [...roots];
   while (queue.length > 0) {
     const name = queue.shift()!;
-    if (found.has(name) || absent.includes(name)) continue;
+    if (provided.has(name) || found.has(name) || absent.includes(name)) continue;
     const path = await find(name, sysroot);
     if (!path) {
       absent.push(name);
@@ -96,10 +104,34 @@ export async function collectLibraries(executable: ElfReport, arch: Arch, sysroo
     found.set(name, path);
     queue.push(...report.needed);
   }
-  if (absent.length > 0) throw missing(absent, arch, sysroot);
+  if (absent.length > 0) throw missing(absent, arch, sysroot, runtime);
+  return found;
+}
+
+const sorted = (found: Map<string, string>): BundledLibrary[] =>
+  [...found].map(([name, path]) => ({ name, path })).sort((a, b) => (a.name < b.name ? -1 : 1));
+
+/** A zip that brings its own loader and glibc (provided.al2). */
+export interface OwnGlibc extends SysrootLibraries {
+  loader: BundledLibrary;
+  glibc: string;
+}
+
+/** provided.al2: the loader, glibc and everything else the executable needs, transitively. */
+export async function collectLibraries(executable: ElfReport, arch: Arch, sysroot: Sysroot): Promise<OwnGlibc> {
+  const loaderName = loaderNames[arch];
+  const found = await resolveNeeded([loaderName, ...executable.needed], arch, sysroot, new Set(), "provided.al2");
   const libcPath = found.get("libc.so.6");
   const glibc = libcPath ? definedGlibc(await readFile(libcPath)) : undefined;
-  if (!glibc) throw missing(["libc.so.6"], arch, sysroot);
-  const libraries = [...found].map(([name, path]) => ({ name, path })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { loader: { name: loaderName, path: found.get(loaderName)! }, libraries, glibc };
+  if (!glibc) throw missing(["libc.so.6"], arch, sysroot, "provided.al2");
+  return { loader: { name: loaderName, path: found.get(loaderName)! }, libraries: sorted(found), glibc };
+}
+
+/**
+ * provided.al2023: only what the runtime lacks (Node 26 needs libatomic.so.1). Lambda's
+ * LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib ("Defined runtime environment variables",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html), so lib/ is enough.
+ */
+export async function collectMissing(executable: ElfReport, arch: Arch, sysroot: Sysroot, provided: ReadonlySet<string>): Promise<BundledLibrary[]> {
+  return sorted(await resolveNeeded(executable.needed, arch, sysroot, provided, "provided.al2023"));
 }

@@ -65,7 +65,10 @@ export function zipLauncher(hostArch: string = process.arch): Launcher {
             hint: "Store it with mode 0755 (binship pack lambda does).",
           });
         }
-        const taskEnv = { ...env, LAMBDA_TASK_ROOT: root };
+        // Lambda's LD_LIBRARY_PATH ends with $LAMBDA_TASK_ROOT and $LAMBDA_TASK_ROOT/lib ("Defined
+        // runtime environment variables", configuration-envvars.html): libraries a zip ships in lib/ load.
+        const libraryPath = [env.LD_LIBRARY_PATH, root, join(root, libDir)].filter(Boolean).join(":");
+        const taskEnv = { ...env, LAMBDA_TASK_ROOT: root, LD_LIBRARY_PATH: libraryPath };
         return { ...(await startCommand(root, taskEnv, hostArch)), cleanup };
       } catch (err) {
         await cleanup();

@@ -32,6 +32,7 @@ describe("the Lambda zip launcher of binship invoke", () => {
     expect(statSync(launch.command).mode & 0o777).toBe(0o755);
     expect(readFileSync(launch.command).equals(readFileSync("/bin/true"))).toBe(true);
     expect(launch.env.AWS_LAMBDA_RUNTIME_API).toBe("127.0.0.1:9001");
+    expect(launch.env.LD_LIBRARY_PATH).toBe(`${root}:${join(root, "lib")}`); // as the end of Lambda's
     await launch.cleanup();
     expect(existsSync(root)).toBe(false);
   });

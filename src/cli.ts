@@ -43,6 +43,29 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
   return err.exitCode;
 }
 
+/** Flags of every command that bundles the service; each maps to the config key of its name. */
+function withBundleFlags(cmd: Command): Command {
+  return cmd
+    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24; the bundle targets its major)")
+    .option("--minify", "minify the bundle (default)")
+    .option("--no-minify", "do not minify")
+    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
+    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
+    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--contract <shape>", "service shape: auto (default), fetch, listener, handler or listen")
+    .option("--invoke-mode <mode>", "Lambda function URLs: BUFFERED (default) or RESPONSE_STREAM")
+    .option("--base-path <path>", "Lambda REST APIs: path prefix stripped from requests, e.g. /prod");
+}
+
+/** Flags of every command that builds an executable from the bundle. */
+function withExecutableFlags(cmd: Command): Command {
+  return withBundleFlags(cmd)
+    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
+    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
+    .option("--strip", "strip the Node binary's symbols and debug info (default)")
+    .option("--no-strip", "keep the Node binary as published");
+}
+
 export function createProgram(run: (fn: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
   const program = new Command("binship")
     .description("Ship a TypeScript service as one self-contained Linux executable: a Lambda zip or a container recipe.")
@@ -65,38 +88,26 @@ Exit codes: 0 ok, 1 build failed, 2 usage or configuration error.
 Docs: README.md`,
     );
 
-  program
-    .command("bundle")
-    .description("bundle the service and the binship runtime into one CommonJS file (esbuild)")
-    .argument("[entry]", "entry module (default: \"entry\" from the config)")
-    .option("-o, --outfile <file>", "output file", undefined)
-    .option("--node <version>", "Node major the code targets (default 24)")
-    .option("--minify", "minify the bundle (default)")
-    .option("--no-minify", "do not minify")
-    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
-    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
-    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+  withBundleFlags(
+    program
+      .command("bundle")
+      .description("bundle the service and the binship runtime into one CommonJS file (esbuild)")
+      .argument("[entry]", "entry module (default: \"entry\" from the config)")
+      .option("-o, --outfile <file>", "output file (default dist/bundle.cjs)"),
+  )
     .option("--metafile <file>", "write esbuild's metafile (JSON) here")
     .option("--depfile <file>", "write a make dependency file here")
     .addHelpText("after", "\nExample:\n  binship bundle src/index.ts -o dist/app.cjs --depfile dist/app.d")
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => bundleCommand(ctx, entry, opts)));
 
-  program
-    .command("build")
-    .description("build one self-contained Linux executable: official Node binary + the bundle as a SEA blob")
-    .argument("[entry]", "entry module (default: \"entry\" from the config)")
-    .option("-o, --outfile <file>", "output executable (default dist/app-linux-<arch>)")
+  withExecutableFlags(
+    program
+      .command("build")
+      .description("build one self-contained Linux executable: official Node binary + the bundle as a SEA blob")
+      .argument("[entry]", "entry module (default: \"entry\" from the config)")
+      .option("-o, --outfile <file>", "output executable (default dist/app-linux-<arch>)"),
+  )
     .option("--arch <arch>", "target CPU: arm64 or x64 (default: the build host's)")
-    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24; newest published for target and host)")
-    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
-    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
-    .option("--strip", "strip the Node binary's symbols and debug info (default)")
-    .option("--no-strip", "keep the Node binary as published")
-    .option("--minify", "minify the bundle (default)")
-    .option("--no-minify", "do not minify")
-    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
-    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
-    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
     .option("--depfile <file>", "write a make dependency file (target: the executable)")
     .addHelpText("after", "\nExamples:\n  binship build src/index.ts --arch arm64 --node 24 -o dist/app-arm64\n  binship build src/index.ts --arch x64 -o dist/app-x64 && PORT=8080 dist/app-x64")
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => buildCommand(ctx, entry, opts)));
@@ -110,30 +121,19 @@ Docs: README.md`,
 
   const pack = program.command("pack").description("package the service for a target: a Lambda zip or a container recipe");
 
-  pack
-    .command("lambda")
-    .description("build the executable and zip it as `bootstrap` for an OS-only Lambda runtime")
-    .argument("[entry]", "entry module (default: \"entry\" from the config)")
-    .option("-o, --outfile <file>", "zip to write (default dist/lambda.zip)")
+  withExecutableFlags(
+    pack
+      .command("lambda")
+      .description("build the executable and zip it as `bootstrap` for an OS-only Lambda runtime")
+      .argument("[entry]", "entry module (default: \"entry\" from the config)")
+      .option("-o, --outfile <file>", "zip to write (default dist/lambda.zip)"),
+  )
     .option("--arch <arch>", "arm64 (Graviton, default) or x64")
     .option("--runtime <runtime>", "provided.al2023 (default) or provided.al2 (deprecated; ships its own glibc)")
     .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
     .option("--level <0-9>", "deflate level (default 6)")
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
-    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24)")
-    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
-    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
-    .option("--strip", "strip the Node binary's symbols and debug info (default)")
-    .option("--no-strip", "keep the Node binary as published")
-    .option("--minify", "minify the bundle (default)")
-    .option("--no-minify", "do not minify")
-    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
-    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
-    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
-    .option("--contract <shape>", "auto (default), fetch, listener, handler or listen")
-    .option("--invoke-mode <mode>", "BUFFERED (default) or RESPONSE_STREAM for Function URLs")
-    .option("--base-path <path>", "path prefix stripped from REST API requests, e.g. /prod")
     .addHelpText(
       "after",
       "\nExamples:\n  binship pack lambda src/index.ts                      # arm64, provided.al2023, dist/lambda.zip\n" +
@@ -143,11 +143,13 @@ Docs: README.md`,
     )
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => packLambdaCommand(ctx, entry, opts)));
 
-  pack
-    .command("container")
-    .description("write a distroless image recipe (Dockerfile, executables per arch) and Kubernetes manifests")
-    .argument("[entry]", "entry module (default: \"entry\" from the config)")
-    .option("-o, --outfile <dir>", "output directory, replaced as a whole (default dist/container)")
+  withExecutableFlags(
+    pack
+      .command("container")
+      .description("write a distroless image recipe (Dockerfile, executables per arch) and Kubernetes manifests")
+      .argument("[entry]", "entry module (default: \"entry\" from the config)")
+      .option("-o, --outfile <dir>", "output directory, replaced as a whole (default dist/container)"),
+  )
     .option("--arch <archs>", "target CPUs, comma-separated or repeated: arm64,x64 (default both)", collectArchs)
     .option("--layout <layout>", "executable (default: one binary per arch on distroless cc) or bundle (app.cjs on distroless Node)")
     .option("--base <image>", "base image (default gcr.io/distroless/cc-debian13:nonroot; for bundle the distroless Node image)")
@@ -158,16 +160,6 @@ Docs: README.md`,
     .option("--k8s", "write Kubernetes manifests to k8s/ (default)")
     .option("--no-k8s", "do not write Kubernetes manifests")
     .option("--executable <file>", "use an executable made by binship build instead of building (repeatable, one per arch)", collect)
-    .option("--node <version>", "Node version: 24, 24.21 or 24.21.0 (default 24)")
-    .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
-    .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
-    .option("--strip", "strip the Node binary's symbols and debug info (default)")
-    .option("--no-strip", "keep the Node binary as published")
-    .option("--minify", "minify the bundle (default)")
-    .option("--no-minify", "do not minify")
-    .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
-    .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
-    .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
     .addHelpText(
       "after",
       "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",

@@ -123,6 +123,19 @@ describe("startup failures", () => {
     expect(run.output).toContain('contract "fetch" needs a default export with a fetch(request) method');
   });
 
+  it("--contract on the command line wins over the config file's", async () => {
+    const dir = tempDir("binship-contract-flag-");
+    writeFileSync(join(dir, "binship.config.json"), JSON.stringify({ entry: join(appsDir, "express", "index.ts"), contract: "listener" }));
+    expect((await runCli(["bundle", "-o", "out.cjs", "--contract", "fetch"], { cwd: dir })).code).toBe(0);
+    const run = await runToExit(join(dir, "out.cjs"), { PORT: String(await freePort()) });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('contract "fetch" needs a default export with a fetch(request) method');
+    const bad = await runCli(["bundle", "-o", "out.cjs", "--contract", "grpc"], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--contract");
+    expect(bad.stderr).toContain("auto, fetch, listener, handler, listen");
+  });
+
   it("serves a module that fits both shapes as the forced one", async () => {
     const dir = tempDir("binship-both-");
     mkdirSync(join(dir, "src"));

@@ -5,19 +5,11 @@ import { archs, type Arch, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { formatBytes } from "../log.js";
 import { buildFromSource } from "../pipeline.js";
-import { printOutput, resolveConfig, type CommandContext } from "./context.js";
+import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface BuildFlags {
+export interface BuildFlags extends ExecutableFlagValues {
   outfile?: string;
   arch?: string;
-  node?: string;
-  nodeBinary?: string;
-  generatorNode?: string;
-  strip?: boolean;
-  minify?: boolean;
-  sourcemap?: boolean;
-  define?: Record<string, string>;
-  external?: string[];
   depfile?: string;
 }
 

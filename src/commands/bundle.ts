@@ -3,15 +3,10 @@
 import { relative } from "node:path";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import { formatBytes } from "../log.js";
-import { printOutput, resolveConfig, type CommandContext } from "./context.js";
+import { printOutput, resolveConfig, type BundleFlagValues, type CommandContext } from "./context.js";
 
-export interface BundleFlags {
+export interface BundleFlags extends BundleFlagValues {
   outfile?: string;
-  node?: string;
-  minify?: boolean;
-  sourcemap?: boolean;
-  define?: Record<string, string>;
-  external?: string[];
   metafile?: string;
   depfile?: string;
 }

@@ -31,6 +31,25 @@ export async function resolveConfig(ctx: CommandContext, flagValues: Record<stri
   return mergeConfig(config, validateConfig(defined, commandLine, ctx.cwd));
 }
 
+/** Flags of every bundling command (cli.ts withBundleFlags); each is the config key of its name. */
+export interface BundleFlagValues {
+  node?: string;
+  minify?: boolean;
+  sourcemap?: boolean;
+  define?: Record<string, string>;
+  external?: string[];
+  contract?: string;
+  invokeMode?: string;
+  basePath?: string;
+}
+
+/** Flags of every command that also builds an executable (cli.ts withExecutableFlags). */
+export interface ExecutableFlagValues extends BundleFlagValues {
+  nodeBinary?: string;
+  generatorNode?: string;
+  strip?: boolean;
+}
+
 /** A command's outcome: lines for people, one object for --json. */
 export interface CommandOutput {
   lines: string[];

@@ -12,9 +12,9 @@ import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes, type Logger } from "../log.js";
 import { binshipVersion } from "../paths.js";
 import { buildFromSource } from "../pipeline.js";
-import { printOutput, resolveConfig, type CommandContext } from "./context.js";
+import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface PackContainerFlags {
+export interface PackContainerFlags extends ExecutableFlagValues {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -24,14 +24,6 @@ export interface PackContainerFlags {
   port?: number;
   replicas?: number;
   k8s?: boolean;
-  node?: string;
-  minify?: boolean;
-  sourcemap?: boolean;
-  define?: Record<string, string>;
-  external?: string[];
-  nodeBinary?: string;
-  generatorNode?: string;
-  strip?: boolean;
   executable?: string[]; // prebuilt executables (binship build), one per arch
 }
 

@@ -8,21 +8,13 @@ import { packLambda } from "../artifacts/lambda/pack.js";
 import { zipTime } from "../artifacts/zip.js";
 import { loadConfig, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
-import { printOutput, resolveConfig, type CommandContext } from "./context.js";
+import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface PackLambdaFlags {
+export interface PackLambdaFlags extends ExecutableFlagValues {
   outfile?: string;
   arch?: string;
   runtime?: string;
-  node?: string;
-  minify?: boolean;
-  sourcemap?: boolean;
-  define?: Record<string, string>;
-  external?: string[];
-  nodeBinary?: string;
-  generatorNode?: string;
   sysroot?: string;
-  strip?: boolean;
   executable?: string;
   depfile?: string;
   level?: string;

@@ -149,7 +149,7 @@ binship warm / by hand ${ratio(warm, byHand)}; binship warm / bun ${ratio(warm, 
 
 Deflating the ${mib(exeBytes.length)} executable once (node:zlib): level 6 ${deflate[6].ms.toFixed(0)} ms → ${mib(deflate[6].size)},
 level 9 ${deflate[9].ms.toFixed(0)} ms → ${mib(deflate[9].size)} (${(deflate[9].ms / deflate[6].ms).toFixed(1)}× the time for a zip ${(100 * (1 - deflate[9].size / deflate[6].size)).toFixed(2)}% smaller),
-which is why \`--level\` defaults to 6.
+which is why \`--zip-level\` defaults to 6.
 `);
 
 rmSync(work, { recursive: true, force: true });

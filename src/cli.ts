@@ -132,7 +132,7 @@ Docs: README.md`,
     .option("--runtime <runtime>", "provided.al2023 (default) or provided.al2 (deprecated; ships its own glibc)")
     .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
-    .option("--level <0-9>", "deflate level (default 6)")
+    .option("--zip-level <0-9>", "deflate level (default 6; 9 is 2-4x slower for a ~0.3% smaller zip)", toNumber)
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
     .addHelpText(
       "after",

@@ -44,6 +44,7 @@ export interface Config {
   replicas?: number; // Deployment replicas (default 2)
   layout?: ContainerLayout; // container layout (default "executable")
   k8s?: boolean; // write Kubernetes manifests (default true)
+  zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
 }
 
@@ -96,6 +97,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   replicas: { kind: "number", check: positiveInt },
   layout: { kind: "string", values: containerLayouts },
   k8s: { kind: "boolean" },
+  zipLevel: { kind: "number", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9") },
   base: { kind: "string" },
 };
 

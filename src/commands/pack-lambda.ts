@@ -17,7 +17,7 @@ export interface PackLambdaFlags extends ExecutableFlagValues {
   sysroot?: string;
   executable?: string;
   depfile?: string;
-  level?: string;
+  zipLevel?: number | string;
 }
 
 /** An interrupted pack must not leave a zip (or its temporary file) behind for make to trust. */
@@ -42,13 +42,12 @@ function removeOnInterrupt(): { onTemp: (path: string | undefined) => void; disp
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, level, ...configFlags } = flags;
+  const { executable, depfile, ...configFlags } = flags;
   const config = await resolveConfig(ctx, { entry, ...configFlags });
   const { file: configFile } = await loadConfig(ctx.cwd, ctx.flags.config);
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
     depfile,
-    level: level === undefined ? undefined : Number(level),
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
   });

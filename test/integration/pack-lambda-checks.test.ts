@@ -104,5 +104,8 @@ describe.runIf(requirePaths("/bin/true"))("pack lambda checks", () => {
     const notZip = await runCli(["pack", "lambda", "--executable", "/bin/true", "-o", join(dir, "out.tar")]);
     expect(notZip.code).toBe(2);
     expect(notZip.stderr).toContain("Name it with .zip");
+    const level = await pack("badlevel", ["--executable", "/bin/true", "--arch", "x64", "--zip-level", "12"]);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain("--zip-level must be a whole number from 0 to 9, got 12");
   });
 });

@@ -23,7 +23,6 @@ export interface PackLambdaOptions {
 export interface PackLambdaExtras {
   executable?: string; // --executable
   depfile?: string; // --depfile
-  level?: number; // --level
   mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
   configFile?: string;
 }
@@ -56,10 +55,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
       hint: 'Pass it as an argument (binship pack lambda src/index.ts), set "entry" in binship.config.json, or pack a built executable with --executable.',
     });
   }
-  const level = extras.level ?? 6;
-  if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw new BinshipError("CONFIG_INVALID", `--level must be a whole number from 0 to 9, got ${extras.level}`);
-  }
+  const level = config.zipLevel ?? 6; // checked by the config schema
   const runtime = config.runtime ?? "provided.al2023";
   return {
     config,

@@ -6,6 +6,7 @@ import { BinshipError } from "../errors.js";
 import { formatBytes } from "../log.js";
 import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
 import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
+import { liveStream } from "../invoke/live-stream.js";
 import type { InvokeResult } from "../emulator/index.js";
 import type { CommandContext } from "./context.js";
 
@@ -108,10 +109,13 @@ function failure(run: InvokeArtifactResult): BinshipError | undefined {
 
 export async function invokeCommand(ctx: CommandContext, artifact: string, flags: InvokeFlags): Promise<void> {
   const options = await resolveInvokeOptions(ctx, artifact, flags);
+  // One invocation shown to a person: a streamed response appears as it arrives.
+  const live = !ctx.flags.json && !ctx.flags.quiet && options.count === 1 ? liveStream((data) => ctx.stdout.write(data), options.http) : undefined;
   const run = await invokeArtifact({
     artifact: options.artifact,
     events: Array.from({ length: options.count }, () => options.event),
     emulator: { timeoutMs: options.timeoutMs },
+    invoke: live ? { onChunk: live.onChunk } : undefined,
     // Keep the developer's PATH/HOME/locale; Lambda's own variables come from the emulator.
     env: Object.fromEntries(Object.entries(ctx.env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>,
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
@@ -122,7 +126,12 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {
+        if (live?.shown()) ctx.stdout.write("\n"); // the stream broke off after some of its body
         ctx.stdout.write(`${JSON.stringify(result.error)}\n`);
+        continue;
+      }
+      if (result.streamed && live?.shown()) {
+        if (result.payload.length && !result.payload.subarray(-1).equals(Buffer.from("\n"))) ctx.stdout.write("\n");
         continue;
       }
       const view: HttpView | undefined = options.http ? functionUrlResponse(result) : undefined;

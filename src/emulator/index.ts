@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { runtimeEnvironment } from "./environment.js";
-import { splitPrelude, streamErrorFromTrailers } from "./stream.js";
+import { httpIntegrationContentType, splitPrelude, streamErrorFromTrailers } from "./stream.js";
 import type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
 
 export type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
@@ -21,7 +21,6 @@ export const maxBufferedResponseBytes = 6_291_556;
 export const maxStreamedResponseBytes = 20 * 1024 * 1024;
 
 const apiPrefix = "/2018-06-01/runtime";
-const streamingContentType = "application/vnd.awslambda.http-integration-response";
 
 /** Header names of the Runtime API (runtimes-api.html, "Next invocation" and "Invocation error"). */
 export const runtimeHeaders = {
@@ -196,7 +195,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const response = async (p: Pending, req: http.IncomingMessage, res: http.ServerResponse) => {
     const streamed = String(req.headers[runtimeHeaders.responseMode] ?? "").toLowerCase() === "streaming";
     const contentType = req.headers["content-type"];
-    const { chunks, bytes, over } = await readBody(req, streamed ? maxStream : maxResponse, streamed ? p.options.onChunk : undefined);
+    const onChunk = streamed && p.options.onChunk ? (c: Buffer) => p.options.onChunk!(c, contentType) : undefined;
+    const { chunks, bytes, over } = await readBody(req, streamed ? maxStream : maxResponse, onChunk);
     if (over) {
       const limit = streamed ? maxStream : maxResponse;
       json(res, 413, { errorType: "RequestEntityTooLarge", errorMessage: `Exceeded maximum allowed payload size (${limit} bytes).` });
@@ -208,7 +208,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     json(res, 202, { status: "OK" });
     const all = Buffer.concat(chunks);
-    const split = streamed && contentType === streamingContentType ? splitPrelude(all) : undefined;
+    const split = streamed && contentType === httpIntegrationContentType ? splitPrelude(all) : undefined;
     const fields: Partial<InvokeResult> = { streamed, contentType, chunks: streamed ? chunks : [], payload: split ? split.body : all, prelude: split?.prelude };
     const trailerError = streamed ? streamErrorFromTrailers(req.trailers) : undefined;
     if (trailerError) finish(p, "error", { ...fields, error: trailerError });

@@ -6,6 +6,9 @@ import type { FunctionError } from "./types.js";
 
 const delimiter = Buffer.alloc(8); // eight NUL bytes end the JSON prelude
 
+/** The Content-Type of a streamed response that starts with an HTTP integration prelude. */
+export const httpIntegrationContentType = "application/vnd.awslambda.http-integration-response";
+
 /** Splits `<JSON prelude><8 x NUL><body>`; a missing delimiter means the runtime sent no prelude. */
 export function splitPrelude(data: Buffer): { prelude?: unknown; body: Buffer } {
   const at = data.indexOf(delimiter);

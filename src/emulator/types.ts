@@ -13,7 +13,7 @@ export interface InvokeOptions {
   clientContext?: unknown; // Lambda-Runtime-Client-Context (JSON), absent by default
   cognitoIdentity?: unknown; // Lambda-Runtime-Cognito-Identity (JSON), absent by default
   timeoutMs?: number; // overrides the emulator's timeout for this invocation
-  onChunk?: (chunk: Buffer) => void; // streamed responses: called as each chunk arrives
+  onChunk?: (chunk: Buffer, contentType: string | undefined) => void; // streamed responses: each chunk as it arrives, with the stream's Content-Type
 }
 
 export type InvokeStatus =

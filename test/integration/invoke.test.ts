@@ -2,11 +2,12 @@
 // stdout (an HTTP response for --http), the function's logs on stderr, exit 1 when the
 // function fails, 2 for usage errors.
 
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
-import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
+import { appsDir, binshipBin, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 
 const lambdaApps = join(fixturesDir, "lambda-apps");
 let hono: string;
@@ -69,6 +70,40 @@ describe("binship invoke --http, other answers", () => {
     const r = await runCli(["invoke", streaming, "--http", "GET /empty"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("HTTP/1.1 204 No Content\r\nx-empty: yes\r\n\r\n");
+  });
+});
+
+describe("binship invoke, a streamed response", () => {
+  // Both functions write "chunk 1", then wait (up to 10 s) for a gate file before "chunk 2". The
+  // test opens the gate only once "chunk 1" is on invoke's stdout, so it must come out live.
+  async function invokeThroughGate(args: (gate: string) => string[]): Promise<{ code: number | null; stdout: string }> {
+    const gate = join(tempDir(), "gate");
+    const child = spawn(process.execPath, [binshipBin, "invoke", ...args(gate)], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes("chunk 1\n")) writeFileSync(gate, "");
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    return { code, stdout };
+  }
+
+  it("shows each chunk of a streamifyResponse() handler as it arrives", async () => {
+    const streaming = await bundleEntry(join(lambdaApps, "streaming.ts"));
+    const event = join(tempDir(), "event.json");
+    const r = await invokeThroughGate((gate) => {
+      writeFileSync(event, JSON.stringify({ gate }));
+      return [streaming, "--event", event];
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("chunk 1\nchunk 2\n");
+  });
+
+  it("with --http, shows the status and headers first, then each chunk as it arrives", async () => {
+    const app = await bundleEntry(join(lambdaApps, "stream-app.ts"), { invokeMode: "RESPONSE_STREAM" });
+    const r = await invokeThroughGate((gate) => [app, "--http", `GET /gated?file=${gate}`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nset-cookie: s=1; Path=/\r\nset-cookie: t=2; Path=/\r\n\r\nchunk 1\nchunk 2\n");
   });
 });
 

@@ -16,8 +16,9 @@ export const lateListenMs = 5_000;
 /** Replaces net.Server#listen with a recorder until the returned restore() is called. */
 function watchListen(): { firstPort: () => Promise<number>; restore: () => void; seen: () => boolean } {
   const original = net.Server.prototype.listen;
-  let onFirst!: (p: Promise<number>) => void;
-  const first = new Promise<Promise<number>>((resolve) => (onFirst = resolve));
+  // Settles with the port once the first server the module starts is listening.
+  let onFirst!: (port: Promise<number>) => void;
+  const first = new Promise<number>((resolve) => (onFirst = resolve));
   let seen = false;
   net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
     userServers.push(this);
@@ -36,7 +37,7 @@ function watchListen(): { firstPort: () => Promise<number>; restore: () => void;
     return (original as (...a: unknown[]) => net.Server).apply(this, args);
   } as typeof original;
   return {
-    firstPort: () => first.then((p) => p),
+    firstPort: () => first,
     restore: () => {
       net.Server.prototype.listen = original;
     },

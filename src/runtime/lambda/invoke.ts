@@ -26,7 +26,7 @@ export interface Invoker {
   fail(id: string, err: unknown): Promise<Outcome>;
 }
 
-function callHandler(handler: LambdaHandler, event: unknown, context: LambdaContext): Promise<unknown> {
+export function callHandler(handler: LambdaHandler, event: unknown, context: LambdaContext): Promise<unknown> {
   return new Promise((resolve, reject) => {
     // Callback-style handlers (three parameters) answer through the callback.
     const callback = (err: unknown, result?: unknown) => (err != null ? reject(err) : resolve(result));

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { responseHeaders } from "../fetch-response.js";
 
 /** The request's absolute URL; a missing or malformed Host header falls back to localhost. */
 function requestUrl(req: IncomingMessage): URL {
@@ -49,13 +50,10 @@ function drained(res: ServerResponse): Promise<void> {
 
 function nodeHeaders(response: Response): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  // getSetCookie keeps each cookie apart; a polyfilled Headers without it joins them.
-  const split = typeof response.headers.getSetCookie === "function";
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie" || !split) headers[name] = value;
-  });
-  const cookies = split ? response.headers.getSetCookie() : [];
-  if (cookies.length) headers["set-cookie"] = cookies;
+  for (const [name, value] of responseHeaders(response)) {
+    if (name === "set-cookie") ((headers[name] ??= []) as string[]).push(value);
+    else headers[name] = value;
+  }
   return headers;
 }
 

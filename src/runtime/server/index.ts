@@ -6,6 +6,8 @@ import http from "node:http";
 import type { Service } from "../contract.js";
 import { userServers } from "../load.js";
 import { StartupError, type RuntimeOptions } from "../options.js";
+import { checkResponse } from "../fetch-response.js";
+import { answer500, callListener } from "../listener.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
 import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
 import { drainCounted, drainUncounted, type DrainState } from "./shutdown.js";
@@ -15,23 +17,6 @@ import { drainCounted, drainUncounted, type DrainState } from "./shutdown.js";
 const keepAliveTimeoutMs = 65_000;
 
 export type ServerModeState = DrainState;
-
-function handleError(err: unknown, res: http.ServerResponse): void {
-  console.error(err);
-  if (res.headersSent) res.destroy();
-  else {
-    res.writeHead(500, { "content-type": "text/plain; charset=utf-8" });
-    res.end("Internal Server Error\n");
-  }
-}
-
-/** By shape, not instanceof: a Response from a polyfill or another realm is just as good. */
-function isResponse(value: unknown): value is Response {
-  const r = value as Response | null;
-  return typeof r === "object" && r !== null && typeof r.status === "number" && typeof r.headers?.forEach === "function" && "body" in r;
-}
-
-const describeValue = (v: unknown) => (v === null ? "null" : typeof v === "object" ? `an object (${Object.keys(v as object).join(", ") || "no keys"})` : typeof v);
 
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
@@ -52,22 +37,14 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
       return;
     }
     if (service.handler && req.method === "POST" && path === invocationPath) {
-      serveInvocation(service.handler, req, res).catch((err) => handleError(err, res));
+      serveInvocation(service.handler, req, res).catch((err) => answer500(res, err));
       return;
     }
     if (!app) {
       res.writeHead(404, { "content-type": "text/plain" }).end(`Not Found: this service only has a Lambda handler, served at POST ${invocationPath}\n`);
       return;
     }
-    if (app.kind === "listener") {
-      try {
-        const out = app.listener(req, res);
-        if (out && typeof (out as Promise<unknown>).catch === "function") (out as Promise<unknown>).catch((err) => handleError(err, res));
-      } catch (err) {
-        handleError(err, res);
-      }
-      return;
-    }
+    if (app.kind === "listener") return callListener(app.listener, req, res);
     const abort = new AbortController();
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
@@ -76,11 +53,8 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
     // that read c.env.incoming (client address, raw socket) work the same here.
     Promise.resolve()
       .then(() => app.fetch(toRequest(req, abort.signal), { incoming: req, outgoing: res }))
-      .then((response) => {
-        if (!isResponse(response)) throw new TypeError(`fetch() returned ${describeValue(response)}, not a Response`);
-        return writeResponse(response, res);
-      })
-      .catch((err) => handleError(err, res));
+      .then((response) => writeResponse(checkResponse(response), res))
+      .catch((err) => answer500(res, err));
   };
 }
 

@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import type { LambdaHandler } from "../contract.js";
+import { createContext, type LambdaContext } from "../lambda/context.js";
+import { callHandler } from "../lambda/invoke.js";
 import { isStreamingHandler } from "../lambda/streaming.js";
 
 export const invocationPath = "/2015-03-31/functions/function/invocations";
@@ -15,22 +17,27 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** A context with the fields handlers commonly read; values come from the environment. */
-function localContext(deadlineMs: number): Record<string, unknown> {
-  const env = process.env;
-  const name = env.AWS_LAMBDA_FUNCTION_NAME ?? "function";
-  const region = env.AWS_REGION ?? "us-east-1";
-  return {
-    awsRequestId: randomUUID(),
-    functionName: name,
-    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION ?? "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,
-    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? "128",
-    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${name}`,
-    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME ?? "local",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+/**
+ * Lambda's context object, built as Lambda mode builds it, for an invocation made up here:
+ * the runtime interface emulator's defaults fill what the environment does not say.
+ */
+function localContext(): LambdaContext {
+  const name = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "function";
+  const region = process.env.AWS_REGION ?? "us-east-1";
+  const invocation = {
+    id: randomUUID(),
+    event: Buffer.alloc(0),
+    deadlineMs: Date.now() + 900_000, // Lambda's longest timeout, 15 minutes
+    functionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,
   };
+  return createContext(invocation, {
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "128",
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: "local",
+    ...process.env,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+  });
 }
 
 /** The response stream a streamifyResponse() handler writes to, over the HTTP response. */
@@ -54,7 +61,7 @@ function responseStreamOver(res: ServerResponse): Writable & { setContentType(ty
 
 async function runStreaming(handler: LambdaHandler, event: unknown, res: ServerResponse): Promise<void> {
   const stream = responseStreamOver(res);
-  await handler(event, stream, localContext(Date.now() + 900_000));
+  await handler(event, stream, localContext());
   if (!stream.writableEnded) stream.end();
   await new Promise<void>((resolve, reject) => stream.once("finish", resolve).once("error", reject));
 }
@@ -70,7 +77,7 @@ export async function serveInvocation(handler: LambdaHandler, req: IncomingMessa
   }
   try {
     if (isStreamingHandler(handler as unknown)) return await runStreaming(handler, event, res);
-    const result = await handler(event, localContext(Date.now() + 900_000));
+    const result = await callHandler(handler, event, localContext());
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? null));
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

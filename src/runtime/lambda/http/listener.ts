@@ -6,6 +6,7 @@
 import http from "node:http";
 import { Duplex } from "node:stream";
 import type { NodeListener } from "../../contract.js";
+import { callListener } from "../../listener.js";
 import type { HttpRequest } from "./types.js";
 
 export interface AppResponse {
@@ -72,23 +73,10 @@ function send(options: http.RequestOptions, req: HttpRequest, cleanup: () => voi
   });
 }
 
-function answer500(res: http.ServerResponse, err: unknown): void {
-  console.error(err);
-  if (res.headersSent) res.destroy();
-  else res.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error\n");
-}
-
 /** A function that serves one request through `listener` in memory. */
 export function inMemory(listener: NodeListener): (req: HttpRequest) => Promise<AppResponse> {
   // Never listening: it only parses what arrives on the in-memory sockets handed to it.
-  const server = http.createServer((req, res) => {
-    try {
-      const out = listener(req, res);
-      if (out && typeof (out as Promise<unknown>).catch === "function") (out as Promise<unknown>).catch((err) => answer500(res, err));
-    } catch (err) {
-      answer500(res, err);
-    }
-  });
+  const server = http.createServer((req, res) => callListener(listener, req, res));
   return (req) => {
     const [client, serverEnd] = socketPair(req.sourceIp ?? "127.0.0.1");
     server.emit("connection", serverEnd);

@@ -2,6 +2,7 @@
 // listener in memory, a self-listening module over loopback. An app that throws answers 500.
 
 import type { Service } from "../../contract.js";
+import { checkResponse, responseHeaders } from "../../fetch-response.js";
 import type { LambdaContext } from "../context.js";
 import { inMemory, overLoopback, type AppResponse } from "./listener.js";
 import type { HttpRequest } from "./types.js";
@@ -26,12 +27,7 @@ function toFetchRequest(req: HttpRequest): Request {
 }
 
 function fromFetchResponse(response: Response): AppResponse {
-  const headers: [string, string][] = [];
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") headers.push([name, value]);
-  });
-  for (const cookie of response.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
-  return { statusCode: response.status, headers, body: response.body as AsyncIterable<Uint8Array> | null };
+  return { statusCode: response.status, headers: responseHeaders(response), body: response.body as AsyncIterable<Uint8Array> | null };
 }
 
 const internalError = (): AppResponse => ({
@@ -48,8 +44,7 @@ export function httpServer(service: Service): ServeHttp | undefined {
       try {
         // Hono and others read the Lambda event and context from the fetch env argument.
         const response = await app.fetch(toFetchRequest(req), { event, lambdaContext: context, requestContext: (event as { requestContext?: unknown }).requestContext });
-        if (!(response instanceof Response)) throw new TypeError(`fetch() returned ${typeof response}, not a Response`);
-        return fromFetchResponse(response);
+        return fromFetchResponse(checkResponse(response));
       } catch (err) {
         console.error(err);
         return internalError();

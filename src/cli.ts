@@ -1,7 +1,6 @@
 // commander wiring only: flags -> command calls, errors -> exit codes and messages.
 
 import { Command, CommanderError } from "commander";
-import { relative } from "node:path";
 import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
 import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
@@ -11,6 +10,7 @@ import { packContainerCommand } from "./commands/pack-container.js";
 import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
+import { formatDiagnostic } from "./util/shown-path.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -30,8 +30,7 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
   }
   const out: string[] = [`binship: error: ${err.message}`];
   for (const d of err.diagnostics) {
-    const where = d.file ? `${relative(cwd, d.file) || d.file}${d.line ? `:${d.line}:${(d.column ?? 0) + 1}` : ""}: ` : "";
-    out.push(`  ${where}${d.text}`);
+    out.push(`  ${formatDiagnostic(d, cwd)}`);
     if (d.lineText !== undefined && d.line) {
       out.push(`    ${d.line} | ${d.lineText}`, `    ${" ".repeat(String(d.line).length)} | ${" ".repeat(d.column ?? 0)}^`);
     }

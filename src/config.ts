@@ -246,6 +246,19 @@ export async function loadConfig(cwd: string, explicitFile?: string): Promise<Lo
 }
 
 /**
+ * The one target CPU of a command that makes one artifact: the configured arch, else `fallback`.
+ * A list of several is refused, naming the command.
+ */
+export function singleArch(value: Config["arch"], fallback: Arch, command: string, why = ""): Arch {
+  if (value === undefined) return fallback;
+  if (!Array.isArray(value)) return value;
+  if (value.length === 1) return value[0]!;
+  throw new BinshipError("CONFIG_INVALID", `${command} makes one architecture, but "arch" lists ${value.join(", ")}`, {
+    hint: `Pass one --arch (arm64 or x64)${why}; run ${command} once per architecture for more.`,
+  });
+}
+
+/**
  * Flags win over the file; undefined flags leave the file's value. Objects (`define`) merge
  * key by key, so one --define overrides one entry of the file's defines, not all of them.
  */

@@ -4,11 +4,11 @@
 // all, and unchanged files keep their mtime when it is. Leftovers of runs that were killed
 // outright (no chance to clean up) are removed by the next run.
 
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
+import { sha256File } from "../util/atomic.js";
 
 export interface TreeEntry {
   path: string; // relative, with "/" separators
@@ -33,16 +33,6 @@ export interface DirWriteOptions {
   producer: string;
 }
 
-function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
-}
-
 /** Every regular file under `root` with size, hash and mode, sorted by path. */
 export async function listTree(root: string): Promise<TreeEntry[]> {
   const out: TreeEntry[] = [];
@@ -53,7 +43,7 @@ export async function listTree(root: string): Promise<TreeEntry[]> {
       if (entry.isDirectory()) await walk(full, rel);
       else {
         const st = await lstat(full);
-        out.push({ path: rel, bytes: st.size, sha256: entry.isFile() ? await hashFile(full) : "", mode: st.mode & 0o777 });
+        out.push({ path: rel, bytes: st.size, sha256: entry.isFile() ? await sha256File(full) : "", mode: st.mode & 0o777 });
       }
     }
   };

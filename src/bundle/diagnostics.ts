@@ -2,7 +2,8 @@
 // message as a diagnostic, with a code and a hint chosen from what went wrong.
 
 import type { Message } from "esbuild";
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
+import { shownPath } from "../util/shown-path.js";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { nativeAddonHint, nativeAddonMarker } from "./native.js";
 
@@ -28,8 +29,7 @@ export function bundleFailure(errors: Message[], cwd: string): BinshipError {
   }
   const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
   const first = diagnostics[0];
-  const shown = first?.file ? relative(cwd, first.file) : "";
-  const where = first?.file ? ` in ${shown.startsWith("..") ? first.file : shown}:${first.line}:${(first.column ?? 0) + 1}` : "";
+  const where = first?.file ? ` in ${shownPath(cwd, first.file)}:${first.line}:${(first.column ?? 0) + 1}` : "";
   if (errors.some((m) => m.text.startsWith(nativeAddonMarker))) {
     return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}`, { diagnostics, hint: nativeAddonHint });
   }

@@ -1,10 +1,9 @@
 // binship build [entry] --arch arm64 --node 24 -o dist/app-arm64
 
-import { isAbsolute, relative } from "node:path";
-import { archs, type Arch, type Config } from "../config.js";
-import { BinshipError } from "../errors.js";
+import { archs, singleArch, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
 import { buildFromSource } from "../pipeline.js";
+import { shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface BuildFlags extends ExecutableFlagValues {
@@ -13,26 +12,13 @@ export interface BuildFlags extends ExecutableFlagValues {
   depfile?: string;
 }
 
-/** Relative to the project when inside it, else in full. */
-export function shownPath(cwd: string, path: string): string {
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
-}
-
-/** One target CPU: the flag or config, else the build host's (so the result runs here). */
-export function singleArch(config: Config, hostArch: string): Arch {
-  const arch = config.arch ?? ((archs as readonly string[]).includes(hostArch) ? (hostArch as Arch) : "x64");
-  if (Array.isArray(arch)) {
-    if (arch.length === 1) return arch[0]!;
-    throw new BinshipError("USAGE", `build makes one executable, but "arch" lists ${arch.join(", ")}`, { hint: "Pass one --arch (arm64 or x64)." });
-  }
-  return arch;
-}
+/** Without --arch, the build host's CPU, so the result runs here. */
+const hostArch = (): Arch => ((archs as readonly string[]).includes(process.arch) ? (process.arch as Arch) : "x64");
 
 export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<void> {
   const { depfile, ...configFlags } = flags;
   const config = await resolveConfig(ctx, { entry, ...configFlags });
-  const arch = singleArch(config, process.arch);
+  const arch = singleArch(config.arch, hostArch(), "binship build");
   const outfile = config.outfile ?? `dist/app-linux-${arch}`;
   const { bundle, executable: exe } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
   const shown = shownPath(ctx.cwd, exe.outfile);

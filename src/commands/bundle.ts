@@ -1,6 +1,6 @@
 // binship bundle [entry] -o FILE
 
-import { relative } from "node:path";
+import { formatDiagnostic, shownPath } from "../util/shown-path.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import { formatBytes } from "../log.js";
 import { printOutput, resolveConfig, type BundleFlagValues, type CommandContext } from "./context.js";
@@ -16,9 +16,8 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
   const config = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolveBundleOptions(config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
   const result = await bundle(options);
-  for (const w of result.warnings) ctx.logger.warn(`${w.file ? `${relative(ctx.cwd, w.file)}:${w.line}:${(w.column ?? 0) + 1}: ` : ""}${w.text}`);
-  const rel = relative(ctx.cwd, result.outfile);
-  const shown = rel && !rel.startsWith("..") ? rel : result.outfile; // absolute when outside cwd
+  for (const w of result.warnings) ctx.logger.warn(formatDiagnostic(w, ctx.cwd));
+  const shown = shownPath(ctx.cwd, result.outfile);
   printOutput(ctx, {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],
     json: {

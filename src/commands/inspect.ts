@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes } from "../log.js";
-import { shownPath } from "./build.js";
+import { shownPath } from "../util/shown-path.js";
 import { printOutput, type CommandContext } from "./context.js";
 
 export function formatReport(report: ElfReport, shown: string): string[] {

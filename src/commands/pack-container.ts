@@ -2,7 +2,7 @@
 
 import { copyFile } from "node:fs/promises";
 import { rmSync, readdirSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { resolveContainerOptions } from "../artifacts/container-options.js";
 import { packContainer, type AppBuilder, type BuiltExecutable } from "../artifacts/container.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
@@ -12,6 +12,7 @@ import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes, type Logger } from "../log.js";
 import { binshipVersion } from "../paths.js";
 import { buildFromSource } from "../pipeline.js";
+import { formatDiagnostic, shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackContainerFlags extends ExecutableFlagValues {
@@ -41,7 +42,7 @@ function sourceBuilder(config: Config, ctx: CommandContext): AppBuilder {
     },
     async bundle(outfile) {
       const result = await bundle(resolveBundleOptions({ ...config, outfile }, ctx.cwd, outfile));
-      for (const w of result.warnings) ctx.logger.warn(`${w.file ? `${relative(ctx.cwd, w.file)}:${w.line}:${(w.column ?? 0) + 1}: ` : ""}${w.text}`);
+      for (const w of result.warnings) ctx.logger.warn(formatDiagnostic(w, ctx.cwd));
     },
   };
 }
@@ -126,7 +127,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   } finally {
     dispose();
   }
-  const shown = relative(ctx.cwd, result.dir) || result.dir;
+  const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
   for (const e of result.executables) {
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);

@@ -1,13 +1,13 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
 import { rmSync } from "node:fs";
-import { relative } from "node:path";
 import { runtimeSpecs } from "../artifacts/lambda/index.js";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { packLambda } from "../artifacts/lambda/pack.js";
 import { zipTime } from "../artifacts/zip.js";
 import { loadConfig, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
+import { shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackLambdaFlags extends ExecutableFlagValues {
@@ -64,8 +64,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   }
   const { zip, executable: exe } = result;
   for (const w of zip.warnings) ctx.logger.warn(`${w.text}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
-  const rel = relative(ctx.cwd, zip.path);
-  const shown = rel && !rel.startsWith("..") ? rel : zip.path;
+  const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
   printOutput(ctx, {
     lines: [

@@ -4,7 +4,6 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -12,7 +11,7 @@ import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
-import { commitFile, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { commitFile, sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
@@ -117,7 +116,7 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
 async function stableMain(options: ExecutableOptions): Promise<string> {
   const code = await readFile(options.bundle);
   const root = join(options.tmpDir, "binship-sea");
-  const main = join(root, createHash("sha256").update(code).digest("hex").slice(0, 16), "main.cjs");
+  const main = join(root, sha256(code).slice(0, 16), "main.cjs");
   await writeFileAtomic(main, code);
   const now = new Date();
   await utimes(dirname(main), now, now); // marks it in use for the pruning below

@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { commitCached, readCached, sha256File, type CachedFile } from "../node-dist/cache.js";
+import { commitCached, readCached, type CachedFile } from "../node-dist/cache.js";
+import { sha256File } from "../util/atomic.js";
 
 const run = promisify(execFile);
 

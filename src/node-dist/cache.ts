@@ -4,11 +4,9 @@
 // sha256 is recomputed only when the file's mtime moved (anything that rewrote it), which keeps
 // a warm build from hashing 120 MB files on every run.
 
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readFile, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../util/atomic.js";
+import { sha256File, writeFileAtomic } from "../util/atomic.js";
 
 export interface CacheManifest {
   version: string; // Node version, "24.21.0"
@@ -23,12 +21,6 @@ export interface CachedFile extends CacheManifest {
 }
 
 export const entryDir = (cacheDir: string, pkg: string, version: string) => join(cacheDir, "node", `${pkg}@${version}`);
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
 
 /** The cached file, when present and intact; undefined when missing, partial or corrupt. */
 export async function readCached(path: string): Promise<CachedFile | undefined> {

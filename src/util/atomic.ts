@@ -3,6 +3,7 @@
 // Unchanged content is not rewritten, so the mtime stays and make sees nothing new.
 
 import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -15,6 +16,13 @@ export interface WriteResult {
 
 export function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** sha256 of a file, streamed: executables are ~100 MB. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 /** A unique path beside `target`, on the same filesystem so rename is atomic. */

@@ -2,7 +2,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Arch, Config, LambdaRuntime } from "../../config.js";
+import { singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
 import { BinshipError } from "../../errors.js";
 
 export interface PackLambdaOptions {
@@ -29,15 +29,6 @@ export interface PackLambdaExtras {
 
 export const defaultLambdaOutfile = "dist/lambda.zip";
 
-function singleArch(value: Config["arch"]): Arch {
-  if (value === undefined) return "arm64";
-  if (!Array.isArray(value)) return value;
-  if (value.length === 1) return value[0]!;
-  throw new BinshipError("CONFIG_INVALID", `pack lambda builds one architecture, but "arch" lists ${value.join(", ")}`, {
-    hint: "Pass --arch arm64 or --arch x64 (a Lambda function has one architecture); run pack lambda once per arch for more.",
-  });
-}
-
 export function resolvePackLambdaOptions(config: Config, cwd: string, extras: PackLambdaExtras): PackLambdaOptions {
   const outfile = resolve(cwd, config.outfile ?? defaultLambdaOutfile);
   if (!outfile.endsWith(".zip")) {
@@ -61,7 +52,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     config,
     cwd,
     outfile,
-    arch: singleArch(config.arch),
+    arch: singleArch(config.arch, "arm64", "binship pack lambda", " (a Lambda function has one architecture)"),
     runtime,
     executable,
     workDir: join(dirname(outfile), `.${basename(outfile, ".zip")}.binship`),

@@ -2,11 +2,9 @@
 // stamp beside the intermediate executable records a digest of everything that goes into the zip
 // and the zip it gave; when both still match, the zip on disk is the answer and is left alone.
 
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { binshipVersion } from "../../paths.js";
-import { writeFileAtomic } from "../../util/atomic.js";
+import { sha256, sha256File, writeFileAtomic } from "../../util/atomic.js";
 import type { ZipEntry, ZipResult } from "../zip.js";
 
 interface Stamp {
@@ -14,21 +12,15 @@ interface Stamp {
   result: Omit<ZipResult, "changed">; // what writeZip produced for them
 }
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
-}
-
 /** Digest of the archive's content and format: entries (bytes, names, modes), time, level, binship version. */
 export async function zipKey(entries: ZipEntry[], known: Map<string, string>, settings: { mtime: Date; level: number }): Promise<string> {
   const parts = await Promise.all(
     entries.map(async (e) => {
-      const sha = typeof e.source === "string" ? (known.get(e.source) ?? (await fileSha256(e.source))) : createHash("sha256").update(e.source).digest("hex");
+      const sha = typeof e.source === "string" ? (known.get(e.source) ?? (await sha256File(e.source))) : sha256(e.source);
       return [e.name, e.mode, sha];
     }),
   );
-  return createHash("sha256").update(JSON.stringify([binshipVersion(), settings.mtime.toISOString(), settings.level, parts.sort()])).digest("hex");
+  return sha256(JSON.stringify([binshipVersion(), settings.mtime.toISOString(), settings.level, parts.sort()]));
 }
 
 /** The earlier result when the stamp's key matches and the zip on disk is still exactly that zip. */
@@ -41,7 +33,7 @@ export async function reusableZip(stampFile: string, key: string, outfile: strin
   } catch {
     return undefined;
   }
-  return (await fileSha256(outfile)) === stamp.result.sha256 ? { ...stamp.result, changed: false } : undefined;
+  return (await sha256File(outfile)) === stamp.result.sha256 ? { ...stamp.result, changed: false } : undefined;
 }
 
 export async function saveStamp(stampFile: string, key: string, result: ZipResult): Promise<void> {

@@ -1,5 +1,5 @@
 // ELF structure read through a file handle: the file header, program headers, PT_INTERP,
-// the dynamic section (DT_NEEDED, version needs) and PT_NOTE notes. Only the bytes of those
+// the dynamic section (DT_NEEDED, version needs and definitions) and PT_NOTE notes. Only the bytes of those
 // structures are read, never the whole binary (Node is ~120 MB). Everything is found through
 // program headers, which the loader itself uses, so stripped section tables do not matter.
 // Layouts follow the System V gABI and the LSB "Symbol Versioning" chapter.
@@ -34,6 +34,7 @@ export interface ElfStructure {
   interpreter?: string;
   needed: string[];
   versionNeeds: VersionNeed[];
+  versionDefinitions: string[]; // versions a shared library defines, e.g. GLIBC_2.34 in libc.so.6
   notes: ElfNote[];
 }
 
@@ -45,6 +46,8 @@ const DT_NULL = 0;
 const DT_NEEDED = 1;
 const DT_STRTAB = 5;
 const DT_STRSZ = 10;
+const DT_VERDEF = 0x6ffffffc;
+const DT_VERDEFNUM = 0x6ffffffd;
 const DT_VERNEED = 0x6ffffffe;
 const DT_VERNEEDNUM = 0x6fffffff;
 
@@ -154,6 +157,20 @@ async function readVersionNeeds(r: Reader, at: number, count: number, strtab: Bu
   return out;
 }
 
+/** Elf_Verdef (20 bytes) chains, each named by its first Elf_Verdaux (LSB, "Symbol Versioning"). */
+async function readVersionDefinitions(r: Reader, at: number, count: number, strtab: Buffer): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const vd = await r.bytes(at, 20);
+    const aux = await r.bytes(at + r.u32(vd, 12), 8);
+    out.push(cString(strtab, r.u32(aux, 0)));
+    const next = r.u32(vd, 16);
+    if (next === 0) break;
+    at += next;
+  }
+  return out;
+}
+
 /** Parses the structures of an ELF file; the caller has checked the magic. */
 export async function readElf(fh: FileHandle, size: number, head: Buffer): Promise<ElfStructure> {
   const is64 = head[4] === 2;
@@ -167,6 +184,7 @@ export async function readElf(fh: FileHandle, size: number, head: Buffer): Promi
     machineCode: r.u16(head, 18),
     needed: [],
     versionNeeds: [],
+    versionDefinitions: [],
     notes: [],
   };
   const interp = phdrs.find((p) => p.type === PT_INTERP);
@@ -183,5 +201,8 @@ export async function readElf(fh: FileHandle, size: number, head: Buffer): Promi
   const verneed = tags.get(DT_VERNEED)?.[0];
   const verneedNum = tags.get(DT_VERNEEDNUM)?.[0];
   if (verneed !== undefined && verneedNum) result.versionNeeds = await readVersionNeeds(r, fileOffset(loads, verneed), verneedNum, strtab);
+  const verdef = tags.get(DT_VERDEF)?.[0];
+  const verdefNum = tags.get(DT_VERDEFNUM)?.[0];
+  if (verdef !== undefined && verdefNum) result.versionDefinitions = await readVersionDefinitions(r, fileOffset(loads, verdef), verdefNum, strtab);
   return result;
 }

@@ -22,6 +22,7 @@ export interface ElfReport {
   needed: string[]; // DT_NEEDED
   glibc?: string; // highest GLIBC_x.y required
   glibcxx?: string; // highest GLIBCXX_x.y.z required
+  glibcProvided?: string; // highest GLIBC_x.y the file defines: the glibc version of a libc.so.6
   sea: boolean; // a NODE_SEA_BLOB note is present and the SEA fuse is set
   seaBlobBytes?: number; // size of the injected blob
   nodeVersion?: string; // "24.21.0" for an official Node binary
@@ -44,8 +45,8 @@ const machines: Record<number, { name: string; arch?: Arch }> = {
 // postject's ELF note name for the blob (nodejs/postject, and node_sea.cc's lookup).
 export const seaNoteName = "NODE_SEA_BLOB";
 
-function highestOf(elf: ElfStructure, prefix: string): string | undefined {
-  const versions = elf.versionNeeds.flatMap((n) => n.versions).filter((v) => v.startsWith(prefix) && /^\d+(\.\d+)*$/.test(v.slice(prefix.length)));
+function highestOf(names: string[], prefix: string): string | undefined {
+  const versions = names.filter((v) => v.startsWith(prefix) && /^\d+(\.\d+)*$/.test(v.slice(prefix.length)));
   return highestVersion(versions.map((v) => v.slice(prefix.length)));
 }
 
@@ -99,10 +100,13 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   };
   if (machine?.arch) report.arch = machine.arch;
   if (elf.interpreter) report.interpreter = elf.interpreter;
-  const glibc = highestOf(elf, "GLIBC_");
-  const glibcxx = highestOf(elf, "GLIBCXX_");
+  const required = elf.versionNeeds.flatMap((n) => n.versions);
+  const glibc = highestOf(required, "GLIBC_");
+  const glibcxx = highestOf(required, "GLIBCXX_");
+  const glibcProvided = highestOf(elf.versionDefinitions, "GLIBC_");
   if (glibc) report.glibc = glibc;
   if (glibcxx) report.glibcxx = glibcxx;
+  if (glibcProvided) report.glibcProvided = glibcProvided;
   if (blob) report.seaBlobBytes = blob.descSize;
   if (scan.nodeVersion) report.nodeVersion = scan.nodeVersion;
   return report;

@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   checkArch,
@@ -13,7 +12,7 @@ import {
   type Problem,
 } from "../../src/artifacts/lambda/checks.js";
 import { lambdaLimits } from "../../src/artifacts/lambda/runtimes.js";
-import { collectLibraries, collectMissing, defaultSysroot, definedGlibc } from "../../src/artifacts/lambda/sysroot.js";
+import { collectLibraries, collectMissing, defaultSysroot } from "../../src/artifacts/lambda/sysroot.js";
 import { BinshipError } from "../../src/errors.js";
 import { inspectFile, type ElfReport } from "../../src/inspect/index.js";
 import { requirePaths } from "../helpers/tools.js";
@@ -120,9 +119,9 @@ describe("Lambda checks", () => {
 });
 
 describe("sysroot libraries for provided.al2", () => {
-  it.runIf(requirePaths("/lib/x86_64-linux-gnu/libc.so.6"))("read the glibc version a libc.so.6 defines", () => {
+  it.runIf(requirePaths("/lib/x86_64-linux-gnu/libc.so.6"))("read the glibc version a libc.so.6 defines", async () => {
     const host = execFileSync("getconf", ["GNU_LIBC_VERSION"]).toString().trim().replace("glibc ", "");
-    expect(definedGlibc(readFileSync("/lib/x86_64-linux-gnu/libc.so.6"))).toBe(host);
+    expect((await inspectFile("/lib/x86_64-linux-gnu/libc.so.6")).glibcProvided).toBe(host);
   });
 
   it.runIf(requirePaths("/bin/ls", "/lib/x86_64-linux-gnu/libc.so.6"))("resolve DT_NEEDED recursively from the host's libraries", async () => {

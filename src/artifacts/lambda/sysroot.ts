@@ -4,11 +4,11 @@
 // provided.al2023 only what it lacks is taken from there (Node 26's libatomic).
 
 import { existsSync } from "node:fs";
-import { readFile, realpath } from "node:fs/promises";
+import { realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Arch } from "../../config.js";
 import { BinshipError } from "../../errors.js";
-import { compareVersions, inspectFile, type ElfReport } from "../../inspect/index.js";
+import { inspectFile, type ElfReport } from "../../inspect/index.js";
 import { loaderNames } from "./runtimes.js";
 
 const triplets: Record<Arch, string> = { x64: "x86_64-linux-gnu", arm64: "aarch64-linux-gnu" };
@@ -73,18 +73,9 @@ function missing(names: string[], arch: Arch, sysroot: Sysroot, runtime: string)
   });
 }
 
-/** Highest GLIBC_x.y version a libc.so.6 defines: the version names sit in its dynamic string table. */
-export function definedGlibc(libc: Buffer): string | undefined {
-  let best: string | undefined;
-  for (const m of libc.toString("latin1").matchAll(/GLIBC_(2\.\d+(?:\.\d+)?)\0/g)) {
-    if (!best || compareVersions(m[1]!, best) > 0) best = m[1]!;
-  }
-  return best;
-}
-
 /** Walks DT_NEEDED from `roots` through the sysroot, skipping what `provided` already has. */
-async function resolveNeeded(roots: string[], arch: Arch, sysroot: Sysroot, provided: ReadonlySet<string>, runtime: string): Promise<Map<string, string>> {
-  const found = new Map<string, string>();
+async function resolveNeeded(roots: string[], arch: Arch, sysroot: Sysroot, provided: ReadonlySet<string>, runtime: string): Promise<Map<string, ElfReport>> {
+  const found = new Map<string, ElfReport>();
   const absent: string[] = [];
   const queue = [...roots];
   while (queue.length > 0) {
@@ -101,15 +92,15 @@ async function resolveNeeded(roots: string[], arch: Arch, sysroot: Sysroot, prov
         hint: `Point --sysroot at ${arch} libraries (Debian: ${sysroot.packages}).`,
       });
     }
-    found.set(name, path);
+    found.set(name, report);
     queue.push(...report.needed);
   }
   if (absent.length > 0) throw missing(absent, arch, sysroot, runtime);
   return found;
 }
 
-const sorted = (found: Map<string, string>): BundledLibrary[] =>
-  [...found].map(([name, path]) => ({ name, path })).sort((a, b) => (a.name < b.name ? -1 : 1));
+const sorted = (found: Map<string, ElfReport>): BundledLibrary[] =>
+  [...found].map(([name, report]) => ({ name, path: report.path })).sort((a, b) => (a.name < b.name ? -1 : 1));
 
 /** A zip that brings its own loader and glibc (provided.al2). */
 export interface OwnGlibc extends SysrootLibraries {
@@ -121,10 +112,9 @@ export interface OwnGlibc extends SysrootLibraries {
 export async function collectLibraries(executable: ElfReport, arch: Arch, sysroot: Sysroot): Promise<OwnGlibc> {
   const loaderName = loaderNames[arch];
   const found = await resolveNeeded([loaderName, ...executable.needed], arch, sysroot, new Set(), "provided.al2");
-  const libcPath = found.get("libc.so.6");
-  const glibc = libcPath ? definedGlibc(await readFile(libcPath)) : undefined;
+  const glibc = found.get("libc.so.6")?.glibcProvided;
   if (!glibc) throw missing(["libc.so.6"], arch, sysroot, "provided.al2");
-  return { loader: { name: loaderName, path: found.get(loaderName)! }, libraries: sorted(found), glibc };
+  return { loader: { name: loaderName, path: found.get(loaderName)!.path }, libraries: sorted(found), glibc };
 }
 
 /**

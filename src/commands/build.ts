@@ -17,7 +17,7 @@ const hostArch = (): Arch => ((archs as readonly string[]).includes(process.arch
 
 export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<void> {
   const { depfile, ...configFlags } = flags;
-  const config = await resolveConfig(ctx, { entry, ...configFlags });
+  const { config } = await resolveConfig(ctx, { entry, ...configFlags });
   const arch = singleArch(config.arch, hostArch(), "binship build");
   const outfile = config.outfile ?? `dist/app-linux-${arch}`;
   const { bundle, executable: exe } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });

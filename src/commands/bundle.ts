@@ -13,7 +13,7 @@ export interface BundleFlags extends BundleFlagValues {
 
 export async function bundleCommand(ctx: CommandContext, entry: string | undefined, flags: BundleFlags): Promise<void> {
   const { metafile, depfile, ...configFlags } = flags;
-  const config = await resolveConfig(ctx, { entry, ...configFlags });
+  const { config } = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolveBundleOptions(config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
   const result = await bundle(options);
   for (const w of result.warnings) ctx.logger.warn(formatDiagnostic(w, ctx.cwd));

@@ -1,6 +1,6 @@
 // What every command gets from the CLI: where it runs, how to log, how to print results.
 
-import { commandLine, loadConfig, mergeConfig, validateConfig, type Config } from "../config.js";
+import { commandLine, loadConfig, mergeConfig, validateConfig, type LoadedConfig } from "../config.js";
 import { createLogger, type Logger } from "../log.js";
 
 export interface GlobalFlags {
@@ -23,12 +23,12 @@ export function createContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = proce
   return { cwd, env, flags, logger: createLogger({ level, env }), stdout: process.stdout };
 }
 
-/** The config file (if any) under the flags given for this command. */
-export async function resolveConfig(ctx: CommandContext, flagValues: Record<string, unknown>): Promise<Config> {
+/** The config file (if any) under the flags given for this command, and where it was read. */
+export async function resolveConfig(ctx: CommandContext, flagValues: Record<string, unknown>): Promise<LoadedConfig> {
   const { config, file } = await loadConfig(ctx.cwd, ctx.flags.config);
   if (file) ctx.logger.debug(`config: ${file}`);
   const defined = Object.fromEntries(Object.entries(flagValues).filter(([, v]) => v !== undefined));
-  return mergeConfig(config, validateConfig(defined, commandLine, ctx.cwd));
+  return { config: mergeConfig(config, validateConfig(defined, commandLine, ctx.cwd)), file };
 }
 
 /** Flags of every bundling command (cli.ts withBundleFlags); each is the config key of its name. */

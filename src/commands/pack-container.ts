@@ -95,7 +95,7 @@ function cleanTempOnSignal(outDir: string, logger: Logger): () => void {
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
   const { executable: prebuiltFiles, ...configFlags } = flags;
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
-  const config = await resolveConfig(ctx, {
+  const { config } = await resolveConfig(ctx, {
     entry,
     ...configFlags,
     // With prebuilt executables and no --arch, the image holds exactly their architectures.

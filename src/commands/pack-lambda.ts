@@ -5,7 +5,7 @@ import { runtimeSpecs } from "../artifacts/lambda/index.js";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { packLambda } from "../artifacts/lambda/pack.js";
 import { zipTime } from "../artifacts/zip.js";
-import { loadConfig, type Arch } from "../config.js";
+import type { Arch } from "../config.js";
 import { formatBytes } from "../log.js";
 import { shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
@@ -43,8 +43,7 @@ const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
   const { executable, depfile, ...configFlags } = flags;
-  const config = await resolveConfig(ctx, { entry, ...configFlags });
-  const { file: configFile } = await loadConfig(ctx.cwd, ctx.flags.config);
+  const { config, file: configFile } = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
     depfile,

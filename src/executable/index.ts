@@ -163,7 +163,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
     });
     checkResult(report, options, nodes.version);
     await chmod(tmpOut, 0o755);
-    const written = await commitFile(tmpOut, options.outfile).catch((err: unknown) => {
+    const written = await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
       throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
     });
     return {

@@ -8,6 +8,7 @@ import { bundle, resolveBundleOptions, type BundleResult } from "./bundle/index.
 import type { Arch, Config } from "./config.js";
 import { buildExecutable, resolveExecutableOptions, type ExecutableResult } from "./executable/index.js";
 import type { Logger } from "./log.js";
+import { formatDiagnostic } from "./util/shown-path.js";
 
 export interface SourceBuild {
   bundle: BundleResult; // its outfile is deleted afterwards unless `bundleOutfile` was given
@@ -38,7 +39,7 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
       logger.warn(`--external ${bundleOptions.external.join(", ")}: a single executable can require only Node built-ins, so these will fail to load at run time`);
     }
     const bundled = await bundle(bundleOptions);
-    for (const w of bundled.warnings) logger.warn(`${w.file ? `${w.file}:${w.line}: ` : ""}${w.text}`);
+    for (const w of bundled.warnings) logger.warn(formatDiagnostic(w, cwd));
     return { bundle: bundled, executable: await buildExecutable(executableOptions) };
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });

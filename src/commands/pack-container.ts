@@ -28,16 +28,11 @@ export interface PackContainerFlags extends ExecutableFlagValues {
   executable?: string[]; // prebuilt executables (binship build), one per arch
 }
 
-/** Builds from source: the executable stage per arch, or the bundle stage alone. */
+/** Builds from source: the executable stage per arch (it logs its own warnings), or the bundle stage alone. */
 function sourceBuilder(config: Config, ctx: CommandContext): AppBuilder {
-  const warned = new Set<string>(); // one warning per pack, not one per architecture
   return {
     async executable(arch, outfile) {
       const { executable } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger });
-      for (const w of executable.warnings.filter((w) => !warned.has(w))) {
-        warned.add(w);
-        ctx.logger.warn(w);
-      }
       return { report: executable.report, nodeVersion: executable.nodeVersion };
     },
     async bundle(outfile) {

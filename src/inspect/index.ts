@@ -84,6 +84,12 @@ async function readStructure(path: string): Promise<{ elf: ElfStructure; bytes: 
   }
 }
 
+/** The CPU an ELF file is built for, from its headers alone (nothing is hashed): "other" when binship does not target it. */
+export async function elfArchOf(path: string): Promise<Arch | "other"> {
+  const { elf } = await readStructure(path);
+  return machines[elf.machineCode]?.arch ?? "other";
+}
+
 export async function inspectFile(path: string): Promise<ElfReport> {
   const { elf, bytes } = await readStructure(path);
   const scan = await scanFile(path);

@@ -5,7 +5,7 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { delimiter, dirname, extname, join } from "node:path";
 import { BinshipError, isBinshipError } from "../errors.js";
-import { inspectFile } from "../inspect/index.js";
+import { elfArchOf } from "../inspect/index.js";
 import { zipLauncher } from "./zip-launcher.js";
 
 /** A process to start: the function runs as `command args` in `cwd` with `env`. */
@@ -40,26 +40,14 @@ export const bundleLauncher: Launcher = {
 
 export type ElfArch = "x64" | "arm64" | "other";
 
-// One inspection per file version: matches() and launch() both ask, and inspecting reads the whole file.
-const inspected = new Map<string, Promise<ElfArch | undefined>>();
-
-/** The CPU an ELF file is built for (src/inspect reads it), or undefined when the file is not ELF. */
+/** The CPU an ELF file is built for (its headers, read by src/inspect), or undefined when the file is not ELF. */
 export async function elfArch(path: string): Promise<ElfArch | undefined> {
   const st = await stat(path).catch(() => undefined);
   if (!st?.isFile()) return undefined;
-  const key = `${path}\0${st.size}\0${st.mtimeMs}`;
-  let arch = inspected.get(key);
-  if (!arch) {
-    arch = inspectFile(path).then(
-      (report) => report.arch ?? "other",
-      (err: unknown) => {
-        if (isBinshipError(err) && err.code === "NOT_ELF") return undefined;
-        throw err;
-      },
-    );
-    inspected.set(key, arch);
-  }
-  return arch;
+  return elfArchOf(path).catch((err: unknown) => {
+    if (isBinshipError(err) && err.code === "NOT_ELF") return undefined;
+    throw err;
+  });
 }
 
 /** qemu-user binary and the library root (Debian's cross libc) for each foreign arch. */

@@ -22,7 +22,11 @@ export const maxStreamedResponseBytes = 20 * 1024 * 1024;
 
 const apiPrefix = "/2018-06-01/runtime";
 
-/** Header names of the Runtime API (runtimes-api.html, "Next invocation" and "Invocation error"). */
+/**
+ * Header names of the Runtime API (runtimes-api.html, "Next invocation" and "Invocation error").
+ * Kept apart from the runtime's own table on purpose: the emulator checks the runtime against
+ * the document, and a shared typo would pass both.
+ */
 export const runtimeHeaders = {
   requestId: "lambda-runtime-aws-request-id",
   deadline: "lambda-runtime-deadline-ms",

@@ -8,14 +8,16 @@ import { packContainer, type AppBuilder, type BuiltExecutable } from "../artifac
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { readBuildInfo } from "../inspect/build-info.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes, type Logger } from "../log.js";
 import { binshipVersion } from "../paths.js";
 import { buildFromSource } from "../pipeline/build.js";
 import { formatDiagnostic, shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface PackContainerFlags extends ExecutableFlagValues {
+export interface PackContainerFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -88,7 +90,7 @@ function cleanTempOnSignal(outDir: string, logger: Logger): () => void {
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, ...configFlags } = flags;
+  const { executable: prebuiltFiles, sbom, report, ...configFlags } = flags;
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
   const { config } = await resolveConfig(ctx, {
     entry,
@@ -110,6 +112,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (!prebuilt && !config.entry && options.layout === "executable") {
     throw new BinshipError("USAGE", "no entry module given", { hint: 'Pass it as an argument (binship pack container src/index.ts) or set "entry" in binship.config.json.' });
   }
+  checkAuditOutputs(ctx, { sbom, report }, options.outDir);
   const dispose = cleanTempOnSignal(options.outDir, ctx.logger);
   let result;
   try {
@@ -128,6 +131,13 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
+  if (result.executables.length > 0) {
+    const audit = await writeAuditOutputs(ctx, { sbom, report }, result.dir);
+    const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
+    lines.push(...(largest ? [largest] : []), ...audit);
+  } else if (sbom || report) {
+    ctx.logger.warn("--sbom and --report need the executable layout: a --layout bundle recipe holds no executable with build info");
+  }
   printOutput(ctx, {
     lines,
     json: {

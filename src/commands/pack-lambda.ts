@@ -8,9 +8,10 @@ import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { formatBytes } from "../log.js";
 import { shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface PackLambdaFlags extends ExecutableFlagValues {
+export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
   arch?: string;
   runtime?: string;
@@ -42,7 +43,7 @@ function removeOnInterrupt(): { onTemp: (path: string | undefined) => void; disp
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, ...configFlags } = flags;
+  const { executable, depfile, sbom, report, ...configFlags } = flags;
   const { config, file: configFile } = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
@@ -54,6 +55,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   if (deprecated) {
     ctx.logger.warn(`${options.runtime} is deprecated by AWS since ${deprecated.date} (${deprecated.note}); use --runtime provided.al2023`);
   }
+  checkAuditOutputs(ctx, { sbom, report }, options.outfile);
   const interrupt = removeOnInterrupt();
   let result;
   try {
@@ -65,9 +67,13 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   for (const w of zip.warnings) ctx.logger.warn(`${w.text}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
   const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
+  const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
+  const largest = largestLine(exe.buildInfo);
   printOutput(ctx, {
     lines: [
       `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
+      ...(largest ? [largest] : []),
+      ...audit,
     ],
     json: {
       path: zip.path,

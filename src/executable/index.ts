@@ -4,14 +4,16 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { encodeBuildInfo, makeBuildInfo, type BuildInfo } from "../inspect/build-info.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
+import { binshipVersion } from "../paths.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
-import { commitFile, sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { commitFile, sha256, sha256File, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
@@ -28,6 +30,7 @@ export interface ExecutableResult {
   nodeVersion: string; // exact, "24.21.0"
   stripped: boolean; // the Node binary was stripped before injection
   report: ElfReport; // the ELF reader's view of the result
+  buildInfo: BuildInfo; // what was recorded inside it
   warnings: string[];
 }
 
@@ -113,10 +116,11 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
  * The blob records the main script's absolute path (it shows in stack traces), so it lives at
  * a path that depends only on the bundle's content: the same bundle gives the same executable.
  */
-async function stableMain(options: ExecutableOptions): Promise<string> {
+async function stableMain(options: ExecutableOptions): Promise<{ main: string; sha256: string; bytes: number }> {
   const code = await readFile(options.bundle);
   const root = join(options.tmpDir, "binship-sea");
-  const main = join(root, sha256(code).slice(0, 16), "main.cjs");
+  const digest = sha256(code);
+  const main = join(root, digest.slice(0, 16), "main.cjs");
   await writeFileAtomic(main, code);
   const now = new Date();
   await utimes(dirname(main), now, now); // marks it in use for the pruning below
@@ -126,7 +130,14 @@ async function stableMain(options: ExecutableOptions): Promise<string> {
     const st = await stat(dir).catch(() => undefined);
     if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(dir, { recursive: true, force: true });
   }
-  return main;
+  return { main, sha256: digest, bytes: code.length };
+}
+
+/** The Node release recorded in the build info: the hash of the binary as published, before stripping. */
+async function nodeFacts(options: ExecutableOptions, nodes: NodeBinaries, stripped: boolean): Promise<BuildInfo["node"]> {
+  const hash = nodes.cached?.sha256 ?? (await sha256File(nodes.target));
+  const source = nodes.cached ? `npm:node-linux-${options.arch}@${nodes.version}` : "file";
+  return { version: nodes.version, sha256: hash, source, stripped };
 }
 
 function checkResult(report: ElfReport, options: ExecutableOptions, version: string): void {
@@ -151,13 +162,15 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
     for (const w of warnings) logger.warn(w);
-    const main = await stableMain(options);
+    const { main, ...bundleFacts } = await stableMain(options);
     await mkdir(dirname(options.outfile), { recursive: true });
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
     const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
     logger.done();
     for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+    const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
+    await appendFile(tmpOut, encodeBuildInfo(buildInfo));
     const report = await inspectFile(tmpOut).catch((err: unknown) => {
       throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
     });
@@ -175,6 +188,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
       nodeVersion: nodes.version,
       stripped: target.stripped,
       report: { ...report, path: options.outfile },
+      buildInfo,
       warnings,
     };
   } finally {

@@ -40,7 +40,7 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
     }
     const bundled = await bundle(bundleOptions);
     for (const w of bundled.warnings) logger.warn(formatDiagnostic(w, cwd));
-    return { bundle: bundled, executable: await buildExecutable(executableOptions) };
+    return { bundle: bundled, executable: await buildExecutable({ ...executableOptions, contents: bundled.contents }) };
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import type { Logger } from "../../log.js";
 import { checkBaseCompatibility, type BaseContents } from "./base.js";
 import { dockerfileMarker, renderRecipe, type DockerArch } from "./recipe.js";
 import { writeDirAtomic, type TreeEntry } from "../../util/dir-atomic.js";
+import { cycloneDxSbom } from "../../sbom/cyclonedx.js";
 import { renderK8s, type RenderedFile } from "./k8s.js";
 
 /** Makes the app that goes into the image. The command wires it to the build stages. */
@@ -105,7 +106,19 @@ async function buildExecutable(o: ContainerOptions, arch: Arch, root: string): P
     });
   }
   await chmod(file, 0o755);
+  await writeImageSbom(o, built.report, dockerArch, root);
   return { arch, dockerArch, bytes: built.report.bytes, sha256: built.report.sha256, nodeVersion: built.nodeVersion ?? built.report.nodeVersion };
+}
+
+/** The image's SBOM, in the context beside its executable; the Dockerfile copies it to imageSbomPath. */
+async function writeImageSbom(o: ContainerOptions, report: ElfReport, dockerArch: DockerArch, root: string): Promise<void> {
+  if (!report.buildInfo) {
+    throw new BinshipError("ARTIFACT_CHECK_FAILED", `app-${dockerArch} carries no binship build info, so the image's SBOM cannot be written`, {
+      hint: "Rebuild the executable with this binship (binship build), and do not strip or rewrite it afterwards.",
+    });
+  }
+  const sbom = cycloneDxSbom({ subject: { name: o.name, type: "container" }, builds: [report.buildInfo] });
+  await writeText(root, { path: `sbom-${dockerArch}.cdx.json`, text: sbom });
 }
 
 export async function packContainer(o: ContainerOptions): Promise<ContainerResult> {

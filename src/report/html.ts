@@ -81,7 +81,7 @@ for (const section of data.sections) {
   const h = document.createElement("h2");
   h.textContent = section.title + " — " + fmt(section.root.bytes) + " (" + section.root.bytes.toLocaleString("en") + " " + section.unit + ")";
   const map = document.createElement("div");
-  map.className = "map";
+  map.className = section.compact ? "map compact" : "map";
   wrap.appendChild(h); wrap.appendChild(map);
   document.getElementById("sections").appendChild(wrap);
   const box = { w: map.clientWidth, h: map.clientHeight };
@@ -94,6 +94,7 @@ body { font: 13px system-ui, sans-serif; margin: 16px; color: #222; }
 h1 { font-size: 18px; margin: 0 0 8px; }
 h2 { font-size: 14px; margin: 20px 0 6px; }
 .map { position: relative; width: 100%; height: 420px; background: #eee; }
+.map.compact { height: 120px; }
 .box { position: absolute; box-sizing: border-box; overflow: hidden; border: 1px solid rgba(0,0,0,.25); cursor: pointer; }
 .box.depth1 { background: rgba(255,255,255,.28); }
 .box.depth2 { background: rgba(255,255,255,.22); }

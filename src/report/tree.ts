@@ -16,6 +16,7 @@ export interface SizeSection {
   title: string;
   unit: string; // what the bytes measure, e.g. "bytes of the minified bundle"
   root: SizeNode;
+  compact?: boolean; // drawn low: one box dwarfs the rest (the Node binary in an executable)
 }
 
 const byBytes = (a: SizeNode, b: SizeNode) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1);
@@ -56,7 +57,7 @@ export function sizeSections(a: ArtifactInspection): SizeSection[] {
       { name: "SEA blob", bytes: blob, detail: "the bundle, as Node's single-executable blob" },
       { name: "build info", bytes: info, detail: "read by binship inspect, never by the executable" },
     ].filter((c) => c.bytes > 0);
-    sections.push({ title: `executable ${name}`, unit: "bytes", root: { name, bytes: report.bytes, detail: `sha256:${report.sha256}`, children } });
+    sections.push({ title: `executable ${name}`, unit: "bytes", compact: true, root: { name, bytes: report.bytes, detail: `sha256:${report.sha256}`, children } });
   }
   const first = a.executables.find((e) => e.report.buildInfo)?.report.buildInfo;
   if (first) sections.push({ title: "bundle inside the SEA blob", unit: "bytes of minified JavaScript", root: bundleTree(first) });

@@ -28,6 +28,14 @@ export function checkAuditOutputs(ctx: CommandContext, flags: AuditFlags, artifa
   }
 }
 
+async function write(path: string, text: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, text);
+  } catch (err) {
+    throw new BinshipError("IO_FAILED", `cannot write ${path}: ${(err as Error).message}`, { cause: err, hint: "Choose a path in a writable directory." });
+  }
+}
+
 /** Writes what was asked for (nothing when neither flag is given); returns the result lines to print. */
 export async function writeAuditOutputs(ctx: CommandContext, flags: AuditFlags, artifact: string | ArtifactInspection): Promise<string[]> {
   const lines: string[] = [];
@@ -35,12 +43,12 @@ export async function writeAuditOutputs(ctx: CommandContext, flags: AuditFlags, 
   const inspection = typeof artifact === "string" ? await inspectArtifact(artifact) : artifact;
   if (flags.sbom) {
     const path = resolve(ctx.cwd, flags.sbom);
-    await writeFileAtomic(path, await sbomOfArtifact(inspection, ctx.env.SOURCE_DATE_EPOCH));
+    await write(path, await sbomOfArtifact(inspection, ctx.env.SOURCE_DATE_EPOCH));
     lines.push(`sbom: ${shownPath(ctx.cwd, path)}`);
   }
   if (flags.report) {
     const path = resolve(ctx.cwd, flags.report);
-    await writeFileAtomic(path, renderReport({ title: shownPath(ctx.cwd, inspection.path), sections: sizeSections(inspection) }));
+    await write(path, renderReport({ title: shownPath(ctx.cwd, inspection.path), sections: sizeSections(inspection) }));
     lines.push(`report: ${shownPath(ctx.cwd, path)}`);
   }
   return lines;

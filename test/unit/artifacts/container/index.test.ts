@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { requireTools } from "../../../helpers/tools.js";
 import { silentLogger } from "../../../../src/log.js";
 import { inspectFile } from "../../../../src/inspect/index.js";
+import { makeBuildInfo, type BuildInfo } from "../../../../src/inspect/build-info.js";
 import { resolveContainerOptions } from "../../../../src/artifacts/container/options.js";
 import { packContainer, type AppBuilder, type ContainerOptions } from "../../../../src/artifacts/container/index.js";
 
@@ -27,12 +28,20 @@ function compile(out: string, libs: string[]): void {
   execFileSync("gcc", ["-x", "c", "-", "-o", out, "-Wl,--no-as-needed", ...libs], { input: "int main(void) { return 0; }\n" });
 }
 
-/** Copies `elf` as the executable; `sea` says whether to report it as holding an app. */
-function elfBuilder(elf: string, sea = true): AppBuilder {
+const fakeInfo: BuildInfo = makeBuildInfo({
+  binship: "0.0.0-test",
+  arch: hostArch,
+  node: { version: "24.0.0", sha256: "0".repeat(64), source: "file", stripped: false },
+  bundle: { sha256: "1".repeat(64), bytes: 10 },
+  contents: { packages: [{ name: "express", version: "5.3.0", license: "MIT", path: "node_modules/express", bytes: 5, files: { "index.js": 5 } }], sources: {}, runtimeBytes: 5 },
+});
+
+/** Copies `elf` as the executable; `sea` says whether to report it as holding an app, `info` what it records. */
+function elfBuilder(elf: string, sea = true, info: BuildInfo | null = fakeInfo): AppBuilder {
   return {
     async executable(_arch, outfile) {
       await copyFile(elf, outfile);
-      return { report: { ...(await inspectFile(outfile)), sea }, nodeVersion: "24.0.0-fake" };
+      return { report: { ...(await inspectFile(outfile)), sea, ...(info ? { buildInfo: info } : {}) }, nodeVersion: "24.0.0-fake" };
     },
     async bundle() {
       throw new Error("not used");
@@ -59,7 +68,10 @@ describe.runIf(canCompile)("packContainer", () => {
   it("writes the recipe, the executable (0755) and k8s/, and the same tree twice", async () => {
     const a = await packContainer(options(join(work, "a"), elfBuilder(plainElf)));
     const b = await packContainer(options(join(work, "b"), elfBuilder(plainElf)));
-    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml"]);
+    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml", `sbom-${app.slice(4)}.cdx.json`]);
+    const sbom = JSON.parse(readFileSync(join(work, "a", `sbom-${app.slice(4)}.cdx.json`), "utf8"));
+    expect(sbom.metadata.component).toMatchObject({ type: "container", name: "svc" });
+    expect(sbom.components.map((c: { purl?: string }) => c.purl)).toContain("pkg:npm/express@5.3.0");
     expect(b.files).toEqual(a.files);
     expect(a.files.find((f) => f.path === app)!.mode).toBe(0o755);
     expect(a.files.filter((f) => f.path !== app).every((f) => f.mode === 0o644)).toBe(true);
@@ -72,7 +84,15 @@ describe.runIf(canCompile)("packContainer", () => {
   it("--no-k8s leaves out k8s/", async () => {
     const r = await packContainer(options(join(work, "nok8s"), elfBuilder(plainElf), { k8s: false }));
     expect(r.files.some((f) => f.path.startsWith("k8s/"))).toBe(false);
-    expect(readdirSync(join(work, "nok8s")).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", app]);
+    expect(readdirSync(join(work, "nok8s")).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", app, `sbom-${app.slice(4)}.cdx.json`]);
+  });
+
+  it("refuses an executable without binship build info: the image's SBOM could not be written", async () => {
+    await expect(packContainer(options(join(work, "noinfo"), elfBuilder(plainElf, true, null)))).rejects.toMatchObject({
+      code: "ARTIFACT_CHECK_FAILED",
+      message: `${app} carries no binship build info, so the image's SBOM cannot be written`,
+    });
+    expect(readdirSync(work)).not.toContain("noinfo");
   });
 
   it("refuses an executable needing libatomic.so.1 on distroless cc and keeps the previous output", async () => {

@@ -16,6 +16,8 @@ import { cacheDirFrom } from "../../src/executable/index.js";
 import { appsDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { requirePaths, requireTools } from "../helpers/tools.js";
 
+const hasReadelf = requireTools("readelf"); // binutils, installed for strip
+
 const work = tempDir("binship-inspect-");
 const entry = join(appsDir, "express", "index.ts");
 const exeA = join(work, "a", "app-x64");
@@ -83,6 +85,17 @@ describe("binship inspect", () => {
     const text = (await cli(["inspect", exeA])).stdout;
     expect(text).toContain(`dep  express\t${express.version}\tMIT\tnode_modules/express\t${express.integrity}`);
     expect(text).toContain(`node binary  ${nodeVersion} sha256:${officialNodeSha256()}`);
+  });
+
+  it.runIf(hasReadelf)("keeps the record outside every loaded segment, so starting the executable never maps or reads it", async () => {
+    const { buildInfoBytes, bytes } = JSON.parse((await cli(["inspect", exeA, "--json"])).stdout);
+    expect(buildInfoBytes).toBeGreaterThan(1000);
+    const loads = execFileSync("readelf", ["-lW", exeA], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => /^\s+LOAD\s/.test(l))
+      .map((l) => l.trim().split(/\s+/));
+    expect(loads.length).toBeGreaterThan(2);
+    for (const [, offset, , , filesz] of loads) expect(Number(offset) + Number(filesz)).toBeLessThanOrEqual(bytes - buildInfoBytes);
   });
 
   it("a Lambda zip: reads the executable inside it", async () => {

@@ -1,5 +1,6 @@
 // binship build [entry] --arch arm64 --node 24 -o dist/app-arm64
 
+import { resolve } from "node:path";
 import { archs, singleArch, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
 import { buildFromSource } from "../pipeline/build.js";
@@ -47,8 +48,8 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       sea: exe.report.sea,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),
-      sbom: sbom ?? null,
-      report: report ?? null,
+      sbom: sbom ? resolve(ctx.cwd, sbom) : null,
+      report: report ? resolve(ctx.cwd, report) : null,
       warnings: [...bundle.warnings.map((w) => w.text), ...exe.warnings],
     },
   });

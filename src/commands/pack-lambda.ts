@@ -1,6 +1,7 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
 import { rmSync } from "node:fs";
+import { resolve } from "node:path";
 import { runtimeSpecs } from "../artifacts/lambda/index.js";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { packLambda } from "../pipeline/pack-lambda.js";
@@ -89,6 +90,8 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       libraries: zip.libraries,
       executable: { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
       depfile: options.depfile ?? null,
+      sbom: sbom ? resolve(ctx.cwd, sbom) : null,
+      report: report ? resolve(ctx.cwd, report) : null,
       warnings: zip.warnings,
     },
   });

@@ -6,24 +6,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Metafile } from "esbuild";
+import type { BundleContents, BundledPackage } from "../inspect/build-info.js";
 import { packageRoot } from "../paths.js";
 
-export interface BundledPackage {
-  name: string; // "express", "@scope/name"
-  version: string; // from its package.json
-  license?: string; // SPDX expression as the package declares it
-  path: string; // its directory relative to the project root (the lockfile's key), "node_modules/express"
-  integrity?: string; // the lockfile's "integrity" (e.g. "sha512-…"), when it has one
-  bytes: number; // bytes of the (minified) bundle that come from this package
-  files: Record<string, number>; // bytes per file, paths relative to the package directory
-}
-
-export interface BundleContents {
-  packages: BundledPackage[]; // sorted by path
-  sources: Record<string, number>; // the service's own files (relative to the project root) -> bytes
-  runtimeBytes: number; // binship's runtime and the generated entry shim
-  app?: { name?: string; version?: string }; // the project's package.json, when there is one
-}
+export type { BundleContents, BundledPackage } from "../inspect/build-info.js";
 
 interface PackageJson {
   name?: string;

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
 import { inspectArtifact, type ArtifactInspection } from "../inspect/artifact.js";
 import type { BuildInfo } from "../inspect/build-info.js";
+import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
 import { renderReport } from "../report/html.js";
 import { largestPackages, sizeSections } from "../report/tree.js";
@@ -40,7 +41,7 @@ async function write(path: string, text: string): Promise<void> {
 export async function writeAuditOutputs(ctx: CommandContext, flags: AuditFlags, artifact: string | ArtifactInspection): Promise<string[]> {
   const lines: string[] = [];
   if (!flags.sbom && !flags.report) return lines;
-  const inspection = typeof artifact === "string" ? await inspectArtifact(artifact) : artifact;
+  const inspection = typeof artifact === "string" ? await inspectArtifact(artifact, readZip) : artifact;
   if (flags.sbom) {
     const path = resolve(ctx.cwd, flags.sbom);
     await write(path, await sbomOfArtifact(inspection, ctx.env.SOURCE_DATE_EPOCH));

@@ -23,7 +23,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   const arch = singleArch(config.arch, hostArch(), "binship build");
   const outfile = config.outfile ?? `dist/app-linux-${arch}`;
   checkAuditOutputs(ctx, { sbom, report }, outfile);
-  const { bundle, executable: exe } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
+  const { bundle, executable: exe, warnings } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
   const shown = shownPath(ctx.cwd, exe.outfile);
   const audit = await writeAuditOutputs(ctx, { sbom, report }, exe.outfile);
   const largest = largestLine(exe.buildInfo);
@@ -50,7 +50,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,
       report: report ? resolve(ctx.cwd, report) : null,
-      warnings: [...bundle.warnings.map((w) => w.text), ...exe.warnings],
     },
+    warnings,
   });
 }

@@ -7,6 +7,7 @@ import { BinshipError } from "../errors.js";
 import { inspectArtifact, type ArtifactInspection } from "../inspect/artifact.js";
 import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
+import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, writeAuditOutputs, type AuditFlags } from "./audit.js";
@@ -59,10 +60,11 @@ export async function inspectCommand(ctx: CommandContext, file: string | undefin
   if (!file) throw new BinshipError("USAGE", "inspect needs a file", { hint: "Example: binship inspect dist/app-linux-arm64" });
   const path = resolve(ctx.cwd, file);
   checkAuditOutputs(ctx, flags, path);
-  const artifact = await inspectArtifact(path);
+  const artifact = await inspectArtifact(path, readZip);
   const written = await writeAuditOutputs(ctx, flags, artifact);
   printOutput(ctx, {
     lines: [...formatArtifact(artifact, shownPath(ctx.cwd, path)), ...written],
-    json: artifact.kind === "executable" ? artifact.executables[0]!.report : artifact,
+    json: artifact.kind === "executable" ? { ...artifact.executables[0]!.report } : { ...artifact },
+    warnings: [],
   });
 }

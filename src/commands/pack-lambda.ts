@@ -1,16 +1,16 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
-import { rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { runtimeSpecs } from "../artifacts/lambda/index.js";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
-import { packLambda } from "../pipeline/pack-lambda.js";
+import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { formatBytes } from "../log.js";
+import { packLambda } from "../pipeline/pack-lambda.js";
+import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
@@ -20,25 +20,6 @@ export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   executable?: string;
   depfile?: string;
   zipLevel?: number | string;
-}
-
-/** An interrupted pack must not leave a zip (or its temporary file) behind for make to trust. */
-function removeOnInterrupt(): { onTemp: (path: string | undefined) => void; dispose: () => void } {
-  let current: string | undefined;
-  const handler = (signal: NodeJS.Signals) => {
-    if (current) rmSync(current, { force: true });
-    dispose();
-    process.kill(process.pid, signal); // die of the same signal, as make expects
-  };
-  const dispose = () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
-    process.off("SIGHUP", handler);
-  };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
-  process.on("SIGHUP", handler);
-  return { onTemp: (path) => (current = path), dispose };
 }
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
@@ -52,20 +33,11 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
   });
-  const deprecated = runtimeSpecs[options.runtime].deprecated;
-  if (deprecated) {
-    ctx.logger.warn(`${options.runtime} is deprecated by AWS since ${deprecated.date} (${deprecated.note}); use --runtime provided.al2023`);
-  }
   checkAuditOutputs(ctx, { sbom, report }, options.outfile);
-  const interrupt = removeOnInterrupt();
-  let result;
-  try {
-    result = await packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp: interrupt.onTemp });
-  } finally {
-    interrupt.dispose();
-  }
+  const early = runtimeWarnings(options.runtime);
+  printWarnings(ctx, early);
+  const result = await withInterruptCleanup(({ onTemp }) => packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp }));
   const { zip, executable: exe } = result;
-  for (const w of zip.warnings) ctx.logger.warn(`${w.text}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
   const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
   const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
@@ -84,6 +56,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       sha256Base64: base64OfHex(zip.sha256), // Terraform's filebase64sha256 / source_code_hash
       arch: options.arch,
       runtime: options.runtime,
+      layout: options.layout,
       node: exe.nodeVersion ?? null,
       changed: zip.changed,
       entries: zip.entries,
@@ -92,7 +65,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       depfile: options.depfile ?? null,
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,
       report: report ? resolve(ctx.cwd, report) : null,
-      warnings: zip.warnings,
     },
+    warnings: [...early, ...result.warnings],
   });
 }

@@ -8,7 +8,6 @@ import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { BinshipError } from "../errors.js";
-import { readZip } from "../invoke/unzip.js";
 import { isElfMagic } from "./elf.js";
 import { inspectFile, type ElfReport } from "./index.js";
 
@@ -41,9 +40,12 @@ export interface ArtifactInspection {
   libraries: ArtifactLibrary[];
 }
 
+/** Reads a zip's entries (invoke/unzip.ts readZip); passed in, since that reader lives in a higher layer. */
+export type ZipReader = (buf: Buffer, path: string) => { name: string; directory: boolean; bytes: number; compressedBytes: number; data: () => Buffer }[];
+
 const hash = (alg: string, data: Uint8Array) => createHash(alg).update(data).digest("hex");
 
-async function inspectZip(path: string, buf: Buffer): Promise<ArtifactInspection> {
+async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promise<ArtifactInspection> {
   const entries = readZip(buf, path).filter((e) => !e.directory);
   const scratch = await mkdtemp(join(tmpdir(), "binship-inspect-"));
   try {
@@ -73,7 +75,7 @@ async function inspectContainerDir(path: string): Promise<ArtifactInspection> {
   return { kind: "container", path, executables, libraries: [] };
 }
 
-export async function inspectArtifact(path: string): Promise<ArtifactInspection> {
+export async function inspectArtifact(path: string, readZip: ZipReader): Promise<ArtifactInspection> {
   const st = await stat(path).catch(() => undefined);
   if (!st) throw new BinshipError("USAGE", `cannot read ${path}: no such file or directory`, { hint: "Pass an executable, a Lambda zip or a container directory made by binship." });
   if (st.isDirectory()) {
@@ -91,7 +93,7 @@ export async function inspectArtifact(path: string): Promise<ArtifactInspection>
   } finally {
     await fh.close();
   }
-  if (head.readUInt32LE(0) === 0x04034b50) return inspectZip(path, await readFile(path));
+  if (head.readUInt32LE(0) === 0x04034b50) return inspectZip(path, await readFile(path), readZip);
   const report = await inspectFile(path);
   return { kind: "executable", path, bytes: report.bytes, sha256: report.sha256, executables: [{ name: basename(path), report }], libraries: [] };
 }

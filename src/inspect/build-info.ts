@@ -12,12 +12,30 @@
 // SEA blob copied once more, +650 KB). Tools that rewrite the ELF (strip, postject) drop it.
 
 import { open } from "node:fs/promises";
-import type { BundleContents, BundledPackage } from "../bundle/packages.js";
 import type { Arch } from "../config.js";
 
 export const buildInfoMagic = Buffer.from("\nBINSHIP-INFO/1\n", "latin1"); // 16 bytes
 const lengthBytes = 4;
 const maxInfoBytes = 64 << 20;
+
+// What the bundle stage finds in esbuild's metafile (bundle/packages.ts); defined here, in the
+// lower layer, because the record carries it.
+export interface BundledPackage {
+  name: string; // "express", "@scope/name"
+  version: string; // from its package.json
+  license?: string; // SPDX expression as the package declares it
+  path: string; // its directory relative to the project root (the lockfile's key), "node_modules/express"
+  integrity?: string; // the lockfile's "integrity" (e.g. "sha512-…"), when it has one
+  bytes: number; // bytes of the (minified) bundle that come from this package
+  files: Record<string, number>; // bytes per file, paths relative to the package directory
+}
+
+export interface BundleContents {
+  packages: BundledPackage[]; // sorted by path
+  sources: Record<string, number>; // the service's own files (relative to the project root) -> bytes
+  runtimeBytes: number; // binship's runtime and the generated entry shim
+  app?: { name?: string; version?: string }; // the project's package.json, when there is one
+}
 
 export interface BuildInfo {
   binship: string; // binship version that built it

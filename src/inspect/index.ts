@@ -8,9 +8,8 @@ import { BinshipError } from "../errors.js";
 import { readBuildInfo, type BuildInfo } from "./build-info.js";
 import { isElfMagic, readElf, type ElfStructure } from "./elf.js";
 import { scanFile } from "./scan.js";
-import { compareVersions, highestVersion } from "../util/versions.js";
+import { highestVersion } from "../util/versions.js";
 
-export { compareVersions, highestVersion } from "../util/versions.js";
 
 export interface ElfReport {
   path: string;
@@ -121,9 +120,4 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   const recorded = await readBuildInfo(path);
   if (recorded) Object.assign(report, { buildInfo: recorded.info, buildInfoBytes: recorded.bytes });
   return report;
-}
-
-/** True when `report` can load on a system whose glibc is `available` (e.g. "2.34"). */
-export function glibcSatisfied(report: ElfReport, available: string): boolean {
-  return report.glibc === undefined || compareVersions(report.glibc, available) <= 0;
 }

@@ -109,7 +109,7 @@ function libraryComponents(libraries: SbomLibrary[]): Json[] {
       out.set(lib.file, { type: "file", "bom-ref": `file:${lib.file}`, name: lib.file, hashes: [{ alg: "SHA-256", content: lib.sha256 }] });
       continue;
     }
-    const purl = `pkg:deb/debian/${purlPart(deb.name)}@${purlPart(deb.version)}?arch=${deb.arch}`;
+    const purl = `pkg:deb/debian/${purlPart(deb.name)}@${purlPart(deb.version)}?arch=${deb.arch}${deb.distro ? `&distro=${deb.distro}` : ""}`;
     const existing = out.get(purl);
     if (existing) {
       (existing.properties as Json[]).push(prop("file", `${lib.file} sha256:${lib.sha256}`));

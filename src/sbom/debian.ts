@@ -11,6 +11,7 @@ export interface DebianPackage {
   name: string; // "libc6-arm64-cross"
   version: string; // "2.41-12"
   arch: string; // dpkg architecture: "all", "amd64", "arm64"
+  distro?: string; // purl qualifier, e.g. "debian-11", when known
 }
 
 export const md5 = (data: Uint8Array): string => createHash("md5").update(data).digest("hex");

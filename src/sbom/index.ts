@@ -7,6 +7,7 @@ import type { BuildInfo } from "../inspect/build-info.js";
 import { BinshipError } from "../errors.js";
 import { cycloneDxSbom } from "./cyclonedx.js";
 import { debianPackagesByMd5 } from "./debian.js";
+import { vendoredPackagesBySha256 } from "./vendored.js";
 
 export { cycloneDxSbom, npmPurl, type SbomInput } from "./cyclonedx.js";
 
@@ -23,7 +24,10 @@ export function buildInfos(a: ArtifactInspection): BuildInfo[] {
 
 export async function sbomOfArtifact(a: ArtifactInspection, sourceDateEpoch?: string, dpkgDir?: string): Promise<string> {
   const builds = buildInfos(a);
-  const debian = await debianPackagesByMd5(new Set(a.libraries.map((l) => l.md5)), dpkgDir);
+  // binship's own vendored libraries first (known everywhere), then what this machine's dpkg installed.
+  const vendored = vendoredPackagesBySha256();
+  const debian = await debianPackagesByMd5(new Set(a.libraries.filter((l) => !vendored.has(l.sha256)).map((l) => l.md5)), dpkgDir);
+  const packageOf = (l: { sha256: string; md5: string }) => vendored.get(l.sha256) ?? debian.get(l.md5);
   const app = builds[0]!.app;
   return cycloneDxSbom({
     subject: {
@@ -33,7 +37,10 @@ export async function sbomOfArtifact(a: ArtifactInspection, sourceDateEpoch?: st
       ...(a.sha256 ? { sha256: a.sha256 } : {}),
     },
     builds,
-    libraries: a.libraries.map((l) => ({ file: l.file, sha256: l.sha256, ...(debian.has(l.md5) ? { debian: debian.get(l.md5)! } : {}) })),
+    libraries: a.libraries.map((l) => {
+      const deb = packageOf(l);
+      return { file: l.file, sha256: l.sha256, ...(deb ? { debian: deb } : {}) };
+    }),
     sourceDateEpoch,
   });
 }

@@ -167,6 +167,14 @@ describe("the CycloneDX SBOM", () => {
     expect(express.hashes).toEqual([{ alg: "SHA-512", content: Buffer.from(integrity.slice("sha512-".length), "base64").toString("hex") }]);
   });
 
+  it("names the fallback libraries of a provided.al2023 zip by the Debian packages binship vendored them from", () => {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, "fallback-libs", "manifest.json"), "utf8")) as { packages: { arch: string; package: string; version: string }[] };
+    const purls = readSbom(join(work, "zip.cdx.json")).components.map((c) => c.purl);
+    for (const pkg of manifest.packages.filter((p) => p.arch === "x64")) {
+      expect(purls).toContain(`pkg:deb/debian/${encodeURIComponent(pkg.package)}@${pkg.version}?arch=amd64&distro=debian-11`);
+    }
+  });
+
   it("lists the Node runtime with the official binary's sha256, and binship's runtime", () => {
     const sbom = readSbom(join(work, "a.cdx.json"));
     const node = sbom.components.find((c) => c.name === "node")!;

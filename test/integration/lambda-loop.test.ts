@@ -78,6 +78,37 @@ describe("handler errors", () => {
     expect(run.exit).toBeUndefined(); // still running when invoke stopped it
   });
 
+  it("fails an invocation whose result JSON cannot hold (a cycle, a BigInt) with Runtime.MarshalError, and keeps serving", async () => {
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "cycle" }, { action: "bigint" }, { action: "echo" }] });
+    const [cycle, bigint, after] = run.results;
+    expect(cycle).toMatchObject({ status: "error", error: { errorType: "Runtime.MarshalError" } });
+    expect(cycle!.error!.errorMessage).toMatch(/cannot be serialized as JSON: .*circular/i);
+    expect(bigint).toMatchObject({ status: "error", error: { errorType: "Runtime.MarshalError" } });
+    expect(bigint!.error!.errorMessage).toMatch(/BigInt/);
+    // The same process answers the next event: the loop survived.
+    expect(after!.status).toBe("ok");
+    expect(run.exit).toBeUndefined();
+  });
+
+  it("reports a thrown plain object {name, message} by its name and message", async () => {
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "throw-object" }] });
+    expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "OrderRejected", errorMessage: "order 7 is out of stock" } });
+  });
+
+  it.each([
+    ["uncaught", "exploded later"],
+    ["unhandled", "nobody waits for this"],
+    ["never", "Runtime.NodeJsExit"],
+  ])("logs a crash (%s) under the invocation's request id", async (action, text) => {
+    let out = "";
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action }], output: (c) => (out += c) });
+    const id = run.results[0]!.requestId;
+    const lines = out.split("\n").filter((l) => l.includes(text));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^\\S+Z\\t${id}\\tERROR\\t`));
+    expect(out).not.toMatch(/\tundefined\t/);
+  });
+
   it("supports callback-style handlers, success and failure", async () => {
     const bundle = await bundleEntry(join(lambdaApps, "callback.ts"));
     const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{}, { fail: true }] });

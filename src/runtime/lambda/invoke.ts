@@ -5,7 +5,7 @@ import type { LambdaHandler, Service } from "../contract.js";
 import type { RuntimeOptions } from "../options.js";
 import type { Invocation, RuntimeClient } from "./client.js";
 import { createContext, type LambdaContext } from "./context.js";
-import { MalformedEvent, ResponseSizeTooLarge, toErrorBody, UnsupportedEvent } from "./errors.js";
+import { MalformedEvent, MarshalError, ResponseSizeTooLarge, toErrorBody, UnsupportedEvent } from "./errors.js";
 import { pickAdapter } from "./http/adapters.js";
 import { apigwV2, v2Head } from "./http/apigw-v2.js";
 import { httpServer, readAll, type ServeHttp } from "./http/serve.js";
@@ -55,7 +55,14 @@ export function createInvoker(service: Service, options: RuntimeOptions, client:
   };
 
   const respond = async (id: string, result: unknown): Promise<Outcome> => {
-    const body = Buffer.from(JSON.stringify(result) ?? "null");
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch (err) {
+      // A cycle, a BigInt or a throwing toJSON: that invocation fails, the process goes on.
+      return fail(id, new MarshalError(`the handler's result cannot be serialized as JSON: ${(err as Error).message}`));
+    }
+    const body = Buffer.from(json ?? "null");
     if (body.length > maxResponseBytes) {
       return fail(id, new ResponseSizeTooLarge(`the response is ${body.length} bytes; Lambda accepts at most ${maxResponseBytes} bytes for a buffered response (use invokeMode RESPONSE_STREAM with a function URL, or return less)`));
     }

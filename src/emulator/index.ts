@@ -14,11 +14,10 @@ import type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, Invok
 
 export type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
 
-// Lambda's synchronous payload limit: 6 MB, which Lambda counts as 6291556 bytes in its
-// "exceeded maximum allowed payload size" errors (Lambda quotas page).
-export const maxBufferedResponseBytes = 6_291_556;
-// Response streaming's documented soft limit on the response size (20 MB).
-export const maxStreamedResponseBytes = 20 * 1024 * 1024;
+// Lambda's synchronous payload limit (6 MB) and response streaming's soft limit (20 MB),
+// defined once beside the runtime that checks against them.
+export { bufferedResponseBytes as maxBufferedResponseBytes, streamedResponseBytes as maxStreamedResponseBytes } from "../runtime/lambda/limits.js";
+import { bufferedResponseBytes as maxBufferedResponseBytes, streamedResponseBytes as maxStreamedResponseBytes } from "../runtime/lambda/limits.js";
 
 const apiPrefix = "/2018-06-01/runtime";
 

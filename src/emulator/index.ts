@@ -47,6 +47,8 @@ export interface Emulator {
   invoke(event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Resolves when the runtime asks for its first event, posts an init error, or exits. */
   initialized(): Promise<InitOutcome>;
+  /** Resolves true once the runtime waits on invocation/next, false once its process has exited. */
+  waitingForEvent(): Promise<boolean>;
   /** Tell the emulator the function's process ended: what it was doing fails with Runtime.ExitError. */
   processExited(code: number | null, signal: NodeJS.Signals | null): void;
   /** How many TCP connections the runtime has opened so far (a well-behaved one keeps one). */
@@ -107,6 +109,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let initOutcome: InitOutcome | undefined;
   let initWaiters: ((o: InitOutcome) => void)[] = [];
   let gone: FunctionError | undefined; // set once the process exited
+  let nextWaiters: ((waiting: boolean) => void)[] = [];
+  const settleNext = (waiting: boolean) => {
+    for (const w of nextWaiters) w(waiting);
+    nextWaiters = [];
+  };
 
   const settleInit = (outcome: InitOutcome) => {
     if (initOutcome) return;
@@ -168,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // No timeout: the runtime waits as long as it takes (runtimes-api.html says not to time out).
     parked.add(res);
     res.once("close", () => parked.delete(res));
+    settleNext(true);
   };
 
   const dispatch = () => {
@@ -301,9 +309,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const how = signal ? `signal: ${signal}` : `exit status ${code}`;
       gone = { errorType: "Runtime.ExitError", errorMessage: `Runtime exited with error: ${how}` };
       settleInit({ status: "exited", error: gone });
+      settleNext(false);
       for (const p of [...inflight.values(), ...queue]) {
         finish(p, "exited", { error: { ...gone, errorMessage: `RequestId: ${p.requestId} Error: ${gone.errorMessage}` } });
       }
+    },
+    waitingForEvent() {
+      if (gone) return Promise.resolve(false);
+      if ([...parked].some((res) => !res.destroyed)) return Promise.resolve(true);
+      return new Promise((resolve) => nextWaiters.push(resolve));
     },
     connections: () => connections,
     forceStatus(endpoint, status) {

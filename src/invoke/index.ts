@@ -7,6 +7,7 @@
 
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { basename } from "node:path";
 import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "../emulator/index.js";
 import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers.js";
 
@@ -15,6 +16,7 @@ export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, t
 /** Lambda's limit on the init phase of an execution environment. */
 export const lambdaInitLimitMs = 10_000;
 const defaultTimeoutMs = 3_000; // the emulator's, Lambda's default function timeout
+const emulationSlowdown = 10; // how much longer the init limit is under qemu-user
 
 export interface InvokeArtifactOptions {
   artifact: string; // absolute path of the bundle, executable or zip
@@ -69,7 +71,7 @@ function unserved(status: InvokeResult["status"], error: FunctionError, duration
 export async function invokeArtifact(options: InvokeArtifactOptions): Promise<InvokeArtifactResult> {
   const launcher = await pickLauncher(options.artifact, options.launchers ?? defaultLaunchers);
   const timeoutMs = options.emulator?.timeoutMs ?? defaultTimeoutMs;
-  const initLimitMs = options.initTimeoutMs ?? lambdaInitLimitMs;
+  let initLimitMs = options.initTimeoutMs ?? lambdaInitLimitMs;
   const processes: ProcessRun[] = [];
   const results: InvokeResult[] = [];
   let launch: Launch | undefined;
@@ -81,8 +83,19 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     const emulator = await startEmulator({ ...options.emulator, onTimeout: () => kill() });
     // The launcher runs once (a zip is unpacked once); each environment gets its own Runtime API.
     if (!launch) {
-      launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env });
+      try {
+        launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env });
+      } catch (err) {
+        await emulator.close();
+        throw err;
+      }
       firstTaskRoot = emulator.env.LAMBDA_TASK_ROOT!;
+      // Under qemu-user every instruction is emulated, several times slower than on Lambda's
+      // CPUs; the init limit is stretched so that it still catches an init that hangs.
+      if (basename(launch.command).startsWith("qemu-")) {
+        initLimitMs *= emulationSlowdown;
+        options.output?.(Buffer.from(`binship: ${basename(launch.command)} emulates the CPU; Lambda's init limit is applied as ${initLimitMs / 1000} s\n`), "stderr");
+      }
     }
     // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).
     const taskRoot = launch.env.LAMBDA_TASK_ROOT === firstTaskRoot ? launch.cwd : launch.env.LAMBDA_TASK_ROOT!;

@@ -7,7 +7,7 @@ import { formatBytes } from "../log.js";
 import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
 import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
 import { liveStream } from "../invoke/live-stream.js";
-import type { InvokeResult } from "../emulator/index.js";
+import type { InvokeResult } from "../invoke/emulator/index.js";
 import type { CommandContext } from "./context.js";
 
 export interface InvokeFlags {
@@ -124,7 +124,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   });
   if (ctx.flags.json) {
     const processes = run.processes.map((p) => ({ init: p.init, invocations: p.invocations, ...(p.exit ? { exit: p.exit } : {}) }));
-    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), processes }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), processes, warnings: [] }, null, 2)}\n`);
   } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {

@@ -8,10 +8,10 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
-import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "../emulator/index.js";
-import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers.js";
+import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
+import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
-export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers.js";
+export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
 /** Lambda's limit on the init phase of an execution environment. */
 export const lambdaInitLimitMs = 10_000;
@@ -141,9 +141,9 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
   };
 
   /** Starts an environment and waits for its init, up to `limitMs`; the environment is stopped unless ready. */
-  const initialize = async (limitMs: number): Promise<{ env: Environment; init: InitOutcome | "timeout" }> => {
-    const fresh = await start();
-    const init = await withinMs(fresh.emulator.initialized(), limitMs);
+  const initialize = async (limitMs: () => number): Promise<{ env: Environment; init: InitOutcome | "timeout" }> => {
+    const fresh = await start(); // the first start may stretch the init limit (qemu)
+    const init = await withinMs(fresh.emulator.initialized(), limitMs());
     if (init !== "timeout") fresh.run.init = init;
     // A failed init ends the process on its own (non-zero); give it a moment to say how.
     if (init !== "timeout" && init.status === "init-error") await withinMs(fresh.exited, 5_000);
@@ -157,13 +157,13 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     // instead (it crashed after answering) is replaced, as Lambda replaces it.
     if (env?.alive() && (await env.emulator.waitingForEvent())) return { env };
     await env?.stop();
-    const first = await initialize(initLimitMs);
+    const first = await initialize(() => initLimitMs);
     if (first.init !== "timeout") return first.init.status === "ready" ? { env: first.env } : unserved(first.init.status, first.init.error, 0);
     first.env.run.init = { status: "init-timeout", error: { errorType: "Runtime.InitTimeout", errorMessage: `init did not finish within Lambda's ${initLimitMs / 1000} s init limit` } };
     options.output?.(initReport(initLimitMs, "init"), "stderr");
     // Lambda retries the init with the first invocation, and both share the function timeout.
     const retryStart = Date.now();
-    const retry = await initialize(timeoutMs);
+    const retry = await initialize(() => timeoutMs);
     if (retry.init === "timeout") {
       retry.env.run.init = { status: "init-timeout", error: { errorType: "Runtime.InitTimeout", errorMessage: "the retried init did not finish within the function timeout" } };
       options.output?.(initReport(timeoutMs, "invoke"), "stderr");

@@ -7,8 +7,8 @@ import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { extractZip, readZip } from "../../src/artifacts/unzip.js";
-import { startEmulator } from "../../src/emulator/index.js";
+import { extractZip, readZip } from "../../src/invoke/unzip.js";
+import { startEmulator } from "../../src/invoke/emulator/index.js";
 import { httpEvent, readResult } from "../fixtures/events/index.js";
 import { repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { requirePaths, requireTools } from "../helpers/tools.js";
@@ -39,7 +39,8 @@ function filesUnder(root: string, dir = root): string[] {
 describe("pack lambda --runtime provided.al2", () => {
   it("warns once that provided.al2 is deprecated and recommends provided.al2023", () => {
     const lines = zips.x64!.stderr.split("\n").filter((l) => l.includes("deprecated"));
-    expect(lines).toEqual([expect.stringMatching(/^warning: provided\.al2 is deprecated by AWS since 2026-07-31 .*use --runtime provided\.al2023$/)]);
+    expect(lines).toEqual([expect.stringMatching(/^warning: provided\.al2 is deprecated by AWS since 2026-07-31 \(.*\)$/)]);
+    expect(zips.x64!.stderr).toContain("hint: Use --runtime provided.al2023.");
   }, invokeTimeout);
 
   it("ships a launcher script, the executable and the loader with every library it needs", () => {

@@ -14,8 +14,9 @@ import { binshipVersion } from "../paths.js";
 import { buildFromSource } from "../pipeline.js";
 import { formatDiagnostic, shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkImageFlags, imageLines, projectDirOf, publishContainerImage, wantsImage, type ImageFlags, type ImageOutcome } from "./container-image.js";
 
-export interface PackContainerFlags extends ExecutableFlagValues {
+export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -88,7 +89,8 @@ function cleanTempOnSignal(outDir: string, logger: Logger): () => void {
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, ...configFlags } = flags;
+  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, ...configFlags } = flags;
+  const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
   const { config } = await resolveConfig(ctx, {
     entry,
@@ -96,7 +98,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     // With prebuilt executables and no --arch, the image holds exactly their architectures.
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
-  const { options, warnings } = resolveContainerOptions(config, ctx.cwd);
+  // With --push the recipe and manifests name the pushed repository.
+  const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? "dist/container"));
+  const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
   if (prebuilt && options.layout === "bundle") {
     throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
   }
@@ -122,12 +126,15 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   } finally {
     dispose();
   }
+  let published: ImageOutcome | undefined;
+  if (wantsImage(imageFlags)) published = await publishContainerImage(ctx, options, result, imageFlags, projectDirOf(config.entry, ctx.cwd));
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
   for (const e of result.executables) {
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
+  if (published) lines.push(...imageLines(published));
   printOutput(ctx, {
     lines,
     json: {
@@ -140,6 +147,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       platforms: result.platforms,
       executables: result.executables,
       files: result.files,
+      ...(published ? { image: published.result.reference, index: published.result } : {}),
       warnings,
     },
   });

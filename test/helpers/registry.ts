@@ -26,6 +26,7 @@ export interface RegistryOptions {
   dir: string; // storage and config live here
   htpasswd?: { user: string; password: string };
   tls?: TestCa;
+  token?: { realm: string; service: string; issuer: string; certFile: string }; // token auth (helpers/token-server.ts)
 }
 
 /** A CA and a server certificate for IP 127.0.0.1 signed by it (openssl, RSA 2048, 1 day). */
@@ -51,6 +52,9 @@ export async function startRegistry(o: RegistryOptions): Promise<TestRegistry> {
   if (o.htpasswd) {
     writeFileSync(join(o.dir, "htpasswd"), `${o.htpasswd.user}:${bcrypt.hashSync(o.htpasswd.password, 5)}\n`);
     lines.push("auth:", "  htpasswd:", "    realm: binship-test", `    path: ${join(o.dir, "htpasswd")}`);
+  }
+  if (o.token) {
+    lines.push("auth:", "  token:", `    realm: ${o.token.realm}`, `    service: ${o.token.service}`, `    issuer: ${o.token.issuer}`, `    rootcertbundle: ${o.token.certFile}`);
   }
   writeFileSync(join(o.dir, "config.yml"), `${lines.join("\n")}\n`);
   let output = "";

@@ -19,6 +19,7 @@ import { appsDir, fixturesDir, repoRoot, runCli, tempDir, type CliResult } from 
 import { httpRequest } from "../helpers/http.js";
 import { startService } from "../helpers/process.js";
 import { makeTestCa, startRegistry, type TestCa, type TestRegistry } from "../helpers/registry.js";
+import { startTokenService, type TokenService } from "../helpers/token-server.js";
 import { requireTools } from "../helpers/tools.js";
 
 const run = promisify(execFile);
@@ -50,6 +51,9 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
   let work: string;
   let plain: TestRegistry; // http, no auth
   let secure: TestRegistry; // TLS (test CA) + htpasswd
+  let tokenRegistry: TestRegistry; // http + token auth (Bearer)
+  let tokens: TokenService;
+  const identityToken = "binship-refresh-token";
   let ca: TestCa;
   let dockerConfig: string; // DOCKER_CONFIG with the secure registry's login
   const exe: Record<string, string> = {}; // x64, arm64, and the rebuilt x64b, arm64b
@@ -91,6 +95,9 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     ca = makeTestCa(join(work, "ca"));
     plain = await startRegistry({ dir: join(work, "reg-plain") });
     secure = await startRegistry({ dir: join(work, "reg-secure"), tls: ca, htpasswd: { user, password } });
+    mkdirSync(join(work, "tokens"));
+    tokens = await startTokenService({ dir: join(work, "tokens"), user, password, identityToken });
+    tokenRegistry = await startRegistry({ dir: join(work, "reg-token"), token: tokens });
     dockerConfig = join(work, "docker");
     mkdirSync(dockerConfig);
     writeFileSync(join(dockerConfig, "config.json"), JSON.stringify({ auths: { [secure.host]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } } }));
@@ -118,6 +125,7 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     await buildah("manifest", "push", "--all", "--format", "oci", "--tls-verify=false", nodeList, `docker://${plain.host}/distroless/nodejs24:nonroot`);
     await buildah("manifest", "rm", nodeList);
     await buildah("manifest", "push", "--all", "--format", "oci", "--cert-dir", ca.certDir, "--creds", `${user}:${password}`, list, `docker://${secure.host}/distroless/cc:nonroot`);
+    await buildah("manifest", "push", "--all", "--format", "oci", "--tls-verify=false", "--creds", `${user}:${password}`, list, `docker://${tokenRegistry.host}/distroless/cc:nonroot`);
     await buildah("manifest", "rm", list);
 
     firstRun = await pack([...executables(), "-o", join(work, "out1"), "--push", `${plain.host}/team/svc:1.0`, "--base", plainBase(), "--insecure-registry"]);
@@ -133,6 +141,8 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     for (const id of images) await buildah("rmi", id).catch(() => undefined);
     await plain?.stop();
     await secure?.stop();
+    await tokenRegistry?.stop();
+    await tokens?.close();
     for (const dir of [work, ...cleanup]) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -313,6 +323,43 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
       const appLayers = new Set(json.index.platforms.map((p) => p.appLayer.digest));
       const base = json.index.push!.blobs.filter((b) => !appLayers.has(b.digest) && b.size > 10_000);
       expect(base.map((b) => b.outcome)).toEqual(["uploaded", "uploaded"]);
+    });
+  });
+
+  describe("a registry with token authentication (WWW-Authenticate: Bearer)", () => {
+    const tokenArgs = (out: string) => [...executables(), "-o", join(work, out), "--push", `${tokenRegistry.host}/team/svc:1.0`, "--base", `${tokenRegistry.host}/distroless/cc:nonroot`, "--insecure-registry"];
+
+    it("gets a token for the push and pull scopes with the login, and mounts the base layers with it", async () => {
+      const config = join(work, "token-config");
+      mkdirSync(config);
+      writeFileSync(join(config, "config.json"), JSON.stringify({ auths: { [tokenRegistry.host]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } } }));
+      tokens.requests.length = 0;
+      const r = await pack(tokenArgs("out-token"), { DOCKER_CONFIG: config });
+      expect(r.code, r.stderr).toBe(0);
+      const json: PushJson = JSON.parse(r.stdout);
+      const appLayers = new Set(json.index.platforms.map((p) => p.appLayer.digest));
+      expect(json.index.push!.blobs.filter((b) => !appLayers.has(b.digest) && b.size > 10_000).map((b) => b.outcome)).toEqual(["mounted", "mounted"]);
+      // The mount needed one token for both repositories.
+      expect(tokens.requests.some((q) => q.scopes.includes("repository:team/svc:pull,push") && q.scopes.includes("repository:distroless/cc:pull"))).toBe(true);
+      expect(r.stdout + r.stderr).not.toContain(password);
+    });
+
+    it("trades an identity token (identitytoken in the config) for an access token with the refresh_token grant", async () => {
+      const config = join(work, "identity-config");
+      mkdirSync(config);
+      writeFileSync(join(config, "config.json"), JSON.stringify({ auths: { [tokenRegistry.host]: { identitytoken: identityToken } } }));
+      tokens.requests.length = 0;
+      const r = await pack(tokenArgs("out-identity"), { DOCKER_CONFIG: config });
+      expect(r.code, r.stderr).toBe(0);
+      expect(tokens.requests.length).toBeGreaterThan(0);
+      expect(tokens.requests.every((q) => q.method === "POST" && q.grant === "refresh_token")).toBe(true);
+      expect(r.stdout + r.stderr).not.toContain(identityToken);
+    });
+
+    it("without a login the token service refuses: exit 1, naming the registry", async () => {
+      const r = await pack(tokenArgs("out-token-nologin"));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`${tokenRegistry.host} requires a login, and no credentials for it were found`);
     });
   });
 

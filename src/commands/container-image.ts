@@ -9,6 +9,7 @@ import type { ResolvedContainerOptions } from "../artifacts/container-options.js
 import { createdFrom, gitLabels, parseReference, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { BinshipError } from "../errors.js";
+import { cacheDirFrom } from "../executable/index.js";
 import { formatBytes } from "../log.js";
 import type { CommandContext } from "./context.js";
 
@@ -69,6 +70,7 @@ export async function publishContainerImage(ctx: CommandContext, options: Resolv
     tarball: f.tarball ? resolve(ctx.cwd, f.tarball) : undefined,
     clients: registryClients({ insecure: Boolean(f.insecureRegistry), env: ctx.env }),
     tmpDir: ctx.env.TMPDIR || tmpdir(),
+    layerCache: join(cacheDirFrom(ctx.env, ctx.cwd), "layers"),
     logger: ctx.logger,
   });
   const nodeArch = packed.layout === "executable" && packed.platforms.length === 1 ? (packed.platforms[0]!.split("/")[1] as "amd64" | "arm64") : undefined;

@@ -11,7 +11,8 @@ import type { Logger } from "../../../log.js";
 import { assembleIndex, assemblePlatform, type AssembledImage, type RunSettings } from "./assemble.js";
 import { readBase } from "./base.js";
 import type { Clients } from "./blobs.js";
-import { buildLayer, type BuiltLayer } from "./layer.js";
+import type { BuiltLayer } from "./layer.js";
+import { buildLayerCached } from "./layer-cache.js";
 import { writeOciLayout, writeTarball, type LayoutResult } from "./layout.js";
 import { pushImage, type PushReport } from "./push.js";
 import { digestReference, formatReference, parseReference, repositoryName } from "./reference.js";
@@ -33,7 +34,8 @@ export interface PublishOptions {
   ociLayout?: string; // absolute directory for an OCI image layout
   tarball?: string; // absolute file for a tarball (OCI layout + docker-archive manifest.json)
   clients: Clients; // registry clients (credentials and TLS settings are theirs)
-  tmpDir: string; // where the layers are built
+  tmpDir: string; // where the layers are built without a cache
+  layerCache?: string; // directory keeping built layers by content (undefined: none)
   logger: Logger; // progress only
 }
 
@@ -78,7 +80,7 @@ async function buildLayers(o: PublishOptions, dir: string): Promise<Map<Arch, Bu
     if (!layer) {
       o.logger.progress(`layering ${f.path}`);
       const file = o.layout === "executable" ? { source: f.path, path: `app/${o.name}`, mode: 0o755 } : { source: f.path, path: "app/app.cjs", mode: 0o644 };
-      layer = await buildLayer({ files: [file], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) });
+      layer = await buildLayerCached({ files: [file], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache);
       byPath.set(f.path, layer);
     }
     layers.set(f.arch, layer);

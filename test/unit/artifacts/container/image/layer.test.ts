@@ -3,12 +3,13 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildLayer } from "../../../../../src/artifacts/container/image/layer.js";
+import { buildLayerCached, keptLayers } from "../../../../../src/artifacts/container/image/layer-cache.js";
 import { requireTools } from "../../../../helpers/tools.js";
 
 const dir = mkdtempSync(join(tmpdir(), "binship-layer-"));
@@ -44,5 +45,33 @@ describe("buildLayer", () => {
     const other = join(dir, "other-bin");
     writeFileSync(other, Buffer.alloc(70_004, 8));
     expect((await layer("c4.tar.gz", 0, other)).diffId).not.toBe(a.diffId);
+  });
+});
+
+describe("buildLayerCached", () => {
+  const cache = join(dir, "cache");
+  const opts = (name: string, mtime = 0) => ({ files: [{ source: app, path: "app/svc", mode: 0o755 }], uid: 65532, gid: 65532, mtime, outfile: join(dir, name) });
+
+  it("builds once, then returns the kept layer with the same digests", async () => {
+    const a = await buildLayerCached(opts("k1.tar.gz"), cache);
+    const built = statSync(a.path).mtimeMs;
+    const b = await buildLayerCached(opts("k2.tar.gz"), cache);
+    expect(b).toEqual(a);
+    expect(statSync(b.path).mtimeMs).toBe(built);
+    expect(a.digest).toBe((await layer("plain.tar.gz")).digest);
+  });
+
+  it("rebuilds a damaged entry instead of using it", async () => {
+    const a = await buildLayerCached(opts("d1.tar.gz", 5), cache);
+    writeFileSync(a.path, "damaged");
+    const b = await buildLayerCached(opts("d2.tar.gz", 5), cache);
+    expect(b.digest).toBe(a.digest);
+    expect(readFileSync(b.path).length).toBe(a.size);
+  });
+
+  it(`keeps the ${keptLayers} most recently used layers`, async () => {
+    for (let i = 0; i < keptLayers + 3; i++) await buildLayerCached(opts(`p${i}.tar.gz`, 100 + i), cache);
+    expect(readdirSync(cache).filter((n) => n.endsWith(".json"))).toHaveLength(keptLayers);
+    expect(readdirSync(cache).filter((n) => n.endsWith(".tar.gz"))).toHaveLength(keptLayers);
   });
 });

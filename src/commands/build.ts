@@ -2,7 +2,7 @@
 
 import { archs, singleArch, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
-import { buildFromSource } from "../pipeline.js";
+import { buildFromSource } from "../pipeline/build.js";
 import { shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 

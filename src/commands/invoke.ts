@@ -7,7 +7,7 @@ import { formatBytes } from "../log.js";
 import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
 import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
 import { liveStream } from "../invoke/live-stream.js";
-import type { InvokeResult } from "../emulator/index.js";
+import type { InvokeResult } from "../invoke/emulator/index.js";
 import type { CommandContext } from "./context.js";
 
 export interface InvokeFlags {

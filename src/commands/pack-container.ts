@@ -3,15 +3,15 @@
 import { copyFile } from "node:fs/promises";
 import { rmSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { resolveContainerOptions } from "../artifacts/container-options.js";
-import { packContainer, type AppBuilder, type BuiltExecutable } from "../artifacts/container.js";
+import { resolveContainerOptions } from "../artifacts/container/options.js";
+import { packContainer, type AppBuilder, type BuiltExecutable } from "../artifacts/container/index.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes, type Logger } from "../log.js";
 import { binshipVersion } from "../paths.js";
-import { buildFromSource } from "../pipeline.js";
+import { buildFromSource } from "../pipeline/build.js";
 import { formatDiagnostic, shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 import { checkImageFlags, imageLines, projectDirOf, publishContainerImage, wantsImage, type ImageFlags, type ImageOutcome } from "./container-image.js";

@@ -3,7 +3,7 @@
 import { rmSync } from "node:fs";
 import { runtimeSpecs } from "../artifacts/lambda/index.js";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
-import { packLambda } from "../artifacts/lambda/pack.js";
+import { packLambda } from "../pipeline/pack-lambda.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { formatBytes } from "../log.js";

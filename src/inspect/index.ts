@@ -7,9 +7,9 @@ import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { isElfMagic, readElf, type ElfStructure } from "./elf.js";
 import { scanFile } from "./scan.js";
-import { compareVersions, highestVersion } from "./versions.js";
+import { compareVersions, highestVersion } from "../util/versions.js";
 
-export { compareVersions, highestVersion } from "./versions.js";
+export { compareVersions, highestVersion } from "../util/versions.js";
 
 export interface ElfReport {
   path: string;

@@ -4,7 +4,7 @@
 // packages are published separately and are not always in step.
 
 import { BinshipError } from "../errors.js";
-import { compareVersions } from "../inspect/versions.js";
+import { compareVersions } from "../util/versions.js";
 
 export interface ResolveInput {
   spec: string; // "24", "24.21" or "24.21.0"

@@ -13,7 +13,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { startEmulator } from "../../src/emulator/index.js";
+import { startEmulator } from "../../src/invoke/emulator/index.js";
 import { cacheDirFrom } from "../../src/executable/index.js";
 import { inspectFile } from "../../src/inspect/index.js";
 import { silentLogger } from "../../src/log.js";

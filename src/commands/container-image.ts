@@ -4,8 +4,8 @@
 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { ContainerResult } from "../artifacts/container.js";
-import type { ResolvedContainerOptions } from "../artifacts/container-options.js";
+import type { ContainerResult } from "../artifacts/container/index.js";
+import type { ResolvedContainerOptions } from "../artifacts/container/options.js";
 import { createdFrom, gitLabels, parseReference, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { BinshipError } from "../errors.js";

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { writeFileAtomic, type WriteResult } from "../../util/atomic.js";
-import { renderK8s, type K8sOptions } from "../k8s.js";
+import { renderK8s, type K8sOptions } from "./k8s.js";
 
 export interface PinnedFile extends WriteResult {
   relative: string; // k8s/deployment.yaml

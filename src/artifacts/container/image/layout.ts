@@ -8,7 +8,7 @@ import { access, chmod, mkdir, rm } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { writeDirAtomic } from "../../dir-atomic.js";
+import { writeDirAtomic } from "../../../util/dir-atomic.js";
 import { commitFile, tempPathBeside } from "../../../util/atomic.js";
 import type { AssembledImage } from "./assemble.js";
 import { allBlobs, openBlob, type Clients } from "./blobs.js";

@@ -3,7 +3,7 @@
 import { copyFile } from "node:fs/promises";
 import { rmSync, readdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { resolveContainerOptions } from "../artifacts/container/options.js";
+import { defaultContainerDir, resolveContainerOptions } from "../artifacts/container/options.js";
 import { packContainer, type AppBuilder, type BuiltExecutable } from "../artifacts/container/index.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
@@ -99,7 +99,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
   // With --push the recipe and manifests name the pushed repository.
-  const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? "dist/container"));
+  const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
   const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
   if (prebuilt && options.layout === "bundle") {
     throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });

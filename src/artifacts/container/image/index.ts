@@ -1,5 +1,12 @@
 // Daemonless container images: build from a base in a registry, push, or write an OCI layout or
 // tarball. The surface the command uses.
+//
+// The registry protocol is binship's own (registry.ts, auth.ts; node:http/https only). The npm
+// clients looked at (2026-12) did not fit: @snyk/docker-registry-v2-client is kept up but only
+// pulls (manifests, configs, layers; no uploads, mounts or manifest pushes);
+// docker-registry-client (Joyent) brings restify, bunyan and pinned 2015-era jws/tough-cookie;
+// oci-registry-client is one 0.2.0 release on node-fetch 2. A push needs seven endpoints and the
+// token flow: a few hundred lines that follow the OCI distribution spec section by section.
 
 import { dockerConfigCredentials, dockerConfigPath, spawnHelper } from "./credentials.js";
 import { RegistryClient } from "./registry.js";

@@ -3,14 +3,14 @@
 import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
-import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
+import { createCommandContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invokeCommand } from "./commands/invoke.js";
 import { packContainerCommand } from "./commands/pack-container.js";
 import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
-import { formatDiagnostic } from "./util/shown-path.js";
+import { diagnosticLines } from "./diagnostic.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -29,13 +29,7 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
     return 1;
   }
   const out: string[] = [`binship: error: ${err.message}`];
-  for (const d of err.diagnostics) {
-    out.push(`  ${formatDiagnostic(d, cwd)}`);
-    if (d.lineText !== undefined && d.line) {
-      out.push(`    ${d.line} | ${d.lineText}`, `    ${" ".repeat(String(d.line).length)} | ${" ".repeat(d.column ?? 0)}^`);
-    }
-    if (d.suggestion) out.push(`    suggestion: ${d.suggestion}`);
-  }
+  for (const d of err.diagnostics) out.push(...diagnosticLines(d, cwd).map((line) => `  ${line}`));
   if (err.hint) out.push(`  hint: ${err.hint}`);
   if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
   process.stderr.write(`${out.join("\n")}\n`);
@@ -132,6 +126,8 @@ Docs: README.md`,
     .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
     .option("--zip-level <0-9>", "deflate level (default 6; 9 is 2-4x slower for a ~0.3% smaller zip)", toNumber)
+    .option("--fallback-libraries", "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default)")
+    .option("--no-fallback-libraries", "provided.al2023: leave out the libstdc++/libgcc_s fallback in lib/ (the runtime must have them)")
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
     .addHelpText(
       "after",
@@ -198,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
     globals = program.opts<GlobalFlags>();
-    await fn(createContext(globals));
+    await fn(createCommandContext(globals));
   };
   const program = createProgram(run).exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -17,6 +17,14 @@ export type InvokeMode = (typeof invokeModes)[number];
 export const containerLayouts = ["executable", "bundle"] as const;
 export type ContainerLayout = (typeof containerLayouts)[number];
 
+/** The Node version every stage uses when "node" is not set. */
+export const defaultNodeSpec = "24";
+
+/** The major of a version spec ("24.21.0" -> 24), the default's when there is none. */
+export function nodeMajor(spec: string | undefined): number {
+  return Number((spec ?? defaultNodeSpec).split(".")[0]);
+}
+
 /** Everything a config file may hold. Every field is optional; stages fill defaults. */
 export interface Config {
   entry?: string; // the service's entry module, relative to the config file
@@ -45,6 +53,7 @@ export interface Config {
   layout?: ContainerLayout; // container layout (default "executable")
   k8s?: boolean; // write Kubernetes manifests (default true)
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
+  fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
 }
 
@@ -97,6 +106,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   replicas: { kind: "number", check: positiveInt },
   layout: { kind: "string", values: containerLayouts },
   k8s: { kind: "boolean" },
+  fallbackLibraries: { kind: "boolean" },
   zipLevel: { kind: "number", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9") },
   base: { kind: "string" },
 };

@@ -1,17 +1,12 @@
-// The image half of `binship pack container`: --push, --oci-layout, --tarball. Runs after the
-// recipe is written, from the files in it (the executables or app.cjs), then pins the
-// manifests in k8s/ to the image's digest.
+// The image flags of `binship pack container` (--push, --oci-layout, --tarball,
+// --insecure-registry): checked before anything is built, turned into the flow's image request,
+// and the result printed for people.
 
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import type { ContainerResult } from "../artifacts/container/index.js";
-import type { ResolvedContainerOptions } from "../artifacts/container/options.js";
-import { createdFrom, gitLabels, parseReference, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
-import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
+import { resolve } from "node:path";
+import { parseReference } from "../artifacts/container/image/index.js";
 import { BinshipError } from "../errors.js";
-import { cacheDirFrom } from "../executable/index.js";
 import { formatBytes } from "../log.js";
-import type { CommandContext } from "./context.js";
+import type { ImageOutcome, ImageRequest } from "../pipeline/container-image.js";
 
 export interface ImageFlags {
   push?: string; // registry/repository[:tag]
@@ -20,7 +15,7 @@ export interface ImageFlags {
   insecureRegistry?: boolean;
 }
 
-export const wantsImage = (f: ImageFlags): boolean => Boolean(f.push || f.ociLayout || f.tarball);
+const wantsImage = (f: ImageFlags): boolean => Boolean(f.push || f.ociLayout || f.tarball);
 
 /** Checks the image flags before anything is built; returns the --image the recipe should use. */
 export function checkImageFlags(f: ImageFlags, image: string | undefined, cwd: string, outDir: string): string | undefined {
@@ -46,42 +41,15 @@ export function checkImageFlags(f: ImageFlags, image: string | undefined, cwd: s
   return f.push;
 }
 
-export interface ImageOutcome {
-  result: PublishResult;
-  pinned: string[]; // k8s files rewritten with the digest, relative to the recipe directory
-}
-
-export async function publishContainerImage(ctx: CommandContext, options: ResolvedContainerOptions, packed: ContainerResult, f: ImageFlags, projectDir: string): Promise<ImageOutcome> {
-  const files =
-    packed.layout === "executable"
-      ? packed.executables.map((e) => ({ arch: e.arch, path: e.path }))
-      : options.archs.map((arch) => ({ arch, path: join(packed.dir, "app.cjs") }));
-  const result = await publishImage({
-    layout: packed.layout,
-    files,
-    name: packed.name,
-    base: packed.base,
-    port: options.port,
-    labels: await gitLabels(projectDir),
-    created: createdFrom(ctx.env.SOURCE_DATE_EPOCH),
-    image: packed.image,
+/** The flow's image request, or undefined when no image was asked for. */
+export function imageRequest(f: ImageFlags, cwd: string): ImageRequest | undefined {
+  if (!wantsImage(f)) return undefined;
+  return {
     push: f.push,
-    ociLayout: f.ociLayout ? resolve(ctx.cwd, f.ociLayout) : undefined,
-    tarball: f.tarball ? resolve(ctx.cwd, f.tarball) : undefined,
-    clients: registryClients({ insecure: Boolean(f.insecureRegistry), env: ctx.env }),
-    tmpDir: ctx.env.TMPDIR || tmpdir(),
-    layerCache: join(cacheDirFrom(ctx.env, ctx.cwd), "layers"),
-    logger: ctx.logger,
-  });
-  const nodeArch = packed.layout === "executable" && packed.platforms.length === 1 ? (packed.platforms[0]!.split("/")[1] as "amd64" | "arm64") : undefined;
-  const pinned = options.k8s ? await pinK8sImage(packed.dir, { ...options, nodeArch }, result.reference) : [];
-  // The recipe's file list describes the directory as it is now.
-  for (const p of pinned) {
-    const entry = packed.files.find((e) => e.path === p.relative);
-    if (entry) Object.assign(entry, { bytes: p.bytes, sha256: p.sha256 });
-  }
-  if (pinned.some((p) => p.changed)) packed.changed = true;
-  return { result, pinned: pinned.map((p) => p.relative) };
+    ociLayout: f.ociLayout ? resolve(cwd, f.ociLayout) : undefined,
+    tarball: f.tarball ? resolve(cwd, f.tarball) : undefined,
+    insecure: Boolean(f.insecureRegistry),
+  };
 }
 
 /** Lines for people: the digest reference, per platform digests, what was sent. */
@@ -98,6 +66,3 @@ export function imageLines(o: ImageOutcome): string[] {
   if (o.pinned.length) lines.push(`  ${o.pinned.join(", ")} pinned to the digest`);
   return lines;
 }
-
-/** The project directory for the git labels: the entry's directory, else the working directory. */
-export const projectDirOf = (entry: string | undefined, cwd: string): string => (entry ? dirname(resolve(cwd, entry)) : cwd);

@@ -31,6 +31,8 @@ export interface DirWriteOptions {
   replaceable: (dir: string) => Promise<boolean>;
   /** Named in the refusal's hint, e.g. "binship pack container". */
   producer: string;
+  /** Told the temporary directory while it exists, for cleanup on interrupt. */
+  onTemp?: (path: string | undefined) => void;
 }
 
 /** Every regular file under `root` with size, hash and mode, sorted by path. */
@@ -87,11 +89,13 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
   // Checked before the (slow) build, so a refused target costs nothing.
   const previous = await existingTree(target, options);
   await mkdir(tmp);
+  options.onTemp?.(tmp);
   try {
     await populate(tmp);
     const entries = await listTree(tmp);
     if (previous && previous.length === entries.length && previous.every((e, i) => sameEntry(e, entries[i]!))) {
       await rm(tmp, { recursive: true, force: true });
+      options.onTemp?.(undefined);
       return { dir: target, changed: false, entries };
     }
     if (previous) {
@@ -105,13 +109,16 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
         await rename(old, target);
         throw err;
       }
+      options.onTemp?.(old);
       await rm(old, { recursive: true, force: true });
     } else {
       await rename(tmp, target);
     }
+    options.onTemp?.(undefined);
     return { dir: target, changed: true, entries };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
+    options.onTemp?.(undefined);
     throw err;
   }
 }

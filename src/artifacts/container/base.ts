@@ -1,18 +1,19 @@
-// What the default base images hold, and whether an executable can start on one. The
-// executable is checked before anything is written: a missing library would otherwise show up
+// What the default base images hold. The executable layout checks its executables against it
+// (artifacts/target.ts) before anything is written: a missing library would otherwise show up
 // only as a CrashLoopBackOff ("error while loading shared libraries") after the deploy.
 
 import type { Arch } from "../../config.js";
-import { BinshipError } from "../../errors.js";
-import { compareVersions, type ElfReport } from "../../inspect/index.js";
+import type { DockerArch } from "./recipe.js";
 
-/** What a base image provides to a dynamically linked executable. */
+/** What a base image provides to a dynamically linked executable (a TargetSystem, named by its reference). */
 export interface BaseContents {
   image: string; // repository the table describes, without tag or digest
   glibc: string; // glibc version of its libc6
   glibcxx: string; // highest GLIBCXX symbol version of its libstdc++6
   libraries: readonly string[]; // sonames on the loader's default path, loaders included
 }
+
+export const dockerArchOf = (arch: Arch): DockerArch => (arch === "x64" ? "amd64" : "arm64");
 
 // gcr.io/distroless/cc-debian13 = base (libc6, libssl3t64, libzstd1, zlib1g; ca-certificates,
 // tzdata, netbase, /etc/passwd with nonroot 65532) + libgcc-s1, libgomp1, libstdc++6,
@@ -71,60 +72,4 @@ export function imageRepository(ref: string): string {
 /** The known contents of `base`, or undefined for an image binship has no table for. */
 export function knownBaseContents(base: string): BaseContents | undefined {
   return imageRepository(base) === distrolessCc.image ? distrolessCc : undefined;
-}
-
-/** One reason an executable cannot start on a base, with the fix. */
-export interface Incompatibility {
-  problem: string;
-  hint: string;
-}
-
-const libatomicHint =
-  "Node 26 and later link libatomic.so.1. Use --layout bundle (Node from the distroless Node image), " +
-  "build with --node 24, or pass --base with an image that has libatomic.so.1 (binship then skips this check).";
-
-/**
- * Everything that keeps `report` from starting on `base` as `arch`; empty when it fits. Without
- * a table for the base (a custom --base) only the architecture can be checked.
- */
-export function findIncompatibilities(report: ElfReport, arch: Arch, base: BaseContents | undefined, baseRef: string): Incompatibility[] {
-  const out: Incompatibility[] = [];
-  const file = report.path.split("/").pop();
-  if (report.arch !== arch) {
-    out.push({ problem: `${file} is built for ${report.machine}, not ${arch}`, hint: "Rebuild it for the requested --arch." });
-  }
-  if (!base) return out;
-  const wanted = [...(report.interpreter ? [report.interpreter.split("/").pop()!] : []), ...report.needed];
-  const missing = [...new Set(wanted.filter((lib) => !base.libraries.includes(lib)))];
-  for (const lib of missing) {
-    out.push({
-      problem: `${file} needs ${lib}, which ${baseRef} does not contain`,
-      hint: lib.startsWith("libatomic.so")
-        ? libatomicHint
-        : `Use --layout bundle, or pass --base with an image that has ${lib} (binship then skips this check).`,
-    });
-  }
-  if (report.glibc && compareVersions(report.glibc, base.glibc) > 0) {
-    out.push({
-      problem: `${file} needs GLIBC_${report.glibc}, and ${baseRef} has glibc ${base.glibc}`,
-      hint: "Build with an older --node, or use a base with a newer glibc (--base).",
-    });
-  }
-  if (report.glibcxx && compareVersions(report.glibcxx, base.glibcxx) > 0) {
-    out.push({
-      problem: `${file} needs GLIBCXX_${report.glibcxx}, and ${baseRef} has GLIBCXX_${base.glibcxx}`,
-      hint: "Build with an older --node, or use a base with a newer libstdc++ (--base).",
-    });
-  }
-  return out;
-}
-
-/** Throws ARTIFACT_CHECK_FAILED naming every problem when `report` cannot start on `base`. */
-export function checkBaseCompatibility(report: ElfReport, arch: Arch, base: BaseContents | undefined, baseRef: string): void {
-  const problems = findIncompatibilities(report, arch, base, baseRef);
-  if (problems.length === 0) return;
-  throw new BinshipError("ARTIFACT_CHECK_FAILED", problems.length === 1 ? problems[0]!.problem : `the executable cannot start on ${baseRef}`, {
-    diagnostics: problems.length === 1 ? [] : problems.map((p) => ({ text: p.problem })),
-    hint: [...new Set(problems.map((p) => p.hint))].join(" "),
-  });
 }

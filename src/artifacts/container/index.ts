@@ -1,34 +1,26 @@
-// Stage: the container recipe. One output directory holding the Dockerfile, .dockerignore,
-// README, the app (one executable per architecture, or the bundle) and k8s/ manifests, written
-// as a whole or not at all, and identical for identical inputs.
+// Stage: finished app files -> the container recipe. One output directory holding the
+// Dockerfile, .dockerignore, README, the app (one executable per arch, or the bundle, as the
+// layout says) and k8s/ manifests, checked against the base first, written as a whole or not at
+// all, and identical for identical inputs.
 
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Arch, ContainerLayout } from "../../config.js";
-import { BinshipError } from "../../errors.js";
-import type { ElfReport } from "../../inspect/index.js";
-import type { Logger } from "../../log.js";
-import { checkBaseCompatibility, type BaseContents } from "./base.js";
-import { dockerfileMarker, renderRecipe, type DockerArch } from "./recipe.js";
+import type { Arch, ContainerLayout as ContainerLayoutName } from "../../config.js";
+import type { Diagnostic } from "../../diagnostic.js";
 import { writeDirAtomic, type TreeEntry } from "../../util/dir-atomic.js";
+import { enforce } from "../target.js";
+import type { BuiltApp } from "../types.js";
+import { dockerArchOf, type BaseContents } from "./base.js";
 import { renderK8s, type RenderedFile } from "./k8s.js";
+import { containerLayouts, type ContextFile } from "./layouts/index.js";
+import { dockerfileMarker, renderRecipe, type DockerArch } from "./recipe.js";
 
-/** Makes the app that goes into the image. The command wires it to the build stages. */
-export interface AppBuilder {
-  /** Writes the single executable for `arch` to `outfile` and reports what it needs. */
-  executable(arch: Arch, outfile: string): Promise<BuiltExecutable>;
-  /** Writes the bundle (one CommonJS file) to `outfile`. */
-  bundle(outfile: string): Promise<void>;
-}
-
-export interface BuiltExecutable {
-  report: ElfReport; // read from the written file
-  nodeVersion?: string; // Node version inside, when known
-}
+export { containerLayouts } from "./layouts/index.js";
+export { dockerArchOf } from "./base.js";
 
 export interface ContainerOptions {
   outDir: string; // absolute output directory, replaced as a whole (default dist/container)
-  layout: ContainerLayout; // "executable" (default): binaries on distroless cc; "bundle": app.cjs on distroless Node
+  layout: ContainerLayoutName; // "executable" (default): binaries on distroless cc; "bundle": app.cjs on distroless Node
   archs: Arch[]; // architectures of the image, sorted (default arm64 and x64)
   base: string; // default base image written into the Dockerfile
   baseContents?: BaseContents; // what the base holds; undefined skips the library check (custom --base)
@@ -42,8 +34,6 @@ export interface ContainerOptions {
   readinessPath: string | false; // HTTP readiness endpoint the runtime serves; false = TCP probe
   drainSeconds: number; // the runtime's drain period after SIGTERM (default 10)
   version: string; // binship version, in the Dockerfile header
-  builder: AppBuilder; // builds the executables or the bundle
-  logger: Logger;
 }
 
 export interface ContainerExecutable {
@@ -58,16 +48,15 @@ export interface ContainerExecutable {
 export interface ContainerResult {
   dir: string;
   changed: boolean; // false when the directory already held exactly this tree
-  layout: ContainerLayout;
+  layout: ContainerLayoutName;
   base: string;
   image: string;
   name: string;
   platforms: string[]; // linux/amd64, linux/arm64
   files: TreeEntry[]; // every file written, relative to dir
   executables: ContainerExecutable[];
+  warnings: Diagnostic[];
 }
-
-export const dockerArchOf = (arch: Arch): DockerArch => (arch === "x64" ? "amd64" : "arm64");
 
 /** An existing directory binship may replace: one whose Dockerfile binship wrote. */
 async function isContainerOutput(dir: string): Promise<boolean> {
@@ -85,48 +74,34 @@ async function writeText(root: string, file: RenderedFile): Promise<void> {
   await chmod(path, 0o644); // the umask must not change what the image gets
 }
 
-async function renderAll(o: ContainerOptions, dockerArchs: DockerArch[]): Promise<RenderedFile[]> {
-  const recipe = await renderRecipe({ ...o, dockerArchs });
+/** A copy, never a link: the source may be the user's own prebuilt file, whose mode must not change. */
+async function place(root: string, file: ContextFile): Promise<void> {
+  const path = join(root, file.path);
+  await copyFile(file.source, path);
+  await chmod(path, file.mode);
+}
+
+const platformsOf = (archs: Arch[]): DockerArch[] => [...new Set(archs.map(dockerArchOf))].sort();
+
+/** Every text file of the recipe; rendered before anything is built, so a template problem fails first. */
+export async function renderContainerFiles(o: ContainerOptions): Promise<RenderedFile[]> {
+  const dockerArchs = platformsOf(o.archs);
+  const recipe = await renderRecipe({ ...o, dockerfile: containerLayouts[o.layout].dockerfile, dockerArchs });
   if (!o.k8s) return recipe;
   const nodeArch = o.layout === "executable" && dockerArchs.length === 1 ? dockerArchs[0] : undefined;
   return [...recipe, ...(await renderK8s({ ...o, nodeArch }))];
 }
 
-async function buildExecutable(o: ContainerOptions, arch: Arch, root: string): Promise<Omit<ContainerExecutable, "path">> {
-  const dockerArch = dockerArchOf(arch);
-  const file = join(root, `app-${dockerArch}`);
-  o.logger.progress(`building app-${dockerArch}`);
-  const built = await o.builder.executable(arch, file);
-  o.logger.done();
-  checkBaseCompatibility(built.report, arch, o.baseContents, o.base);
-  if (!built.report.sea) {
-    throw new BinshipError("ARTIFACT_CHECK_FAILED", `app-${dockerArch} holds no application: it is not a Node single executable`, {
-      hint: "Pass an executable made by binship build (or let pack container build it).",
-    });
-  }
-  await chmod(file, 0o755);
-  return { arch, dockerArch, bytes: built.report.bytes, sha256: built.report.sha256, nodeVersion: built.nodeVersion ?? built.report.nodeVersion };
-}
-
-export async function packContainer(o: ContainerOptions): Promise<ContainerResult> {
-  const dockerArchs = [...new Set(o.archs.map(dockerArchOf))].sort();
-  // Rendered first: a template problem fails before minutes of building.
-  const texts = await renderAll(o, dockerArchs);
-  const built: Omit<ContainerExecutable, "path">[] = [];
+export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: RenderedFile[], onTemp?: (path: string | undefined) => void): Promise<ContainerResult> {
+  const layout = containerLayouts[o.layout];
+  enforce(layout.check(app, { ref: o.base, contents: o.baseContents }).map((d) => ({ ...d, level: "error" as const })), o.outDir);
   const written = await writeDirAtomic(
     o.outDir,
     async (tmp) => {
-      if (o.layout === "executable") {
-        for (const arch of [...o.archs].sort()) built.push(await buildExecutable(o, arch, tmp));
-      } else {
-        o.logger.progress("bundling app.cjs");
-        await o.builder.bundle(join(tmp, "app.cjs"));
-        o.logger.done();
-        await chmod(join(tmp, "app.cjs"), 0o644);
-      }
+      for (const file of layout.files(app)) await place(tmp, file);
       for (const file of texts) await writeText(tmp, file);
     },
-    { replaceable: isContainerOutput, producer: "binship pack container" },
+    { replaceable: isContainerOutput, producer: "binship pack container", onTemp },
   );
   return {
     dir: written.dir,
@@ -135,8 +110,16 @@ export async function packContainer(o: ContainerOptions): Promise<ContainerResul
     base: o.base,
     image: o.image,
     name: o.name,
-    platforms: dockerArchs.map((a) => `linux/${a}`),
+    platforms: platformsOf(o.archs).map((a) => `linux/${a}`),
     files: written.entries,
-    executables: built.map((e) => ({ ...e, path: join(written.dir, `app-${e.dockerArch}`) })),
+    executables: app.executables.map(({ arch, report }) => ({
+      arch,
+      dockerArch: dockerArchOf(arch),
+      path: join(written.dir, `app-${dockerArchOf(arch)}`),
+      bytes: report.bytes,
+      sha256: report.sha256,
+      nodeVersion: report.nodeVersion,
+    })),
+    warnings: [],
   };
 }

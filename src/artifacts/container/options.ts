@@ -3,18 +3,18 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { archs as allArchs, type Arch, type Config } from "../../config.js";
+import { archs as allArchs, nodeMajor, type Arch, type Config } from "../../config.js";
+import { diagnostic, type Diagnostic } from "../../diagnostic.js";
 import { BinshipError } from "../../errors.js";
-import { nodeMajor } from "../../bundle/options.js";
 import { defaultRuntimeOptions } from "../../runtime/options.js";
 import { defaultExecutableBase, distrolessNodeImage, distrolessNodeMajors, imageRepository, knownBaseContents } from "./base.js";
 import type { ContainerOptions } from "./index.js";
 
-export type ResolvedContainerOptions = Omit<ContainerOptions, "builder" | "logger" | "version">;
+export type ResolvedContainerOptions = Omit<ContainerOptions, "version">;
 
 export interface ResolvedContainer {
   options: ResolvedContainerOptions;
-  warnings: string[]; // things the user should know, printed by the command
+  warnings: Diagnostic[]; // things the user should know, printed by the command
 }
 
 export const defaultContainerDir = "dist/container";
@@ -72,13 +72,13 @@ function resolveArchs(config: Config): Arch[] {
 }
 
 export function resolveContainerOptions(config: Config, cwd: string): ResolvedContainer {
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
   const layout = config.layout ?? "executable";
   const major = nodeMajor(config.node);
   const name = config.name ?? defaultName(config.entry, cwd);
   const image = config.image ?? `${name}:latest`;
   if (config.image) checkImage(config.image, "--image");
-  else warnings.push(`no --image given: the manifests and README use "${image}"; pass --image registry.example.com/team/${name}:TAG`);
+  else warnings.push(diagnostic(`no --image given: the manifests and README use "${image}"`, `Pass --image registry.example.com/team/${name}:TAG.`));
 
   let base: string;
   if (config.base) {
@@ -102,12 +102,12 @@ export function resolveContainerOptions(config: Config, cwd: string): ResolvedCo
   }
   const baseContents = layout === "executable" ? knownBaseContents(base) : undefined;
   if (layout === "executable" && !baseContents) {
-    warnings.push(`binship has no library table for ${base}: the executable is not checked against it`);
+    warnings.push(diagnostic(`binship has no library table for ${base}: the executable is not checked against it`));
   }
 
   // A module that calls listen() itself owns its server: the runtime serves no probe paths there.
   const probesServed = config.contract !== "listen";
-  if (!probesServed) warnings.push('contract "listen": the service owns its HTTP server, so the manifests probe the TCP port');
+  if (!probesServed) warnings.push(diagnostic('contract "listen": the service owns its HTTP server, so the manifests probe the TCP port'));
   const probe = (value: string | false | undefined, fallback: string | false) => (probesServed ? (value ?? fallback) : false);
 
   return {

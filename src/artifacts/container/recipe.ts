@@ -8,7 +8,8 @@ import type { RenderedFile } from "./k8s.js";
 export type DockerArch = "amd64" | "arm64";
 
 export interface RecipeOptions {
-  layout: ContainerLayout; // which Dockerfile
+  layout: ContainerLayout; // the README's wording
+  dockerfile: string; // the layout's Dockerfile template
   base: string; // default of ARG BASE
   dockerArchs: DockerArch[]; // platforms the context can build, sorted
   nodeMajor: number; // Node major of the bundle layout's base
@@ -59,7 +60,7 @@ export async function renderRecipe(o: RecipeOptions): Promise<RenderedFile[]> {
     text: fillTemplate(await readContainerTemplate(template), values, { name: template }),
   });
   return Promise.all([
-    fill(executable ? "Dockerfile.executable" : "Dockerfile.bundle", "Dockerfile"),
+    fill(o.dockerfile, "Dockerfile"),
     fill("dockerignore", ".dockerignore"),
     fill("README.md", "README.md"),
   ]);

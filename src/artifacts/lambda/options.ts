@@ -4,6 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
 import { BinshipError } from "../../errors.js";
+import type { LambdaLayoutName } from "./layouts/index.js";
 
 export interface PackLambdaOptions {
   config: Config; // the merged config, handed to the bundle + executable stages
@@ -11,10 +12,12 @@ export interface PackLambdaOptions {
   outfile: string; // absolute path of the zip (default dist/lambda.zip)
   arch: Arch; // target CPU (default arm64, Graviton)
   runtime: LambdaRuntime; // OS-only runtime (default provided.al2023)
+  layout: LambdaLayoutName; // what goes into the zip (default "executable")
   executable?: string; // pack this prebuilt executable instead of building from source
   workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
   sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
   mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
+  fallbackLibraries: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ as a fallback (default true)
   level: number; // deflate level (default 6: level 9 takes 2-4x as long for a ~0.3% smaller zip, BENCHMARKS.md)
   depfile?: string; // write a make dependency file covering every input here
   configFile?: string; // the config file read, an input in the depfile
@@ -54,11 +57,13 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     outfile,
     arch: singleArch(config.arch, "arm64", "binship pack lambda", " (a Lambda function has one architecture)"),
     runtime,
+    layout: "executable",
     executable,
     workDir: join(dirname(outfile), `.${basename(outfile, ".zip")}.binship`),
     sysroot: config.sysroot ? resolve(cwd, config.sysroot) : undefined,
     mtime: extras.mtime,
     level,
+    fallbackLibraries: runtime === "provided.al2023" && (config.fallbackLibraries ?? true),
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,
     configFile: extras.configFile,
   };

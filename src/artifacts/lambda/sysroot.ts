@@ -52,6 +52,7 @@ export interface SysrootLibraries {
   loader?: BundledLibrary; // ld-linux-*.so.*, when the zip brings its own glibc (provided.al2)
   libraries: BundledLibrary[]; // what goes into lib/ (with the loader, everything the executable needs)
   glibc?: string; // highest GLIBC version the bundled libc.so.6 defines, when libc is bundled
+  glibcxx?: string; // highest GLIBCXX version the bundled libstdc++.so.6 defines, when it is bundled
 }
 
 async function find(name: string, sysroot: Sysroot): Promise<string | undefined> {
@@ -114,7 +115,8 @@ export async function collectLibraries(executable: ElfReport, arch: Arch, sysroo
   const found = await resolveNeeded([loaderName, ...executable.needed], arch, sysroot, new Set(), "provided.al2");
   const glibc = found.get("libc.so.6")?.glibcProvided;
   if (!glibc) throw missing(["libc.so.6"], arch, sysroot, "provided.al2");
-  return { loader: { name: loaderName, path: found.get(loaderName)!.path }, libraries: sorted(found), glibc };
+  const glibcxx = found.get("libstdc++.so.6")?.glibcxxProvided;
+  return { loader: { name: loaderName, path: found.get(loaderName)!.path }, libraries: sorted(found), glibc, ...(glibcxx ? { glibcxx } : {}) };
 }
 
 /**
@@ -124,4 +126,21 @@ export async function collectLibraries(executable: ElfReport, arch: Arch, sysroo
  */
 export async function collectMissing(executable: ElfReport, arch: Arch, sysroot: Sysroot, provided: ReadonlySet<string>): Promise<BundledLibrary[]> {
   return sorted(await resolveNeeded(executable.needed, arch, sysroot, provided, "provided.al2023"));
+}
+
+export interface LibraryChoice {
+  arch: Arch; // target CPU
+  runtime: "provided.al2023" | "provided.al2"; // target runtime
+  hostArch: Arch; // the build machine's CPU: picks the default sysroot
+  sysroot?: string; // --sysroot
+  present: ReadonlySet<string>; // sonames the runtime has (its libraries and loader)
+}
+
+/** lib/ for the zip: a whole glibc for provided.al2, else only what the runtime lacks (often nothing). */
+export async function librariesFor(report: ElfReport, choice: LibraryChoice): Promise<SysrootLibraries | undefined> {
+  const sysroot = () => defaultSysroot(choice.arch, choice.hostArch, choice.sysroot);
+  if (choice.runtime === "provided.al2") return collectLibraries(report, choice.arch, sysroot());
+  // A wrong arch fails its check later, with a clearer message than a library search would give.
+  if (report.arch !== choice.arch || report.needed.every((lib) => choice.present.has(lib))) return undefined;
+  return { libraries: await collectMissing(report, choice.arch, sysroot(), choice.present) };
 }

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BinshipError } from "../../../src/errors.js";
-import { compareVersions, inspectFile } from "../../../src/inspect/index.js";
+import { inspectFile } from "../../../src/inspect/index.js";
+import { compareVersions } from "../../../src/util/versions.js";
 import { tempDir } from "../../helpers/cli.js";
 
 interface ElfSpec {

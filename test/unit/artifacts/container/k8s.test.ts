@@ -2,6 +2,7 @@
 // Kubernetes API schemas, the Pod Security "restricted" profile, probes on the endpoints the
 // runtime serves, and one port everywhere.
 
+import { containerLayouts } from "../../../../src/artifacts/container/layouts/index.js";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,7 +55,7 @@ function parseOne(text: string, file: string): Obj {
 async function render(config: Config, k8sOverrides: Partial<K8sOptions> = {}): Promise<Rendered> {
   const { options } = resolveContainerOptions({ image: baseK8s.image, name: "svc", ...config }, "/nonexistent");
   const k8s = await renderK8s({ ...options, ...k8sOverrides });
-  const recipe = await renderRecipe({ ...options, dockerArchs: ["amd64", "arm64"], version: "0.0.0-test" });
+  const recipe = await renderRecipe({ ...options, dockerfile: containerLayouts[options.layout].dockerfile, dockerArchs: ["amd64", "arm64"], version: "0.0.0-test" });
   const byPath = new Map([...k8s, ...recipe].map((f) => [f.path, f.text]));
   return {
     deployment: parseOne(byPath.get("k8s/deployment.yaml")!, "deployment.yaml"),
@@ -147,7 +148,7 @@ describe("k8s manifests", () => {
     const { options, warnings } = resolveContainerOptions({ contract: "listen", name: "svc" }, "/nonexistent");
     expect(options.livenessPath).toBe(false);
     expect(options.readinessPath).toBe(false);
-    expect(warnings.join("\n")).toMatch(/TCP port/);
+    expect(warnings.map((w) => w.text).join("\n")).toMatch(/TCP port/);
   });
 
   it("keep a probe path with YAML-special characters exactly", async () => {

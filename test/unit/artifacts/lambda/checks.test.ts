@@ -1,15 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import {
-  checkArch,
   checkBootstrap,
-  checkLibraries,
+  checkExecutable,
   checkSea,
   checkUnzippedSize,
   checkZippedSize,
   enforce,
+  type Finding,
   type LambdaTarget,
-  type Problem,
 } from "../../../../src/artifacts/lambda/checks.js";
 import { lambdaLimits } from "../../../../src/artifacts/lambda/runtimes.js";
 import { collectLibraries, collectMissing, defaultSysroot } from "../../../../src/artifacts/lambda/sysroot.js";
@@ -38,16 +37,16 @@ function node(overrides: Partial<ElfReport> = {}): ElfReport {
 
 const al2023: LambdaTarget = { arch: "arm64", runtime: "provided.al2023" };
 const al2: LambdaTarget = { arch: "arm64", runtime: "provided.al2" };
-const errors = (ps: Problem[]) => ps.filter((p) => p.level === "error");
+const errors = (ps: Finding[]) => ps.filter((p) => p.level === "error");
 
 describe("Lambda checks", () => {
   it("accept an official Node binary on provided.al2023", () => {
-    expect([...checkArch(node(), al2023), ...checkLibraries(node(), al2023), ...checkSea(node())]).toEqual([]);
+    expect([...checkExecutable(node(), al2023), ...checkSea(node())]).toEqual([]);
   });
 
   it("reject a binary of the other arch, naming both and the fix", () => {
     const x64 = node({ arch: "x64", machine: "x86-64", interpreter: "/lib64/ld-linux-x86-64.so.2" });
-    const [problem] = checkArch(x64, al2023);
+    const [problem] = checkExecutable(x64, al2023);
     expect(problem?.level).toBe("error");
     expect(problem?.text).toContain("x64 (x86-64) executable");
     expect(problem?.text).toContain("--arch arm64");
@@ -55,38 +54,38 @@ describe("Lambda checks", () => {
   });
 
   it("reject a 32-bit binary", () => {
-    expect(errors(checkArch(node({ elfClass: 32, arch: undefined, machine: "ARM" }), al2023))).toHaveLength(1);
+    expect(errors(checkExecutable(node({ elfClass: 32, arch: undefined, machine: "ARM" }), al2023))).toHaveLength(1);
   });
 
   it("reject a binary needing a newer glibc than the runtime has", () => {
-    const [problem] = checkLibraries(node({ glibc: "2.99" }), al2023);
-    expect(problem?.text).toMatch(/requires GLIBC_2\.99, but provided\.al2023 \(Amazon Linux 2023\) has glibc 2\.34/);
+    const [problem] = checkExecutable(node({ glibc: "2.99" }), al2023);
+    expect(problem?.text).toMatch(/needs GLIBC_2\.99, but provided\.al2023 \(Amazon Linux 2023\) has glibc 2\.34/);
     expect(problem?.hint).toBeTruthy();
   });
 
   it("know provided.al2's glibc 2.26 is too old for official Node, and that bundled libraries fix it", () => {
-    expect(errors(checkLibraries(node(), al2))[0]?.text).toContain("has glibc 2.26");
-    const bundled = { glibc: "2.36", names: ["ld-linux-aarch64.so.1", "libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1"] };
-    expect(checkLibraries(node(), al2, bundled)).toEqual([]);
-    expect(errors(checkLibraries(node({ glibc: "2.38" }), al2, bundled))[0]?.text).toContain("bundled from the sysroot has glibc 2.36");
+    expect(errors(checkExecutable(node(), al2))[0]?.text).toContain("has glibc 2.26");
+    const bundled = { glibc: "2.36", libraries: ["ld-linux-aarch64.so.1", "libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1"] };
+    expect(checkExecutable(node(), al2, bundled)).toEqual([]);
+    expect(errors(checkExecutable(node({ glibc: "2.38" }), al2, bundled))[0]?.text).toContain("bundled from the sysroot has glibc 2.36");
   });
 
   it("reject a libstdc++ newer than the runtime's", () => {
-    expect(errors(checkLibraries(node({ glibcxx: "3.4.32" }), al2023))[0]?.text).toContain("GLIBCXX_3.4.32");
+    expect(errors(checkExecutable(node({ glibcxx: "3.4.32" }), al2023))[0]?.text).toContain("GLIBCXX_3.4.32");
   });
 
   it("reject a library the runtime lacks (Node 26 needs libatomic) unless the zip ships it in lib/", () => {
     const node26 = node({ needed: [...node().needed, "libatomic.so.1"] });
-    const [problem] = checkLibraries(node26, al2023);
+    const [problem] = checkExecutable(node26, al2023);
     expect(problem?.text).toContain("needs libatomic.so.1, which provided.al2023 (Amazon Linux 2023) does not have");
     expect(problem?.hint).toContain("--sysroot");
-    expect(checkLibraries(node26, al2023, { names: ["libatomic.so.1"] })).toEqual([]);
+    expect(checkExecutable(node26, al2023, { libraries: ["libatomic.so.1"] })).toEqual([]);
     // Shipping libatomic does not lift the runtime's own glibc.
-    expect(errors(checkLibraries({ ...node26, glibc: "2.38" }, al2023, { names: ["libatomic.so.1"] }))[0]?.text).toContain("provided.al2023 (Amazon Linux 2023) has glibc 2.34");
+    expect(errors(checkExecutable({ ...node26, glibc: "2.38" }, al2023, { libraries: ["libatomic.so.1"] }))[0]?.text).toContain("provided.al2023 (Amazon Linux 2023) has glibc 2.34");
   });
 
-  it("warn when the executable has no SEA blob", () => {
-    expect(checkSea(node({ sea: false }))[0]?.level).toBe("warning");
+  it("refuse an executable without a SEA blob, as every artifact does", () => {
+    expect(checkSea(node({ sea: false }))[0]?.level).toBe("error");
   });
 
   it("refuse 250 MB unzipped and warn past 50 MB zipped", () => {
@@ -107,13 +106,13 @@ describe("Lambda checks", () => {
   it("turn errors into one ARTIFACT_CHECK_FAILED (exit 1) and hand back warnings", () => {
     expect(enforce(checkZippedSize(60 * 1024 * 1024), "x.zip")).toHaveLength(1);
     try {
-      enforce([...checkLibraries(node({ glibc: "2.99" }), al2023), ...checkZippedSize(60 * 1024 * 1024)], "dist/lambda.zip");
+      enforce([...checkExecutable(node({ glibc: "2.99" }), al2023), ...checkZippedSize(60 * 1024 * 1024)], "dist/lambda.zip");
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(BinshipError);
       expect((err as BinshipError).code).toBe("ARTIFACT_CHECK_FAILED");
       expect((err as BinshipError).exitCode).toBe(1);
-      expect((err as BinshipError).message).toMatch(/^dist\/lambda\.zip was not written: app-arm64 requires GLIBC_2\.99/);
+      expect((err as BinshipError).message).toMatch(/^dist\/lambda\.zip was not written: app-arm64 needs GLIBC_2\.99/);
     }
   });
 });

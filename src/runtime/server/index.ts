@@ -10,7 +10,7 @@ import { checkResponse } from "../fetch-response.js";
 import { answer500, callListener } from "../listener.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
 import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
-import { drainCounted, drainUncounted, type DrainState } from "./shutdown.js";
+import { drainOnSignal, type DrainState } from "./shutdown.js";
 
 // Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
 // and never sends a request down a connection the server is closing.
@@ -21,11 +21,6 @@ export type ServerModeState = DrainState;
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
   return (req, res) => {
-    state.inflight++;
-    res.once("close", () => {
-      state.inflight--;
-      if (state.draining && state.inflight === 0) state.onIdle?.();
-    });
     const path = (req.url ?? "/").split("?")[0];
     if (state.draining) res.setHeader("connection", "close");
     if (options.livenessPath !== false && path === options.livenessPath) {
@@ -65,11 +60,11 @@ function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
 }
 
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
-  const state: ServerModeState = { draining: false, inflight: 0 };
+  const state: ServerModeState = { draining: false };
   if (service.selfListening) {
     // The module owns its server; we only give it a clean shutdown.
     // http and https servers alike (https.Server is not an http.Server, but has the same close methods).
-    drainUncounted(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), options.shutdownGraceMs);
+    drainOnSignal(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), state, options.shutdownGraceMs);
     return undefined;
   }
   const { host, port } = listenAddress(env);
@@ -85,6 +80,6 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   console.error(`listening on http://${shown}`);
-  drainCounted(server, state, options.shutdownGraceMs);
+  drainOnSignal([server], state, options.shutdownGraceMs);
   return server;
 }

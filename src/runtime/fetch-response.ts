@@ -1,5 +1,7 @@
 // What a fetch app returned, checked and read the same way in server mode and Lambda mode.
 
+import { LightHeaders } from "./fetch/headers.js";
+
 /** By shape, not instanceof: a Response from a polyfill or another realm is just as good. */
 function isResponse(value: unknown): value is Response {
   const r = value as Response | null;
@@ -15,11 +17,5 @@ export function checkResponse(value: unknown): Response {
 
 /** Header pairs with each Set-Cookie apart (a polyfilled Headers without getSetCookie joins them). */
 export function responseHeaders(response: Response): [string, string][] {
-  const pairs: [string, string][] = [];
-  const split = typeof response.headers.getSetCookie === "function";
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie" || !split) pairs.push([name, value]);
-  });
-  if (split) for (const cookie of response.headers.getSetCookie()) pairs.push(["set-cookie", cookie]);
-  return pairs;
+  return LightHeaders.pairs(response.headers);
 }

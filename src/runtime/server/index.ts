@@ -26,7 +26,9 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
       state.inflight--;
       if (state.draining && state.inflight === 0) state.onIdle?.();
     });
-    const path = (req.url ?? "/").split("?")[0];
+    const target = req.url ?? "/";
+    const query = target.indexOf("?");
+    const path = query === -1 ? target : target.slice(0, query);
     if (state.draining) res.setHeader("connection", "close");
     if (options.livenessPath !== false && path === options.livenessPath) {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
@@ -45,14 +47,10 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
       return;
     }
     if (app.kind === "listener") return callListener(app.listener, req, res);
-    const abort = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) abort.abort();
-    });
     // The second argument is what @hono/node-server passes as `env` (HttpBindings), so apps
     // that read c.env.incoming (client address, raw socket) work the same here.
     Promise.resolve()
-      .then(() => app.fetch(toRequest(req, abort.signal), { incoming: req, outgoing: res }))
+      .then(() => app.fetch(toRequest(req, res), { incoming: req, outgoing: res }))
       .then((response) => writeResponse(checkResponse(response), res))
       .catch((err) => answer500(res, err));
   };

@@ -155,7 +155,8 @@ export class Body {
     if (this.used) throw unusable();
     const s = this.#source;
     if (s.kind === "stream" && s.stream.locked) throw new TypeError("Body is unusable: the body stream is locked");
-    this.#used = true;
+    // A null body is never "used" (there is no stream to disturb), as in undici.
+    if (s.kind !== "none") this.#used = true;
     switch (s.kind) {
       case "none":
         return Buffer.alloc(0);

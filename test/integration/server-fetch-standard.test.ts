@@ -95,6 +95,11 @@ describe.each(apps)("Fetch objects in server mode: the %s app", (app) => {
     req.destroy();
   });
 
+  it("fetch() takes the Request the app received (a proxy), and undici's Response passes through", async () => {
+    const { body } = await json("/proxy", { method: "POST", body: "proxied body" });
+    expect(body).toEqual({ hop: 2, method: "POST", body: "proxied body" });
+  });
+
   it("aborts request.signal when the client goes away", async () => {
     const id = `${app}-abort`;
     const req = http.request(`${svc.url}/abort?id=${id}`, { agent: false });

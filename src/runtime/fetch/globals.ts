@@ -1,5 +1,6 @@
 // esbuild injects this module into every bundle: each reference to the global Request,
-// Response or Headers (bare, or through globalThis/global) becomes one to the light classes,
+// Response, Headers or fetch (bare, or through globalThis/global) becomes one to the light
+// classes (and a fetch that accepts a light Request),
 // so the app and its libraries make light objects and Node's lazy globals stay unloaded.
 // Code outside the bundle (externals) still sees Node's; both kinds pass instanceof.
 
@@ -12,7 +13,16 @@ for (const [cls, name] of [[LightRequest, "Request"], [LightResponse, "Response"
   Object.defineProperty(cls, "name", { value: name });
 }
 
+/** fetch() takes a light Request too: undici's own fetch only knows undici's Request. */
+function fetch(input: unknown, init?: RequestInit): Promise<Response> {
+  const real = (globalThis as unknown as Record<string, typeof globalThis.fetch>)["fetch"]!;
+  return real(LightRequest.isLight(input) ? input.toUndici() : (input as string), init);
+}
+
 export {
+  fetch,
+  fetch as "globalThis.fetch",
+  fetch as "global.fetch",
   LightRequest as Request,
   LightResponse as Response,
   LightHeaders as Headers,

@@ -135,7 +135,11 @@ export class LightRequest {
     return "Request";
   }
 
+  static isLight(x: unknown): x is LightRequest {
+    return typeof x === "object" && x !== null && #parts in x;
+  }
+
   static [Symbol.hasInstance](x: unknown): boolean {
-    return (typeof x === "object" && x !== null && #parts in x) || isUndiciInstance(x, "Request");
+    return LightRequest.isLight(x) || isUndiciInstance(x, "Request");
   }
 }

@@ -20,12 +20,14 @@ export type ServerModeState = DrainState;
 
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
+  // One function for every response (a response closes once), not a closure per request.
+  const closed = () => {
+    state.inflight--;
+    if (state.draining && state.inflight === 0) state.onIdle?.();
+  };
   return (req, res) => {
     state.inflight++;
-    res.once("close", () => {
-      state.inflight--;
-      if (state.draining && state.inflight === 0) state.onIdle?.();
-    });
+    res.on("close", closed);
     const target = req.url ?? "/";
     const query = target.indexOf("?");
     const path = query === -1 ? target : target.slice(0, query);

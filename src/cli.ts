@@ -3,14 +3,14 @@
 import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
-import { createContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
+import { createCommandContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invokeCommand } from "./commands/invoke.js";
 import { packContainerCommand } from "./commands/pack-container.js";
 import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
-import { formatDiagnostic } from "./util/shown-path.js";
+import { diagnosticLines } from "./diagnostic.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -29,13 +29,7 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
     return 1;
   }
   const out: string[] = [`binship: error: ${err.message}`];
-  for (const d of err.diagnostics) {
-    out.push(`  ${formatDiagnostic(d, cwd)}`);
-    if (d.lineText !== undefined && d.line) {
-      out.push(`    ${d.line} | ${d.lineText}`, `    ${" ".repeat(String(d.line).length)} | ${" ".repeat(d.column ?? 0)}^`);
-    }
-    if (d.suggestion) out.push(`    suggestion: ${d.suggestion}`);
-  }
+  for (const d of err.diagnostics) out.push(...diagnosticLines(d, cwd).map((line) => `  ${line}`));
   if (err.hint) out.push(`  hint: ${err.hint}`);
   if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
   process.stderr.write(`${out.join("\n")}\n`);
@@ -194,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
     globals = program.opts<GlobalFlags>();
-    await fn(createContext(globals));
+    await fn(createCommandContext(globals));
   };
   const program = createProgram(run).exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -17,6 +17,14 @@ export type InvokeMode = (typeof invokeModes)[number];
 export const containerLayouts = ["executable", "bundle"] as const;
 export type ContainerLayout = (typeof containerLayouts)[number];
 
+/** The Node version every stage uses when "node" is not set. */
+export const defaultNodeSpec = "24";
+
+/** The major of a version spec ("24.21.0" -> 24), the default's when there is none. */
+export function nodeMajor(spec: string | undefined): number {
+  return Number((spec ?? defaultNodeSpec).split(".")[0]);
+}
+
 /** Everything a config file may hold. Every field is optional; stages fill defaults. */
 export interface Config {
   entry?: string; // the service's entry module, relative to the config file

@@ -1,6 +1,10 @@
 // One error type for every expected failure. The CLI prints message, diagnostics and hint
 // for these and the stack for anything else (tsup's split between expected and unexpected).
 
+import type { Diagnostic } from "./diagnostic.js";
+
+export type { Diagnostic } from "./diagnostic.js";
+
 /** Stable codes: scripts and tests match on these, never on message text. */
 export type ErrorCode =
   | "USAGE" // bad flags or arguments
@@ -25,16 +29,6 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set([
   "NODE_VERSION_NOT_FOUND",
   "NOT_ELF",
 ]);
-
-/** A message located in a file, shaped like esbuild's. Line is 1-based, column 0-based. */
-export interface Diagnostic {
-  text: string;
-  file?: string;
-  line?: number;
-  column?: number;
-  lineText?: string;
-  suggestion?: string;
-}
 
 export interface BinshipErrorOptions {
   hint?: string; // what to do about it, one sentence

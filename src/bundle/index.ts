@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { runtimeEntry, runtimeFetchGlobals } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { formatDepfile } from "./depfile.js";
+import { formatDepfile } from "../util/depfile.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { nativeAddonPlugin } from "./native.js";

@@ -2,7 +2,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Config } from "../config.js";
+import { nodeMajor, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { RuntimeOptions } from "../runtime/options.js";
 
@@ -21,11 +21,8 @@ export interface BundleOptions {
   depfileTarget?: string; // the target named in the depfile (default: outfile)
 }
 
-export const defaultNodeSpec = "24";
-
-export function nodeMajor(spec: string | undefined): number {
-  return Number((spec ?? defaultNodeSpec).split(".")[0]);
-}
+/** The oldest Node a bundle targets (esbuild's syntax target; the runtime uses nothing newer). */
+export const minimumBundleNodeMajor = 18;
 
 export function runtimeOptionsFrom(config: Config): Partial<RuntimeOptions> {
   const out: Partial<RuntimeOptions> = {};
@@ -56,9 +53,10 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     });
   }
   const major = nodeMajor(config.node);
-  if (major < 18) {
-    throw new BinshipError("CONFIG_INVALID", `"node" must be 18 or later for single executables, got ${config.node}`, {
-      hint: 'Use a supported Node major, e.g. --node 24.',
+  // The bundle alone runs on Node 18 and later; single executables need more (executable/options.ts).
+  if (major < minimumBundleNodeMajor) {
+    throw new BinshipError("CONFIG_INVALID", `"node" must be ${minimumBundleNodeMajor} or later for a bundle, got ${config.node}`, {
+      hint: "Use a supported Node major, e.g. --node 24.",
     });
   }
   const outfile = resolve(cwd, config.outfile ?? defaultOutfile);

@@ -2,7 +2,7 @@
 
 import { archs, singleArch, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
-import { buildFromSource } from "../pipeline.js";
+import { buildFromSource } from "../pipeline/build.js";
 import { shownPath } from "../util/shown-path.js";
 import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
@@ -20,7 +20,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   const { config } = await resolveConfig(ctx, { entry, ...configFlags });
   const arch = singleArch(config.arch, hostArch(), "binship build");
   const outfile = config.outfile ?? `dist/app-linux-${arch}`;
-  const { bundle, executable: exe } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
+  const { bundle, executable: exe, warnings } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
   const shown = shownPath(ctx.cwd, exe.outfile);
   printOutput(ctx, {
     lines: [
@@ -40,7 +40,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       needed: exe.report.needed,
       sea: exe.report.sea,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
-      warnings: [...bundle.warnings.map((w) => w.text), ...exe.warnings],
     },
+    warnings,
   });
 }

@@ -1,6 +1,6 @@
 // binship bundle [entry] -o FILE
 
-import { formatDiagnostic, shownPath } from "../util/shown-path.js";
+import { shownPath } from "../util/shown-path.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import { formatBytes } from "../log.js";
 import { printOutput, resolveConfig, type BundleFlagValues, type CommandContext } from "./context.js";
@@ -16,7 +16,6 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
   const { config } = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolveBundleOptions(config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
   const result = await bundle(options);
-  for (const w of result.warnings) ctx.logger.warn(formatDiagnostic(w, ctx.cwd));
   const shown = shownPath(ctx.cwd, result.outfile);
   printOutput(ctx, {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],
@@ -27,7 +26,7 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
       changed: result.changed,
       node: options.nodeMajor,
       inputs: result.inputs,
-      warnings: result.warnings,
     },
+    warnings: result.warnings,
   });
 }

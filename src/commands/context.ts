@@ -1,6 +1,7 @@
 // What every command gets from the CLI: where it runs, how to log, how to print results.
 
 import { commandLine, loadConfig, mergeConfig, validateConfig, type LoadedConfig } from "../config.js";
+import { formatDiagnostic, type Diagnostic } from "../diagnostic.js";
 import { createLogger, type Logger } from "../log.js";
 
 export interface GlobalFlags {
@@ -18,7 +19,7 @@ export interface CommandContext {
   stdout: NodeJS.WritableStream;
 }
 
-export function createContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CommandContext {
+export function createCommandContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CommandContext {
   const level = flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal";
   return { cwd, env, flags, logger: createLogger({ level, env }), stdout: process.stdout };
 }
@@ -50,13 +51,28 @@ export interface ExecutableFlagValues extends BundleFlagValues {
   strip?: boolean;
 }
 
-/** A command's outcome: lines for people, one object for --json. */
+/** A command's outcome: lines for people, one object for --json, and the warnings of every stage. */
 export interface CommandOutput {
   lines: string[];
-  json: unknown;
+  json: Record<string, unknown>;
+  warnings: Diagnostic[];
 }
 
+// Warnings already shown by printWarnings, so printOutput does not show them twice.
+const shown = new WeakSet<Diagnostic>();
+
+/** Shows warnings known before the work starts (from the options), so a failed run still shows them. */
+export function printWarnings(ctx: CommandContext, warnings: Diagnostic[]): void {
+  for (const w of warnings) {
+    if (shown.has(w)) continue;
+    shown.add(w);
+    ctx.logger.warn(`${formatDiagnostic(w, ctx.cwd)}${w.hint ? `\n  hint: ${w.hint}` : ""}`);
+  }
+}
+
+/** Warnings on stderr (each with its hint), then results on stdout; `--json` carries the same warnings. */
 export function printOutput(ctx: CommandContext, output: CommandOutput): void {
-  if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify(output.json, null, 2)}\n`);
+  printWarnings(ctx, output.warnings);
+  if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...output.json, warnings: output.warnings }, null, 2)}\n`);
   else if (!ctx.flags.quiet) for (const line of output.lines) ctx.stdout.write(`${line}\n`);
 }

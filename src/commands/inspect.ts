@@ -26,5 +26,5 @@ export async function inspectCommand(ctx: CommandContext, file: string | undefin
   if (!file) throw new BinshipError("USAGE", "inspect needs a file", { hint: "Example: binship inspect dist/app-linux-arm64" });
   const path = resolve(ctx.cwd, file);
   const report = await inspectFile(path);
-  printOutput(ctx, { lines: formatReport(report, shownPath(ctx.cwd, path)), json: report });
+  printOutput(ctx, { lines: formatReport(report, shownPath(ctx.cwd, path)), json: { ...report }, warnings: [] });
 }

@@ -7,7 +7,7 @@ import { formatBytes } from "../log.js";
 import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
 import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
 import { liveStream } from "../invoke/live-stream.js";
-import type { InvokeResult } from "../emulator/index.js";
+import type { InvokeResult } from "../invoke/emulator/index.js";
 import type { CommandContext } from "./context.js";
 
 export interface InvokeFlags {
@@ -122,7 +122,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
   });
   if (ctx.flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)) }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), warnings: [] }, null, 2)}\n`);
   } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {

@@ -1,19 +1,16 @@
 // binship pack container [entry] -o dist/container
 
-import { copyFile } from "node:fs/promises";
-import { rmSync, readdirSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { resolveContainerOptions } from "../artifacts/container-options.js";
-import { packContainer, type AppBuilder, type BuiltExecutable } from "../artifacts/container.js";
-import { bundle, resolveBundleOptions } from "../bundle/index.js";
-import type { Arch, Config } from "../config.js";
+import { basename, resolve } from "node:path";
+import { resolveContainerOptions } from "../artifacts/container/options.js";
+import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
-import { formatBytes, type Logger } from "../log.js";
+import { formatBytes } from "../log.js";
 import { binshipVersion } from "../paths.js";
-import { buildFromSource } from "../pipeline.js";
-import { formatDiagnostic, shownPath } from "../util/shown-path.js";
-import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { packContainerFlow } from "../pipeline/pack-container.js";
+import { withInterruptCleanup } from "../util/interrupt.js";
+import { shownPath } from "../util/shown-path.js";
+import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackContainerFlags extends ExecutableFlagValues {
   outfile?: string;
@@ -26,33 +23,6 @@ export interface PackContainerFlags extends ExecutableFlagValues {
   replicas?: number;
   k8s?: boolean;
   executable?: string[]; // prebuilt executables (binship build), one per arch
-}
-
-/** Builds from source: the executable stage per arch (it logs its own warnings), or the bundle stage alone. */
-function sourceBuilder(config: Config, ctx: CommandContext): AppBuilder {
-  return {
-    async executable(arch, outfile) {
-      const { executable } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger });
-      return { report: executable.report, nodeVersion: executable.nodeVersion };
-    },
-    async bundle(outfile) {
-      const result = await bundle(resolveBundleOptions({ ...config, outfile }, ctx.cwd, outfile));
-      for (const w of result.warnings) ctx.logger.warn(formatDiagnostic(w, ctx.cwd));
-    },
-  };
-}
-
-/** Uses executables built earlier (binship build): copied in, then checked like built ones. */
-function prebuiltBuilder(reports: Map<Arch, ElfReport>): AppBuilder {
-  return {
-    async executable(arch, outfile): Promise<BuiltExecutable> {
-      await copyFile(reports.get(arch)!.path, outfile);
-      return { report: await inspectFile(outfile) };
-    },
-    async bundle() {
-      throw new Error("unreachable: --executable with --layout bundle is refused before packing");
-    },
-  };
 }
 
 async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, ElfReport>> {
@@ -68,23 +38,6 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
     reports.set(report.arch, report);
   }
   return reports;
-}
-
-/** An interrupted pack must not leave its temporary directory behind. */
-function cleanTempOnSignal(outDir: string, logger: Logger): () => void {
-  const prefix = `.${basename(outDir)}.${process.pid}.`;
-  const handler = (signal: NodeJS.Signals) => {
-    try {
-      for (const name of readdirSync(dirname(outDir))) if (name.startsWith(prefix)) rmSync(join(dirname(outDir), name), { recursive: true, force: true });
-    } catch (err) {
-      logger.debug(`cleanup after ${signal}: ${(err as Error).message}`);
-    }
-    dispose();
-    process.kill(process.pid, signal);
-  };
-  const dispose = () => ["SIGINT", "SIGTERM", "SIGHUP"].forEach((s) => process.off(s, handler));
-  ["SIGINT", "SIGTERM", "SIGHUP"].forEach((s) => process.on(s, handler));
-  return dispose;
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
@@ -106,22 +59,13 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       throw new BinshipError("USAGE", `no --executable for ${missing.join(", ")}`, { hint: `Pass one per --arch, or drop --arch to use the architectures given.` });
     }
   }
-  for (const w of warnings) ctx.logger.warn(w);
-  if (!prebuilt && !config.entry && options.layout === "executable") {
+  if (!prebuilt && !config.entry) {
     throw new BinshipError("USAGE", "no entry module given", { hint: 'Pass it as an argument (binship pack container src/index.ts) or set "entry" in binship.config.json.' });
   }
-  const dispose = cleanTempOnSignal(options.outDir, ctx.logger);
-  let result;
-  try {
-    result = await packContainer({
-      ...options,
-      version: binshipVersion(),
-      builder: prebuilt ? prebuiltBuilder(prebuilt) : sourceBuilder(config, ctx),
-      logger: ctx.logger,
-    });
-  } finally {
-    dispose();
-  }
+  printWarnings(ctx, warnings);
+  const result = await withInterruptCleanup((cleanup) =>
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup }),
+  );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
   for (const e of result.executables) {
@@ -140,7 +84,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       platforms: result.platforms,
       executables: result.executables,
       files: result.files,
-      warnings,
     },
+    warnings: [...warnings, ...result.warnings],
   });
 }

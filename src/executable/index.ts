@@ -8,6 +8,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
+import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
@@ -28,7 +29,7 @@ export interface ExecutableResult {
   nodeVersion: string; // exact, "24.21.0"
   stripped: boolean; // the Node binary was stripped before injection
   report: ElfReport; // the ELF reader's view of the result
-  warnings: string[];
+  warnings: Diagnostic[]; // e.g. the Node binary could not be stripped
 }
 
 interface NodeBinaries {
@@ -91,10 +92,10 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
   return result;
 }
 
-async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: string[]): Promise<{ path: string; stripped: boolean }> {
+async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: Diagnostic[]): Promise<{ path: string; stripped: boolean }> {
   if (!options.strip) return { path: nodes.target, stripped: false };
   if (!options.stripTool) {
-    warnings.push("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger); install llvm or binutils, or pass --no-strip");
+    warnings.push(diagnostic("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger)", "Install llvm or binutils, or pass --no-strip."));
     return { path: nodes.target, stripped: false };
   }
   try {
@@ -104,7 +105,7 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
     await stripFile(options.stripTool, nodes.target, out);
     return { path: out, stripped: true };
   } catch (err) {
-    warnings.push(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`);
+    warnings.push(diagnostic(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`));
     return { path: nodes.target, stripped: false };
   }
 }
@@ -143,14 +144,13 @@ function checkResult(report: ElfReport, options: ExecutableOptions, version: str
 
 export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
   const { logger } = options;
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
   const nodes = await nodeBinaries(options);
   await mkdir(options.tmpDir, { recursive: true });
   const workDir = await mkdtemp(join(options.tmpDir, "binship-build-"));
   const tmpOut = tempPathBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    for (const w of warnings) logger.warn(w);
     const main = await stableMain(options);
     await mkdir(dirname(options.outfile), { recursive: true });
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import type { Arch, Config } from "../config.js";
+import { defaultNodeSpec, nodeMajor, type Arch, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { registryFromNpmConfig, type HostPlatform, type RegistryConfig } from "../node-dist/index.js";
@@ -87,8 +87,8 @@ export function resolveExecutableOptions(config: Config, cwd: string, env: NodeJ
   if (existsSync(inputs.outfile) && statSync(inputs.outfile).isDirectory()) {
     throw new BinshipError("USAGE", `the output ${inputs.outfile} is a directory`, { hint: "Pass the executable's file name with -o, e.g. -o dist/app-arm64." });
   }
-  const node = config.node ?? "24";
-  const major = Number(node.split(".")[0]);
+  const node = config.node ?? defaultNodeSpec;
+  const major = nodeMajor(node);
   if (major < minimumNodeMajor) {
     throw new BinshipError("CONFIG_INVALID", `single executables need Node ${minimumNodeMajor} or later, got --node ${node}`, {
       hint: `Node's SEA blob format and @yao-pkg/pkg's SEA mode require it; use e.g. --node 24.`,

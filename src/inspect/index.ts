@@ -7,9 +7,8 @@ import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { isElfMagic, readElf, type ElfStructure } from "./elf.js";
 import { scanFile } from "./scan.js";
-import { compareVersions, highestVersion } from "./versions.js";
+import { highestVersion } from "../util/versions.js";
 
-export { compareVersions, highestVersion } from "./versions.js";
 
 export interface ElfReport {
   path: string;
@@ -116,9 +115,4 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   if (blob) report.seaBlobBytes = blob.descSize;
   if (scan.nodeVersion) report.nodeVersion = scan.nodeVersion;
   return report;
-}
-
-/** True when `report` can load on a system whose glibc is `available` (e.g. "2.34"). */
-export function glibcSatisfied(report: ElfReport, available: string): boolean {
-  return report.glibc === undefined || compareVersions(report.glibc, available) <= 0;
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import { BinshipError } from "../errors.js";
-import type { InvokeResult } from "../emulator/index.js";
+import type { InvokeResult } from "./emulator/index.js";
 
 export interface HttpRequestSpec {
   request: string; // "GET /path?q=1"

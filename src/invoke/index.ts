@@ -3,10 +3,10 @@
 // each event on the same warm process, stop it.
 
 import { spawn } from "node:child_process";
-import { startEmulator, type EmulatorOptions, type InitOutcome, type InvokeOptions, type InvokeResult } from "../emulator/index.js";
-import { launchers as defaultLaunchers, pickLauncher, type Launcher } from "./launchers.js";
+import { startEmulator, type EmulatorOptions, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
+import { launchers as defaultLaunchers, pickLauncher, type Launcher } from "./launchers/index.js";
 
-export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers.js";
+export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
 export interface InvokeArtifactOptions {
   artifact: string; // absolute path of the bundle, executable or zip

@@ -1,7 +1,7 @@
 // A streamed response is shown as it arrives, as a function URL client would see it: with
 // --http, the status line and headers of the prelude first, then each body chunk unbuffered.
 
-import { httpIntegrationContentType, splitPrelude } from "../emulator/stream.js";
+import { httpIntegrationContentType, splitPrelude } from "./emulator/stream.js";
 import { formatHttp, functionUrlResponse } from "./function-url.js";
 
 export interface LiveStream {

@@ -1,4 +1,4 @@
-// Decides what shape the service module has (DESIGN.md, "The service contract").
+// Decides what shape the service module has (docs/ARCHITECTURE.md, "The runtime").
 // Order: default export with fetch, default export Node listener, named handler, a module
 // that started its own server. A Fastify instance or a Koa app counts as a listener.
 

@@ -4,7 +4,7 @@
 
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { startEmulator } from "../../src/emulator/index.js";
+import { startEmulator } from "../../src/invoke/emulator/index.js";
 import { invokeArtifact } from "../../src/invoke/index.js";
 import { httpEvent, template } from "../fixtures/events/index.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../../src/emulator/index.js";
+import { startEmulator, type Emulator } from "../../src/invoke/emulator/index.js";
 import { httpEvent } from "../fixtures/events/index.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { appsDir, fixturesDir } from "../helpers/cli.js";

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readZip } from "../../src/artifacts/unzip.js";
+import { readZip } from "../../src/invoke/unzip.js";
 import { invokeArtifact } from "../../src/invoke/index.js";
 import { httpEvent, readResult } from "../fixtures/events/index.js";
 import { binshipBin, repoRoot, runCli, tempDir } from "../helpers/cli.js";

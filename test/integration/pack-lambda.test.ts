@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readZip } from "../../src/artifacts/unzip.js";
+import { readZip } from "../../src/invoke/unzip.js";
 import { invokeArtifact } from "../../src/invoke/index.js";
 import { httpEvent, readResult } from "../fixtures/events/index.js";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";

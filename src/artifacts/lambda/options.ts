@@ -4,6 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
 import { BinshipError } from "../../errors.js";
+import type { LambdaLayoutName } from "./layouts/index.js";
 
 export interface PackLambdaOptions {
   config: Config; // the merged config, handed to the bundle + executable stages
@@ -11,6 +12,7 @@ export interface PackLambdaOptions {
   outfile: string; // absolute path of the zip (default dist/lambda.zip)
   arch: Arch; // target CPU (default arm64, Graviton)
   runtime: LambdaRuntime; // OS-only runtime (default provided.al2023)
+  layout: LambdaLayoutName; // what goes into the zip (default "executable")
   executable?: string; // pack this prebuilt executable instead of building from source
   workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
   sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
@@ -54,6 +56,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     outfile,
     arch: singleArch(config.arch, "arm64", "binship pack lambda", " (a Lambda function has one architecture)"),
     runtime,
+    layout: "executable",
     executable,
     workDir: join(dirname(outfile), `.${basename(outfile, ".zip")}.binship`),
     sysroot: config.sysroot ? resolve(cwd, config.sysroot) : undefined,

@@ -2,6 +2,7 @@
 // the checks stay plain functions.
 
 import type { Arch, LambdaRuntime } from "../../config.js";
+import { diagnostic, type Diagnostic } from "../../diagnostic.js";
 
 export interface RuntimeSpec {
   os: string; // for messages
@@ -49,3 +50,9 @@ export const lambdaLimits = {
   zippedDirectUpload: 50 * 1024 * 1024, // bytes
   unzipped: 262_144_000, // bytes
 } as const;
+
+/** A warning for a runtime AWS has deprecated; empty for a current one. */
+export function runtimeWarnings(runtime: LambdaRuntime): Diagnostic[] {
+  const deprecated = runtimeSpecs[runtime].deprecated;
+  return deprecated ? [diagnostic(`${runtime} is deprecated by AWS since ${deprecated.date} (${deprecated.note})`, "Use --runtime provided.al2023.")] : [];
+}

@@ -125,3 +125,20 @@ export async function collectLibraries(executable: ElfReport, arch: Arch, sysroo
 export async function collectMissing(executable: ElfReport, arch: Arch, sysroot: Sysroot, provided: ReadonlySet<string>): Promise<BundledLibrary[]> {
   return sorted(await resolveNeeded(executable.needed, arch, sysroot, provided, "provided.al2023"));
 }
+
+export interface LibraryChoice {
+  arch: Arch; // target CPU
+  runtime: "provided.al2023" | "provided.al2"; // target runtime
+  hostArch: Arch; // the build machine's CPU: picks the default sysroot
+  sysroot?: string; // --sysroot
+  present: ReadonlySet<string>; // sonames the runtime has (its libraries and loader)
+}
+
+/** lib/ for the zip: a whole glibc for provided.al2, else only what the runtime lacks (often nothing). */
+export async function librariesFor(report: ElfReport, choice: LibraryChoice): Promise<SysrootLibraries | undefined> {
+  const sysroot = () => defaultSysroot(choice.arch, choice.hostArch, choice.sysroot);
+  if (choice.runtime === "provided.al2") return collectLibraries(report, choice.arch, sysroot());
+  // A wrong arch fails its check later, with a clearer message than a library search would give.
+  if (report.arch !== choice.arch || report.needed.every((lib) => choice.present.has(lib))) return undefined;
+  return { libraries: await collectMissing(report, choice.arch, sysroot(), choice.present) };
+}

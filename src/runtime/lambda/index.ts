@@ -8,7 +8,7 @@ import type { Service } from "../contract.js";
 import type { RuntimeOptions } from "../options.js";
 import { createClient, type Invocation } from "./client.js";
 import { NodeJsExit, toErrorBody, UnhandledPromiseRejection } from "./errors.js";
-import { createInvoker, type Invoker } from "./invoke.js";
+import { createInvoker, type Invoker } from "./dispatch.js";
 import { patchConsole } from "./logs.js";
 import { installAwslambdaGlobal } from "./streaming.js";
 

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import type { LambdaHandler } from "../contract.js";
 import { createContext, type LambdaContext } from "../lambda/context.js";
-import { callHandler } from "../lambda/invoke.js";
+import { callHandler } from "../lambda/dispatch.js";
 import { isStreamingHandler } from "../lambda/streaming.js";
 
 export const invocationPath = "/2015-03-31/functions/function/invocations";

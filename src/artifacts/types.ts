@@ -1,0 +1,41 @@
+// What every artifact kind is given and how its layouts are described. The pipeline builds what
+// a layout `needs` (an executable per arch, or the bundle) and hands the finished files to the
+// artifact stage, which never builds anything itself (ko's publisher takes a build.Result).
+
+import type { Arch } from "../config.js";
+import type { Diagnostic } from "../diagnostic.js";
+import type { ElfReport } from "../inspect/index.js";
+
+/** What a layout needs built before it can pack. */
+export type AppNeed = "executable" | "bundle";
+
+/** A finished single executable. */
+export interface AppExecutable {
+  arch: Arch;
+  report: ElfReport; // inspected; report.path is the file
+}
+
+/** A finished bundle (one CommonJS file with the runtime). */
+export interface AppBundle {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** Everything the pipeline built for one artifact. */
+export interface BuiltApp {
+  executables: AppExecutable[]; // one per arch the layout needs, sorted by arch; empty for a bundle layout
+  bundle?: AppBundle; // for layouts that need the bundle
+}
+
+/** One way to lay out an artifact kind: one file each, one line in its kind's table. */
+export interface Layout {
+  name: string; // the --layout value
+  needs: AppNeed;
+  summary: string; // one line for docs and --help
+}
+
+/** Every artifact stage's result carries its warnings, printed by the command. */
+export interface ArtifactResult {
+  warnings: Diagnostic[];
+}

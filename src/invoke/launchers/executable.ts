@@ -1,0 +1,71 @@
+// A Linux executable runs directly, or under qemu-user when it is built for the other CPU.
+
+import { constants } from "node:fs";
+import { access, stat } from "node:fs/promises";
+import { delimiter, dirname, join } from "node:path";
+import { BinshipError, isBinshipError } from "../../errors.js";
+import { elfArchOf } from "../../inspect/index.js";
+import type { Launcher } from "./types.js";
+
+const noCleanup = async () => {};
+
+export type ElfArch = "x64" | "arm64" | "other";
+
+/** The CPU an ELF file is built for (its headers, read by src/inspect), or undefined when the file is not ELF. */
+export async function elfArch(path: string): Promise<ElfArch | undefined> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isFile()) return undefined;
+  return elfArchOf(path).catch((err: unknown) => {
+    if (isBinshipError(err) && err.code === "NOT_ELF") return undefined;
+    throw err;
+  });
+}
+
+/** qemu-user binary and the library root (Debian's cross libc) for each foreign arch. */
+export const emulation: Record<"x64" | "arm64", { qemu: string; libraryRoot: string; packages: string }> = {
+  arm64: { qemu: "qemu-aarch64", libraryRoot: "/usr/aarch64-linux-gnu", packages: "qemu-user libc6-arm64-cross libstdc++6-arm64-cross" },
+  x64: { qemu: "qemu-x86_64", libraryRoot: "/usr/x86_64-linux-gnu", packages: "qemu-user libc6-amd64-cross libstdc++6-amd64-cross" },
+};
+
+async function findOnPath(name: string, pathVar: string | undefined): Promise<string | undefined> {
+  for (const dir of (pathVar ?? "").split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  return undefined;
+}
+
+/** The host's CPU in the same names; `hostArch` is injectable for tests. */
+export function executableLauncher(hostArch: string = process.arch): Launcher {
+  return {
+    name: "executable",
+    accepts: "a Linux executable (ELF, x86_64 or arm64; a foreign arch runs under qemu-user)",
+    async matches(path) {
+      return (await elfArch(path)) !== undefined;
+    },
+    async launch(path, env) {
+      const arch = await elfArch(path);
+      if (arch === "other") {
+        throw new BinshipError("USAGE", `${path} is an ELF file for a CPU binship does not run (only x86_64 and arm64)`, {
+          hint: "Build the executable with --arch arm64 or --arch x64.",
+        });
+      }
+      const base = { env, cwd: dirname(path), cleanup: noCleanup };
+      if (arch === hostArch) return { ...base, command: path, args: [] };
+      const how = emulation[arch!];
+      const qemu = await findOnPath(how.qemu, env.PATH);
+      if (!qemu) {
+        throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable and this machine is ${hostArch}; running it needs ${how.qemu}, which is not on PATH`, {
+          hint: `Install user-mode qemu and the ${arch} libraries (Debian/Ubuntu: apt-get install ${how.packages}), or build for ${hostArch}.`,
+        });
+      }
+      const hasRoot = await access(how.libraryRoot).then(() => true, () => false);
+      if (!hasRoot) {
+        throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable; qemu needs the ${arch} C library under ${how.libraryRoot}, which is missing`, {
+          hint: `Debian/Ubuntu: apt-get install ${how.packages}.`,
+        });
+      }
+      return { ...base, command: qemu, args: ["-L", how.libraryRoot, path] };
+    },
+  };
+}

@@ -1,0 +1,18 @@
+// What a launcher is: how `binship invoke` starts one kind of artifact against the emulator.
+
+/** A process to start: the function runs as `command args` in `cwd` with `env`. */
+export interface Launch {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string; // also LAMBDA_TASK_ROOT
+  cleanup: () => Promise<void>; // removes whatever launch() created (an unpacked zip, ...)
+}
+
+export interface Launcher {
+  name: string; // "bundle", "executable", ...
+  accepts: string; // for messages: what this launcher runs, e.g. "a bundle (.cjs or .js)"
+  matches(path: string): Promise<boolean>;
+  /** `env` is the function's complete environment (runtime variables, PATH, ...). */
+  launch(path: string, env: Record<string, string>): Promise<Launch>;
+}

@@ -1,0 +1,80 @@
+// Runs a Lambda deployment zip the way Lambda does: unpack it into a fresh task root, set
+// LAMBDA_TASK_ROOT to it and execute its `bootstrap` ("Building a custom runtime",
+// https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html). A foreign-arch bootstrap
+// runs under qemu-user; a provided.al2 launcher script's loader too.
+
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { appName, libDir } from "../../artifacts/lambda/bootstrap.js";
+import { loaderNames } from "../../artifacts/lambda/runtimes.js";
+import { extractZip } from "../unzip.js";
+import { BinshipError } from "../../errors.js";
+import { elfArch, executableLauncher } from "./executable.js";
+import type { Launch, Launcher } from "./types.js";
+
+async function isZip(path: string): Promise<boolean> {
+  const fh = await open(path, "r").catch(() => undefined);
+  if (!fh) return false;
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return bytesRead === 4 && head.readUInt32LE(0) === 0x04034b50; // "PK\3\4"
+  } finally {
+    await fh.close();
+  }
+}
+
+/** How to start the unpacked task root: bootstrap itself, or the launcher script's loader under qemu. */
+async function startCommand(root: string, env: Record<string, string>, hostArch: string): Promise<Omit<Launch, "cleanup">> {
+  const bootstrap = join(root, "bootstrap");
+  const exe = executableLauncher(hostArch);
+  if ((await elfArch(bootstrap)) !== undefined) {
+    const launch = await exe.launch(bootstrap, env);
+    return { command: launch.command, args: launch.args, env, cwd: root };
+  }
+  // A script. Same arch: run it as Lambda does. Foreign arch: the kernel cannot exec the loader
+  // it names, so start that loader under qemu with the script's own arguments.
+  const app = join(root, appName);
+  const appArch = await elfArch(app);
+  if (appArch === undefined || appArch === hostArch) return { command: bootstrap, args: [], env, cwd: root };
+  if (appArch === "other") throw new BinshipError("USAGE", `${app} is for a CPU binship does not run`);
+  const loader = join(root, libDir, loaderNames[appArch]);
+  const viaQemu = await exe.launch(loader, env); // qemu + checks for the foreign arch
+  const args = [viaQemu.args.at(-1)!, "--library-path", join(root, libDir), "--argv0", app, app];
+  return { command: viaQemu.command, args, env, cwd: root };
+}
+
+export function zipLauncher(hostArch: string = process.arch): Launcher {
+  return {
+    name: "lambda-zip",
+    accepts: "a Lambda zip with bootstrap at its root (binship pack lambda)",
+    matches: isZip,
+    async launch(path, env) {
+      const root = await mkdtemp(join(tmpdir(), "binship-task-"));
+      const cleanup = () => rm(root, { recursive: true, force: true });
+      try {
+        const entries = await extractZip(path, root);
+        const bootstrap = entries.find((e) => e.name === "bootstrap");
+        if (!bootstrap) {
+          throw new BinshipError("USAGE", `${path} has no bootstrap at its root, so Lambda could not start it`, {
+            hint: "Build the zip with binship pack lambda; an OS-only runtime executes $LAMBDA_TASK_ROOT/bootstrap.",
+          });
+        }
+        if ((bootstrap.mode & 0o111) === 0) {
+          throw new BinshipError("USAGE", `bootstrap in ${path} is not executable (mode ${bootstrap.mode.toString(8)}), Lambda would fail with Runtime.InvalidEntrypoint`, {
+            hint: "Store it with mode 0755 (binship pack lambda does).",
+          });
+        }
+        // Lambda's LD_LIBRARY_PATH ends with $LAMBDA_TASK_ROOT and $LAMBDA_TASK_ROOT/lib ("Defined
+        // runtime environment variables", configuration-envvars.html): libraries a zip ships in lib/ load.
+        const libraryPath = [env.LD_LIBRARY_PATH, root, join(root, libDir)].filter(Boolean).join(":");
+        const taskEnv = { ...env, LAMBDA_TASK_ROOT: root, LD_LIBRARY_PATH: libraryPath };
+        return { ...(await startCommand(root, taskEnv, hostArch)), cleanup };
+      } catch (err) {
+        await cleanup();
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// Flow: source -> bundle -> executable, the chain `build`, `pack lambda` and `pack container`
+// share. Options for both stages are resolved (and validated) before either runs; the warnings
+// of both are returned together, for the command to print.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { bundle, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
+import type { Arch, Config } from "../config.js";
+import { diagnostic, type Diagnostic } from "../diagnostic.js";
+import { buildExecutable, resolveExecutableOptions, type ExecutableResult } from "../executable/index.js";
+import type { Logger } from "../log.js";
+import { noCleanup, type Cleanup } from "../util/interrupt.js";
+
+export interface SourceBuild {
+  bundle: BundleResult; // its outfile is deleted afterwards unless `bundleOutfile` was given
+  executable: ExecutableResult;
+  warnings: Diagnostic[]; // the bundle's and the executable's, in that order
+}
+
+export interface SourceBuildOptions {
+  config: Config; // merged config; config.outfile is ignored (use `outfile`)
+  cwd: string; // project directory
+  env: NodeJS.ProcessEnv; // for the cache directory, npm registry config, PATH, TMPDIR
+  arch: Arch; // target CPU
+  outfile: string; // the executable to write (absolute, or relative to cwd)
+  logger: Logger; // progress only; warnings are returned
+  bundleOutfile?: string; // keep the bundle here (default: a temporary file, removed)
+  depfile?: string; // write a make dependency file whose target is the executable
+  cleanup?: Cleanup; // removes the scratch directory on interrupt
+}
+
+export async function buildFromSource(options: SourceBuildOptions): Promise<SourceBuild> {
+  const { config, cwd, env, arch, logger } = options;
+  const outfile = resolve(cwd, options.outfile);
+  const scratch = options.bundleOutfile ? undefined : await mkdtemp(join(env.TMPDIR || tmpdir(), "binship-bundle-"));
+  const release = scratch ? (options.cleanup ?? noCleanup).track(scratch) : () => {};
+  try {
+    const bundleFile = options.bundleOutfile ? resolve(cwd, options.bundleOutfile) : join(scratch!, "bundle.cjs");
+    const bundleOptions = { ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, bundleFile, { depfile: options.depfile }), depfileTarget: outfile };
+    const executableOptions = resolveExecutableOptions(config, cwd, env, { bundle: bundleFile, outfile, arch, logger });
+    const warnings: Diagnostic[] = [];
+    if (bundleOptions.external.length > 0) {
+      // Node docs, "Single executable applications": the injected main script's require() loads built-ins only.
+      warnings.push(diagnostic(`--external ${bundleOptions.external.join(", ")}: a single executable can require only Node built-ins, so these will fail to load at run time`));
+    }
+    const bundled = await bundle(bundleOptions);
+    const executable = await buildExecutable(executableOptions);
+    return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+    release();
+  }
+}

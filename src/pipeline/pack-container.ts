@@ -1,0 +1,72 @@
+// Flow: pack container. Render the recipe (so a template problem fails before minutes of
+// building), build what the layout needs (an executable per arch, or the bundle) into scratch
+// space, or take prebuilt executables, then hand the finished files to the container stage.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
+import type { AppExecutable, BuiltApp } from "../artifacts/types.js";
+import { bundle, resolveBundleOptions } from "../bundle/index.js";
+import type { Arch, Config } from "../config.js";
+import type { Diagnostic } from "../diagnostic.js";
+import type { ElfReport } from "../inspect/index.js";
+import type { Logger } from "../log.js";
+import { noCleanup, type Cleanup } from "../util/interrupt.js";
+import { buildFromSource } from "./build.js";
+
+export interface PackContainerInput {
+  options: ContainerOptions; // resolved by resolveContainerOptions
+  config: Config; // the merged config, for the bundle and executable stages
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  logger: Logger; // progress only; warnings are returned
+  prebuilt?: Map<Arch, ElfReport>; // executables built earlier (binship build), one per arch
+  cleanup?: Cleanup; // removes scratch and temporary output on interrupt
+}
+
+interface Built {
+  app: BuiltApp;
+  warnings: Diagnostic[];
+}
+
+async function buildApp(input: PackContainerInput, scratch: string): Promise<Built> {
+  const { options: o, config, cwd, env, logger } = input;
+  if (containerLayouts[o.layout].needs === "bundle") {
+    logger.progress("bundling app.cjs");
+    const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs")));
+    logger.done();
+    return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
+  }
+  const executables: AppExecutable[] = [];
+  const warnings: Diagnostic[] = [];
+  for (const arch of [...o.archs].sort()) {
+    const given = input.prebuilt?.get(arch);
+    if (given) {
+      executables.push({ arch, report: given });
+      continue;
+    }
+    logger.progress(`building app-${dockerArchOf(arch)}`);
+    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), logger, cleanup: input.cleanup });
+    logger.done();
+    executables.push({ arch, report: built.executable.report });
+    // The bundle is the same for every arch: its warnings once.
+    warnings.push(...(executables.length === 1 ? built.warnings : built.executable.warnings));
+  }
+  return { app: { executables }, warnings };
+}
+
+export async function packContainerFlow(input: PackContainerInput): Promise<ContainerResult> {
+  const cleanup = input.cleanup ?? noCleanup;
+  const texts = await renderContainerFiles(input.options);
+  const scratch = await mkdtemp(join(input.env.TMPDIR || tmpdir(), "binship-container-"));
+  const release = cleanup.track(scratch);
+  try {
+    const built = await buildApp(input, scratch);
+    const result = await packContainer(input.options, built.app, texts, cleanup.onTemp);
+    return { ...result, warnings: [...built.warnings, ...result.warnings] };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+    release();
+  }
+}

@@ -1,0 +1,87 @@
+// Flow: pack lambda. Source -> executable (the build flow), or a prebuilt executable -> the
+// libraries lib/ needs -> the checked, deterministic zip -> a depfile naming every input.
+
+import { join } from "node:path";
+import { runtimeSpecs } from "../artifacts/lambda/index.js";
+import { packLambdaZip, type LambdaPackageResult } from "../artifacts/lambda/index.js";
+import type { PackLambdaOptions } from "../artifacts/lambda/options.js";
+import { loaderNames } from "../artifacts/lambda/runtimes.js";
+import { librariesFor } from "../artifacts/lambda/sysroot.js";
+import type { AppExecutable } from "../artifacts/types.js";
+import type { Arch } from "../config.js";
+import type { Diagnostic } from "../diagnostic.js";
+import { inspectFile, type ElfReport } from "../inspect/index.js";
+import type { Logger } from "../log.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { formatDepfile } from "../util/depfile.js";
+import { buildFromSource } from "./build.js";
+
+export interface PackLambdaDeps {
+  env: NodeJS.ProcessEnv; // handed to the executable stage (npm registry config, cache dir)
+  hostArch: Arch; // the build machine's CPU: picks the default sysroot
+  logger: Logger; // progress and notes; warnings are returned
+  onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
+}
+
+export interface PackLambdaResult {
+  zip: LambdaPackageResult;
+  executable: ElfReport; // what was packed
+  executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
+  inputs: string[]; // every file the zip depends on (the depfile's prerequisites)
+  warnings: Diagnostic[]; // the build's and the zip's checks
+}
+
+interface PackedExecutable {
+  app: AppExecutable;
+  inputs: string[];
+  changed?: boolean;
+  warnings: Diagnostic[];
+}
+
+async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackedExecutable> {
+  if (options.executable) {
+    return { app: { arch: options.arch, report: await inspectFile(options.executable) }, inputs: [options.executable], warnings: [] };
+  }
+  const built = await buildFromSource({
+    config: options.config,
+    cwd: options.cwd,
+    env: deps.env,
+    arch: options.arch,
+    outfile: join(options.workDir, `app-${options.arch}`),
+    logger: deps.logger,
+  });
+  return { app: { arch: options.arch, report: built.executable.report }, inputs: built.bundle.inputs, changed: built.executable.changed, warnings: built.warnings };
+}
+
+export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
+  const exe = await executableFor(options, deps);
+  const present = new Set([...runtimeSpecs[options.runtime].libraries, loaderNames[options.arch]]);
+  const libraries = await librariesFor(exe.app.report, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
+  if (libraries && !libraries.loader) {
+    const names = libraries.libraries.map((l) => l.name);
+    deps.logger.info(`shipping ${names.join(", ")} in lib/: ${options.runtime} lacks ${names.length === 1 ? "it" : "them"}, and Lambda's LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib`);
+  }
+  deps.logger.progress(`zipping ${options.outfile}`);
+  const zip = await packLambdaZip({
+    outfile: options.outfile,
+    layout: options.layout,
+    executable: exe.app,
+    arch: options.arch,
+    runtime: options.runtime,
+    libraries,
+    mtime: options.mtime,
+    level: options.level,
+    onTemp: deps.onTemp,
+    stampFile: join(options.workDir, "zip-stamp.json"),
+  });
+  deps.logger.done();
+  const inputs = [...exe.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
+  if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
+  return {
+    zip,
+    executable: exe.app.report,
+    executableChanged: exe.changed,
+    inputs,
+    warnings: [...exe.warnings, ...zip.warnings],
+  };
+}

@@ -1,0 +1,105 @@
+// The HTTP event adapters one by one: which adapter takes which event, and the edge cases of
+// mapping requests in and results out that the fixture matrix does not isolate.
+
+import { describe, expect, it } from "vitest";
+import { adapters, pickAdapter } from "../../../../../src/runtime/lambda/http/adapters.js";
+import { alb } from "../../../../../src/runtime/lambda/http/alb.js";
+import { apigwV1 } from "../../../../../src/runtime/lambda/http/apigw-v1.js";
+import { apigwV2 } from "../../../../../src/runtime/lambda/http/apigw-v2.js";
+import { encodeBody, stripBasePath } from "../../../../../src/runtime/lambda/http/shared.js";
+import type { AdapterOptions, HttpResponse } from "../../../../../src/runtime/lambda/http/types.js";
+import { httpEvent, template } from "../../../../fixtures/events/index.js";
+
+const quiet: AdapterOptions = { warn: () => {} };
+const response = (headers: [string, string][], body: Buffer | string = "x"): HttpResponse => ({ statusCode: 200, headers, body: Buffer.from(body) });
+
+describe("picking an adapter", () => {
+  it.each([
+    ["apigw-v1", "apigw-v1"],
+    ["apigw-v2", "apigw-v2"],
+    ["function-url", "apigw-v2"],
+    ["alb", "alb"],
+    ["alb-multi-value", "alb"],
+    ["lattice-v2", "lattice-v2"],
+  ] as const)("takes a %s event with the %s adapter", (kind, adapter) => {
+    expect(pickAdapter(httpEvent(kind, { path: "/" }))?.name).toBe(adapter);
+  });
+
+  it("takes no adapter for a non-HTTP event", () => {
+    expect(pickAdapter(template("sqs"))).toBeUndefined();
+    expect(pickAdapter("a string event")).toBeUndefined();
+    expect(pickAdapter(null)).toBeUndefined();
+  });
+
+  it("lists ALB before REST v1 and HTTP API before Lattice, since their events share fields", () => {
+    const names = adapters.map((a) => a.name);
+    expect(names.indexOf("alb")).toBeLessThan(names.indexOf("apigw-v1"));
+    expect(names.indexOf("apigw-v2")).toBeLessThan(names.indexOf("lattice-v2"));
+  });
+});
+
+describe("bodies", () => {
+  it.each([
+    ["application/json", false],
+    ["text/html; charset=utf-8", false],
+    ["application/vnd.api+json", false],
+    ["image/svg+xml", false],
+    ["application/octet-stream", true],
+    ["image/png", true],
+  ])("sends %s base64-encoded: %s", (type, base64) => {
+    expect(encodeBody(response([["content-type", type]])).isBase64Encoded).toBe(base64);
+  });
+
+  it("sends a compressed text body base64-encoded, whatever its type", () => {
+    expect(encodeBody(response([["content-type", "application/json"], ["content-encoding", "gzip"]]))).toEqual({ body: Buffer.from("x").toString("base64"), isBase64Encoded: true });
+  });
+
+  it("decodes a base64 request body to its bytes", () => {
+    const bytes = Buffer.from([0, 255, 10, 13]);
+    const req = apigwV2.toRequest(httpEvent("apigw-v2", { method: "POST", path: "/", body: bytes, base64: true }) as never, quiet);
+    expect(req.body).toEqual(bytes);
+  });
+});
+
+describe("paths and queries", () => {
+  it.each([
+    ["/prod/users", "/users"],
+    ["/prod", "/"],
+    ["/production/users", "/production/users"],
+    ["/users", "/users"],
+  ])("with basePath /prod, %s becomes %s", (path, expected) => {
+    expect(stripBasePath(path, { ...quiet, basePath: "/prod" })).toBe(expected);
+    expect(stripBasePath(path, { ...quiet, basePath: "/prod/" })).toBe(expected);
+  });
+
+  it("re-encodes REST v1 query values, which API Gateway decoded", () => {
+    const req = apigwV1.toRequest(httpEvent("apigw-v1", { path: "/s", query: [["q", "a b&c"], ["q", "ü"]] }) as never, quiet);
+    expect(req.url).toBe("/s?q=a%20b%26c&q=%C3%BC");
+  });
+
+  it("passes ALB query values as the client encoded them", () => {
+    const event = { ...template("alb"), queryStringParameters: { q: "a%20b" } };
+    expect(alb.toRequest(event as never, quiet).url).toBe("/hello?q=a%20b");
+  });
+
+  it("falls back to single-value headers when a REST v1 event has no multi-value ones", () => {
+    const event = { ...template("apigw-v1"), multiValueHeaders: null, headers: { "X-Only": "1" } };
+    expect(apigwV1.toRequest(event as never, quiet).headers).toEqual([["X-Only", "1"]]);
+  });
+});
+
+describe("cookies", () => {
+  it("joins HTTP API cookies into one Cookie header", () => {
+    const req = apigwV2.toRequest(httpEvent("apigw-v2", { path: "/", cookies: ["a=1", "b=2"] }) as never, quiet);
+    expect(req.headers.filter(([n]) => n === "cookie")).toEqual([["cookie", "a=1; b=2"]]);
+  });
+
+  it("keeps every Set-Cookie on a single-value ALB under distinct spellings, and warns", () => {
+    const warnings: string[] = [];
+    const result = alb.toResult(response([["set-cookie", "a=1"], ["set-cookie", "b=2"], ["set-cookie", "c=3"]]), template("alb") as never, { warn: (m) => warnings.push(m) }) as { headers: Record<string, string> };
+    const cookies = Object.entries(result.headers).filter(([k]) => k.toLowerCase() === "set-cookie");
+    expect(cookies.map(([, v]) => v)).toEqual(["a=1", "b=2", "c=3"]);
+    expect(new Set(cookies.map(([k]) => k)).size).toBe(3);
+    expect(warnings).toHaveLength(1);
+  });
+});

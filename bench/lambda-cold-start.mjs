@@ -54,7 +54,7 @@ await build({
   logLevel: "silent",
 });
 const emulatorFile = join(out, "emulator.mjs");
-await build({ entryPoints: [join(root, "src", "emulator", "index.ts")], outfile: emulatorFile, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
+await build({ entryPoints: [join(root, "src", "invoke", "emulator", "index.ts")], outfile: emulatorFile, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
 const { startEmulator } = await import(emulatorFile);
 
 const base = JSON.parse(readFileSync(join(root, "test", "fixtures", "events", "apigw-v2.json"), "utf8"));

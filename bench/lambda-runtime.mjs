@@ -40,7 +40,7 @@ function findNode() {
 
 async function compileEmulator() {
   const file = join(out, "emulator.mjs");
-  await build({ entryPoints: [join(root, "src", "emulator", "index.ts")], outfile: file, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
+  await build({ entryPoints: [join(root, "src", "invoke", "emulator", "index.ts")], outfile: file, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
   return import(file);
 }
 

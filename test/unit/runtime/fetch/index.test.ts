@@ -2,7 +2,7 @@
 // the same answers, and the fast paths the runtime relies on hold.
 
 import { describe, expect, it } from "vitest";
-import { Body, LightHeaders, LightRequest, LightResponse, absoluteUrl } from "../../../src/runtime/fetch/index.js";
+import { Body, LightHeaders, LightRequest, LightResponse, absoluteUrl } from "../../../../src/runtime/fetch/index.js";
 
 type AnyHeaders = Headers | LightHeaders;
 const both = (init?: ConstructorParameters<typeof LightHeaders>[0]): [AnyHeaders, AnyHeaders] => [new Headers(init as ConstructorParameters<typeof Headers>[0]), new LightHeaders(init)];

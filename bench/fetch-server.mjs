@@ -11,7 +11,8 @@
 // much less the CPU a request costs.
 //
 // Env: ROUNDS (default 3), SECONDS (per wrk run, default 5), BENCH_NODE (default: the newest
-// Node 24 in binship's cache). Prints a markdown table for BENCHMARKS.md.
+// Node 24 in binship's cache), BASELINE_HONO (a bundle of the Hono fixture made by another
+// binship checkout, e.g. main, measured in the same rounds). Prints a markdown table for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -49,6 +50,7 @@ const variants = [
   { name: "binship (Hono fixture)", file: "binship-hono.cjs", group: "hono" },
   { name: "@hono/node-server 2.1.9 (Hono fixture)", file: "hono-node-server.cjs", group: "hono" },
   { name: "raw node:http (same routes)", file: join(import.meta.dirname, "apps", "raw-http.mjs"), group: "hono" },
+  ...(process.env.BASELINE_HONO ? [{ name: "binship, baseline bundle (BASELINE_HONO)", file: resolve(process.env.BASELINE_HONO), group: "hono" }] : []),
   { name: "binship (Express fixture)", file: "binship-express.cjs", group: "express" },
   { name: "Express app.listen() (Express fixture)", file: "raw-express.cjs", group: "express" },
 ];
@@ -110,7 +112,8 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
-const refOf = { hono: 1, express: 4 }; // ratios against @hono/node-server, and against raw Express
+// Ratios against @hono/node-server, and against raw Express.
+const refOf = { hono: 1, express: variants.findIndex((v) => v.name.startsWith("Express app.listen")) };
 console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs; Node ${nodeVersion} for all; server on core 0, wrk -t1 -c32 on core 1; ${rounds} interleaved rounds of ${seconds} s (after 1 s warm-up), medians.\n`);
 console.log(`| server | ${loads.map((l) => `${l.name} req/s | ratio | CPU µs/req | req per CPU-s, ratio`).join(" | ")} |`);
 console.log(`|---|${loads.map(() => "---:|---:|---:|---:").join("|")}|`);

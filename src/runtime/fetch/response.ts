@@ -121,8 +121,12 @@ export class LightResponse {
     return undici().Response.error();
   }
 
+  static isLight(x: unknown): x is LightResponse {
+    return typeof x === "object" && x !== null && #body in x;
+  }
+
   static [Symbol.hasInstance](x: unknown): boolean {
-    return (typeof x === "object" && x !== null && #body in x) || isUndiciInstance(x, "Response");
+    return LightResponse.isLight(x) || isUndiciInstance(x, "Response");
   }
 
   /**

@@ -3,7 +3,7 @@
 // write with a Content-Length, and only a streamed body is read chunk by chunk, with backpressure.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { absoluteUrl, Body, LightHeaders, LightRequest, LightResponse } from "../fetch/index.js";
+import { absoluteUrl, Body, LightHeaders, LightRequest, LightResponse, type RequestParts } from "../fetch/index.js";
 import { responseHeaders } from "../fetch-response.js";
 
 /** The Host header from rawHeaders, without making Node build req.headers. */
@@ -15,27 +15,43 @@ function hostOf(raw: string[]): string | undefined {
   return raw[0] === ":authority" ? raw[1] : undefined;
 }
 
-/** Aborts when the client goes away before the response has been sent. */
-function clientGone(res: ServerResponse): AbortSignal {
-  const abort = new AbortController();
-  const check = () => {
-    if (!res.writableFinished) abort.abort();
-  };
-  if (res.closed) check();
-  else res.once("close", check);
-  return abort.signal;
+/** The parts of a light Request, read from Node's request when the app asks (one object, no closures). */
+class NodeRequestParts implements RequestParts {
+  readonly method: string;
+  readonly body: Body | null;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    this.method = req.method ?? "GET";
+    this.body = this.method === "GET" || this.method === "HEAD" ? null : Body.node(req);
+  }
+
+  url(): string {
+    return absoluteUrl("http", hostOf(this.req.rawHeaders), this.req.url ?? "/");
+  }
+
+  headers(): LightHeaders {
+    return LightHeaders.fromRaw(this.req.rawHeaders);
+  }
+
+  /** Aborts when the client goes away before the response has been sent. */
+  signal(): AbortSignal {
+    const res = this.res;
+    const abort = new AbortController();
+    const check = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    if (res.closed) check();
+    else res.once("close", check);
+    return abort.signal;
+  }
 }
 
 /** A light Request over Node's request: nothing is copied until the app reads it. */
 export function toRequest(req: IncomingMessage, res: ServerResponse): Request {
-  const method = req.method ?? "GET";
-  return LightRequest.create({
-    method,
-    url: () => absoluteUrl("http", hostOf(req.rawHeaders), req.url ?? "/"),
-    headers: () => LightHeaders.fromRaw(req.rawHeaders),
-    body: method === "GET" || method === "HEAD" ? null : Body.node(req),
-    signal: () => clientGone(res),
-  }) as unknown as Request;
+  return LightRequest.create(new NodeRequestParts(req, res)) as unknown as Request;
 }
 
 type Chunk = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;

@@ -51,11 +51,26 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
     if (app.kind === "listener") return callListener(app.listener, req, res);
     // The second argument is what @hono/node-server passes as `env` (HttpBindings), so apps
     // that read c.env.incoming (client address, raw socket) work the same here.
-    Promise.resolve()
-      .then(() => app.fetch(toRequest(req, res), { incoming: req, outgoing: res }))
-      .then((response) => writeResponse(checkResponse(response), res))
-      .catch((err) => answer500(res, err));
+    let out: Response | Promise<Response>;
+    try {
+      out = app.fetch(toRequest(req, res), { incoming: req, outgoing: res });
+    } catch (err) {
+      return answer500(res, err);
+    }
+    // A Response returned at once (Hono's sync handlers) is written without a promise turn.
+    if (out && typeof (out as Promise<Response>).then === "function") (out as Promise<Response>).then((r) => send(r, res), (err) => answer500(res, err));
+    else send(out, res);
   };
+}
+
+/** Writes what fetch() gave; a bad value or a failed write answers 500 (or breaks the response). */
+function send(response: unknown, res: http.ServerResponse): void {
+  try {
+    const writing = writeResponse(checkResponse(response), res);
+    if (writing) writing.catch((err) => answer500(res, err));
+  } catch (err) {
+    answer500(res, err);
+  }
 }
 
 function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {

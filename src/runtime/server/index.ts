@@ -10,7 +10,7 @@ import { checkResponse } from "../fetch-response.js";
 import { answer500, callListener } from "../listener.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
 import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
-import { drainCounted, drainUncounted, type DrainState } from "./shutdown.js";
+import { drainOnSignal, type DrainState } from "./shutdown.js";
 
 // Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
 // and never sends a request down a connection the server is closing.
@@ -20,14 +20,7 @@ export type ServerModeState = DrainState;
 
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
-  // One function for every response (a response closes once), not a closure per request.
-  const closed = () => {
-    state.inflight--;
-    if (state.draining && state.inflight === 0) state.onIdle?.();
-  };
   return (req, res) => {
-    state.inflight++;
-    res.on("close", closed);
     const target = req.url ?? "/";
     const query = target.indexOf("?");
     const path = query === -1 ? target : target.slice(0, query);
@@ -80,11 +73,11 @@ function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
 }
 
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
-  const state: ServerModeState = { draining: false, inflight: 0 };
+  const state: ServerModeState = { draining: false };
   if (service.selfListening) {
     // The module owns its server; we only give it a clean shutdown.
     // http and https servers alike (https.Server is not an http.Server, but has the same close methods).
-    drainUncounted(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), options.shutdownGraceMs);
+    drainOnSignal(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), state, options.shutdownGraceMs);
     return undefined;
   }
   const { host, port } = listenAddress(env);
@@ -100,6 +93,6 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   console.error(`listening on http://${shown}`);
-  drainCounted(server, state, options.shutdownGraceMs);
+  drainOnSignal([server], state, options.shutdownGraceMs);
   return server;
 }

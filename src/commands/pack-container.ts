@@ -1,7 +1,7 @@
 // binship pack container [entry] -o dist/container
 
 import { basename, resolve } from "node:path";
-import { resolveContainerOptions } from "../artifacts/container/options.js";
+import { defaultContainerDir, resolveContainerOptions } from "../artifacts/container/options.js";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { readBuildInfo } from "../inspect/build-info.js";
@@ -13,8 +13,9 @@ import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
-export interface PackContainerFlags extends ExecutableFlagValues, AuditFlags {
+export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, AuditFlags {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -43,7 +44,8 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, sbom, report, ...configFlags } = flags;
+  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, sbom, report, ...configFlags } = flags;
+  const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
   const { config } = await resolveConfig(ctx, {
     entry,
@@ -51,7 +53,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     // With prebuilt executables and no --arch, the image holds exactly their architectures.
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
-  const { options, warnings } = resolveContainerOptions(config, ctx.cwd);
+  // With --push the recipe and manifests name the pushed repository.
+  const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
+  const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
   if (prebuilt && options.layout === "bundle") {
     throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
   }
@@ -67,7 +71,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   checkAuditOutputs(ctx, { sbom, report }, options.outDir);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup }),
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd) }),
   );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
@@ -82,6 +86,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   } else if (sbom || report) {
     ctx.logger.warn("--sbom and --report need the executable layout: a --layout bundle recipe holds no executable with build info");
   }
+  if (result.published) lines.push(...imageLines(result.published));
   printOutput(ctx, {
     lines,
     json: {
@@ -94,6 +99,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       platforms: result.platforms,
       executables: result.executables,
       files: result.files,
+      ...(result.published ? { image: result.published.result.reference, index: result.published.result } : {}),
     },
     warnings: [...warnings, ...result.warnings],
   });

@@ -21,7 +21,9 @@ export type ServerModeState = DrainState;
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
   return (req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    const target = req.url ?? "/";
+    const query = target.indexOf("?");
+    const path = query === -1 ? target : target.slice(0, query);
     if (state.draining) res.setHeader("connection", "close");
     if (options.livenessPath !== false && path === options.livenessPath) {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
@@ -40,17 +42,28 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
       return;
     }
     if (app.kind === "listener") return callListener(app.listener, req, res);
-    const abort = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) abort.abort();
-    });
     // The second argument is what @hono/node-server passes as `env` (HttpBindings), so apps
     // that read c.env.incoming (client address, raw socket) work the same here.
-    Promise.resolve()
-      .then(() => app.fetch(toRequest(req, abort.signal), { incoming: req, outgoing: res }))
-      .then((response) => writeResponse(checkResponse(response), res))
-      .catch((err) => answer500(res, err));
+    let out: Response | Promise<Response>;
+    try {
+      out = app.fetch(toRequest(req, res), { incoming: req, outgoing: res });
+    } catch (err) {
+      return answer500(res, err);
+    }
+    // A Response returned at once (Hono's sync handlers) is written without a promise turn.
+    if (out && typeof (out as Promise<Response>).then === "function") (out as Promise<Response>).then((r) => send(r, res), (err) => answer500(res, err));
+    else send(out, res);
   };
+}
+
+/** Writes what fetch() gave; a bad value or a failed write answers 500 (or breaks the response). */
+function send(response: unknown, res: http.ServerResponse): void {
+  try {
+    const writing = writeResponse(checkResponse(response), res);
+    if (writing) writing.catch((err) => answer500(res, err));
+  } catch (err) {
+    answer500(res, err);
+  }
 }
 
 function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {

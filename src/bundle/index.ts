@@ -24,6 +24,7 @@ export interface BundleResult {
   sha256: string;
   changed: boolean; // false when the file on disk already held these bytes
   inputs: string[]; // absolute paths of every file esbuild read (the depfile's prerequisites)
+  lockfile?: string; // the lockfile whose versions and integrity `contents` records
   warnings: Diagnostic[];
   metafile: Metafile;
   contents: BundleContents; // the bundle's bytes by npm package, source file and runtime
@@ -113,9 +114,13 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
       throw new BinshipError("USAGE", `the output ${out} is one of the bundle's own sources`, { hint: "Write outputs outside the source tree, e.g. under dist/." });
     }
   }
+  const read = bundleContents(result.metafile, options.cwd, dirname(options.entry), (p) => p.startsWith(`${shimNamespace}:`));
   const written = await write(options.outfile, code);
   if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
-  if (options.depfile) await write(options.depfile, formatDepfile(options.depfileTarget ?? options.outfile, inputs, options.cwd));
+  // Another target (build's executable) records the lockfile's versions and integrity, so a
+  // lockfile change alone must rebuild it; the bundle's own bytes do not depend on the lockfile.
+  const prerequisites = options.depfileTarget && read.lockfile ? [...inputs, read.lockfile] : inputs;
+  if (options.depfile) await write(options.depfile, formatDepfile(options.depfileTarget ?? options.outfile, prerequisites, options.cwd));
   return {
     outfile: options.outfile,
     bytes: written.bytes,
@@ -124,6 +129,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     inputs,
     warnings: result.warnings.map((m) => toDiagnostic(m, options.cwd)),
     metafile: result.metafile,
-    contents: bundleContents(result.metafile, options.cwd, dirname(options.entry), (p) => p.startsWith(`${shimNamespace}:`)),
+    contents: read.contents,
+    ...(read.lockfile ? { lockfile: read.lockfile } : {}),
   };
 }

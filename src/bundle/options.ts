@@ -18,7 +18,7 @@ export interface BundleOptions {
   runtime: Partial<RuntimeOptions>; // baked into the bundle for the runtime
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
-  depfileTarget?: string; // the target named in the depfile (default: outfile)
+  depfileTarget?: string; // the target named in the depfile (default: outfile); it records the lockfile, which is then a prerequisite too
 }
 
 /** The oldest Node a bundle targets (esbuild's syntax target; the runtime uses nothing newer). */

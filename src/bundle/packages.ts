@@ -33,12 +33,12 @@ function readJson<T>(path: string): T | undefined {
   }
 }
 
-/** The directory of the nearest package-lock.json (or npm-shrinkwrap.json) at or above `dir`. */
-function findLockfile(dir: string): { root: string; packages: Record<string, LockEntry> } | undefined {
+/** The nearest package-lock.json (or npm-shrinkwrap.json) at or above `dir`, and its directory. */
+function findLockfile(dir: string): { root: string; path: string; packages: Record<string, LockEntry> } | undefined {
   for (let d = dir; ; d = dirname(d)) {
     for (const name of ["npm-shrinkwrap.json", "package-lock.json"]) {
       const lock = readJson<{ packages?: Record<string, LockEntry> }>(join(d, name));
-      if (lock?.packages) return { root: d, packages: lock.packages };
+      if (lock?.packages) return { root: d, path: join(d, name), packages: lock.packages };
     }
     if (dirname(d) === d) return undefined;
   }
@@ -74,9 +74,10 @@ function findProjectDir(dir: string): string | undefined {
 /**
  * Attributes every byte of the bundle's JavaScript output to a package, a source file or the
  * runtime. The project root (where paths are relative to, and whose lockfile is read) is found
- * from the entry module's directory, not the working directory.
+ * from the entry module's directory, not the working directory. `lockfile` is the file whose
+ * versions and integrity were read: the bundle's record depends on it as on a source.
  */
-export function bundleContents(metafile: Metafile, cwd: string, entryDir: string, isShim: (input: string) => boolean): BundleContents {
+export function bundleContents(metafile: Metafile, cwd: string, entryDir: string, isShim: (input: string) => boolean): { contents: BundleContents; lockfile?: string } {
   const output = Object.entries(metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
   const lock = findLockfile(entryDir);
   const root = lock?.root ?? findProjectDir(entryDir) ?? cwd;
@@ -124,5 +125,5 @@ export function bundleContents(metafile: Metafile, cwd: string, entryDir: string
     runtimeBytes,
   };
   if (app && existsSync(join(root, "package.json"))) result.app = { ...(app.name ? { name: app.name } : {}), ...(app.version ? { version: app.version } : {}) };
-  return result;
+  return { contents: result, ...(lock ? { lockfile: lock.path } : {}) };
 }

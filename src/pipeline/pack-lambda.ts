@@ -61,7 +61,9 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
     outfile: join(options.workDir, `app-${options.arch}`),
     logger: deps.logger,
   });
-  return { app: { arch: options.arch, report: built.executable.report }, inputs: built.bundle.inputs, changed: built.executable.changed, warnings: built.warnings };
+  // The zip's build info records the lockfile's versions and integrity: it is an input too.
+  const inputs = built.bundle.lockfile ? [...built.bundle.inputs, built.bundle.lockfile] : built.bundle.inputs;
+  return { app: { arch: options.arch, report: built.executable.report }, inputs, changed: built.executable.changed, warnings: built.warnings };
 }
 
 /** Adds the libstdc++/libgcc_s fallback to lib/ (artifacts/lambda/fallback.ts says why). */

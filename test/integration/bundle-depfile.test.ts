@@ -118,3 +118,50 @@ describe.runIf(hasMake)("a Makefile driven by the depfile", () => {
     expect(readFileSync(join(dir, "dist", "app.d"), "utf8")).not.toContain("greet.ts");
   });
 });
+
+// The executable records each package's version and integrity from the lockfile (its build info),
+// so `build --depfile` names the lockfile; `bundle`'s output does not depend on it.
+describe.runIf(hasMake)("the lockfile in build's depfile", () => {
+  const dir = tempDir("binship-make-lock-");
+  const make = (...args: string[]) => spawnSync("make", ["--no-print-directory", ...args], { cwd: dir, encoding: "utf8" });
+  const recorded = () => spawnSync(process.execPath, [binshipBin, "inspect", join(dir, "dist", "app"), "--json"], { encoding: "utf8" }).stdout;
+  const lock = (integrity: string) =>
+    JSON.stringify({ name: "svc", lockfileVersion: 3, packages: { "": { name: "svc" }, "node_modules/shout": { version: "1.0.0", integrity } } });
+
+  beforeAll(() => {
+    mkdirSync(join(dir, "src"), { recursive: true });
+    mkdirSync(join(dir, "node_modules", "shout"), { recursive: true });
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "svc", version: "1.0.0" }));
+    writeFileSync(join(dir, "package-lock.json"), lock("sha512-first"));
+    writeFileSync(join(dir, "node_modules", "shout", "package.json"), JSON.stringify({ name: "shout", version: "1.0.0", main: "index.js" }));
+    writeFileSync(join(dir, "node_modules", "shout", "index.js"), "exports.shout = (s) => s.toUpperCase();\n");
+    writeFileSync(join(dir, "src", "index.ts"), 'import { shout } from "shout";\nexport default { fetch: () => new Response(shout("hi")) };\n');
+    writeFileSync(
+      join(dir, "Makefile"),
+      [`BINSHIP := ${JSON.stringify(process.execPath)} ${JSON.stringify(binshipBin)}`, "dist/app:", "\t$(BINSHIP) build src/index.ts -o dist/app --depfile dist/app.d", "-include dist/app.d", ""].join("\n"),
+    );
+    const past = new Date(Date.now() - 100_000);
+    for (const f of ["package.json", "package-lock.json", "node_modules/shout/package.json", "node_modules/shout/index.js", "src/index.ts"]) utimesSync(join(dir, f), past, past);
+    const first = make();
+    expect(first.status, first.stderr).toBe(0);
+  });
+
+  it("lists the package-lock.json whose versions and integrity were read", () => {
+    expect(recorded()).toContain("sha512-first");
+    const dep = parseDepfile(readFileSync(join(dir, "dist", "app.d"), "utf8"));
+    expect(dep.deps).toContain("package-lock.json");
+    expect(dep.emptyRules).toContain("package-lock.json");
+  });
+
+  it("rebuilds when only the lockfile changes, and the new executable records the new integrity", () => {
+    expect(make("-q", "dist/app").status).toBe(0);
+    const past = new Date(Date.now() - 2000);
+    utimesSync(join(dir, "dist", "app"), past, past);
+    writeFileSync(join(dir, "package-lock.json"), lock("sha512-second"));
+    expect(make("-q", "dist/app").status).toBe(1);
+    const rebuilt = make();
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    expect(recorded()).toContain("sha512-second");
+    expect(make("-q", "dist/app").status).toBe(0);
+  });
+});

@@ -33,11 +33,17 @@ export interface ImageStepInput {
   logger: Logger;
 }
 
+/** The recipe's SBOM for one architecture (sbom-<arch>.cdx.json), the file its Dockerfile copies. */
+function sbomOf(packed: ContainerResult, dockerArch: string): string | undefined {
+  const name = `sbom-${dockerArch}.cdx.json`;
+  return packed.files.some((f) => f.path === name) ? join(packed.dir, name) : undefined;
+}
+
 export async function publishContainerImage(i: ImageStepInput): Promise<ImageOutcome> {
   const { packed, options, request, env } = i;
   const files =
     packed.layout === "executable"
-      ? packed.executables.map((e) => ({ arch: e.arch, path: e.path }))
+      ? packed.executables.map((e) => ({ arch: e.arch, path: e.path, sbom: sbomOf(packed, e.dockerArch) }))
       : options.archs.map((arch) => ({ arch, path: join(packed.dir, "app.cjs") }));
   const result = await publishImage({
     layout: packed.layout,

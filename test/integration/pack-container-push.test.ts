@@ -192,6 +192,11 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
       const st = statSync(join(roots[arch]!, "app", "svc"));
       expect([st.uid, st.gid, st.mode & 0o777]).toEqual([65532, 65532, 0o755]);
       expect(readFileSync(join(roots[arch]!, "app", "svc")).equals(readFileSync(exe[arch === "amd64" ? "x64" : "arm64"]!))).toBe(true);
+      // The SBOM where the recipe's Dockerfile puts it: the same bytes, root's, 0644.
+      const sbom = join(roots[arch]!, "usr", "share", "sbom", "svc.cdx.json");
+      const sbomStat = statSync(sbom);
+      expect([sbomStat.uid, sbomStat.gid, sbomStat.mode & 0o777]).toEqual([0, 0, 0o644]);
+      expect(readFileSync(sbom).equals(readFileSync(join(work, "out1", `sbom-${arch}.cdx.json`)))).toBe(true);
     }
     const host = await startService("chroot", ["--userspec=65532:65532", roots[hostArch]!, "/app/svc"]);
     try {
@@ -255,6 +260,21 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     const fromTar = JSON.parse(await skopeo("inspect", "--config", `oci:${loaded}:x`));
     expect(fromTar.architecture).toBe("amd64");
     expect(fromTar.config.Entrypoint).toEqual(["/app/svc"]);
+    // Each platform's app layer, read from the layout and from the tarball, carries its own SBOM.
+    for (const p of json.index.platforms) {
+      const arch = p.platform.split("/")[1]!;
+      const recipeSbom = readFileSync(join(work, "out4", `sbom-${arch}.cdx.json`));
+      expect(JSON.parse(recipeSbom.toString()).metadata.component.name).toBe("svc");
+      const blob = join(layout, "blobs", "sha256", p.appLayer.digest.slice("sha256:".length));
+      const listing = (await run("tar", ["-tvzf", blob, "--numeric-owner", "--full-time"])).stdout.split("\n").find((l) => l.endsWith(" usr/share/sbom/svc.cdx.json"));
+      expect(listing).toMatch(/^-rw-r--r-- 0\/0 +\d+ 1970-01-01 00:00:00 usr\/share\/sbom\/svc\.cdx\.json$/);
+      const fromLayoutBytes = (await run("tar", ["-xzOf", blob, "usr/share/sbom/svc.cdx.json"], { encoding: "buffer", maxBuffer: 64 << 20 })).stdout;
+      expect(fromLayoutBytes.equals(recipeSbom)).toBe(true);
+      const layerInTarball = join(work, `tarball-layer-${arch}.tar.gz`);
+      await run("sh", ["-c", 'tar -xOf "$1" "blobs/sha256/$2" > "$3"', "sh", tarball, p.appLayer.digest.slice("sha256:".length), layerInTarball]);
+      const fromTarballBytes = (await run("tar", ["-xzOf", layerInTarball, "usr/share/sbom/svc.cdx.json"], { encoding: "buffer", maxBuffer: 64 << 20 })).stdout;
+      expect(fromTarballBytes.equals(recipeSbom)).toBe(true);
+    }
   });
 
   describe("a registry with TLS from a test CA and basic auth", () => {

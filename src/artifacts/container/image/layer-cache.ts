@@ -10,12 +10,12 @@ import { join } from "node:path";
 import { sha256File, tempPathBeside, writeFileAtomic } from "../../../util/atomic.js";
 import { buildLayer, type BuiltLayer, type LayerOptions } from "./layer.js";
 
-const format = 1; // bump when the layer's layout changes
+const format = 2; // bump when the layer's layout changes
 /** Entries kept: a few builds of two architectures. Older ones (by last use) are removed. */
 export const keptLayers = 8;
 
 async function layerKey(o: Omit<LayerOptions, "outfile">): Promise<string> {
-  const files = await Promise.all(o.files.map(async (f) => ({ sha256: await sha256File(f.source), path: f.path, mode: f.mode })));
+  const files = await Promise.all(o.files.map(async (f) => ({ sha256: await sha256File(f.source), path: f.path, mode: f.mode, owner: f.owner })));
   const key = { format, zlib: process.versions.zlib, files, uid: o.uid, gid: o.gid, mtime: o.mtime };
   return createHash("sha256").update(JSON.stringify(key)).digest("hex");
 }

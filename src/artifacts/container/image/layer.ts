@@ -1,4 +1,5 @@
-// The one layer binship adds to the base: /app/ and the app file in it, as a gzip'd tar with
+// The one layer binship adds to the base: /app/ and the app file in it (and the image's SBOM
+// under /usr/share/sbom/, as the Dockerfile copies it), as a gzip'd tar with
 // fixed owners, modes and mtimes, so the same file always gives the same layer digest. Written
 // to a file while two hashes are taken: the blob digest (compressed bytes) and the diff ID
 // (uncompressed bytes, which the config's rootfs lists; image-spec config.md "Layer DiffID").
@@ -15,6 +16,7 @@ export interface LayerFile {
   source: string; // the file to put in the layer
   path: string; // where it goes in the image, e.g. app/svc (relative to /)
   mode: number; // e.g. 0o755
+  owner?: number; // uid and gid of this file (default: the layer's uid/gid); 0 for root's, as COPY without --chown
 }
 
 export interface LayerOptions {
@@ -51,7 +53,7 @@ export async function buildLayer(o: LayerOptions): Promise<BuiltLayer> {
   const list: TarEntry[] = [...dirs].sort().map((name) => ({ name, type: "directory", mode: 0o755, uid: 0, gid: 0, mtime: o.mtime, size: 0 }));
   for (const f of [...o.files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
     const { size } = await stat(f.source);
-    list.push({ name: f.path, type: "file", mode: f.mode, uid: o.uid, gid: o.gid, mtime: o.mtime, size, data: () => createReadStream(f.source) });
+    list.push({ name: f.path, type: "file", mode: f.mode, uid: f.owner ?? o.uid, gid: f.owner ?? o.gid, mtime: o.mtime, size, data: () => createReadStream(f.source) });
   }
   const diff = createHash("sha256");
   const blob = createHash("sha256");

@@ -1,5 +1,5 @@
 // Stage: the container image, built without a daemon. It takes finished inputs (an executable
-// per architecture, or the bundle), reads the base from its registry, adds one app layer per
+// per architecture and its SBOM, or the bundle), reads the base from its registry, adds one app layer per
 // platform, and writes the result where asked: a registry (--push), an OCI layout, a tarball.
 // It never builds the app and never reads argv, env or cwd: the command passes all of it.
 
@@ -13,6 +13,7 @@ import { readBase } from "./base.js";
 import type { Clients } from "./blobs.js";
 import type { BuiltLayer } from "./layer.js";
 import { buildLayerCached } from "./layer-cache.js";
+import { imageSbomPath } from "../sbom.js";
 import { writeOciLayout, writeTarball, type LayoutResult } from "./layout.js";
 import { pushImage, type PushReport } from "./push.js";
 import { digestReference, formatReference, parseReference, repositoryName } from "./reference.js";
@@ -23,7 +24,7 @@ export const nonroot = 65532;
 
 export interface PublishOptions {
   layout: ContainerLayout; // "executable": files holds one executable per arch; "bundle": one app.cjs for every arch
-  files: { arch: Arch; path: string }[]; // the finished app files (for bundle: the same path for each arch)
+  files: { arch: Arch; path: string; sbom?: string }[]; // the finished app files (for bundle: the same path for each arch), and each one's SBOM file
   name: string; // the executable's name in the image: /app/<name>
   base: string; // base image reference, read from its registry
   port: number; // ENV PORT and the exposed port
@@ -80,7 +81,9 @@ async function buildLayers(o: PublishOptions, dir: string): Promise<Map<Arch, Bu
     if (!layer) {
       o.logger.progress(`layering ${f.path}`);
       const file = o.layout === "executable" ? { source: f.path, path: `app/${o.name}`, mode: 0o755 } : { source: f.path, path: "app/app.cjs", mode: 0o644 };
-      layer = await buildLayerCached({ files: [file], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache);
+      // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
+      const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
+      layer = await buildLayerCached({ files: [file, ...sbom], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache);
       byPath.set(f.path, layer);
     }
     layers.set(f.arch, layer);

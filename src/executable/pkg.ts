@@ -46,9 +46,10 @@ async function seedPkgCache(home: string, version: string, arch: Arch, nodeBinar
   await writeFile(join(sea, base, "bin", "node.ok"), "");
 }
 
-// pkg's CLI passes no SEA config in its simple --sea mode; its sea() function takes one (merged
-// over pkg's defaults) and the target's Node binary as `nodePath` (pkg 6.23 lib-es5/sea.js).
-// It runs under the generator like the CLI does. pkg's options must be set before sea() runs
+// pkg's CLI passes no SEA config in its simple --sea mode; its sea() function takes one, merged
+// over pkg's defaults (pkg 6.23 lib-es5/sea.js). It runs under the generator like the CLI does
+// and finds the target binary in the same seeded cache (sea()'s own `nodePath` would be run with
+// --version to learn its version, which an arm64 binary on an x64 host cannot). pkg's options must be set before sea() runs
 // its post-build hooks; errors are reported the way the CLI reports them.
 const apiDriver = `const [pkgDir, json] = process.argv.slice(1);
 const { main, ...opts } = JSON.parse(json);
@@ -61,7 +62,7 @@ require(pkgDir + "/lib-es5/sea").default(main, opts).catch((err) => {
 function pkgArgs(input: SeaPackageInput): string[] {
   if (!input.seaConfig) return [pkgBin(), input.main, "--sea", "--target", `node${input.version}-linux-${input.arch}`, "--output", input.output];
   const target = { nodeRange: `node${input.version}`, platform: "linux", arch: input.arch, output: input.output };
-  const opts = { main: input.main, targets: [target], nodePath: input.nodeBinary, seaConfig: input.seaConfig };
+  const opts = { main: input.main, targets: [target], seaConfig: input.seaConfig };
   return ["-e", apiDriver, dirname(dirname(pkgBin())), JSON.stringify(opts)];
 }
 

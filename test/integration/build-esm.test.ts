@@ -4,14 +4,15 @@
 // same executables into provided.al2023 and provided.al2 zips. Node 24 (the default) runs an ES
 // module bundle through binship's CommonJS loader (src/executable/esm-main.ts).
 
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 import { expectHonoServes, expectReadinessWaited, readinessWhileAwaiting, runWithRejectedAwait } from "../helpers/top-level-await.js";
 import { requirePaths, requireTools } from "../helpers/tools.js";
 
 const work = tempDir("binship-build-esm-");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 const host = process.arch === "arm64" ? "arm64" : "x64";
 const arm64Root = "/usr/aarch64-linux-gnu";
 const canRunArm64 = host === "arm64" || (requireTools("qemu-aarch64") && requirePaths(`${arm64Root}/lib/libc.so.6`));

@@ -4,15 +4,16 @@
 // that does not need more; "format" / --format force either, and a forced CommonJS build of
 // top-level await names the file, line and key.
 
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 import { expectHonoServes, expectReadinessWaited, readinessWhileAwaiting, runWithRejectedAwait } from "../helpers/top-level-await.js";
 
 const honoTla = join(appsDir, "hono-tla", "index.ts");
 const handlerTla = join(fixturesDir, "lambda-apps", "tla-handler.ts");
 const work = tempDir("binship-bundle-esm-");
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function bundleTo(entry: string, out: string, ...flags: string[]): Promise<Record<string, unknown>> {
   const r = await runCli(["bundle", entry, "-o", out, "--json", ...flags]);

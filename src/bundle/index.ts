@@ -68,25 +68,25 @@ async function write(path: string, data: string) {
 function esbuild(options: BundleOptions, format: BundleFormat) {
   const settings = formatSettings(format);
   return build({
-      entryPoints: ["binship:entry"],
-      absWorkingDir: options.cwd,
-      outfile: options.outfile,
-      bundle: true,
-      write: false,
-      platform: "node",
-      format: settings.format,
-      target: `node${options.nodeMajor}`,
-      minify: options.minify,
-      keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
-      sourcemap: options.sourcemap ? "external" : false,
-      sourcesContent: false,
-      define: { ...settings.define, ...options.define },
-      banner: settings.banner,
-      external: options.external,
-      metafile: true,
-      logLevel: "silent",
-      charset: "utf8",
-      plugins: [shimPlugin(options, format), nativeAddonPlugin(options.external)],
+    entryPoints: ["binship:entry"],
+    absWorkingDir: options.cwd,
+    outfile: options.outfile,
+    bundle: true,
+    write: false,
+    platform: "node",
+    format: settings.format,
+    target: `node${options.nodeMajor}`,
+    minify: options.minify,
+    keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
+    sourcemap: options.sourcemap ? "external" : false,
+    sourcesContent: false,
+    define: { ...settings.define, ...options.define },
+    banner: settings.banner,
+    external: options.external,
+    metafile: true,
+    logLevel: "silent",
+    charset: "utf8",
+    plugins: [shimPlugin(options, format), nativeAddonPlugin(options.external)],
   });
 }
 

@@ -5,7 +5,7 @@
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
 import { dirname, resolve } from "node:path";
 import { BinshipError, type Diagnostic } from "../errors.js";
-import { runtimeEntry } from "../paths.js";
+import { runtimeEntry, runtimeFetchGlobals } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
@@ -82,6 +82,9 @@ function esbuild(options: BundleOptions, format: BundleFormat) {
     sourcesContent: false,
     define: { ...settings.define, ...options.define },
     banner: settings.banner,
+    // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
+    // load undici on first touch (src/runtime/fetch/undici.ts).
+    inject: [runtimeFetchGlobals()],
     external: options.external,
     metafile: true,
     logLevel: "silent",

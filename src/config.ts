@@ -16,6 +16,8 @@ export const invokeModes = ["BUFFERED", "RESPONSE_STREAM"] as const;
 export type InvokeMode = (typeof invokeModes)[number];
 export const containerLayouts = ["executable", "bundle"] as const;
 export type ContainerLayout = (typeof containerLayouts)[number];
+export const bundleFormats = ["cjs", "esm"] as const;
+export type BundleFormat = (typeof bundleFormats)[number];
 
 /** The Node version every stage uses when "node" is not set. */
 export const defaultNodeSpec = "24";
@@ -34,6 +36,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
   readinessPath?: string | false; // server-mode readiness endpoint (default "/readyz"), false = off
@@ -81,6 +84,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean" },
   define: { kind: "record" },
   external: { kind: "string[]" },
+  format: { kind: "string", values: bundleFormats },
   contract: { kind: "string", values: contracts },
   livenessPath: { kind: "string|false", check: urlPath },
   readinessPath: { kind: "string|false", check: urlPath },

@@ -11,6 +11,7 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
+import { isFileSystemError, writeFailure } from "./util/io-error.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -24,6 +25,8 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 }
 
 function printError(err: unknown, cwd: string, verbose: boolean): number {
+  // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
+  if (!isBinshipError(err) && isFileSystemError(err)) return printError(writeFailure(err.path, err), cwd, verbose);
   if (!isBinshipError(err)) {
     process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
     return 1;
@@ -102,6 +105,7 @@ Docs: README.md`,
   )
     .option("--arch <arch>", "target CPU: arm64 or x64 (default: the build host's)")
     .option("--depfile <file>", "write a make dependency file (target: the executable)")
+    .option("--metafile <file>", "write esbuild's metafile (JSON) here")
     .addHelpText("after", "\nExamples:\n  binship build src/index.ts --arch arm64 --node 24 -o dist/app-arm64\n  binship build src/index.ts --arch x64 -o dist/app-x64 && PORT=8080 dist/app-x64")
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => buildCommand(ctx, entry, opts)));
 
@@ -127,6 +131,7 @@ Docs: README.md`,
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
     .option("--zip-level <0-9>", "deflate level (default 6; 9 is 2-4x slower for a ~0.3% smaller zip)", toNumber)
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
+    .option("--metafile <file>", "write esbuild's metafile (JSON) here")
     .addHelpText(
       "after",
       "\nExamples:\n  binship pack lambda src/index.ts                      # arm64, provided.al2023, dist/lambda.zip\n" +

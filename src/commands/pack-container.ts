@@ -10,7 +10,7 @@ import { binshipVersion } from "../paths.js";
 import { packContainerFlow } from "../pipeline/pack-container.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
-import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackContainerFlags extends ExecutableFlagValues {
   outfile?: string;
@@ -43,12 +43,13 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
   const { executable: prebuiltFiles, ...configFlags } = flags;
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
-  const { config } = await resolveConfig(ctx, {
+  const loaded = await resolveConfig(ctx, {
     entry,
     ...configFlags,
     // With prebuilt executables and no --arch, the image holds exactly their architectures.
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
+  const { config } = loaded;
   const { options, warnings } = resolveContainerOptions(config, ctx.cwd);
   if (prebuilt && options.layout === "bundle") {
     throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
@@ -62,6 +63,8 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (!prebuilt && !config.entry) {
     throw new BinshipError("USAGE", "no entry module given", { hint: 'Pass it as an argument (binship pack container src/index.ts) or set "entry" in binship.config.json.' });
   }
+  const given = (prebuiltFiles ?? []).map((f) => resolve(ctx.cwd, f));
+  await checkCommandOutputs(ctx, loaded, [{ flag: "-o", path: options.outDir, dir: true }], given);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
     packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup }),

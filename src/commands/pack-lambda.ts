@@ -1,14 +1,15 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
+import { join } from "node:path";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { formatBytes } from "../log.js";
-import { packLambda } from "../pipeline/pack-lambda.js";
+import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
-import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackLambdaFlags extends ExecutableFlagValues {
   outfile?: string;
@@ -17,20 +18,27 @@ export interface PackLambdaFlags extends ExecutableFlagValues {
   sysroot?: string;
   executable?: string;
   depfile?: string;
+  metafile?: string;
   zipLevel?: number | string;
 }
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, ...configFlags } = flags;
-  const { config, file: configFile } = await resolveConfig(ctx, { entry, ...configFlags });
+  const { executable, depfile, metafile, ...configFlags } = flags;
+  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+  const { config, file: configFile } = loaded;
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
     depfile,
+    metafile,
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
   });
+  const outputs = lambdaOutputs(options);
+  if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
+  if (options.metafile) outputs.push({ flag: "--metafile", path: options.metafile });
+  await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
   const result = await withInterruptCleanup(({ onTemp }) => packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp }));

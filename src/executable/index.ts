@@ -4,7 +4,7 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
@@ -12,7 +12,8 @@ import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
-import { commitFile, sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { commitFile, freshTempBeside } from "../util/atomic.js";
+import { makeScratch } from "../util/stale.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
@@ -111,22 +112,14 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
 }
 
 /**
- * The blob records the main script's absolute path (it shows in stack traces), so it lives at
- * a path that depends only on the bundle's content: the same bundle gives the same executable.
+ * The bundle as the main script, in the build's private scratch directory: the blob records it
+ * as /proc/self/cwd/app.cjs (executable/pkg.ts), so the executable's bytes depend only on the
+ * bundle's content, not on $TMPDIR or the user, and no directory is shared between users.
  */
-async function stableMain(options: ExecutableOptions): Promise<string> {
-  const code = await readFile(options.bundle);
-  const root = join(options.tmpDir, "binship-sea");
-  const main = join(root, sha256(code).slice(0, 16), "main.cjs");
-  await writeFileAtomic(main, code);
-  const now = new Date();
-  await utimes(dirname(main), now, now); // marks it in use for the pruning below
-  // Entries untouched for a day belong to no running build.
-  for (const name of await readdir(root)) {
-    const dir = join(root, name);
-    const st = await stat(dir).catch(() => undefined);
-    if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(dir, { recursive: true, force: true });
-  }
+async function mainScript(options: ExecutableOptions, workDir: string): Promise<string> {
+  const main = join(workDir, "sea", "app.cjs");
+  await mkdir(dirname(main), { recursive: true });
+  await copyFile(options.bundle, main);
   return main;
 }
 
@@ -147,12 +140,13 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   const warnings: Diagnostic[] = [];
   const nodes = await nodeBinaries(options);
   await mkdir(options.tmpDir, { recursive: true });
-  const workDir = await mkdtemp(join(options.tmpDir, "binship-build-"));
-  const tmpOut = tempPathBeside(options.outfile);
+  const scratch = await makeScratch(options.tmpDir, "build");
+  const workDir = scratch.path;
+  await mkdir(dirname(options.outfile), { recursive: true });
+  const tmpOut = await freshTempBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    const main = await stableMain(options);
-    await mkdir(dirname(options.outfile), { recursive: true });
+    const main = await mainScript(options, workDir);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
     const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
@@ -180,6 +174,6 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   } finally {
     logger.done();
     await rm(tmpOut, { force: true });
-    await rm(workDir, { recursive: true, force: true });
+    await scratch.dispose();
   }
 }

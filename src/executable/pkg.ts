@@ -5,22 +5,30 @@
 // node-v<ver>-linux-<arch>/bin/node has one too (pkg 6.23 lib-es5/sea.js, getNodejsExecutable
 // and extract). So pkg runs with HOME pointing at a scratch directory seeded with our binary,
 // and an exact version in its target, and never touches the network.
+//
+// The blob records the main script's path as pkg hands it to the generator (absolute: pkg
+// resolves it), and that path would put the build machine's scratch directory into the
+// executable's bytes. So pkg is given `/proc/self/cwd/<name>`, the same string on every machine,
+// which the kernel resolves against each process's own directory: pkg runs in the main script's
+// directory, and a preload gives the generator that directory too (pkg would start it in its
+// own temporary directory, lib-es5/sea.js withSeaTmpDir).
 
-import { execFile } from "node:child_process";
+import { execFile, type ExecFileOptions } from "node:child_process";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { endOnInterrupt } from "../util/interrupt.js";
 
 export interface SeaPackageInput {
   generator: string; // host Node of exactly `version`: runs pkg and generates the blob
-  main: string; // the CommonJS file the blob runs
+  main: string; // the CommonJS file the blob runs, alone in its directory (pkg's cwd); the blob records recordedMainPath(main)
   nodeBinary: string; // the target Node binary the blob is injected into (pkg copies it)
   version: string; // exact Node version of both binaries, "24.21.0"
   arch: Arch; // target CPU
   output: string; // where pkg writes the executable
-  workDir: string; // empty scratch directory: pkg's HOME, TMPDIR and cwd
+  workDir: string; // empty scratch directory: pkg's HOME and TMPDIR
 }
 
 export interface SeaPackageOutput {
@@ -45,15 +53,39 @@ async function seedPkgCache(home: string, version: string, arch: Arch, nodeBinar
   await writeFile(join(sea, base, "bin", "node.ok"), "");
 }
 
+/** The main script's path as the blob records it: the same on every machine. */
+export const recordedMainPath = (main: string) => `/proc/self/cwd/${basename(main)}`;
+
+// Runs in pkg's process before pkg loads: the generator (`node --experimental-sea-config`)
+// starts in the main script's directory, so /proc/self/cwd/<name> is the main script there too.
+const generatorCwdPreload = `"use strict";
+const cp = require("node:child_process");
+const { promisify } = require("node:util");
+const dir = process.env.BINSHIP_SEA_MAIN_DIR;
+const withCwd = (args, options) => (Array.isArray(args) && args[0] === "--experimental-sea-config" ? { ...(options || {}), cwd: dir } : options);
+const original = cp.execFile;
+const promised = original[promisify.custom];
+cp.execFile = function (file, args, options, callback) {
+  if (typeof options === "function") return original.call(this, file, args, withCwd(args, {}), options);
+  return original.call(this, file, args, withCwd(args, options), callback);
+};
+cp.execFile[promisify.custom] = (file, args, options) => promised(file, args, withCwd(args, options));
+`;
+
 export const runPkg: SeaPackager = async (input) => {
   const home = join(input.workDir, "home");
   const tmp = join(input.workDir, "tmp");
   await mkdir(tmp, { recursive: true });
   await seedPkgCache(home, input.version, input.arch, input.nodeBinary);
-  const args = [pkgBin(), input.main, "--sea", "--target", `node${input.version}-linux-${input.arch}`, "--output", input.output];
-  const env = { HOME: home, TMPDIR: tmp, PATH: "/usr/bin:/bin", NO_COLOR: "1" };
+  const preload = join(input.workDir, "generator-cwd.cjs");
+  await writeFile(preload, generatorCwdPreload);
+  const args = ["--require", preload, pkgBin(), recordedMainPath(input.main), "--sea", "--target", `node${input.version}-linux-${input.arch}`, "--output", input.output];
+  const env = { HOME: home, TMPDIR: tmp, PATH: "/usr/bin:/bin", NO_COLOR: "1", BINSHIP_SEA_MAIN_DIR: dirname(input.main) };
   return new Promise((resolve, reject) => {
-    execFile(input.generator, args, { cwd: input.workDir, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    // Its own process group, so an interrupt ends pkg and the generator it started together.
+    // (execFile hands `detached` to spawn; its type leaves it out.)
+    const options: ExecFileOptions = { cwd: dirname(input.main), env, maxBuffer: 16 << 20, ...{ detached: true } };
+    const child = execFile(input.generator, args, options, (err, stdout, stderr) => {
       const log = `${stdout}${stderr}`;
       // pkg reports some failures ("> Error! ...") with exit code 0; the caller checks the output file.
       if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT") {
@@ -78,5 +110,6 @@ export const runPkg: SeaPackager = async (input) => {
         );
       } else resolve({ log });
     });
+    endOnInterrupt(child);
   });
 };

@@ -2,7 +2,6 @@
 // building), build what the layout needs (an executable per arch, or the bundle) into scratch
 // space, or take prebuilt executables, then hand the finished files to the container stage.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
@@ -13,6 +12,7 @@ import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
+import { makeScratch } from "../util/stale.js";
 import { buildFromSource } from "./build.js";
 
 export interface PackContainerInput {
@@ -34,7 +34,8 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
   const { options: o, config, cwd, env, logger } = input;
   if (containerLayouts[o.layout].needs === "bundle") {
     logger.progress("bundling app.cjs");
-    const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs")));
+    const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
+    const result = await bundle({ ...bundleOptions, alsoOutputs: [{ flag: "-o", path: o.outDir, dir: true }] });
     logger.done();
     return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
   }
@@ -47,7 +48,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
       continue;
     }
     logger.progress(`building app-${dockerArchOf(arch)}`);
-    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), logger, cleanup: input.cleanup });
+    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs: [{ flag: "-o", path: o.outDir, dir: true }], logger });
     logger.done();
     executables.push({ arch, report: built.executable.report });
     // The bundle is the same for every arch: its warnings once.
@@ -59,14 +60,12 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
 export async function packContainerFlow(input: PackContainerInput): Promise<ContainerResult> {
   const cleanup = input.cleanup ?? noCleanup;
   const texts = await renderContainerFiles(input.options);
-  const scratch = await mkdtemp(join(input.env.TMPDIR || tmpdir(), "binship-container-"));
-  const release = cleanup.track(scratch);
+  const scratch = await makeScratch(input.env.TMPDIR || tmpdir(), "container");
   try {
-    const built = await buildApp(input, scratch);
+    const built = await buildApp(input, scratch.path);
     const result = await packContainer(input.options, built.app, texts, cleanup.onTemp);
     return { ...result, warnings: [...built.warnings, ...result.warnings] };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
-    release();
+    await scratch.dispose();
   }
 }

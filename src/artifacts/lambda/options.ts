@@ -19,12 +19,14 @@ export interface PackLambdaOptions {
   mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
   level: number; // deflate level (default 6: level 9 takes 2-4x as long for a ~0.3% smaller zip, BENCHMARKS.md)
   depfile?: string; // write a make dependency file covering every input here
+  metafile?: string; // write esbuild's metafile here (when building from source)
   configFile?: string; // the config file read, an input in the depfile
 }
 
 export interface PackLambdaExtras {
   executable?: string; // --executable
   depfile?: string; // --depfile
+  metafile?: string; // --metafile
   mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
   configFile?: string;
 }
@@ -63,6 +65,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     mtime: extras.mtime,
     level,
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,
+    metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
     configFile: extras.configFile,
   };
 }

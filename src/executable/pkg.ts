@@ -13,7 +13,7 @@
 // directory, and a preload gives the generator that directory too (pkg would start it in its
 // own temporary directory, lib-es5/sea.js withSeaTmpDir).
 
-import { execFile, type ExecFileOptions } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
@@ -81,35 +81,41 @@ export const runPkg: SeaPackager = async (input) => {
   await writeFile(preload, generatorCwdPreload);
   const args = ["--require", preload, pkgBin(), recordedMainPath(input.main), "--sea", "--target", `node${input.version}-linux-${input.arch}`, "--output", input.output];
   const env = { HOME: home, TMPDIR: tmp, PATH: "/usr/bin:/bin", NO_COLOR: "1", BINSHIP_SEA_MAIN_DIR: dirname(input.main) };
-  return new Promise((resolve, reject) => {
-    // Its own process group, so an interrupt ends pkg and the generator it started together.
-    // (execFile hands `detached` to spawn; its type leaves it out.)
-    const options: ExecFileOptions = { cwd: dirname(input.main), env, maxBuffer: 16 << 20, ...{ detached: true } };
-    const child = execFile(input.generator, args, options, (err, stdout, stderr) => {
-      const log = `${stdout}${stderr}`;
-      // pkg reports some failures ("> Error! ...") with exit code 0; the caller checks the output file.
-      if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT") {
-        // The file exists (it was checked), so its loader does not: e.g. a glibc Node on musl.
-        reject(
-          new BinshipError("EXECUTABLE_FAILED", `the blob generator ${input.generator} cannot start on this machine`, {
-            cause: err,
-            hint: `Pass --generator-node with a Node ${input.version} built for this machine (on Alpine/musl, an unofficial musl build).`,
-          }),
-        );
-      } else if (err || /^> Error!/m.test(log)) {
-        reject(
-          new BinshipError("EXECUTABLE_FAILED", `pkg --sea failed for linux-${input.arch} (Node ${input.version})`, {
-            cause: err ?? undefined,
-            diagnostics: log
-              .split("\n")
-              .filter((l) => l.trim())
-              .slice(-8)
-              .map((text) => ({ text })),
-            hint: "Run with --verbose for details. If the message names a download, the pkg cache seeding did not match this pkg version.",
-          }),
-        );
-      } else resolve({ log });
+  const { err, log } = await runGrouped(input.generator, args, { cwd: dirname(input.main), env });
+  // pkg reports some failures ("> Error! ...") with exit code 0; the caller checks the output file.
+  if (err?.code === "ENOENT") {
+    // The file exists (it was checked), so its loader does not: e.g. a glibc Node on musl.
+    throw new BinshipError("EXECUTABLE_FAILED", `the blob generator ${input.generator} cannot start on this machine`, {
+      cause: err,
+      hint: `Pass --generator-node with a Node ${input.version} built for this machine (on Alpine/musl, an unofficial musl build).`,
     });
-    endOnInterrupt(child);
-  });
+  }
+  if (err || /^> Error!/m.test(log)) {
+    throw new BinshipError("EXECUTABLE_FAILED", `pkg --sea failed for linux-${input.arch} (Node ${input.version})`, {
+      cause: err,
+      diagnostics: log
+        .split("\n")
+        .filter((l) => l.trim())
+        .slice(-8)
+        .map((text) => ({ text })),
+      hint: "Run with --verbose for details. If the message names a download, the pkg cache seeding did not match this pkg version.",
+    });
+  }
+  return { log };
 };
+
+/**
+ * Runs a command in its own process group (execFile cannot: it does not pass `detached` on),
+ * registered so an interrupt ends it together with whatever it started (pkg's generator).
+ */
+function runGrouped(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ err?: NodeJS.ErrnoException; log: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    endOnInterrupt(child);
+    let log = "";
+    child.stdout.on("data", (d: Buffer) => (log += d));
+    child.stderr.on("data", (d: Buffer) => (log += d));
+    child.on("error", (err) => resolve({ err, log }));
+    child.on("close", (code, signal) => resolve(code === 0 ? { log } : { err: Object.assign(new Error(`${file} exited with ${signal ?? `code ${code}`}`), { code: undefined }), log }));
+  });
+}

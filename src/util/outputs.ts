@@ -10,6 +10,7 @@ import { realpathSync } from "node:fs";
 import { open, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { BinshipError } from "../errors.js";
+import { removeOnInterrupt } from "./interrupt.js";
 import { writeFailure } from "./io-error.js";
 
 export interface Output {
@@ -81,11 +82,13 @@ export async function checkWritable(outputs: Output[]): Promise<void> {
   for (const out of outputs) dirs.add(await nearestDir(dirname(out.path)));
   for (const dir of dirs) {
     const probe = join(dir, `.binship-probe.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    const release = removeOnInterrupt(probe);
     try {
       await (await open(probe, "wx")).close();
     } catch (err) {
       throw writeFailure(dir, err, "Make the directory writable, or choose an output path in a writable directory (-o).");
     }
     await rm(probe, { force: true });
+    release();
   }
 }

@@ -43,7 +43,7 @@ export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPa
   const entries = lambdaLayouts[input.layout].entries(input);
   const unzipped = (await Promise.all(entries.map(sizeOf))).reduce((a, b) => a + b, 0);
   const libraries = input.libraries?.libraries.map((l) => l.name) ?? [];
-  const shipped = libraries.length ? { glibc: input.libraries?.glibc, libraries } : undefined;
+  const shipped = libraries.length ? { glibc: input.libraries?.glibc, glibcxx: input.libraries?.glibcxx, libraries } : undefined;
   const warnings = enforce(
     [...checkExecutable(report, input, shipped), ...checkSea(report), ...checkBootstrap(entries), ...checkUnzippedSize(unzipped)],
     input.outfile,

@@ -11,7 +11,7 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
-import { isFileSystemError, writeFailure } from "./util/io-error.js";
+import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -26,7 +26,7 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 
 function printError(err: unknown, cwd: string, verbose: boolean): number {
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
-  if (!isBinshipError(err) && isFileSystemError(err)) return printError(writeFailure(err.path, err), cwd, verbose);
+  if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
   if (!isBinshipError(err)) {
     process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
     return 1;

@@ -22,7 +22,13 @@ export function isFileSystemError(err: unknown): err is NodeJS.ErrnoException & 
 }
 
 /** `cannot write PATH: permission denied (EACCES)`, exit 1, with a hint. */
-export function writeFailure(path: string, err: unknown, hint = "Choose an output path in a writable directory."): BinshipError {
+export function writeFailure(path: string, err: unknown, hint = "Choose an output path in a writable directory.", verb = "write"): BinshipError {
   const code = (err as NodeJS.ErrnoException).code ?? "";
-  return new BinshipError("IO_FAILED", `cannot write ${path}: ${problems[code] ?? (err as Error).message}${code ? ` (${code})` : ""}`, { cause: err, hint });
+  return new BinshipError("IO_FAILED", `cannot ${verb} ${path}: ${problems[code] ?? (err as Error).message}${code ? ` (${code})` : ""}`, { cause: err, hint });
+}
+
+/** A file system error no stage put into words: the path, the reason, and the system call. */
+export function fileSystemFailure(err: NodeJS.ErrnoException & { path: string }): BinshipError {
+  const verb = err.syscall === "open" || err.syscall === "scandir" || err.syscall === "stat" ? "access" : err.syscall === "mkdir" ? "create" : "write";
+  return writeFailure(err.path, err, "Check the permissions of that path, or choose paths you can write (-o, TMPDIR, BINSHIP_CACHE_DIR).", verb);
 }

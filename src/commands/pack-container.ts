@@ -1,7 +1,7 @@
 // binship pack container [entry] -o dist/container
 
 import { basename, resolve } from "node:path";
-import { resolveContainerOptions } from "../artifacts/container/options.js";
+import { defaultContainerDir, resolveContainerOptions } from "../artifacts/container/options.js";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
@@ -9,10 +9,12 @@ import { formatBytes } from "../log.js";
 import { binshipVersion } from "../paths.js";
 import { packContainerFlow } from "../pipeline/pack-container.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
+import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
-export interface PackContainerFlags extends ExecutableFlagValues {
+export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -41,7 +43,8 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, ...configFlags } = flags;
+  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, ...configFlags } = flags;
+  const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
   const loaded = await resolveConfig(ctx, {
     entry,
@@ -50,7 +53,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
   const { config } = loaded;
-  const { options, warnings } = resolveContainerOptions(config, ctx.cwd);
+  // With --push the recipe and manifests name the pushed repository.
+  const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
+  const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
   if (prebuilt && options.layout === "bundle") {
     throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
   }
@@ -64,10 +69,13 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     throw new BinshipError("USAGE", "no entry module given", { hint: 'Pass it as an argument (binship pack container src/index.ts) or set "entry" in binship.config.json.' });
   }
   const given = (prebuiltFiles ?? []).map((f) => resolve(ctx.cwd, f));
-  await checkCommandOutputs(ctx, loaded, [{ flag: "-o", path: options.outDir, dir: true }], given);
+  const outputs: Output[] = [{ flag: "-o", path: options.outDir, dir: true }];
+  if (ociLayout) outputs.push({ flag: "--oci-layout", path: resolve(ctx.cwd, ociLayout), dir: true });
+  if (tarball) outputs.push({ flag: "--tarball", path: resolve(ctx.cwd, tarball) });
+  await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup }),
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd) }),
   );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
@@ -75,6 +83,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
+  if (result.published) lines.push(...imageLines(result.published));
   printOutput(ctx, {
     lines,
     json: {
@@ -87,6 +96,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       platforms: result.platforms,
       executables: result.executables,
       files: result.files,
+      ...(result.published ? { image: result.published.result.reference, index: result.published.result } : {}),
     },
     warnings: [...warnings, ...result.warnings],
   });

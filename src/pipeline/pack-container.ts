@@ -1,6 +1,7 @@
 // Flow: pack container. Render the recipe (so a template problem fails before minutes of
 // building), build what the layout needs (an executable per arch, or the bundle) into scratch
-// space, or take prebuilt executables, then hand the finished files to the container stage.
+// space, or take prebuilt executables, then hand the finished files to the container stage; with
+// an image request, build the image from those files and pin k8s/ to its digest.
 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +15,7 @@ import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
 import { makeScratch } from "../util/stale.js";
 import { buildFromSource } from "./build.js";
+import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
 export interface PackContainerInput {
   options: ContainerOptions; // resolved by resolveContainerOptions
@@ -23,6 +25,11 @@ export interface PackContainerInput {
   logger: Logger; // progress only; warnings are returned
   prebuilt?: Map<Arch, ElfReport>; // executables built earlier (binship build), one per arch
   cleanup?: Cleanup; // removes scratch and temporary output on interrupt
+  image?: ImageRequest; // --push / --oci-layout / --tarball
+}
+
+export interface PackContainerOutcome extends ContainerResult {
+  published?: ImageOutcome; // when an image was asked for
 }
 
 interface Built {
@@ -57,14 +64,19 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
   return { app: { executables }, warnings };
 }
 
-export async function packContainerFlow(input: PackContainerInput): Promise<ContainerResult> {
+export async function packContainerFlow(input: PackContainerInput): Promise<PackContainerOutcome> {
   const cleanup = input.cleanup ?? noCleanup;
   const texts = await renderContainerFiles(input.options);
   const scratch = await makeScratch(input.env.TMPDIR || tmpdir(), "container");
   try {
     const built = await buildApp(input, scratch.path);
     const result = await packContainer(input.options, built.app, texts, cleanup.onTemp);
-    return { ...result, warnings: [...built.warnings, ...result.warnings] };
+    const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...result.warnings] };
+    if (input.image) {
+      const { config, cwd, env, logger } = input;
+      outcome.published = await publishContainerImage({ request: input.image, options: input.options, packed: outcome, entry: config.entry, cwd, env, logger });
+    }
+    return outcome;
   } finally {
     await scratch.dispose();
   }

@@ -7,9 +7,10 @@ import { buildFromSource } from "../pipeline/build.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { checkCommandOutputs, printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface BuildFlags extends ExecutableFlagValues {
+export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
   arch?: string;
   depfile?: string;
@@ -20,22 +21,29 @@ export interface BuildFlags extends ExecutableFlagValues {
 const hostArch = (): Arch => ((archs as readonly string[]).includes(process.arch) ? (process.arch as Arch) : "x64");
 
 export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<void> {
-  const { depfile, metafile, ...configFlags } = flags;
+  const { depfile, metafile, sbom, report, ...configFlags } = flags;
   const loaded = await resolveConfig(ctx, { entry, ...configFlags });
   const { config } = loaded;
   const arch = singleArch(config.arch, hostArch(), "binship build");
   const outfile = resolve(ctx.cwd, config.outfile ?? `dist/app-linux-${arch}`);
+  checkAuditOutputs(ctx, { sbom, report }, outfile);
   const outputs: Output[] = [{ flag: "-o", path: outfile }];
   if (depfile) outputs.push({ flag: "--depfile", path: resolve(ctx.cwd, depfile) });
   if (metafile) outputs.push({ flag: "--metafile", path: resolve(ctx.cwd, metafile) });
+  if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
+  if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   await checkCommandOutputs(ctx, loaded, outputs);
   const { bundle, executable: exe, warnings } = await withInterruptCleanup(() =>
     buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile }),
   );
   const shown = shownPath(ctx.cwd, exe.outfile);
+  const audit = await writeAuditOutputs(ctx, { sbom, report }, exe.outfile);
+  const largest = largestLine(exe.buildInfo);
   printOutput(ctx, {
     lines: [
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
+      ...(largest ? [largest] : []),
+      ...audit,
     ],
     json: {
       path: exe.outfile,
@@ -51,6 +59,9 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       needed: exe.report.needed,
       sea: exe.report.sea,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
+      packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),
+      sbom: sbom ? resolve(ctx.cwd, sbom) : null,
+      report: report ? resolve(ctx.cwd, report) : null,
     },
     warnings,
   });

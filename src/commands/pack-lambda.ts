@@ -1,6 +1,6 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
@@ -9,9 +9,10 @@ import { formatBytes } from "../log.js";
 import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface PackLambdaFlags extends ExecutableFlagValues {
+export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
   arch?: string;
   runtime?: string;
@@ -26,7 +27,7 @@ export interface PackLambdaFlags extends ExecutableFlagValues {
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, metafile, ...configFlags } = flags;
+  const { executable, depfile, metafile, sbom, report, ...configFlags } = flags;
   const loaded = await resolveConfig(ctx, { entry, ...configFlags });
   const { config, file: configFile } = loaded;
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
@@ -36,9 +37,12 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
   });
+  checkAuditOutputs(ctx, { sbom, report }, options.outfile);
   const outputs = lambdaOutputs(options);
   if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
   if (options.metafile) outputs.push({ flag: "--metafile", path: options.metafile });
+  if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
+  if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
@@ -46,9 +50,13 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   const { zip, executable: exe } = result;
   const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
+  const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
+  const largest = largestLine(exe.buildInfo);
   printOutput(ctx, {
     lines: [
       `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
+      ...(largest ? [largest] : []),
+      ...audit,
     ],
     json: {
       path: zip.path,
@@ -67,6 +75,8 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       fallback: result.fallback ? { ...result.fallback, why: "loaded only when the runtime has no libstdc++.so.6 / libgcc_s.so.1 of its own" } : null,
       executable: { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
       depfile: options.depfile ?? null,
+      sbom: sbom ? resolve(ctx.cwd, sbom) : null,
+      report: report ? resolve(ctx.cwd, report) : null,
     },
     warnings: [...early, ...result.warnings],
   });

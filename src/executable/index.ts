@@ -4,15 +4,17 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { chmod, copyFile, mkdir, rm } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { BinshipError } from "../errors.js";
+import { encodeBuildInfo, makeBuildInfo, type BuildInfo } from "../inspect/build-info.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
+import { binshipVersion } from "../paths.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
-import { commitFile, freshTempBeside } from "../util/atomic.js";
+import { commitFile, freshTempBeside, sha256, sha256File } from "../util/atomic.js";
 import { makeScratch } from "../util/stale.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
@@ -30,6 +32,7 @@ export interface ExecutableResult {
   nodeVersion: string; // exact, "24.21.0"
   stripped: boolean; // the Node binary was stripped before injection
   report: ElfReport; // the ELF reader's view of the result
+  buildInfo: BuildInfo; // what was recorded inside it
   warnings: Diagnostic[]; // e.g. the Node binary could not be stripped
 }
 
@@ -116,11 +119,19 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
  * as /proc/self/cwd/app.cjs (executable/pkg.ts), so the executable's bytes depend only on the
  * bundle's content, not on $TMPDIR or the user, and no directory is shared between users.
  */
-async function mainScript(options: ExecutableOptions, workDir: string): Promise<string> {
+async function mainScript(options: ExecutableOptions, workDir: string): Promise<{ main: string; sha256: string; bytes: number }> {
+  const code = await readFile(options.bundle);
   const main = join(workDir, "sea", "app.cjs");
   await mkdir(dirname(main), { recursive: true });
-  await copyFile(options.bundle, main);
-  return main;
+  await writeFile(main, code);
+  return { main, sha256: sha256(code), bytes: code.length };
+}
+
+/** The Node release recorded in the build info: the hash of the binary as published, before stripping. */
+async function nodeFacts(options: ExecutableOptions, nodes: NodeBinaries, stripped: boolean): Promise<BuildInfo["node"]> {
+  const hash = nodes.cached?.sha256 ?? (await sha256File(nodes.target));
+  const source = nodes.cached ? `npm:node-linux-${options.arch}@${nodes.version}` : "file";
+  return { version: nodes.version, sha256: hash, source, stripped };
 }
 
 function checkResult(report: ElfReport, options: ExecutableOptions, version: string): void {
@@ -146,12 +157,14 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   const tmpOut = await freshTempBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    const main = await mainScript(options, workDir);
+    const { main, ...bundleFacts } = await mainScript(options, workDir);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
     const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
     logger.done();
     for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+    const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
+    await appendFile(tmpOut, encodeBuildInfo(buildInfo));
     const report = await inspectFile(tmpOut).catch((err: unknown) => {
       throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
     });
@@ -169,6 +182,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
       nodeVersion: nodes.version,
       stripped: target.stripped,
       report: { ...report, path: options.outfile },
+      buildInfo,
       warnings,
     };
   } finally {

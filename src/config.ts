@@ -22,6 +22,13 @@ export type BundleFormat = (typeof bundleFormats)[number];
 /** The Node version every stage uses when "node" is not set. */
 export const defaultNodeSpec = "24";
 
+/**
+ * The newest Node major released when this binship was made. A bundle for a newer one is still
+ * built (esbuild's syntax target is just a number), with a warning, since a typo such as
+ * `--node 99` would otherwise pass silently; build and pack check the registry instead.
+ */
+export const newestKnownNodeMajor = 26;
+
 /** The major of a version spec ("24.21.0" -> 24), the default's when there is none. */
 export function nodeMajor(spec: string | undefined): number {
   return Number((spec ?? defaultNodeSpec).split(".")[0]);
@@ -248,11 +255,18 @@ export async function loadConfig(cwd: string, explicitFile?: string): Promise<Lo
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   const pkgFile = join(cwd, "package.json");
-  let pkg: unknown;
+  let text: string;
   try {
-    pkg = JSON.parse(await readFile(pkgFile, "utf8"));
+    text = await readFile(pkgFile, "utf8");
   } catch {
     return { config: {} };
+  }
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(text);
+  } catch (err) {
+    // The project's own package.json is configuration (its "binship" key, the package name).
+    throw new BinshipError("CONFIG_INVALID", `${pkgFile} is not valid JSON: ${(err as Error).message}`, { cause: err, hint: "Fix the file (npm would refuse it too)." });
   }
   const section = (pkg as { binship?: unknown }).binship;
   if (section === undefined) return { config: {} };

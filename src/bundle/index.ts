@@ -4,10 +4,14 @@
 
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
 import { dirname, resolve } from "node:path";
+import { newestKnownNodeMajor } from "../config.js";
+import { diagnostic } from "../diagnostic.js";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { runtimeEntry, runtimeFetchGlobals } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
+import { writeFailure } from "../util/io-error.js";
+import { checkOutputs, type Output } from "../util/outputs.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, type BundleFormat } from "./format.js";
@@ -45,27 +49,31 @@ function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
   };
 }
 
-const writeProblems: Record<string, string> = {
-  EEXIST: "a part of its directory path is a file", // mkdir -p over a file
-  ENOTDIR: "a part of its directory path is a file",
-  EISDIR: "it is a directory",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  EROFS: "the file system is read-only",
-  ENOSPC: "the disk is full",
-};
-
 /** writeFileAtomic with a failure the user can act on (a read-only dir, a full disk). */
 async function write(path: string, data: string) {
   try {
     return await writeFileAtomic(path, data);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "";
-    throw new BinshipError("IO_FAILED", `cannot write ${path}: ${writeProblems[code] ?? (err as Error).message}${code ? ` (${code})` : ""}`, {
-      cause: err,
-      hint: "Choose an output path in a writable directory.",
-    });
+    throw writeFailure(path, err);
   }
+}
+
+function nodeWarnings(options: BundleOptions): Diagnostic[] {
+  if (options.nodeMajor <= newestKnownNodeMajor) return [];
+  return [
+    diagnostic(
+      `Node ${options.nodeMajor} is not a Node release binship knows (the newest is ${newestKnownNodeMajor}): the bundle targets node${options.nodeMajor} syntax`,
+      `Check --node (or "node" in the config); e.g. --node ${newestKnownNodeMajor} or --node 24.`,
+    ),
+  ];
+}
+
+/** The files this stage writes, named by their flags. */
+export function bundleOutputs(options: BundleOptions): Output[] {
+  const out: Output[] = [{ flag: "-o", path: options.outfile }];
+  if (options.metafile) out.push({ flag: "--metafile", path: options.metafile });
+  if (options.depfile) out.push({ flag: "--depfile", path: options.depfile });
+  return out;
 }
 
 function esbuild(options: BundleOptions, format: BundleFormat) {
@@ -137,11 +145,8 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith(`${shimNamespace}:`))
     .map((p) => resolve(options.cwd, p));
-  for (const out of [outfile, options.metafile, options.depfile]) {
-    if (out && inputs.includes(out)) {
-      throw new BinshipError("USAGE", `the output ${out} is one of the bundle's own sources`, { hint: "Write outputs outside the source tree, e.g. under dist/." });
-    }
-  }
+  // Only now are all the inputs known: no output of the command may be one of them.
+  checkOutputs([...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])], inputs, options.cwd);
   const written = await write(outfile, code);
   if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
   if (options.depfile) await write(options.depfile, formatDepfile(options.depfileTarget ?? outfile, inputs, options.cwd));
@@ -152,7 +157,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     sha256: written.sha256,
     changed: written.changed,
     inputs,
-    warnings: result.warnings.map((m) => toDiagnostic(m, options.cwd)),
+    warnings: [...nodeWarnings(options), ...result.warnings.map((m) => toDiagnostic(m, options.cwd))],
     metafile: result.metafile,
     contents: bundleContents(result.metafile, options.cwd, dirname(options.entry), (p) => p.startsWith(`${shimNamespace}:`)),
   };

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { nodeMajor, type BundleFormat, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { RuntimeOptions } from "../runtime/options.js";
+import type { Output } from "../util/outputs.js";
 
 export interface BundleOptions {
   entry: string; // absolute path of the service's entry module
@@ -21,6 +22,7 @@ export interface BundleOptions {
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
   depfileTarget?: string; // the target named in the depfile (default: outfile)
+  alsoOutputs?: Output[]; // the command's other outputs (an executable, a zip): checked against the inputs before anything is written
 }
 
 /** The oldest Node a bundle targets (esbuild's syntax target; the runtime uses nothing newer). */

@@ -3,7 +3,6 @@
 // space, or take prebuilt executables, then hand the finished files to the container stage; with
 // an image request, build the image from those files and pin k8s/ to its digest.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
@@ -14,6 +13,7 @@ import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
+import { makeScratch } from "../util/stale.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
@@ -41,7 +41,8 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
   const { options: o, config, cwd, env, logger } = input;
   if (containerLayouts[o.layout].needs === "bundle") {
     logger.progress("bundling the app");
-    const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs")));
+    const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
+    const result = await bundle({ ...bundleOptions, alsoOutputs: [{ flag: "-o", path: o.outDir, dir: true }] });
     logger.done();
     return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
   }
@@ -54,7 +55,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
       continue;
     }
     logger.progress(`building app-${dockerArchOf(arch)}`);
-    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), logger, cleanup: input.cleanup });
+    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs: [{ flag: "-o", path: o.outDir, dir: true }], logger });
     logger.done();
     executables.push({ arch, report: built.executable.report });
     // The bundle is the same for every arch: its warnings once.
@@ -66,10 +67,9 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
 export async function packContainerFlow(input: PackContainerInput): Promise<PackContainerOutcome> {
   const cleanup = input.cleanup ?? noCleanup;
   let texts = await renderContainerFiles(input.options);
-  const scratch = await mkdtemp(join(input.env.TMPDIR || tmpdir(), "binship-container-"));
-  const release = cleanup.track(scratch);
+  const scratch = await makeScratch(input.env.TMPDIR || tmpdir(), "container");
   try {
-    const built = await buildApp(input, scratch);
+    const built = await buildApp(input, scratch.path);
     // An ES module bundle is app.mjs, known only once bundled: the recipe names it.
     const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
     const options = bundleFile ? { ...input.options, bundleFile } : input.options;
@@ -82,7 +82,6 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     }
     return outcome;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
-    release();
+    await scratch.dispose();
   }
 }

@@ -11,6 +11,7 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
+import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -24,6 +25,8 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 }
 
 function printError(err: unknown, cwd: string, verbose: boolean): number {
+  // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
+  if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
   if (!isBinshipError(err)) {
     process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
     return 1;
@@ -45,6 +48,7 @@ function withBundleFlags(cmd: Command): Command {
     .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
     .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
     .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--format <format>", "bundle format: cjs or esm (default: cjs, esm when the code uses top-level await)")
     .option("--contract <shape>", "service shape: auto (default), fetch, listener, handler or listen")
     .option("--invoke-mode <mode>", "Lambda function URLs: BUFFERED (default) or RESPONSE_STREAM")
     .option("--base-path <path>", "Lambda REST APIs: path prefix stripped from requests, e.g. /prod");
@@ -109,6 +113,7 @@ Docs: README.md`,
   )
     .option("--arch <arch>", "target CPU: arm64 or x64 (default: the build host's)")
     .option("--depfile <file>", "write a make dependency file (target: the executable)")
+    .option("--metafile <file>", "write esbuild's metafile (JSON) here")
     .option("--sbom <file>", "write a CycloneDX 1.6 JSON SBOM of the executable")
     .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .addHelpText("after", "\nExamples:\n  binship build src/index.ts --arch arm64 --node 24 -o dist/app-arm64\n  binship build src/index.ts --arch x64 -o dist/app-x64 && PORT=8080 dist/app-x64")
@@ -140,6 +145,7 @@ Docs: README.md`,
     .option("--fallback-libraries", "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default)")
     .option("--no-fallback-libraries", "provided.al2023: leave out the libstdc++/libgcc_s fallback in lib/ (the runtime must have them)")
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
+    .option("--metafile <file>", "write esbuild's metafile (JSON) here")
     .option("--sbom <file>", "write a CycloneDX 1.6 JSON SBOM of the zip")
     .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .addHelpText(

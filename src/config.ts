@@ -16,9 +16,18 @@ export const invokeModes = ["BUFFERED", "RESPONSE_STREAM"] as const;
 export type InvokeMode = (typeof invokeModes)[number];
 export const containerLayouts = ["executable", "bundle"] as const;
 export type ContainerLayout = (typeof containerLayouts)[number];
+export const bundleFormats = ["cjs", "esm"] as const;
+export type BundleFormat = (typeof bundleFormats)[number];
 
 /** The Node version every stage uses when "node" is not set. */
 export const defaultNodeSpec = "24";
+
+/**
+ * The newest Node major released when this binship was made. A bundle for a newer one is still
+ * built (esbuild's syntax target is just a number), with a warning, since a typo such as
+ * `--node 99` would otherwise pass silently; build and pack check the registry instead.
+ */
+export const newestKnownNodeMajor = 26;
 
 /** The major of a version spec ("24.21.0" -> 24), the default's when there is none. */
 export function nodeMajor(spec: string | undefined): number {
@@ -34,6 +43,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
   readinessPath?: string | false; // server-mode readiness endpoint (default "/readyz"), false = off
@@ -81,6 +91,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean" },
   define: { kind: "record" },
   external: { kind: "string[]" },
+  format: { kind: "string", values: bundleFormats },
   contract: { kind: "string", values: contracts },
   livenessPath: { kind: "string|false", check: urlPath },
   readinessPath: { kind: "string|false", check: urlPath },
@@ -244,11 +255,18 @@ export async function loadConfig(cwd: string, explicitFile?: string): Promise<Lo
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   const pkgFile = join(cwd, "package.json");
-  let pkg: unknown;
+  let text: string;
   try {
-    pkg = JSON.parse(await readFile(pkgFile, "utf8"));
+    text = await readFile(pkgFile, "utf8");
   } catch {
     return { config: {} };
+  }
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(text);
+  } catch (err) {
+    // The project's own package.json is configuration (its "binship" key, the package name).
+    throw new BinshipError("CONFIG_INVALID", `${pkgFile} is not valid JSON: ${(err as Error).message}`, { cause: err, hint: "Fix the file (npm would refuse it too)." });
   }
   const section = (pkg as { binship?: unknown }).binship;
   if (section === undefined) return { config: {} };

@@ -9,7 +9,7 @@ import { mkdir, rm, stat } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { finished } from "node:stream/promises";
 import { BinshipError } from "../errors.js";
-import { commitFile, tempPathBeside, type WriteResult } from "../util/atomic.js";
+import { commitFile, freshTempBeside, type WriteResult } from "../util/atomic.js";
 
 /** One file in the archive. Directories are added for every parent automatically. */
 export interface ZipEntry {
@@ -76,7 +76,7 @@ export async function writeZip(options: ZipOptions): Promise<ZipResult> {
     throw new BinshipError("IO_FAILED", `cannot read a file for ${options.outfile}: ${err.message}`, { cause: err });
   });
   await mkdir(dirname(options.outfile), { recursive: true });
-  const tmp = tempPathBeside(options.outfile);
+  const tmp = await freshTempBeside(options.outfile);
   options.onTemp?.(tmp);
   try {
     const archive = new ZipArchive({ zlib: { level: options.level }, forceLocalTime: false });

@@ -2,13 +2,16 @@
 
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { nodeMajor, type Config } from "../config.js";
+import { nodeMajor, type BundleFormat, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { RuntimeOptions } from "../runtime/options.js";
+import type { Output } from "../util/outputs.js";
 
 export interface BundleOptions {
   entry: string; // absolute path of the service's entry module
-  outfile: string; // absolute path of the bundle to write (.cjs)
+  outfile: string; // absolute path of the bundle to write (.cjs; a default name becomes .mjs for an ES module)
+  outfileGiven: boolean; // the user named the outfile: its extension is kept, and checked against the format
+  format?: BundleFormat; // forced module format; absent: CommonJS unless the code needs an ES module
   cwd: string; // project directory: esbuild's working dir, depfile paths are relative to it
   nodeMajor: number; // esbuild target: node<major> (default 24)
   minify: boolean; // default true
@@ -19,6 +22,7 @@ export interface BundleOptions {
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
   depfileTarget?: string; // the target named in the depfile (default: outfile); it records the lockfile, which is then a prerequisite too
+  alsoOutputs?: Output[]; // the command's other outputs (an executable, a zip): checked against the inputs before anything is written
 }
 
 /** The oldest Node a bundle targets (esbuild's syntax target; the runtime uses nothing newer). */
@@ -71,6 +75,8 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
   return {
     entry,
     outfile,
+    outfileGiven: config.outfile !== undefined,
+    format: config.format,
     cwd,
     nodeMajor: major,
     minify: config.minify ?? true,

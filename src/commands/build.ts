@@ -4,26 +4,38 @@ import { resolve } from "node:path";
 import { archs, singleArch, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
 import { buildFromSource } from "../pipeline/build.js";
+import { withInterruptCleanup } from "../util/interrupt.js";
+import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkCommandOutputs, printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
   arch?: string;
   depfile?: string;
+  metafile?: string;
 }
 
 /** Without --arch, the build host's CPU, so the result runs here. */
 const hostArch = (): Arch => ((archs as readonly string[]).includes(process.arch) ? (process.arch as Arch) : "x64");
 
 export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<void> {
-  const { depfile, sbom, report, ...configFlags } = flags;
-  const { config } = await resolveConfig(ctx, { entry, ...configFlags });
+  const { depfile, metafile, sbom, report, ...configFlags } = flags;
+  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+  const { config } = loaded;
   const arch = singleArch(config.arch, hostArch(), "binship build");
-  const outfile = config.outfile ?? `dist/app-linux-${arch}`;
+  const outfile = resolve(ctx.cwd, config.outfile ?? `dist/app-linux-${arch}`);
   checkAuditOutputs(ctx, { sbom, report }, outfile);
-  const { bundle, executable: exe, warnings } = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile });
+  const outputs: Output[] = [{ flag: "-o", path: outfile }];
+  if (depfile) outputs.push({ flag: "--depfile", path: resolve(ctx.cwd, depfile) });
+  if (metafile) outputs.push({ flag: "--metafile", path: resolve(ctx.cwd, metafile) });
+  if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
+  if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
+  await checkCommandOutputs(ctx, loaded, outputs);
+  const { bundle, executable: exe, warnings } = await withInterruptCleanup(() =>
+    buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile }),
+  );
   const shown = shownPath(ctx.cwd, exe.outfile);
   const audit = await writeAuditOutputs(ctx, { sbom, report }, exe.outfile);
   const largest = largestLine(exe.buildInfo);

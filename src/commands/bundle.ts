@@ -1,9 +1,10 @@
 // binship bundle [entry] -o FILE
 
 import { shownPath } from "../util/shown-path.js";
-import { bundle, resolveBundleOptions } from "../bundle/index.js";
+import { bundle, bundleOutputs, resolveBundleOptions } from "../bundle/index.js";
+import { withInterruptCleanup } from "../util/interrupt.js";
 import { formatBytes } from "../log.js";
-import { printOutput, resolveConfig, type BundleFlagValues, type CommandContext } from "./context.js";
+import { checkCommandOutputs, printOutput, resolveConfig, type BundleFlagValues, type CommandContext } from "./context.js";
 
 export interface BundleFlags extends BundleFlagValues {
   outfile?: string;
@@ -13,9 +14,10 @@ export interface BundleFlags extends BundleFlagValues {
 
 export async function bundleCommand(ctx: CommandContext, entry: string | undefined, flags: BundleFlags): Promise<void> {
   const { metafile, depfile, ...configFlags } = flags;
-  const { config } = await resolveConfig(ctx, { entry, ...configFlags });
-  const options = resolveBundleOptions(config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
-  const result = await bundle(options);
+  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+  const options = resolveBundleOptions(loaded.config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
+  await checkCommandOutputs(ctx, loaded, bundleOutputs(options));
+  const result = await withInterruptCleanup(() => bundle(options));
   const shown = shownPath(ctx.cwd, result.outfile);
   printOutput(ctx, {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],
@@ -24,6 +26,7 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
       bytes: result.bytes,
       sha256: result.sha256,
       changed: result.changed,
+      format: result.format,
       node: options.nodeMajor,
       inputs: result.inputs,
     },

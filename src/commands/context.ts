@@ -3,6 +3,8 @@
 import { commandLine, loadConfig, mergeConfig, validateConfig, type LoadedConfig } from "../config.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostic.js";
 import { createLogger, type Logger } from "../log.js";
+import { checkOutputs, checkWritable, type Output } from "../util/outputs.js";
+import { join } from "node:path";
 
 export interface GlobalFlags {
   json?: boolean; // one JSON object on stdout
@@ -39,6 +41,7 @@ export interface BundleFlagValues {
   sourcemap?: boolean;
   define?: Record<string, string>;
   external?: string[];
+  format?: string;
   contract?: string;
   invokeMode?: string;
   basePath?: string;
@@ -75,4 +78,16 @@ export function printOutput(ctx: CommandContext, output: CommandOutput): void {
   printWarnings(ctx, output.warnings);
   if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...output.json, warnings: output.warnings }, null, 2)}\n`);
   else if (!ctx.flags.quiet) for (const line of output.lines) ctx.stdout.write(`${line}\n`);
+}
+
+/**
+ * Before any work: refuses outputs that are inputs known already (the config file, package.json,
+ * the entry, given binaries, `extraInputs`) with exit 2, and outputs in a directory that cannot
+ * be written with exit 1. The bundle stage checks the rest of the inputs once it knows them.
+ */
+export async function checkCommandOutputs(ctx: CommandContext, loaded: LoadedConfig, outputs: Output[], extraInputs: (string | undefined)[] = []): Promise<void> {
+  const { config, file } = loaded;
+  const inputs = [file, join(ctx.cwd, "package.json"), config.entry, config.nodeBinary, config.generatorNode, ...extraInputs];
+  checkOutputs(outputs, inputs.filter((p): p is string => p !== undefined), ctx.cwd);
+  await checkWritable(outputs);
 }

@@ -10,9 +10,10 @@ import { formatBytes } from "../log.js";
 import { binshipVersion } from "../paths.js";
 import { packContainerFlow } from "../pipeline/pack-container.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
+import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
 export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, AuditFlags {
@@ -47,12 +48,13 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, sbom, report, ...configFlags } = flags;
   const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
-  const { config } = await resolveConfig(ctx, {
+  const loaded = await resolveConfig(ctx, {
     entry,
     ...configFlags,
     // With prebuilt executables and no --arch, the image holds exactly their architectures.
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
+  const { config } = loaded;
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
   const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
@@ -69,6 +71,13 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     throw new BinshipError("USAGE", "no entry module given", { hint: 'Pass it as an argument (binship pack container src/index.ts) or set "entry" in binship.config.json.' });
   }
   checkAuditOutputs(ctx, { sbom, report }, options.outDir);
+  const given = (prebuiltFiles ?? []).map((f) => resolve(ctx.cwd, f));
+  const outputs: Output[] = [{ flag: "-o", path: options.outDir, dir: true }];
+  if (ociLayout) outputs.push({ flag: "--oci-layout", path: resolve(ctx.cwd, ociLayout), dir: true });
+  if (tarball) outputs.push({ flag: "--tarball", path: resolve(ctx.cwd, tarball) });
+  if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
+  if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
+  await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
     packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd) }),

@@ -1,16 +1,16 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { formatBytes } from "../log.js";
-import { packLambda } from "../pipeline/pack-lambda.js";
+import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
 export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
@@ -19,6 +19,7 @@ export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   sysroot?: string;
   executable?: string;
   depfile?: string;
+  metafile?: string;
   zipLevel?: number | string;
   fallbackLibraries?: boolean;
 }
@@ -26,15 +27,23 @@ export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, sbom, report, ...configFlags } = flags;
-  const { config, file: configFile } = await resolveConfig(ctx, { entry, ...configFlags });
+  const { executable, depfile, metafile, sbom, report, ...configFlags } = flags;
+  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+  const { config, file: configFile } = loaded;
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
     depfile,
+    metafile,
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
   });
   checkAuditOutputs(ctx, { sbom, report }, options.outfile);
+  const outputs = lambdaOutputs(options);
+  if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
+  if (options.metafile) outputs.push({ flag: "--metafile", path: options.metafile });
+  if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
+  if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
+  await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
   const result = await withInterruptCleanup(({ onTemp }) => packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp }));

@@ -4,7 +4,7 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
@@ -14,8 +14,10 @@ import { encodeBuildInfo, makeBuildInfo, type BuildInfo } from "../inspect/build
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { binshipVersion } from "../paths.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
-import { commitFile, sha256, sha256File, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { commitFile, freshTempBeside, sha256, sha256File } from "../util/atomic.js";
+import { makeScratch } from "../util/stale.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
+import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 
@@ -113,25 +115,33 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
   }
 }
 
+interface SeaMain {
+  main: string; // the script the blob runs
+  seaConfig?: Record<string, unknown>; // SEA config keys beyond pkg's defaults (esm-main.ts)
+}
+
 /**
- * The blob records the main script's absolute path (it shows in stack traces), so it lives at
- * a path that depends only on the bundle's content: the same bundle gives the same executable.
+ * The bundle as the main script (or, for an ES module on Node 24, a CommonJS loader with the
+ * bundle as an asset: esm-main.ts), in the build's private scratch directory: the blob records it
+ * as /proc/self/cwd/<name> (executable/pkg.ts), so the executable's bytes depend only on the
+ * bundle's content, not on $TMPDIR or the user, and no directory is shared between users.
  */
-async function stableMain(options: ExecutableOptions): Promise<{ main: string; sha256: string; bytes: number }> {
+async function mainScript(options: ExecutableOptions, nodeVersion: string, workDir: string): Promise<SeaMain & { sha256: string; bytes: number }> {
   const code = await readFile(options.bundle);
-  const root = join(options.tmpDir, "binship-sea");
-  const digest = sha256(code);
-  const main = join(root, digest.slice(0, 16), "main.cjs");
-  await writeFileAtomic(main, code);
-  const now = new Date();
-  await utimes(dirname(main), now, now); // marks it in use for the pruning below
-  // Entries untouched for a day belong to no running build.
-  for (const name of await readdir(root)) {
-    const dir = join(root, name);
-    const st = await stat(dir).catch(() => undefined);
-    if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(dir, { recursive: true, force: true });
+  const dir = join(workDir, "sea");
+  await mkdir(dir, { recursive: true });
+  const kind = seaMainKind(options.bundleFormat ?? "cjs", nodeVersion);
+  let main: SeaMain;
+  if (kind === "esm-loader") {
+    const app = join(dir, "app.mjs");
+    await writeFile(app, code);
+    main = { main: join(dir, "main.cjs"), seaConfig: { assets: { [bundleAsset]: app } } };
+    await writeFile(main.main, esmLoaderSource);
+  } else {
+    main = kind === "module" ? { main: join(dir, "app.mjs"), seaConfig: { mainFormat: "module" } } : { main: join(dir, "app.cjs") };
+    await writeFile(main.main, code);
   }
-  return { main, sha256: digest, bytes: code.length };
+  return { ...main, sha256: sha256(code), bytes: code.length };
 }
 
 /** The Node release recorded in the build info: the hash of the binary as published, before stripping. */
@@ -158,15 +168,16 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   const warnings: Diagnostic[] = [];
   const nodes = await nodeBinaries(options);
   await mkdir(options.tmpDir, { recursive: true });
-  const workDir = await mkdtemp(join(options.tmpDir, "binship-build-"));
-  const tmpOut = tempPathBeside(options.outfile);
+  const scratch = await makeScratch(options.tmpDir, "build");
+  const workDir = scratch.path;
+  await mkdir(dirname(options.outfile), { recursive: true });
+  const tmpOut = await freshTempBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    const { main, ...bundleFacts } = await stableMain(options);
-    await mkdir(dirname(options.outfile), { recursive: true });
+    const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
-    const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
+    const { log } = await packager({ generator: nodes.generator, main, seaConfig, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
     logger.done();
     for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
     const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
@@ -194,6 +205,6 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   } finally {
     logger.done();
     await rm(tmpOut, { force: true });
-    await rm(workDir, { recursive: true, force: true });
+    await scratch.dispose();
   }
 }

@@ -5,18 +5,23 @@
 // are stripped once into the cache, keyed by the source's sha256.
 
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
-import { commitCached, readCached, type CachedFile } from "../node-dist/cache.js";
+import { cacheTempPath, commitCached, readCached, type CachedFile } from "../node-dist/cache.js";
 import { sha256File } from "../util/atomic.js";
+import { endOnInterrupt } from "../util/interrupt.js";
 
-const run = promisify(execFile);
+/** Runs the strip tool; an interrupt ends it. */
+function run(tool: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(tool, args, (err) => (err ? reject(err) : resolve()));
+    endOnInterrupt(child);
+  });
+}
 
 /** Writes a stripped copy of `source` to `out` (through a temporary file). */
 export async function stripFile(tool: string, source: string, out: string): Promise<void> {
-  const tmp = join(dirname(out), `.${randomBytes(4).toString("hex")}.stripping.tmp`);
+  const tmp = await cacheTempPath(dirname(out), "stripping");
   try {
     await run(tool, ["--strip-all", "-o", tmp, source]);
     await rename(tmp, out);
@@ -30,7 +35,7 @@ export async function stripCached(tool: string, source: CachedFile): Promise<Cac
   const out = join(dirname(source.path), "node-stripped");
   const hit = await readCached(out);
   if (hit && hit.source === `sha256:${source.sha256}`) return hit;
-  const tmp = join(dirname(out), `.${randomBytes(4).toString("hex")}.stripped.tmp`);
+  const tmp = await cacheTempPath(dirname(out), "stripped");
   try {
     await stripFile(tool, source.path, tmp);
     const bytes = (await stat(tmp)).size;

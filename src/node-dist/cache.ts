@@ -4,9 +4,12 @@
 // sha256 is recomputed only when the file's mtime moved (anything that rewrote it), which keeps
 // a warm build from hashing 120 MB files on every run.
 
+import { randomBytes } from "node:crypto";
 import { readFile, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256File, writeFileAtomic } from "../util/atomic.js";
+import { removeOnInterrupt } from "../util/interrupt.js";
+import { removeStale } from "../util/stale.js";
 
 export interface CacheManifest {
   version: string; // Node version, "24.21.0"
@@ -48,4 +51,15 @@ export async function commitCached(tmp: string, path: string, manifest: CacheMan
   const full = { ...manifest, mtimeMs: (await stat(path)).mtimeMs };
   await writeFileAtomic(`${path}.json`, `${JSON.stringify(full, null, 2)}\n`);
   return { ...full, path };
+}
+
+/**
+ * A temporary name in a cache entry directory, `.<what>.<pid>.<hex>.tmp`: removed if the
+ * command is interrupted, and by the next run if this one is killed (the files are 50-120 MB).
+ */
+export async function cacheTempPath(dir: string, what: string): Promise<string> {
+  await removeStale(dir, /^\.[a-z]+\.(\d+)\.[0-9a-f]+\.tmp$/);
+  const path = join(dir, `.${what}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  removeOnInterrupt(path);
+  return path;
 }

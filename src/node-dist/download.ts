@@ -2,15 +2,15 @@
 // bytes -> integrity hash + gunzip -> tar -> temporary file. The file is kept only when the
 // registry's sha512 integrity matches the bytes received.
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { BinshipError } from "../errors.js";
 import { formatBytes, type Logger } from "../log.js";
-import { commitCached, type CachedFile } from "./cache.js";
+import { cacheTempPath, commitCached, type CachedFile } from "./cache.js";
 import { downloadFailed, registryHeaders, type DistInfo } from "./metadata.js";
-import { tarballUrl, type RegistryConfig } from "./registry.js";
+import { tarballUrl, withoutCredentials, type RegistryConfig } from "./registry.js";
 import { extractEntry } from "./tar.js";
 
 export const binaryPathInTarball = "package/bin/node";
@@ -48,27 +48,32 @@ async function* tee(body: AsyncIterable<Uint8Array>, onChunk: (b: Buffer) => voi
 
 export async function downloadNode(options: DownloadOptions): Promise<CachedFile> {
   const { pkg, version, dist, registry, dir, logger } = options;
-  const url = tarballUrl(registry, dist.tarball);
+  // A tarball URL with credentials in it: fetch refuses those, so they go in the header instead.
+  const given = withoutCredentials(tarballUrl(registry, dist.tarball));
+  const url = given.url;
+  const headers = registryHeaders(registry, url, "application/octet-stream");
+  if (given.basic && !headers.authorization) headers.authorization = `Basic ${given.basic}`;
   const expected = parseIntegrity(dist.integrity);
   let response: Response;
   const abort = new AbortController(); // ends the transfer when extraction fails halfway
   try {
     logger.debug(`GET ${url}`);
-    response = await fetch(url, { headers: registryHeaders(registry, url, "application/octet-stream"), signal: abort.signal });
+    response = await fetch(url, { headers, signal: abort.signal });
   } catch (err) {
     throw downloadFailed(registry, `${pkg}@${version}`, err);
   }
   if (!response.ok || !response.body) throw downloadFailed(registry, `${pkg}@${version} (${url})`, new Error(`HTTP ${response.status} ${response.statusText}`));
 
-  const tmp = join(dir, `.node.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const total = Number(response.headers.get("content-length")) || 0;
   const integrityHash = createHash(expected.algorithm);
   const fileHash = createHash("sha256");
   let received = 0;
   let lastShown = 0;
   let fh: FileHandle;
+  let tmp = "";
   try {
     await mkdir(dir, { recursive: true });
+    tmp = await cacheTempPath(dir, "node");
     fh = await open(tmp, "wx", 0o755);
   } catch (err) {
     abort.abort();

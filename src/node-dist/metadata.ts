@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { tokenFor, type RegistryConfig } from "./registry.js";
+import { authorizationFor, redact, type RegistryConfig } from "./registry.js";
 
 export interface DistInfo {
   tarball: string;
@@ -23,14 +23,14 @@ export interface PackageVersions {
 /** Request headers npm would send to `url`. */
 export function registryHeaders(registry: RegistryConfig, url: string, accept: string): Record<string, string> {
   const headers: Record<string, string> = { accept, "user-agent": "binship (npm registry client)" };
-  const token = tokenFor(registry, url);
-  if (token) headers.authorization = `Bearer ${token}`;
+  const authorization = authorizationFor(registry, url);
+  if (authorization) headers.authorization = authorization;
   return headers;
 }
 
 export function downloadFailed(registry: RegistryConfig, what: string, cause: unknown): BinshipError {
   const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
-  return new BinshipError("NODE_DOWNLOAD_FAILED", `cannot fetch ${what} from the npm registry ${registry.url}: ${reason}`, {
+  return new BinshipError("NODE_DOWNLOAD_FAILED", redact(`cannot fetch ${what} from the npm registry ${registry.url}: ${reason}`), {
     cause,
     hint: "Check the network or your npm registry configuration (npm config get registry), or pass --node-binary PATH to use a Node binary you already have.",
   });

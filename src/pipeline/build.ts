@@ -2,7 +2,6 @@
 // share. Options for both stages are resolved (and validated) before either runs; the warnings
 // of both are returned together, for the command to print.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bundle, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
@@ -10,7 +9,9 @@ import type { Arch, Config } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { buildExecutable, resolveExecutableOptions, type ExecutableResult } from "../executable/index.js";
 import type { Logger } from "../log.js";
-import { noCleanup, type Cleanup } from "../util/interrupt.js";
+import type { Cleanup } from "../util/interrupt.js";
+import type { Output } from "../util/outputs.js";
+import { makeScratch } from "../util/stale.js";
 
 export interface SourceBuild {
   bundle: BundleResult; // its outfile is deleted afterwards unless `bundleOutfile` was given
@@ -24,20 +25,26 @@ export interface SourceBuildOptions {
   env: NodeJS.ProcessEnv; // for the cache directory, npm registry config, PATH, TMPDIR
   arch: Arch; // target CPU
   outfile: string; // the executable to write (absolute, or relative to cwd)
+  outfileFlag?: string; // how messages name it (default "-o")
   logger: Logger; // progress only; warnings are returned
   bundleOutfile?: string; // keep the bundle here (default: a temporary file, removed)
   depfile?: string; // write a make dependency file whose target is the executable
-  cleanup?: Cleanup; // removes the scratch directory on interrupt
+  metafile?: string; // write esbuild's metafile here
+  outputs?: Output[]; // the command's other outputs, checked against the bundle's inputs before anything is written
+  cleanup?: Cleanup; // unused: scratch space registers itself for removal on interrupt (util/interrupt.ts)
 }
 
 export async function buildFromSource(options: SourceBuildOptions): Promise<SourceBuild> {
   const { config, cwd, env, arch, logger } = options;
   const outfile = resolve(cwd, options.outfile);
-  const scratch = options.bundleOutfile ? undefined : await mkdtemp(join(env.TMPDIR || tmpdir(), "binship-bundle-"));
-  const release = scratch ? (options.cleanup ?? noCleanup).track(scratch) : () => {};
+  const scratch = options.bundleOutfile ? undefined : await makeScratch(env.TMPDIR || tmpdir(), "bundle");
   try {
-    const bundleFile = options.bundleOutfile ? resolve(cwd, options.bundleOutfile) : join(scratch!, "bundle.cjs");
-    const bundleOptions = { ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, bundleFile, { depfile: options.depfile }), depfileTarget: outfile };
+    const bundleFile = options.bundleOutfile ? resolve(cwd, options.bundleOutfile) : join(scratch!.path, "bundle.cjs");
+    const bundleOptions = {
+      ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, bundleFile, { depfile: options.depfile, metafile: options.metafile }),
+      depfileTarget: outfile,
+      alsoOutputs: [{ flag: options.outfileFlag ?? "-o", path: outfile }, ...(options.outputs ?? [])],
+    };
     const executableOptions = resolveExecutableOptions(config, cwd, env, { bundle: bundleFile, outfile, arch, logger });
     const warnings: Diagnostic[] = [];
     if (bundleOptions.external.length > 0) {
@@ -45,10 +52,10 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
       warnings.push(diagnostic(`--external ${bundleOptions.external.join(", ")}: a single executable can require only Node built-ins, so these will fail to load at run time`));
     }
     const bundled = await bundle(bundleOptions);
-    const executable = await buildExecutable({ ...executableOptions, contents: bundled.contents });
+    // The bundle's name and format are known once it is built (an ES module is named .mjs).
+    const executable = await buildExecutable({ ...executableOptions, bundle: bundled.outfile, bundleFormat: bundled.format, contents: bundled.contents });
     return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
   } finally {
-    if (scratch) await rm(scratch, { recursive: true, force: true });
-    release();
+    await scratch?.dispose();
   }
 }

@@ -3,9 +3,8 @@
 // space, or take prebuilt executables, then hand the finished files to the container stage; with
 // an image request, build the image from those files and pin k8s/ to its digest.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import type { AppExecutable, BuiltApp } from "../artifacts/types.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
@@ -14,6 +13,7 @@ import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
+import { makeScratch } from "../util/stale.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
@@ -40,8 +40,9 @@ interface Built {
 async function buildApp(input: PackContainerInput, scratch: string): Promise<Built> {
   const { options: o, config, cwd, env, logger } = input;
   if (containerLayouts[o.layout].needs === "bundle") {
-    logger.progress("bundling app.cjs");
-    const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs")));
+    logger.progress("bundling the app");
+    const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
+    const result = await bundle({ ...bundleOptions, alsoOutputs: [{ flag: "-o", path: o.outDir, dir: true }] });
     logger.done();
     return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
   }
@@ -54,7 +55,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
       continue;
     }
     logger.progress(`building app-${dockerArchOf(arch)}`);
-    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), logger, cleanup: input.cleanup });
+    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs: [{ flag: "-o", path: o.outDir, dir: true }], logger });
     logger.done();
     executables.push({ arch, report: built.executable.report });
     // The bundle is the same for every arch: its warnings once.
@@ -65,20 +66,22 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
 
 export async function packContainerFlow(input: PackContainerInput): Promise<PackContainerOutcome> {
   const cleanup = input.cleanup ?? noCleanup;
-  const texts = await renderContainerFiles(input.options);
-  const scratch = await mkdtemp(join(input.env.TMPDIR || tmpdir(), "binship-container-"));
-  const release = cleanup.track(scratch);
+  let texts = await renderContainerFiles(input.options);
+  const scratch = await makeScratch(input.env.TMPDIR || tmpdir(), "container");
   try {
-    const built = await buildApp(input, scratch);
-    const result = await packContainer(input.options, built.app, texts, cleanup.onTemp);
+    const built = await buildApp(input, scratch.path);
+    // An ES module bundle is app.mjs, known only once bundled: the recipe names it.
+    const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
+    const options = bundleFile ? { ...input.options, bundleFile } : input.options;
+    if (bundleFile && bundleFile !== "app.cjs") texts = await renderContainerFiles(options);
+    const result = await packContainer(options, built.app, texts, cleanup.onTemp);
     const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...result.warnings] };
     if (input.image) {
       const { config, cwd, env, logger } = input;
-      outcome.published = await publishContainerImage({ request: input.image, options: input.options, packed: outcome, entry: config.entry, cwd, env, logger });
+      outcome.published = await publishContainerImage({ request: input.image, options, packed: outcome, entry: config.entry, cwd, env, logger });
     }
     return outcome;
   } finally {
-    await rm(scratch, { recursive: true, force: true });
-    release();
+    await scratch.dispose();
   }
 }

@@ -17,6 +17,7 @@ import { inspectFile, type ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
+import { checkOutputs, type Output } from "../util/outputs.js";
 import { buildFromSource } from "./build.js";
 
 export interface PackLambdaDeps {
@@ -49,6 +50,13 @@ interface PackedExecutable {
   warnings: Diagnostic[];
 }
 
+/** The files pack lambda writes besides the intermediate executable. */
+export function lambdaOutputs(options: PackLambdaOptions): Output[] {
+  const out: Output[] = [{ flag: "-o", path: options.outfile }, { flag: "the zip's digest", path: join(options.workDir, "zip-stamp.json") }];
+  if (options.depfile) out.push({ flag: "--depfile", path: options.depfile });
+  return out;
+}
+
 async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackedExecutable> {
   if (options.executable) {
     return { app: { arch: options.arch, report: await inspectFile(options.executable) }, inputs: [options.executable], warnings: [] };
@@ -59,6 +67,9 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
     env: deps.env,
     arch: options.arch,
     outfile: join(options.workDir, `app-${options.arch}`),
+    outfileFlag: "the intermediate executable",
+    metafile: options.metafile,
+    outputs: lambdaOutputs(options),
     logger: deps.logger,
   });
   // The zip's build info records the lockfile's versions and integrity: it is an input too.
@@ -83,6 +94,8 @@ async function withFallback(needed: SysrootLibraries | undefined, options: PackL
 
 export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
   const exe = await executableFor(options, deps);
+  // With --executable no bundle checked the outputs; the executable is an input too.
+  if (options.executable) checkOutputs(lambdaOutputs(options), exe.inputs, options.cwd);
   const present = new Set([...runtimeSpecs[options.runtime].libraries, loaderNames[options.arch]]);
   const needed = await librariesFor(exe.app.report, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
   if (needed && !needed.loader) {

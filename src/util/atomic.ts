@@ -6,6 +6,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { removeOnInterrupt } from "./interrupt.js";
+import { removeStaleBeside } from "./stale.js";
 
 export interface WriteResult {
   path: string;
@@ -25,9 +27,20 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** A unique path beside `target`, on the same filesystem so rename is atomic. */
+/**
+ * A unique path beside `target`, on the same filesystem so rename is atomic. It carries this
+ * run's pid (so a later run can tell it is stale) and is removed if the command is interrupted.
+ */
 export function tempPathBeside(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const path = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  removeOnInterrupt(path); // harmless once renamed: the name is unique to this run
+  return path;
+}
+
+/** tempPathBeside, after removing what killed runs left beside `target`. */
+export async function freshTempBeside(target: string): Promise<string> {
+  await removeStaleBeside(dirname(target), basename(target));
+  return tempPathBeside(target);
 }
 
 async function sameContent(path: string, data: Buffer): Promise<boolean> {
@@ -58,7 +71,7 @@ export async function writeFileAtomic(
     if ((st.mode & 0o777) === mode) return { ...result, changed: false };
   }
   await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathBeside(path);
+  const tmp = await freshTempBeside(path);
   try {
     const fh = await open(tmp, "wx", mode);
     try {

@@ -20,12 +20,14 @@ export interface PackLambdaOptions {
   fallbackLibraries: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ as a fallback (default true)
   level: number; // deflate level (default 6: level 9 takes 2-4x as long for a ~0.3% smaller zip, BENCHMARKS.md)
   depfile?: string; // write a make dependency file covering every input here
+  metafile?: string; // write esbuild's metafile here (when building from source)
   configFile?: string; // the config file read, an input in the depfile
 }
 
 export interface PackLambdaExtras {
   executable?: string; // --executable
   depfile?: string; // --depfile
+  metafile?: string; // --metafile
   mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
   configFile?: string;
 }
@@ -65,6 +67,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     level,
     fallbackLibraries: runtime === "provided.al2023" && (config.fallbackLibraries ?? true),
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,
+    metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
     configFile: extras.configFile,
   };
 }

@@ -18,18 +18,20 @@ export interface PackLambdaFlags extends ExecutableFlagValues {
   executable?: string;
   depfile?: string;
   zipLevel?: number | string;
+  layout?: string;
 }
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, ...configFlags } = flags;
+  const { executable, depfile, layout, ...configFlags } = flags;
   const { config, file: configFile } = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
     depfile,
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
+    layout,
   });
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
@@ -37,10 +39,13 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   const { zip, executable: exe } = result;
   const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
+  const layer = zip.layer;
+  const lines = [
+    `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
+  ];
+  if (layer) lines.push(`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`);
   printOutput(ctx, {
-    lines: [
-      `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
-    ],
+    lines,
     json: {
       path: zip.path,
       bytes: zip.bytes,
@@ -54,8 +59,12 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       changed: zip.changed,
       entries: zip.entries,
       libraries: zip.libraries,
-      executable: { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
+      // The layer layout ships no executable: its Node binary is in the layer.
+      executable: layer ? null : { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
       depfile: options.depfile ?? null,
+      layer: layer
+        ? { path: layer.path, name: layer.name, bytes: layer.bytes, unzippedBytes: layer.unzippedBytes, sha256: layer.sha256, sha256Base64: base64OfHex(layer.sha256), changed: layer.changed, entries: layer.entries }
+        : null,
     },
     warnings: [...early, ...result.warnings],
   });

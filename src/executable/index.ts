@@ -12,13 +12,19 @@ import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
-import { commitFile, sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { commitFile, sha256, sha256File, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { executableKey, lookupExecutable, placeExecutable, storeExecutable } from "./cache.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
+export { prepareNodeBinary, type NodeBinary } from "./node-binary.js";
+export { sweepExecutables, defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cache.js";
+
+/** The SEA options pkg is run with (its defaults); part of the executable cache key. */
+const seaOptions = { packager: "@yao-pkg/pkg --sea", useSnapshot: false, useCodeCache: false };
 
 export interface ExecutableResult {
   outfile: string;
@@ -92,21 +98,31 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
   return result;
 }
 
-async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: Diagnostic[]): Promise<{ path: string; stripped: boolean }> {
-  if (!options.strip) return { path: nodes.target, stripped: false };
+interface TargetBinary {
+  path: string;
+  stripped: boolean;
+  sha256?: string; // known for cache entries, so the executable cache key costs no hashing
+}
+
+async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: Diagnostic[]): Promise<TargetBinary> {
+  const unstripped = { path: nodes.target, stripped: false, sha256: nodes.cached?.sha256 };
+  if (!options.strip) return unstripped;
   if (!options.stripTool) {
     warnings.push(diagnostic("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger)", "Install llvm or binutils, or pass --no-strip."));
-    return { path: nodes.target, stripped: false };
+    return unstripped;
   }
   try {
     // The registry's binary is stripped once into the cache; the user's own into scratch space.
-    if (nodes.cached) return { path: (await stripCached(options.stripTool, nodes.cached)).path, stripped: true };
+    if (nodes.cached) {
+      const stripped = await stripCached(options.stripTool, nodes.cached);
+      return { path: stripped.path, stripped: true, sha256: stripped.sha256 };
+    }
     const out = join(workDir, "node-stripped");
     await stripFile(options.stripTool, nodes.target, out);
     return { path: out, stripped: true };
   } catch (err) {
     warnings.push(diagnostic(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`));
-    return { path: nodes.target, stripped: false };
+    return unstripped;
   }
 }
 
@@ -114,8 +130,7 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
  * The blob records the main script's absolute path (it shows in stack traces), so it lives at
  * a path that depends only on the bundle's content: the same bundle gives the same executable.
  */
-async function stableMain(options: ExecutableOptions): Promise<string> {
-  const code = await readFile(options.bundle);
+async function stableMain(options: ExecutableOptions, code: Buffer): Promise<string> {
   const root = join(options.tmpDir, "binship-sea");
   const main = join(root, sha256(code).slice(0, 16), "main.cjs");
   await writeFileAtomic(main, code);
@@ -142,8 +157,50 @@ function checkResult(report: ElfReport, options: ExecutableOptions, version: str
   }
 }
 
-export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
+/** The packager's output or a cached executable at `tmpOut`, inspected and checked. */
+async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<ElfReport> {
   const { logger } = options;
+  const code = await readFile(options.bundle);
+  const cache = options.cache;
+  const key =
+    cache &&
+    executableKey({
+      bundleSha256: sha256(code),
+      targetSha256: target.sha256 ?? (await sha256File(target.path)),
+      nodeVersion: nodes.version,
+      arch: options.arch,
+      stripped: target.stripped,
+      sea: seaOptions,
+    });
+  const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
+  if (hit) {
+    logger.debug(`executable cache hit: ${hit.path}`);
+    await placeExecutable(hit, tmpOut);
+    return { ...hit.report, path: tmpOut };
+  }
+  const main = await stableMain(options, code);
+  logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
+  const packager = options.packager ?? runPkg;
+  const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
+  logger.done();
+  for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+  const report = await inspectFile(tmpOut).catch((err: unknown) => {
+    throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
+  });
+  checkResult(report, options, nodes.version);
+  await chmod(tmpOut, 0o755);
+  // A cache that cannot be written costs the next build time, never this one its result.
+  if (cache && key) await storeExecutable(cache, key, tmpOut, report).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
+  return report;
+}
+
+/** The output already is the cached file (linked earlier): nothing to compare or write. */
+async function sameInode(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  return !!x && !!y && x.ino === y.ino && x.dev === y.dev;
+}
+
+export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
   const warnings: Diagnostic[] = [];
   const nodes = await nodeBinaries(options);
   await mkdir(options.tmpDir, { recursive: true });
@@ -151,21 +208,14 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   const tmpOut = tempPathBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    const main = await stableMain(options);
     await mkdir(dirname(options.outfile), { recursive: true });
-    logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
-    const packager = options.packager ?? runPkg;
-    const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
-    logger.done();
-    for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
-    const report = await inspectFile(tmpOut).catch((err: unknown) => {
-      throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
-    });
-    checkResult(report, options, nodes.version);
-    await chmod(tmpOut, 0o755);
-    const written = await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
-      throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
-    });
+    const report = await produce(options, nodes, target, workDir, tmpOut);
+    const unchanged = await sameInode(tmpOut, options.outfile);
+    const written = unchanged
+      ? { bytes: report.bytes, sha256: report.sha256, changed: false }
+      : await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
+          throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
+        });
     return {
       outfile: options.outfile,
       bytes: written.bytes,
@@ -178,7 +228,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
       warnings,
     };
   } finally {
-    logger.done();
+    options.logger.done();
     await rm(tmpOut, { force: true });
     await rm(workDir, { recursive: true, force: true });
   }

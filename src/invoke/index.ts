@@ -4,6 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { startEmulator, type EmulatorOptions, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
+import { BinshipError } from "../errors.js";
 import { launchers as defaultLaunchers, pickLauncher, type Launcher } from "./launchers/index.js";
 
 export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
@@ -16,6 +17,7 @@ export interface InvokeArtifactOptions {
   env?: Record<string, string>; // extra variables for the function (PATH, AWS_LAMBDA_LOG_FORMAT, ...)
   output?: (chunk: Buffer, stream: "stdout" | "stderr") => void; // the function's logs (default: dropped)
   launchers?: Launcher[]; // the launcher table (default: every known kind)
+  layer?: string; // a runtime layer zip for a function zip of the layer layout (absolute path)
 }
 
 export interface InvokeArtifactResult {
@@ -27,10 +29,13 @@ export interface InvokeArtifactResult {
 
 export async function invokeArtifact(options: InvokeArtifactOptions): Promise<InvokeArtifactResult> {
   const launcher = await pickLauncher(options.artifact, options.launchers ?? defaultLaunchers);
+  if (options.layer && launcher.name !== "lambda-zip") {
+    throw new BinshipError("USAGE", `--layer goes with a Lambda function zip, and ${options.artifact} is run as ${launcher.name}`, { hint: "Pass the function zip of binship pack lambda --layout layer, or drop --layer." });
+  }
   let stop = () => {};
   const emulator = await startEmulator({ ...options.emulator, onTimeout: () => stop() });
   try {
-    const launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env });
+    const launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env }, { layer: options.layer });
     try {
       // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).
       const env = launch.env.LAMBDA_TASK_ROOT === emulator.env.LAMBDA_TASK_ROOT ? { ...launch.env, LAMBDA_TASK_ROOT: launch.cwd } : launch.env;

@@ -4,7 +4,8 @@
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import type { AppBundle } from "../artifacts/types.js";
 import { bundle, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
@@ -28,6 +29,20 @@ export interface SourceBuildOptions {
   bundleOutfile?: string; // keep the bundle here (default: a temporary file, removed)
   depfile?: string; // write a make dependency file whose target is the executable
   cleanup?: Cleanup; // removes the scratch directory on interrupt
+}
+
+export interface BuiltBundle {
+  bundle: AppBundle;
+  inputs: string[]; // every source file the bundle read
+  warnings: Diagnostic[];
+}
+
+/** Source -> the bundle alone, at `outfile` (for layouts that ship it beside Node: container bundle, Lambda layer). */
+export async function buildBundle(config: Config, cwd: string, outfile: string, logger: Logger): Promise<BuiltBundle> {
+  logger.progress(`bundling ${basename(outfile)}`);
+  const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, outfile));
+  logger.done();
+  return { bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 }, inputs: result.inputs, warnings: result.warnings };
 }
 
 export async function buildFromSource(options: SourceBuildOptions): Promise<SourceBuild> {

@@ -7,13 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import type { AppExecutable, BuiltApp } from "../artifacts/types.js";
-import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
-import { buildFromSource } from "./build.js";
+import { buildBundle, buildFromSource } from "./build.js";
 
 export interface PackContainerInput {
   options: ContainerOptions; // resolved by resolveContainerOptions
@@ -33,10 +32,8 @@ interface Built {
 async function buildApp(input: PackContainerInput, scratch: string): Promise<Built> {
   const { options: o, config, cwd, env, logger } = input;
   if (containerLayouts[o.layout].needs === "bundle") {
-    logger.progress("bundling app.cjs");
-    const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs")));
-    logger.done();
-    return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
+    const built = await buildBundle(config, cwd, join(scratch, "app.cjs"), logger);
+    return { app: { executables: [], bundle: built.bundle }, warnings: built.warnings };
   }
   const executables: AppExecutable[] = [];
   const warnings: Diagnostic[] = [];

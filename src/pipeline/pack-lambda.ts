@@ -1,20 +1,21 @@
-// Flow: pack lambda. Source -> executable (the build flow), or a prebuilt executable -> the
-// libraries lib/ needs -> the checked, deterministic zip -> a depfile naming every input.
+// Flow: pack lambda. Build what the layout needs: an executable (the build flow, or a prebuilt
+// one), or the bundle plus the official Node binary (layer layout) -> the libraries lib/ needs
+// -> the checked, deterministic zips -> a depfile naming every input.
 
 import { join } from "node:path";
-import { runtimeSpecs } from "../artifacts/lambda/index.js";
-import { packLambdaZip, type LambdaPackageResult } from "../artifacts/lambda/index.js";
+import { lambdaLayouts, packLambdaZip, runtimeSpecs, type LambdaPackageResult } from "../artifacts/lambda/index.js";
 import type { PackLambdaOptions } from "../artifacts/lambda/options.js";
 import { loaderNames } from "../artifacts/lambda/runtimes.js";
 import { librariesFor } from "../artifacts/lambda/sysroot.js";
-import type { AppExecutable } from "../artifacts/types.js";
+import type { AppBundle, AppExecutable, AppNode } from "../artifacts/types.js";
 import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
+import { cacheDirFrom, prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
-import { buildFromSource } from "./build.js";
+import { buildBundle, buildFromSource } from "./build.js";
 
 export interface PackLambdaDeps {
   env: NodeJS.ProcessEnv; // handed to the executable stage (npm registry config, cache dir)
@@ -24,23 +25,28 @@ export interface PackLambdaDeps {
 }
 
 export interface PackLambdaResult {
-  zip: LambdaPackageResult;
-  executable: ElfReport; // what was packed
+  zip: LambdaPackageResult; // the function zip (and .layer for the layer layout)
+  executable: ElfReport; // what was packed: the executable, or the layer's Node binary
   executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
-  inputs: string[]; // every file the zip depends on (the depfile's prerequisites)
+  inputs: string[]; // every file the zips depend on (the depfile's prerequisites)
   warnings: Diagnostic[]; // the build's and the zip's checks
 }
 
-interface PackedExecutable {
-  app: AppExecutable;
+/** What the layout needs, built: the binary that runs (checked against the runtime) and the app around it. */
+interface Built {
+  binary: ElfReport; // the executable, or the Node binary of the layer
+  executable?: AppExecutable;
+  bundle?: AppBundle;
+  node?: AppNode;
   inputs: string[];
   changed?: boolean;
   warnings: Diagnostic[];
 }
 
-async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackedExecutable> {
+async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<Built> {
   if (options.executable) {
-    return { app: { arch: options.arch, report: await inspectFile(options.executable) }, inputs: [options.executable], warnings: [] };
+    const report = await inspectFile(options.executable);
+    return { binary: report, executable: { arch: options.arch, report }, inputs: [options.executable], warnings: [] };
   }
   const built = await buildFromSource({
     config: options.config,
@@ -50,13 +56,28 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
     outfile: join(options.workDir, `app-${options.arch}`),
     logger: deps.logger,
   });
-  return { app: { arch: options.arch, report: built.executable.report }, inputs: built.bundle.inputs, changed: built.executable.changed, warnings: built.warnings };
+  const report = built.executable.report;
+  return { binary: report, executable: { arch: options.arch, report }, inputs: built.bundle.inputs, changed: built.executable.changed, warnings: built.warnings };
+}
+
+/** The layer layout: app.cjs in the work directory (kept, so an unchanged bundle keeps its mtime) and the stripped Node. */
+async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<Built> {
+  const built = await buildBundle(options.config, options.cwd, join(options.workDir, "app.cjs"), deps.logger);
+  const exeOptions = resolveExecutableOptions(options.config, options.cwd, deps.env, { bundle: built.bundle.path, outfile: join(options.workDir, "unused"), arch: options.arch, logger: deps.logger });
+  const node = await prepareNodeBinary(exeOptions, options.workDir);
+  return {
+    binary: node.report,
+    bundle: built.bundle,
+    node: { arch: options.arch, version: node.version, report: node.report },
+    inputs: built.inputs,
+    warnings: [...built.warnings, ...node.warnings],
+  };
 }
 
 export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
-  const exe = await executableFor(options, deps);
+  const built = lambdaLayouts[options.layout].needs === "executable" ? await executableFor(options, deps) : await bundleAndNode(options, deps);
   const present = new Set([...runtimeSpecs[options.runtime].libraries, loaderNames[options.arch]]);
-  const libraries = await librariesFor(exe.app.report, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
+  const libraries = await librariesFor(built.binary, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
   if (libraries && !libraries.loader) {
     const names = libraries.libraries.map((l) => l.name);
     deps.logger.info(`shipping ${names.join(", ")} in lib/: ${options.runtime} lacks ${names.length === 1 ? "it" : "them"}, and Lambda's LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib`);
@@ -65,23 +86,26 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
   const zip = await packLambdaZip({
     outfile: options.outfile,
     layout: options.layout,
-    executable: exe.app,
+    executable: built.executable,
+    bundle: built.bundle,
+    node: built.node,
     arch: options.arch,
     runtime: options.runtime,
     libraries,
     mtime: options.mtime,
     level: options.level,
     onTemp: deps.onTemp,
-    stampFile: join(options.workDir, "zip-stamp.json"),
+    stampDir: options.workDir,
+    segmentCache: join(cacheDirFrom(deps.env, options.cwd), "zip-segments"),
   });
   deps.logger.done();
-  const inputs = [...exe.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
+  const inputs = [...built.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
   if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
   return {
     zip,
-    executable: exe.app.report,
-    executableChanged: exe.changed,
+    executable: built.binary,
+    executableChanged: built.changed,
     inputs,
-    warnings: [...exe.warnings, ...zip.warnings],
+    warnings: [...built.warnings, ...zip.warnings],
   };
 }

@@ -127,6 +127,8 @@ Docs: README.md`,
     .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
     .option("--zip-level <0-9>", "deflate level (default 6; 9 is 2-4x slower for a ~0.3% smaller zip)", toNumber)
+    .option("--fallback-libraries", "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default)")
+    .option("--no-fallback-libraries", "provided.al2023: leave out the libstdc++/libgcc_s fallback in lib/ (the runtime must have them)")
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
     .addHelpText(
       "after",

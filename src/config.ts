@@ -55,6 +55,7 @@ export interface Config {
   lambdaLayout?: (typeof lambdaLayoutNames)[number]; // pack lambda --layout (default "executable"; "layer": a Node layer + a function zip)
   k8s?: boolean; // write Kubernetes manifests (default true)
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
+  fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
 }
 
@@ -108,6 +109,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   layout: { kind: "string", values: containerLayouts },
   lambdaLayout: { kind: "string", values: lambdaLayoutNames },
   k8s: { kind: "boolean" },
+  fallbackLibraries: { kind: "boolean" },
   zipLevel: { kind: "number", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9") },
   base: { kind: "string" },
 };

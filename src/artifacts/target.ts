@@ -20,7 +20,8 @@ export interface TargetSystem {
 
 /** What the artifact brings along beside the executable (a Lambda zip's lib/). */
 export interface Shipped {
-  glibc?: string; // the shipped libc.so.6's highest GLIBC version, when libc itself is shipped
+  glibc?: string; // the shipped libc.so.6's highest GLIBC version, when libc itself is shipped (then only shipped libraries are used)
+  glibcxx?: string; // the shipped libstdc++.so.6's highest GLIBCXX version
   libraries: readonly string[]; // sonames shipped
 }
 
@@ -60,8 +61,14 @@ export function checkTarget(report: ElfReport, target: TargetSystem, hints: Targ
     findings.push(error(`${name} needs GLIBC_${report.glibc}, but ${where} has glibc ${glibc}`, hints.glibc));
   }
   const shippedNames = new Set(shipped?.libraries ?? []);
-  if (report.glibcxx && !shippedNames.has("libstdc++.so.6") && compareVersions(report.glibcxx, target.glibcxx) > 0) {
+  // With its own glibc the artifact uses only its own libraries; otherwise the system's libstdc++
+  // comes first and a shipped one is the fallback, so either may be the one loaded.
+  const ownsLibstdcxx = shippedNames.has("libstdc++.so.6");
+  if (report.glibcxx && !(ownsLibstdcxx && shipped?.glibc) && compareVersions(report.glibcxx, target.glibcxx) > 0) {
     findings.push(error(`${name} needs GLIBCXX_${report.glibcxx}, but ${target.name} has libstdc++ up to GLIBCXX_${target.glibcxx}`, hints.glibcxx));
+  }
+  if (report.glibcxx && ownsLibstdcxx && shipped?.glibcxx && compareVersions(report.glibcxx, shipped.glibcxx) > 0) {
+    findings.push(error(`${name} needs GLIBCXX_${report.glibcxx}, but the libstdc++.so.6 shipped in lib/ has GLIBCXX_${shipped.glibcxx}`, hints.glibcxx));
   }
   const present = new Set([...target.libraries, ...shippedNames]);
   const missing = report.needed.filter((lib) => !present.has(lib));

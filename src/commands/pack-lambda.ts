@@ -19,6 +19,7 @@ export interface PackLambdaFlags extends ExecutableFlagValues {
   depfile?: string;
   zipLevel?: number | string;
   layout?: string;
+  fallbackLibraries?: boolean;
 }
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
@@ -59,6 +60,8 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       changed: zip.changed,
       entries: zip.entries,
       libraries: zip.libraries,
+      // provided.al2023: libstdc++/libgcc_s in lib/ (the layer's, for --layout layer), loaded only if the runtime lacks its own.
+      fallback: result.fallback ? { ...result.fallback, why: "loaded only when the runtime has no libstdc++.so.6 / libgcc_s.so.1 of its own" } : null,
       // The layer layout ships no executable: its Node binary is in the layer.
       executable: layer ? null : { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
       depfile: options.depfile ?? null,

@@ -22,6 +22,7 @@ export interface ElfReport {
   glibc?: string; // highest GLIBC_x.y required
   glibcxx?: string; // highest GLIBCXX_x.y.z required
   glibcProvided?: string; // highest GLIBC_x.y the file defines: the glibc version of a libc.so.6
+  glibcxxProvided?: string; // highest GLIBCXX_x.y.z the file defines: the version of a libstdc++.so.6
   sea: boolean; // a NODE_SEA_BLOB note is present and the SEA fuse is set
   seaBlobBytes?: number; // size of the injected blob
   nodeVersion?: string; // "24.21.0" for an official Node binary
@@ -109,9 +110,11 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   const glibc = highestOf(required, "GLIBC_");
   const glibcxx = highestOf(required, "GLIBCXX_");
   const glibcProvided = highestOf(elf.versionDefinitions, "GLIBC_");
+  const glibcxxProvided = highestOf(elf.versionDefinitions, "GLIBCXX_");
   if (glibc) report.glibc = glibc;
   if (glibcxx) report.glibcxx = glibcxx;
   if (glibcProvided) report.glibcProvided = glibcProvided;
+  if (glibcxxProvided) report.glibcxxProvided = glibcxxProvided;
   if (blob) report.seaBlobBytes = blob.descSize;
   if (scan.nodeVersion) report.nodeVersion = scan.nodeVersion;
   return report;

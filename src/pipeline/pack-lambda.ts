@@ -2,11 +2,14 @@
 // one), or the bundle plus the official Node binary (layer layout) -> the libraries lib/ needs
 // -> the checked, deterministic zips -> a depfile naming every input.
 
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import { lambdaLayouts, packLambdaZip, runtimeSpecs, type LambdaPackageResult } from "../artifacts/lambda/index.js";
 import type { PackLambdaOptions } from "../artifacts/lambda/options.js";
 import { loaderNames } from "../artifacts/lambda/runtimes.js";
-import { librariesFor } from "../artifacts/lambda/sysroot.js";
+import { fallbackLibraries } from "../artifacts/lambda/fallback.js";
+import { librariesFor, type SysrootLibraries } from "../artifacts/lambda/sysroot.js";
 import type { AppBundle, AppExecutable, AppNode } from "../artifacts/types.js";
 import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
@@ -24,8 +27,16 @@ export interface PackLambdaDeps {
   onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
 }
 
+/** The provided.al2023 fallback libraries shipped in lib/, and what they add. */
+export interface FallbackReport {
+  libraries: string[]; // sonames
+  bytes: number; // added unzipped
+  zippedBytes: number; // added to the zip (deflated at the zip's level)
+}
+
 export interface PackLambdaResult {
   zip: LambdaPackageResult; // the function zip (and .layer for the layer layout)
+  fallback?: FallbackReport; // absent when not shipped (provided.al2, or --no-fallback-libraries); in the layer's lib/ for the layer layout
   executable: ElfReport; // what was packed: the executable, or the layer's Node binary
   executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
   inputs: string[]; // every file the zips depend on (the depfile's prerequisites)
@@ -74,14 +85,31 @@ async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): 
   };
 }
 
+/** Adds the libstdc++/libgcc_s fallback to lib/ (artifacts/lambda/fallback.ts says why). */
+async function withFallback(needed: SysrootLibraries | undefined, options: PackLambdaOptions): Promise<{ libraries?: SysrootLibraries; fallback?: FallbackReport }> {
+  if (!options.fallbackLibraries) return { libraries: needed };
+  const extra = await fallbackLibraries(options.arch, runtimeSpecs[options.runtime].glibc);
+  const byName = new Map([...(needed?.libraries ?? []), ...extra].map((l) => [l.name, { name: l.name, path: l.path }]));
+  const libraries = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const glibcxx = extra.find((l) => l.name === "libstdc++.so.6")?.report.glibcxxProvided;
+  let zippedBytes = 0;
+  for (const l of extra) zippedBytes += deflateRawSync(await readFile(l.path), { level: options.level }).length;
+  return {
+    libraries: { ...needed, libraries, ...(glibcxx ? { glibcxx } : {}) },
+    fallback: { libraries: extra.map((l) => l.name), bytes: extra.reduce((n, l) => n + l.report.bytes, 0), zippedBytes },
+  };
+}
+
 export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
   const built = lambdaLayouts[options.layout].needs === "executable" ? await executableFor(options, deps) : await bundleAndNode(options, deps);
   const present = new Set([...runtimeSpecs[options.runtime].libraries, loaderNames[options.arch]]);
-  const libraries = await librariesFor(built.binary, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
-  if (libraries && !libraries.loader) {
-    const names = libraries.libraries.map((l) => l.name);
+  const needed = await librariesFor(built.binary, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
+  if (needed && !needed.loader) {
+    const names = needed.libraries.map((l) => l.name);
     deps.logger.info(`shipping ${names.join(", ")} in lib/: ${options.runtime} lacks ${names.length === 1 ? "it" : "them"}, and Lambda's LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib`);
   }
+  // For the layer layout, lib/ is the layer's (/opt/lib, also on Lambda's LD_LIBRARY_PATH, after the system's).
+  const { libraries, fallback } = await withFallback(needed, options);
   deps.logger.progress(`zipping ${options.outfile}`);
   const zip = await packLambdaZip({
     outfile: options.outfile,
@@ -103,6 +131,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
   if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
   return {
     zip,
+    ...(fallback ? { fallback } : {}),
     executable: built.binary,
     executableChanged: built.changed,
     inputs,

@@ -57,10 +57,12 @@ async function start(root: string) {
 describe.runIf(ready)("pack lambda --node 26 for provided.al2023", () => {
   it("ships libatomic.so.1 in lib/ next to bootstrap", () => {
     expect(json.node).toMatch(/^26\./);
-    expect(json.libraries).toEqual(["libatomic.so.1"]);
+    expect(json.libraries).toEqual(["libatomic.so.1", "libgcc_s.so.1", "libstdc++.so.6"]); // with the libstdc++/libgcc_s fallback
     expect(json.entries.map((e: { name: string; mode: number }) => [e.name, e.mode.toString(8)])).toEqual([
       ["bootstrap", "755"],
       ["lib/libatomic.so.1", "644"],
+      ["lib/libgcc_s.so.1", "644"],
+      ["lib/libstdc++.so.6", "644"],
     ]);
   });
 

@@ -86,7 +86,7 @@ export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPa
   // Lambda's 250 MB counts the function and all its layers unzipped.
   const unzipped = (await Promise.all(plans.flatMap((p) => p.entries).map(sizeOf))).reduce((a, b) => a + b, 0);
   const libraries = input.libraries?.libraries.map((l) => l.name) ?? [];
-  const shipped = libraries.length ? { glibc: input.libraries?.glibc, libraries } : undefined;
+  const shipped = libraries.length ? { glibc: input.libraries?.glibc, glibcxx: input.libraries?.glibcxx, libraries } : undefined;
   const warnings = enforce([...layout.check(input, shipped), ...checkBootstrap(fn.entries), ...checkUnzippedSize(unzipped)], input.outfile);
   const results: Written[] = [];
   for (const plan of plans) results.push(await writePlan(input, plan));

@@ -17,6 +17,7 @@ export interface PackLambdaOptions {
   workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
   sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
   mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
+  fallbackLibraries: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ as a fallback (default true)
   level: number; // deflate level (default 6: level 9 takes 2-4x as long for a ~0.3% smaller zip, BENCHMARKS.md)
   depfile?: string; // write a make dependency file covering every input here
   configFile?: string; // the config file read, an input in the depfile
@@ -72,6 +73,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     sysroot: config.sysroot ? resolve(cwd, config.sysroot) : undefined,
     mtime: extras.mtime,
     level,
+    fallbackLibraries: runtime === "provided.al2023" && (config.fallbackLibraries ?? true),
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,
     configFile: extras.configFile,
   };

@@ -52,6 +52,7 @@ export interface SysrootLibraries {
   loader?: BundledLibrary; // ld-linux-*.so.*, when the zip brings its own glibc (provided.al2)
   libraries: BundledLibrary[]; // what goes into lib/ (with the loader, everything the executable needs)
   glibc?: string; // highest GLIBC version the bundled libc.so.6 defines, when libc is bundled
+  glibcxx?: string; // highest GLIBCXX version the bundled libstdc++.so.6 defines, when it is bundled
 }
 
 async function find(name: string, sysroot: Sysroot): Promise<string | undefined> {
@@ -114,7 +115,8 @@ export async function collectLibraries(executable: ElfReport, arch: Arch, sysroo
   const found = await resolveNeeded([loaderName, ...executable.needed], arch, sysroot, new Set(), "provided.al2");
   const glibc = found.get("libc.so.6")?.glibcProvided;
   if (!glibc) throw missing(["libc.so.6"], arch, sysroot, "provided.al2");
-  return { loader: { name: loaderName, path: found.get(loaderName)!.path }, libraries: sorted(found), glibc };
+  const glibcxx = found.get("libstdc++.so.6")?.glibcxxProvided;
+  return { loader: { name: loaderName, path: found.get(loaderName)!.path }, libraries: sorted(found), glibc, ...(glibcxx ? { glibcxx } : {}) };
 }
 
 /**

@@ -66,7 +66,13 @@ describe("pack lambda --layout layer", () => {
     expect(layer.sha256Base64).toBe(Buffer.from(layer.sha256, "hex").toString("base64"));
     expect(layer.name).toMatch(/^[A-Za-z0-9_-]+$/); // what publish-layer-version accepts
     const entries = readZip(readFileSync(layer.path)).filter((e) => !e.directory);
-    expect(entries.map((e) => [e.name, e.mode.toString(8)])).toEqual([["bin/node", "755"]]);
+    // lib/: provided.al2023's libstdc++/libgcc_s fallback, in the layer (/opt/lib is on Lambda's LD_LIBRARY_PATH).
+    expect(entries.map((e) => [e.name, e.mode.toString(8)])).toEqual([
+      ["bin/node", "755"],
+      ["lib/libgcc_s.so.1", "644"],
+      ["lib/libstdc++.so.6", "644"],
+    ]);
+    expect(json.fallback.libraries).toEqual(["libgcc_s.so.1", "libstdc++.so.6"]);
     // Stripped: no .symtab, like the executable layout's Node.
     const node = join(tempDir("binship-layer-node-"), "node");
     writeFileSync(node, entries[0]!.data());

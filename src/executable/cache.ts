@@ -5,8 +5,9 @@
 // least recently used are swept after each store.
 //
 // Layout: <dir>/<key> (the executable) and <dir>/<key>.json (its manifest and ELF report),
-// written last, so an entry cut short is never used. A hit is linked into place when the output
-// is on the same filesystem (no copy of 100 MB), else copied.
+// written last, so an entry cut short is never used. Entries and hits are hard links when the
+// output is on the same filesystem (no copy of 100 MB), else copies; an output edited in place
+// moves the shared mtime, so the entry is re-hashed and dropped before it could be served.
 
 import { createRequire } from "node:module";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
@@ -69,13 +70,13 @@ export async function lookupExecutable(cache: ExecutableCacheOptions, key: strin
   return { path, report: entry.report };
 }
 
-/** Stores a finished executable (copied; `file` stays where it is), then sweeps the cache down to its bound. */
+/** Stores a finished executable (linked when on the same filesystem, else copied; `file` stays where it is), then sweeps the cache down to its bound. */
 export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport): Promise<void> {
   const path = join(cache.dir, key);
   await mkdir(cache.dir, { recursive: true });
   const tmp = tempPathBeside(path);
   try {
-    await copyFile(file, tmp);
+    await link(file, tmp).catch(() => copyFile(file, tmp));
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });

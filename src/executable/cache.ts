@@ -5,12 +5,15 @@
 // least recently used are swept after each store.
 //
 // Layout: <dir>/<key> (the executable) and <dir>/<key>.json (its manifest and ELF report),
-// written last, so an entry cut short is never used. Entries and hits are hard links when the
-// output is on the same filesystem (no copy of 100 MB), else copies; an output edited in place
-// moves the shared mtime, so the entry is re-hashed and dropped before it could be served.
+// written last, so an entry cut short is never used. Entries and hits are copies (reflinks where
+// the filesystem has them), never hard links: an output edited in place must not change the
+// cache or another output. So that an unchanged rebuild does not copy and compare 100 MB, the
+// cache also remembers, per output path, which key it last wrote there and the file's size,
+// mtime and inode then; when all still match, the output is current.
 
 import { createRequire } from "node:module";
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { constants } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ElfReport } from "../inspect/index.js";
 import { readCached } from "../node-dist/cache.js";
@@ -76,7 +79,7 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
   await mkdir(cache.dir, { recursive: true });
   const tmp = tempPathBeside(path);
   try {
-    await link(file, tmp).catch(() => copyFile(file, tmp));
+    await copyFile(file, tmp, constants.COPYFILE_FICLONE);
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });
@@ -117,16 +120,34 @@ export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: str
   return removed;
 }
 
-/**
- * Puts the cached file at `tmp` (a hard link when possible, else a copy); the caller commits it.
- * A link shares the inode: an in-place edit of the output moves its mtime, and readCached then
- * re-hashes the entry and drops it, so the cache never serves a modified file.
- */
+/** Puts the cached file at `tmp` (a reflink where the filesystem can, else a copy); the caller commits it. */
 export async function placeExecutable(hit: CacheHit, tmp: string): Promise<void> {
   await mkdir(dirname(tmp), { recursive: true });
+  await copyFile(hit.path, tmp, constants.COPYFILE_FICLONE);
+}
+
+interface OutputRecord {
+  key: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+const outputRecord = (cache: ExecutableCacheOptions, outfile: string) => join(cache.dir, "outputs", `${sha256(outfile)}.json`);
+
+/** True when `outfile` is still the file this cache wrote there for `key` (same size, mtime and inode). */
+export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
   try {
-    await link(hit.path, tmp);
+    const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
+    return record.key === key && record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino;
   } catch {
-    await copyFile(hit.path, tmp);
+    return false;
   }
+}
+
+export async function recordOutput(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<void> {
+  const st = await stat(outfile);
+  const record: OutputRecord = { key, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  await mkdir(join(cache.dir, "outputs"), { recursive: true });
+  await writeFileAtomic(outputRecord(cache, outfile), `${JSON.stringify(record)}\n`);
 }

@@ -13,7 +13,7 @@ import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
 import { commitFile, sha256, sha256File, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
-import { executableKey, lookupExecutable, placeExecutable, storeExecutable } from "./cache.js";
+import { executableKey, lookupExecutable, outputIsCurrent, placeExecutable, recordOutput, storeExecutable } from "./cache.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
@@ -157,8 +157,14 @@ function checkResult(report: ElfReport, options: ExecutableOptions, version: str
   }
 }
 
+interface Produced {
+  report: ElfReport; // report.path is tmpOut, or the output itself when it is already current
+  key?: string; // the cache key, when caching
+  current?: boolean; // the output already is this cache entry's file: nothing to write
+}
+
 /** The packager's output or a cached executable at `tmpOut`, inspected and checked. */
-async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<ElfReport> {
+async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<Produced> {
   const { logger } = options;
   const code = await readFile(options.bundle);
   const cache = options.cache;
@@ -173,10 +179,11 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
       sea: seaOptions,
     });
   const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
-  if (hit) {
+  if (hit && cache && key) {
     logger.debug(`executable cache hit: ${hit.path}`);
+    if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, key, current: true };
     await placeExecutable(hit, tmpOut);
-    return { ...hit.report, path: tmpOut };
+    return { report: { ...hit.report, path: tmpOut }, key };
   }
   const main = await stableMain(options, code);
   logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
@@ -191,13 +198,7 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   await chmod(tmpOut, 0o755);
   // A cache that cannot be written costs the next build time, never this one its result.
   if (cache && key) await storeExecutable(cache, key, tmpOut, report).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
-  return report;
-}
-
-/** The output already is the cached file (linked earlier): nothing to compare or write. */
-async function sameInode(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
-  return !!x && !!y && x.ino === y.ino && x.dev === y.dev;
+  return { report, key };
 }
 
 export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
@@ -209,13 +210,13 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
     await mkdir(dirname(options.outfile), { recursive: true });
-    const report = await produce(options, nodes, target, workDir, tmpOut);
-    const unchanged = await sameInode(tmpOut, options.outfile);
-    const written = unchanged
+    const { report, key, current } = await produce(options, nodes, target, workDir, tmpOut);
+    const written = current
       ? { bytes: report.bytes, sha256: report.sha256, changed: false }
       : await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
           throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
         });
+    if (options.cache && key && !current) await recordOutput(options.cache, options.outfile, key).catch(() => {});
     return {
       outfile: options.outfile,
       bytes: written.bytes,

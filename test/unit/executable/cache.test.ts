@@ -56,20 +56,25 @@ describe("the executable cache", () => {
     expect(pkg.runs()).toBe(2);
   }, 300_000);
 
-  it("runs pkg again when the cached file was modified, instead of serving it", async () => {
+  it("keeps outputs and entries apart: an output edited in place changes nothing else, an edited entry is not served", async () => {
     const dir = tempDir("binship-exe-cache-");
     const cache = { dir: join(dir, "cache"), maxBytes: 1 << 30 };
     const pkg = counting();
     const bundle = bundleFile(dir, "edited");
     const built = await buildExecutable({ ...base, bundle, outfile: join(dir, "app"), cache, packager: pkg.packager });
-    // A hit is hard-linked into place when it can be: an in-place edit of that output edits the entry too.
     await buildExecutable({ ...base, bundle, outfile: join(dir, "app2"), cache, packager: pkg.packager });
     expect(pkg.runs()).toBe(1);
-    appendFileSync(join(dir, "app2"), "junk");
+    appendFileSync(join(dir, "app2"), "junk"); // in place
+    expect(readFileSync(join(dir, "app")).length).toBe(built.bytes); // another output: untouched
+    const third = await buildExecutable({ ...base, bundle, outfile: join(dir, "app2"), cache, packager: pkg.packager });
+    expect(pkg.runs()).toBe(1); // the entry is intact; the edited output is replaced
+    expect(third.changed).toBe(true);
+    expect(readFileSync(join(dir, "app2")).equals(readFileSync(join(dir, "app")))).toBe(true);
+    const entry = readdirSync(cache.dir).find((n) => /^[0-9a-f]{64}$/.test(n))!;
+    appendFileSync(join(cache.dir, entry), "junk");
     const rebuilt = await buildExecutable({ ...base, bundle, outfile: join(dir, "app3"), cache, packager: pkg.packager });
     expect(pkg.runs()).toBe(2);
     expect(rebuilt.sha256).toBe(built.sha256);
-    expect(readFileSync(join(dir, "app3")).equals(readFileSync(join(dir, "app")))).toBe(true);
   }, 300_000);
 
   it("sweeps the least recently used entries beyond its bound, keeping the newest", async () => {
@@ -80,14 +85,14 @@ describe("the executable cache", () => {
     // A bound that holds one executable: storing the second sweeps the first.
     const small = { ...cache, maxBytes: a.bytes + 1000 };
     const b = await buildExecutable({ ...base, bundle: bundleFile(dir, "b"), outfile: join(dir, "b"), cache: small, packager: pkg.packager });
-    const kept = readdirSync(small.dir).filter((n) => !n.endsWith(".json"));
+    const kept = readdirSync(small.dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
     expect(kept).toHaveLength(1);
     await buildExecutable({ ...base, bundle: bundleFile(dir, "b"), outfile: join(dir, "b2"), cache: small, packager: pkg.packager });
     expect(pkg.runs()).toBe(2); // b is still cached
     await buildExecutable({ ...base, bundle: bundleFile(dir, "a"), outfile: join(dir, "a2"), cache: small, packager: pkg.packager });
     expect(pkg.runs()).toBe(3); // a was swept
     expect(await sweepExecutables({ ...small, maxBytes: 0 })).toHaveLength(1);
-    expect(readdirSync(small.dir)).toEqual([]);
+    expect(readdirSync(small.dir).filter((n) => n !== "outputs")).toEqual([]);
     expect(b.bytes).toBe(a.bytes);
   }, 300_000);
 });

@@ -7,7 +7,9 @@
 //     running the layer's stripped Node on app.cjs, both unpacked (the layer where BINSHIP_OPT says);
 //   - `node bundle.cjs` (the binship bundle) on the same official Node;
 //   - the official client, aws-lambda-ric, on the same Node, with the app wrapped in
-//     hono/aws-lambda's handle() as its users deploy it.
+//     hono/aws-lambda's handle() as its users deploy it;
+//   - a binship executable of a plain handler returning a constant (bench/apps/plain-handler.ts):
+//     what a Fetch app's first invocation should cost about as much as.
 //
 //   npm run build && (cd bench && npm install) && node bench/lambda-cold-start.mjs
 //
@@ -30,6 +32,8 @@ const binship = (...args) => execFileSync(process.execPath, [join(root, "bin", "
 const hono = join(root, "test", "fixtures", "apps", "hono", "index.ts");
 const exe = join(out, "app");
 const built = JSON.parse(binship("build", hono, "--arch", arch, "-o", exe, "--json"));
+const plainExe = join(out, "plain");
+binship("build", join(root, "bench", "apps", "plain-handler.ts"), "--arch", arch, "--node", built.nodeVersion, "-o", plainExe);
 const bundle = join(out, "bundle.cjs");
 binship("bundle", hono, "-o", bundle);
 // The Node inside the executable, from binship's cache: the same version runs the two others.
@@ -71,6 +75,7 @@ const variants = {
   "binship layer layout (bootstrap script + layer Node + app.cjs)": { command: join(layerOut, "task", "bootstrap"), args: [], cwd: join(layerOut, "task"), handler: "bootstrap", env: { BINSHIP_OPT: join(layerOut, "opt") } },
   "node + binship bundle": { command: node, args: [bundle], cwd: out, handler: "bootstrap" },
   "node + aws-lambda-ric": { command: node, args: [join(root, "bench", "node_modules", "aws-lambda-ric", "index.mjs")], cwd: ricDir, handler: "index.handler" },
+  "binship executable, plain handler (constant)": { command: plainExe, args: [], cwd: out, handler: "bootstrap" },
 };
 // Without `npm install` in bench/ (aws-lambda-ric builds native code), the other variants still run.
 if (!existsSync(variants["node + aws-lambda-ric"].args[0])) {
@@ -101,9 +106,11 @@ for (let i = 0; i < runs; i++) {
 }
 const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
 const ref = median(times["binship executable"]);
-console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; ${arch}; Node ${nodeVersion} for all; ${runs} runs each, interleaved.\n`);
+console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs; ${arch}; Node ${nodeVersion} for all; ${runs} runs each, interleaved.\n`);
 console.log("| function process | median | min | max | vs binship executable |");
 console.log("|---|---:|---:|---:|---:|");
 for (const [name, xs] of Object.entries(times)) {
   console.log(`| ${name} | ${median(xs).toFixed(1)} ms | ${Math.min(...xs).toFixed(1)} ms | ${Math.max(...xs).toFixed(1)} ms | ${(median(xs) / ref).toFixed(2)} |`);
 }
+const plain = median(times["binship executable, plain handler (constant)"]);
+console.log(`\nHono behind an HTTP API v2 event / plain handler (both binship executables): ${(ref / plain).toFixed(2)}×.`);

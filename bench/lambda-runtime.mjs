@@ -8,7 +8,9 @@
 // event (binship: the app as-is; aws-lambda-ric: the app wrapped in hono/aws-lambda's handle(),
 // as its users deploy it). Both sides are esbuild bundles. Prints a markdown table for
 // BENCHMARKS.md. Env: ROUNDS (default 3), N (timed invocations per round, default 3000),
-// BENCH_NODE (a Node >= 22; default: the newest Node that binship has provisioned in its cache).
+// BENCH_NODE (a Node >= 22; default: the newest Node that binship has provisioned in its cache),
+// BASELINE_HONO (a bundle of the Hono fixture made by another binship checkout, e.g. main: its
+// Hono row is measured in the same rounds, to compare the runtime's per-invocation cost).
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -40,7 +42,7 @@ function findNode() {
 
 async function compileEmulator() {
   const file = join(out, "emulator.mjs");
-  await build({ entryPoints: [join(root, "src", "emulator", "index.ts")], outfile: file, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
+  await build({ entryPoints: [join(root, "src", "invoke", "emulator", "index.ts")], outfile: file, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
   return import(file);
 }
 
@@ -118,11 +120,12 @@ const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
 const { startEmulator } = await compileEmulator();
 const fns = await prepare();
 const events = { noop: {}, hono: honoEvent() };
+if (process.env.BASELINE_HONO) fns.hono.baseline = resolve(process.env.BASELINE_HONO);
 const results = {};
 for (let round = 0; round < rounds; round++) {
   for (const fn of ["noop", "hono"]) {
     // Alternate which client goes first, so a noisy neighbour does not always hit the same one.
-    const order = round % 2 ? ["ric", "binship"] : ["binship", "ric"];
+    const order = [...(round % 2 ? ["ric", "binship"] : ["binship", "ric"]), ...(fns[fn].baseline ? ["baseline"] : [])];
     for (const client of order) {
       const r = await measure(startEmulator, node, client, fns[fn][client], events[fn]);
       ((results[fn] ??= {})[client] ??= []).push(r);
@@ -137,11 +140,15 @@ console.log(`${rounds} rounds × ${timed} timed sequential invocations (after ${
 console.log("| function | client | invocations/s | median round trip | p99 round trip | function CPU per invocation | start to first `next` | RSS after |");
 console.log("|---|---|---:|---:|---:|---:|---:|---:|");
 for (const fn of ["noop", "hono"]) {
-  for (const client of ["binship", "ric"]) {
+  for (const client of ["binship", "ric", ...(results[fn].baseline ? ["baseline"] : [])]) {
     const rs = results[fn][client];
-    const name = client === "ric" ? "aws-lambda-ric" : "binship";
+    const name = client === "ric" ? "aws-lambda-ric" : client === "baseline" ? "binship, baseline bundle (BASELINE_HONO)" : "binship";
     console.log(`| ${fn === "noop" ? "no-op handler" : "Hono, HTTP API v2 event"} | ${name} | ${med(rs, "perSecond").toFixed(0)} | ${med(rs, "medianUs").toFixed(0)} µs | ${med(rs, "p99Us").toFixed(0)} µs | ${med(rs, "cpuUs").toFixed(0)} µs | ${med(rs, "initMs").toFixed(0)} ms | ${med(rs, "rssMiB").toFixed(0)} MiB |`);
   }
   const ratio = (key) => (med(results[fn].binship, key) / med(results[fn].ric, key)).toFixed(2);
   console.log(`| ${fn === "noop" ? "no-op handler" : "Hono, HTTP API v2 event"} | **binship / aws-lambda-ric** | **${ratio("perSecond")}×** | ${ratio("medianUs")}× | | **${ratio("cpuUs")}×** | | |`);
+  if (results[fn].baseline) {
+    const vs = (key) => (med(results[fn].binship, key) / med(results[fn].baseline, key)).toFixed(2);
+    console.log(`| ${fn === "noop" ? "no-op handler" : "Hono, HTTP API v2 event"} | **binship / baseline** | **${vs("perSecond")}×** | ${vs("medianUs")}× | | **${vs("cpuUs")}×** | ${vs("initMs")}× | |`);
+  }
 }

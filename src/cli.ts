@@ -157,9 +157,13 @@ Docs: README.md`,
     .option("--k8s", "write Kubernetes manifests to k8s/ (default)")
     .option("--no-k8s", "do not write Kubernetes manifests")
     .option("--executable <file>", "use an executable made by binship build instead of building (repeatable, one per arch)", collect)
+    .option("--push <ref>", "build the multi-arch image without a daemon and push it to REGISTRY/REPO[:TAG]; k8s/ then names it by digest")
+    .option("--oci-layout <dir>", "also write the image as an OCI image layout directory")
+    .option("--tarball <file>", "also write the image as a tarball (OCI layout + docker-archive manifest.json)")
+    .option("--insecure-registry", "allow registries without TLS or with an untrusted certificate")
     .addHelpText(
       "after",
-      "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",
+      "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  binship pack container src/index.ts --push registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",
     )
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => packContainerCommand(ctx, entry, opts)));
 

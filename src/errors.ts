@@ -19,7 +19,8 @@ export type ErrorCode =
   | "NOT_ELF" // inspect was given something that is not an ELF file
   | "TOOL_MISSING" // a system tool (qemu, ...) is needed and absent
   | "INVOKE_FAILED" // the function returned an error or crashed
-  | "IO_FAILED"; // reading or writing a file failed
+  | "IO_FAILED" // reading or writing a file failed
+  | "REGISTRY_FAILED"; // a container registry could not be reached, refused, or failed a request
 
 /** 2 for anything the user fixes in flags/config, 1 for build failures. */
 const usageCodes: ReadonlySet<ErrorCode> = new Set([

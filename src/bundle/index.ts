@@ -5,7 +5,7 @@
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
 import { dirname, resolve } from "node:path";
 import { BinshipError, type Diagnostic } from "../errors.js";
-import { runtimeEntry } from "../paths.js";
+import { runtimeEntry, runtimeFetchGlobals } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
@@ -85,6 +85,9 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
       // CommonJS has no import.meta; ES module code that reads it gets the CommonJS equivalents.
       define: { "import.meta.url": "__binship_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename", ...options.define },
       banner: { js: importMetaBanner },
+      // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
+      // load undici on first touch (src/runtime/fetch/undici.ts).
+      inject: [runtimeFetchGlobals()],
       external: options.external,
       metafile: true,
       logLevel: "silent",

@@ -100,13 +100,14 @@ function jsonOf(result: InvokeResult, http: boolean): Record<string, unknown> {
 }
 
 function failure(run: InvokeArtifactResult): BinshipError | undefined {
-  if (run.init.status !== "ready") {
-    const e = run.init.error;
-    return new BinshipError("INVOKE_FAILED", `the function failed to start: ${e.errorType}: ${e.errorMessage}`, { hint: "Its log above says why." });
-  }
   const bad = run.results.filter((r) => r.status !== "ok");
   if (!bad.length) return undefined;
   const e = bad[0]!.error;
+  // No event reached a running function: say why it did not start (a timed-out init names its limits).
+  if (run.init.status !== "ready" && bad.length === run.results.length) {
+    const why = run.init.status === "init-timeout" ? e : run.init.error;
+    return new BinshipError("INVOKE_FAILED", `the function failed to start: ${why?.errorType}: ${why?.errorMessage}`, { hint: "Its log above says why." });
+  }
   return new BinshipError("INVOKE_FAILED", `${bad.length} of ${run.results.length} invocation${run.results.length === 1 ? "" : "s"} failed: ${e?.errorType}: ${e?.errorMessage}`);
 }
 
@@ -126,7 +127,8 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
   });
   if (ctx.flags.json) {
-    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), warnings: [] }, null, 2)}\n`);
+    const processes = run.processes.map((p) => ({ init: p.init, invocations: p.invocations, ...(p.exit ? { exit: p.exit } : {}) }));
+    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), processes, warnings: [] }, null, 2)}\n`);
   } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {
@@ -145,7 +147,8 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     }
     if (run.results.length > 1) {
       const ms = run.results.map((r) => r.durationMs).sort((a, b) => a - b);
-      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]} ms`);
+      const restarts = run.processes.length > 1 ? `; ${run.processes.length} processes (a crash, a timeout or a failed init ends one, and the next event gets a fresh one, as on Lambda)` : "";
+      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]} ms${restarts}`);
     }
     const bytes = run.results.reduce((n, r) => n + r.payload.length, 0);
     ctx.logger.debug(`launcher: ${run.launcher}; ${formatBytes(bytes)} returned`);

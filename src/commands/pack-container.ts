@@ -1,7 +1,7 @@
 // binship pack container [entry] -o dist/container
 
 import { basename, resolve } from "node:path";
-import { resolveContainerOptions } from "../artifacts/container/options.js";
+import { defaultContainerDir, resolveContainerOptions } from "../artifacts/container/options.js";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
@@ -11,8 +11,9 @@ import { packContainerFlow } from "../pipeline/pack-container.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
 import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
-export interface PackContainerFlags extends ExecutableFlagValues {
+export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -41,7 +42,8 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, ...configFlags } = flags;
+  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, ...configFlags } = flags;
+  const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
   const { config } = await resolveConfig(ctx, {
     entry,
@@ -49,7 +51,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     // With prebuilt executables and no --arch, the image holds exactly their architectures.
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
-  const { options, warnings } = resolveContainerOptions(config, ctx.cwd);
+  // With --push the recipe and manifests name the pushed repository.
+  const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
+  const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
   if (prebuilt && options.layout === "bundle") {
     throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
   }
@@ -64,7 +68,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   }
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup }),
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd) }),
   );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
@@ -72,6 +76,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
+  if (result.published) lines.push(...imageLines(result.published));
   printOutput(ctx, {
     lines,
     json: {
@@ -84,6 +89,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       platforms: result.platforms,
       executables: result.executables,
       files: result.files,
+      ...(result.published ? { image: result.published.result.reference, index: result.published.result } : {}),
     },
     warnings: [...warnings, ...result.warnings],
   });

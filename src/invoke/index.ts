@@ -1,30 +1,73 @@
-// Runs an artifact (bundle, executable, Lambda zip) against the local Runtime API emulator:
-// pick a launcher, start the emulator, start the function with Lambda's environment, invoke
-// each event on the same warm process, stop it.
+// Runs an artifact (bundle, executable, Lambda zip) against the local Runtime API emulator the
+// way Lambda runs a function: pick a launcher, start an execution environment (an emulator and
+// the function's process), invoke each event on it while it stays warm, and start a fresh one
+// when it crashed or timed out. The init phase has Lambda's limits: 10 s, then one retry within
+// the function timeout ("Understanding the Lambda execution environment lifecycle", Init phase:
+// https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html).
 
 import { spawn } from "node:child_process";
-import { startEmulator, type EmulatorOptions, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
+import { randomUUID } from "node:crypto";
+import { basename } from "node:path";
+import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
 import { BinshipError } from "../errors.js";
-import { launchers as defaultLaunchers, pickLauncher, type Launcher } from "./launchers/index.js";
+import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
 export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
+/** Lambda's limit on the init phase of an execution environment. */
+export const lambdaInitLimitMs = 10_000;
+const defaultTimeoutMs = 3_000; // the emulator's, Lambda's default function timeout
+const emulationSlowdown = 10; // how much longer the init limit is under qemu-user
+
 export interface InvokeArtifactOptions {
   artifact: string; // absolute path of the bundle, executable or zip
-  events: unknown[]; // invoked in order on one process (JSON values or raw bytes)
+  events: unknown[]; // invoked in order, on one process while it lives (JSON values or raw bytes)
   emulator?: Omit<EmulatorOptions, "taskRoot" | "onTimeout">; // function name, memory, timeout, limits
   invoke?: Omit<InvokeOptions, "timeoutMs">; // per-invocation extras (trace id, onChunk)
   env?: Record<string, string>; // extra variables for the function (PATH, AWS_LAMBDA_LOG_FORMAT, ...)
-  output?: (chunk: Buffer, stream: "stdout" | "stderr") => void; // the function's logs (default: dropped)
+  output?: (chunk: Buffer, stream: "stdout" | "stderr") => void; // the function's logs, and Lambda's INIT_REPORT lines (default: dropped)
   launchers?: Launcher[]; // the launcher table (default: every known kind)
+  initTimeoutMs?: number; // the init limit (default 10000, Lambda's; tests shorten it)
   layer?: string; // a runtime layer zip for a function zip of the layer layout (absolute path)
+}
+
+/** How an environment's init phase ended: the emulator's outcomes, or over the init limit. */
+export type ProcessInit = InitOutcome | { status: "init-timeout"; error: FunctionError };
+
+/** One execution environment (a process) and what became of it. */
+export interface ProcessRun {
+  init: ProcessInit;
+  invocations: number; // events it was given
+  exit?: { code: number | null; signal: NodeJS.Signals | null }; // set when it ended on its own
 }
 
 export interface InvokeArtifactResult {
   launcher: string; // which launcher ran the artifact
-  init: InitOutcome; // ready, init-error or exited before the first event
-  results: InvokeResult[]; // one per event that was invoked
-  exit?: { code: number | null; signal: NodeJS.Signals | null }; // set when the process ended on its own
+  init: ProcessInit; // the first environment's init
+  results: InvokeResult[]; // one per event
+  exit?: ProcessRun["exit"]; // the first process that ended on its own
+  processes: ProcessRun[]; // every environment started, in order
+}
+
+/** One running execution environment. */
+interface Environment {
+  emulator: Emulator;
+  run: ProcessRun;
+  alive: () => boolean;
+  stop: () => Promise<void>; // kills the process if it still runs; waits for it
+  exited: Promise<void>;
+}
+
+const initReport = (ms: number, phase: "init" | "invoke") => Buffer.from(`INIT_REPORT Init Duration: ${ms.toFixed(2)} ms\tPhase: ${phase}\tStatus: timeout\n`);
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** A result for an event that never reached a running function (its init failed or timed out). */
+function unserved(status: InvokeResult["status"], error: FunctionError, durationMs: number): InvokeResult {
+  return { requestId: randomUUID(), status, payload: Buffer.alloc(0), streamed: false, chunks: [], error, durationMs };
 }
 
 export async function invokeArtifact(options: InvokeArtifactOptions): Promise<InvokeArtifactResult> {
@@ -32,52 +75,130 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
   if (options.layer && launcher.name !== "lambda-zip") {
     throw new BinshipError("USAGE", `--layer goes with a Lambda function zip, and ${options.artifact} is run as ${launcher.name}`, { hint: "Pass the function zip of binship pack lambda --layout layer, or drop --layer." });
   }
-  let stop = () => {};
-  const emulator = await startEmulator({ ...options.emulator, onTimeout: () => stop() });
-  try {
-    const launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env }, { layer: options.layer });
-    try {
-      // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).
-      const env = launch.env.LAMBDA_TASK_ROOT === emulator.env.LAMBDA_TASK_ROOT ? { ...launch.env, LAMBDA_TASK_ROOT: launch.cwd } : launch.env;
-      const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-      let exit: InvokeArtifactResult["exit"];
-      let stopping = false;
-      const exited = new Promise<void>((resolve) => {
-        child.once("exit", (code, signal) => {
-          if (!stopping) exit = { code, signal };
-          emulator.processExited(code, signal);
-          resolve();
-        });
-        child.once("error", (err) => {
-          exit = { code: null, signal: null };
-          emulator.processExited(null, null);
-          options.output?.(Buffer.from(`cannot start ${launch.command}: ${err.message}\n`), "stderr");
-          resolve();
-        });
-      });
-      // Lambda stops an environment whose invocation timed out; so does invoke.
-      stop = () => void child.kill("SIGKILL");
-      child.stdout.on("data", (c: Buffer) => options.output?.(c, "stdout"));
-      child.stderr.on("data", (c: Buffer) => options.output?.(c, "stderr"));
-      const init = await emulator.initialized();
-      const results: InvokeResult[] = [];
-      if (init.status === "ready") {
-        for (const event of options.events) {
-          const result = await emulator.invoke(event, options.invoke);
-          results.push(result);
-          if (result.status === "exited" || result.status === "timeout") break;
-        }
+  const timeoutMs = options.emulator?.timeoutMs ?? defaultTimeoutMs;
+  let initLimitMs = options.initTimeoutMs ?? lambdaInitLimitMs;
+  const processes: ProcessRun[] = [];
+  const results: InvokeResult[] = [];
+  let launch: Launch | undefined;
+  let firstTaskRoot = "";
+  let env: Environment | undefined;
+
+  const start = async (): Promise<Environment> => {
+    let kill = () => {};
+    const emulator = await startEmulator({ ...options.emulator, onTimeout: () => kill() });
+    // The launcher runs once (a zip is unpacked once); each environment gets its own Runtime API.
+    if (!launch) {
+      try {
+        launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env }, { layer: options.layer });
+      } catch (err) {
+        await emulator.close();
+        throw err;
       }
-      // A failed init ends the process on its own (non-zero); give it a moment to say how.
-      if (init.status === "init-error") await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
-      stopping = exit === undefined;
-      child.kill("SIGKILL");
-      await exited;
-      return { launcher: launcher.name, init, results, exit };
-    } finally {
-      await launch.cleanup();
+      firstTaskRoot = emulator.env.LAMBDA_TASK_ROOT!;
+      // Under qemu-user every instruction is emulated, several times slower than on Lambda's
+      // CPUs; the init limit is stretched so that it still catches an init that hangs.
+      if (basename(launch.command).startsWith("qemu-")) {
+        initLimitMs *= emulationSlowdown;
+        options.output?.(Buffer.from(`binship: ${basename(launch.command)} emulates the CPU; Lambda's init limit is applied as ${initLimitMs / 1000} s\n`), "stderr");
+      }
     }
+    // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).
+    const taskRoot = launch.env.LAMBDA_TASK_ROOT === firstTaskRoot ? launch.cwd : launch.env.LAMBDA_TASK_ROOT!;
+    const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: { ...launch.env, ...emulator.env, LAMBDA_TASK_ROOT: taskRoot }, stdio: ["ignore", "pipe", "pipe"] });
+    const run: ProcessRun = { init: { status: "ready" }, invocations: 0 };
+    processes.push(run);
+    let stopping = false;
+    let ended = false;
+    const command = launch.command;
+    const exited = new Promise<void>((resolve) => {
+      child.once("exit", (code, signal) => {
+        ended = true;
+        if (!stopping) run.exit = { code, signal };
+        emulator.processExited(code, signal);
+        resolve();
+      });
+      child.once("error", (err) => {
+        ended = true;
+        run.exit = { code: null, signal: null };
+        emulator.processExited(null, null);
+        options.output?.(Buffer.from(`cannot start ${command}: ${err.message}\n`), "stderr");
+        resolve();
+      });
+    });
+    // Lambda stops an environment whose invocation timed out; so does invoke.
+    kill = () => {
+      stopping = !ended;
+      child.kill("SIGKILL");
+    };
+    child.stdout.on("data", (c: Buffer) => options.output?.(c, "stdout"));
+    child.stderr.on("data", (c: Buffer) => options.output?.(c, "stderr"));
+    return {
+      emulator,
+      run,
+      exited,
+      alive: () => !ended && !stopping,
+      stop: async () => {
+        if (!ended) kill();
+        await exited;
+        await emulator.close();
+      },
+    };
+  };
+
+  /** Starts an environment and waits for its init, up to `limitMs`; the environment is stopped unless ready. */
+  const initialize = async (limitMs: () => number): Promise<{ env: Environment; init: InitOutcome | "timeout" }> => {
+    const fresh = await start(); // the first start may stretch the init limit (qemu)
+    const init = await withinMs(fresh.emulator.initialized(), limitMs());
+    if (init !== "timeout") fresh.run.init = init;
+    // A failed init ends the process on its own (non-zero); give it a moment to say how.
+    if (init !== "timeout" && init.status === "init-error") await withinMs(fresh.exited, 5_000);
+    if (init === "timeout" || init.status !== "ready") await fresh.stop();
+    return { env: fresh, init };
+  };
+
+  /** A ready environment for the next event, or the result that event gets when none could start. */
+  const ready = async (): Promise<{ env: Environment; remainingMs?: number } | InvokeResult> => {
+    // A warm environment takes the event once its runtime asks for one; one whose process ends
+    // instead (it crashed after answering) is replaced, as Lambda replaces it.
+    if (env?.alive() && (await env.emulator.waitingForEvent())) return { env };
+    await env?.stop();
+    const first = await initialize(() => initLimitMs);
+    if (first.init !== "timeout") return first.init.status === "ready" ? { env: first.env } : unserved(first.init.status, first.init.error, 0);
+    first.env.run.init = { status: "init-timeout", error: { errorType: "Runtime.InitTimeout", errorMessage: `init did not finish within Lambda's ${initLimitMs / 1000} s init limit` } };
+    options.output?.(initReport(initLimitMs, "init"), "stderr");
+    // Lambda retries the init with the first invocation, and both share the function timeout.
+    const retryStart = Date.now();
+    const retry = await initialize(() => timeoutMs);
+    if (retry.init === "timeout") {
+      retry.env.run.init = { status: "init-timeout", error: { errorType: "Runtime.InitTimeout", errorMessage: "the retried init did not finish within the function timeout" } };
+      options.output?.(initReport(timeoutMs, "invoke"), "stderr");
+      const limits = `the init phase did not finish: not within Lambda's ${initLimitMs / 1000} s init limit, nor when retried within the function timeout`;
+      return unserved("timeout", { errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (${limits})` }, Date.now() - retryStart);
+    }
+    if (retry.init.status !== "ready") return unserved(retry.init.status, retry.init.error, Date.now() - retryStart);
+    return { env: retry.env, remainingMs: Math.max(1, timeoutMs - (Date.now() - retryStart)) };
+  };
+
+  try {
+    for (const event of options.events) {
+      const got = await ready();
+      if (!("env" in got)) {
+        results.push(got);
+        continue;
+      }
+      env = got.env;
+      env.run.invocations++;
+      const result = await env.emulator.invoke(event, got.remainingMs === undefined ? options.invoke : { ...options.invoke, timeoutMs: got.remainingMs });
+      results.push(result);
+      // A crash or a timeout ends the environment; the next event gets a fresh one, as on Lambda.
+      if (result.status === "exited" || result.status === "timeout") await env.stop();
+    }
+    // Let the last environment go back to invocation/next, or end as it would (a crash after
+    // answering), so its exit is reported too.
+    if (env?.alive()) await withinMs(env.emulator.waitingForEvent(), 5_000);
   } finally {
-    await emulator.close();
+    await env?.stop().catch(() => {});
+    await launch?.cleanup();
   }
+  return { launcher: launcher.name, init: processes[0]?.init ?? { status: "ready" }, results, exit: processes.find((p) => p.exit)?.exit, processes };
 }

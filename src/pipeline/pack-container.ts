@@ -1,6 +1,7 @@
 // Flow: pack container. Render the recipe (so a template problem fails before minutes of
 // building), build what the layout needs (an executable per arch, or the bundle) into scratch
-// space, or take prebuilt executables, then hand the finished files to the container stage.
+// space, or take prebuilt executables, then hand the finished files to the container stage; with
+// an image request, build the image from those files and pin k8s/ to its digest.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
 import { buildBundle, buildFromSource } from "./build.js";
+import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
 export interface PackContainerInput {
   options: ContainerOptions; // resolved by resolveContainerOptions
@@ -22,6 +24,11 @@ export interface PackContainerInput {
   logger: Logger; // progress only; warnings are returned
   prebuilt?: Map<Arch, ElfReport>; // executables built earlier (binship build), one per arch
   cleanup?: Cleanup; // removes scratch and temporary output on interrupt
+  image?: ImageRequest; // --push / --oci-layout / --tarball
+}
+
+export interface PackContainerOutcome extends ContainerResult {
+  published?: ImageOutcome; // when an image was asked for
 }
 
 interface Built {
@@ -53,7 +60,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
   return { app: { executables }, warnings };
 }
 
-export async function packContainerFlow(input: PackContainerInput): Promise<ContainerResult> {
+export async function packContainerFlow(input: PackContainerInput): Promise<PackContainerOutcome> {
   const cleanup = input.cleanup ?? noCleanup;
   const texts = await renderContainerFiles(input.options);
   const scratch = await mkdtemp(join(input.env.TMPDIR || tmpdir(), "binship-container-"));
@@ -61,7 +68,12 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Cont
   try {
     const built = await buildApp(input, scratch);
     const result = await packContainer(input.options, built.app, texts, cleanup.onTemp);
-    return { ...result, warnings: [...built.warnings, ...result.warnings] };
+    const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...result.warnings] };
+    if (input.image) {
+      const { config, cwd, env, logger } = input;
+      outcome.published = await publishContainerImage({ request: input.image, options: input.options, packed: outcome, entry: config.entry, cwd, env, logger });
+    }
+    return outcome;
   } finally {
     await rm(scratch, { recursive: true, force: true });
     release();

@@ -1,5 +1,8 @@
 // What a fetch app returned, checked and read the same way in server mode and Lambda mode.
 
+import { LightHeaders } from "./fetch/headers.js";
+import { LightResponse } from "./fetch/response.js";
+
 /** By shape, not instanceof: a Response from a polyfill or another realm is just as good. */
 function isResponse(value: unknown): value is Response {
   const r = value as Response | null;
@@ -9,17 +12,13 @@ function isResponse(value: unknown): value is Response {
 const describeValue = (v: unknown) => (v === null ? "null" : typeof v === "object" ? `an object (${Object.keys(v as object).join(", ") || "no keys"})` : typeof v);
 
 export function checkResponse(value: unknown): Response {
+  // Ours are Responses without a look at their headers (which would build them).
+  if (LightResponse.isLight(value)) return value as unknown as Response;
   if (!isResponse(value)) throw new TypeError(`fetch() returned ${describeValue(value)}, not a Response`);
   return value;
 }
 
 /** Header pairs with each Set-Cookie apart (a polyfilled Headers without getSetCookie joins them). */
 export function responseHeaders(response: Response): [string, string][] {
-  const pairs: [string, string][] = [];
-  const split = typeof response.headers.getSetCookie === "function";
-  response.headers.forEach((value, name) => {
-    if (name !== "set-cookie" || !split) pairs.push([name, value]);
-  });
-  if (split) for (const cookie of response.headers.getSetCookie()) pairs.push(["set-cookie", cookie]);
-  return pairs;
+  return LightHeaders.pairs(response.headers);
 }

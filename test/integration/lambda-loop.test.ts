@@ -78,6 +78,37 @@ describe("handler errors", () => {
     expect(run.exit).toBeUndefined(); // still running when invoke stopped it
   });
 
+  it("fails an invocation whose result JSON cannot hold (a cycle, a BigInt) with Runtime.MarshalError, and keeps serving", async () => {
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "cycle" }, { action: "bigint" }, { action: "echo" }] });
+    const [cycle, bigint, after] = run.results;
+    expect(cycle).toMatchObject({ status: "error", error: { errorType: "Runtime.MarshalError" } });
+    expect(cycle!.error!.errorMessage).toMatch(/cannot be serialized as JSON: .*circular/i);
+    expect(bigint).toMatchObject({ status: "error", error: { errorType: "Runtime.MarshalError" } });
+    expect(bigint!.error!.errorMessage).toMatch(/BigInt/);
+    // The same process answers the next event: the loop survived.
+    expect(after!.status).toBe("ok");
+    expect(run.exit).toBeUndefined();
+  });
+
+  it("reports a thrown plain object {name, message} by its name and message", async () => {
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "throw-object" }] });
+    expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "OrderRejected", errorMessage: "order 7 is out of stock" } });
+  });
+
+  it.each([
+    ["uncaught", "exploded later"],
+    ["unhandled", "nobody waits for this"],
+    ["never", "Runtime.NodeJsExit"],
+  ])("logs a crash (%s) under the invocation's request id", async (action, text) => {
+    let out = "";
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action }], output: (c) => (out += c) });
+    const id = run.results[0]!.requestId;
+    const lines = out.split("\n").filter((l) => l.includes(text));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(new RegExp(`^\\S+Z\\t${id}\\tERROR\\t`));
+    expect(out).not.toMatch(/\tundefined\t/);
+  });
+
   it("supports callback-style handlers, success and failure", async () => {
     const bundle = await bundleEntry(join(lambdaApps, "callback.ts"));
     const run = await invokeArtifact({ ...roomy, artifact: bundle, events: [{}, { fail: true }] });
@@ -85,18 +116,19 @@ describe("handler errors", () => {
     expect(run.results[1]).toMatchObject({ status: "error", error: { errorMessage: "callback failure" } });
   });
 
-  it("reports an uncaught exception for the invocation and exits 129", async () => {
+  it("reports an uncaught exception for the invocation and exits 129; the next event gets a fresh process", async () => {
     const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "uncaught" }, { action: "echo" }] });
     expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "Error", errorMessage: "exploded later" } });
-    expect(run.results[1]!.status).toBe("exited");
     expect(run.exit).toEqual({ code: 129, signal: null });
+    expect(run.results[1]!.status).toBe("ok");
+    expect(run.processes.map((p) => p.invocations)).toEqual([1, 1]);
   });
 
   it("reports an unhandled rejection as Runtime.UnhandledPromiseRejection and exits 128", async () => {
     const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "unhandled" }, { action: "echo" }] });
     expect(run.results[0]).toMatchObject({ status: "error", error: { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: "Error: nobody waits for this" } });
-    expect(run.results[1]!.status).toBe("exited");
     expect(run.exit?.code).toBe(128);
+    expect(run.results[1]!.status).toBe("ok");
   });
 
   it("reports a handler whose promise never settles, once nothing is left to run, instead of exiting silently", async () => {
@@ -202,9 +234,11 @@ describe("logs", () => {
 });
 
 describe("deadline", () => {
-  it("times out a hanging invocation at the function's timeout and stops the process", async () => {
-    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "hang" }, { action: "echo" }], emulator: { timeoutMs: 300 } });
-    expect(run.results).toHaveLength(1);
-    expect(run.results[0]).toMatchObject({ status: "timeout", error: { errorType: "Sandbox.Timedout" } });
+  it("times out a hanging invocation at the function's timeout and stops the process; the next event gets a fresh one", async () => {
+    const run = await invokeArtifact({ ...roomy, artifact: handlerBundle, events: [{ action: "hang" }, { action: "echo" }], emulator: { timeoutMs: 1_500 } });
+    expect(run.results.map((r) => r.status)).toEqual(["timeout", "ok"]);
+    expect(run.results[0]).toMatchObject({ error: { errorType: "Sandbox.Timedout" } });
+    expect(run.processes).toHaveLength(2);
+    expect(run.processes[0]!.exit).toBeUndefined(); // stopped by the timeout, not ended on its own
   });
 });

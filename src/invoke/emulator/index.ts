@@ -14,11 +14,10 @@ import type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, Invok
 
 export type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
 
-// Lambda's synchronous payload limit: 6 MB, which Lambda counts as 6291556 bytes in its
-// "exceeded maximum allowed payload size" errors (Lambda quotas page).
-export const maxBufferedResponseBytes = 6_291_556;
-// Response streaming's documented soft limit on the response size (20 MB).
-export const maxStreamedResponseBytes = 20 * 1024 * 1024;
+// Lambda's synchronous payload limit (6 MB) and response streaming's soft limit (20 MB),
+// defined once beside the runtime that checks against them.
+export { bufferedResponseBytes as maxBufferedResponseBytes, streamedResponseBytes as maxStreamedResponseBytes } from "../../runtime/lambda/limits.js";
+import { bufferedResponseBytes as maxBufferedResponseBytes, streamedResponseBytes as maxStreamedResponseBytes } from "../../runtime/lambda/limits.js";
 
 const apiPrefix = "/2018-06-01/runtime";
 
@@ -48,6 +47,8 @@ export interface Emulator {
   invoke(event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Resolves when the runtime asks for its first event, posts an init error, or exits. */
   initialized(): Promise<InitOutcome>;
+  /** Resolves true once the runtime waits on invocation/next, false once its process has exited. */
+  waitingForEvent(): Promise<boolean>;
   /** Tell the emulator the function's process ended: what it was doing fails with Runtime.ExitError. */
   processExited(code: number | null, signal: NodeJS.Signals | null): void;
   /** How many TCP connections the runtime has opened so far (a well-behaved one keeps one). */
@@ -108,6 +109,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let initOutcome: InitOutcome | undefined;
   let initWaiters: ((o: InitOutcome) => void)[] = [];
   let gone: FunctionError | undefined; // set once the process exited
+  let nextWaiters: ((waiting: boolean) => void)[] = [];
+  const settleNext = (waiting: boolean) => {
+    for (const w of nextWaiters) w(waiting);
+    nextWaiters = [];
+  };
 
   const settleInit = (outcome: InitOutcome) => {
     if (initOutcome) return;
@@ -169,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // No timeout: the runtime waits as long as it takes (runtimes-api.html says not to time out).
     parked.add(res);
     res.once("close", () => parked.delete(res));
+    settleNext(true);
   };
 
   const dispatch = () => {
@@ -302,9 +309,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const how = signal ? `signal: ${signal}` : `exit status ${code}`;
       gone = { errorType: "Runtime.ExitError", errorMessage: `Runtime exited with error: ${how}` };
       settleInit({ status: "exited", error: gone });
+      settleNext(false);
       for (const p of [...inflight.values(), ...queue]) {
         finish(p, "exited", { error: { ...gone, errorMessage: `RequestId: ${p.requestId} Error: ${gone.errorMessage}` } });
       }
+    },
+    waitingForEvent() {
+      if (gone) return Promise.resolve(false);
+      if ([...parked].some((res) => !res.destroyed)) return Promise.resolve(true);
+      return new Promise((resolve) => nextWaiters.push(resolve));
     },
     connections: () => connections,
     forceStatus(endpoint, status) {

@@ -5,15 +5,15 @@ import type { LambdaHandler, Service } from "../contract.js";
 import type { RuntimeOptions } from "../options.js";
 import type { Invocation, RuntimeClient } from "./client.js";
 import { createContext, type LambdaContext } from "./context.js";
-import { MalformedEvent, ResponseSizeTooLarge, toErrorBody, UnsupportedEvent } from "./errors.js";
+import { MalformedEvent, MarshalError, ResponseSizeTooLarge, toErrorBody, UnsupportedEvent } from "./errors.js";
 import { pickAdapter } from "./http/adapters.js";
+import { authorizerKind } from "./http/authorizer.js";
+import { bufferedResponseBytes } from "./limits.js";
 import { apigwV2, v2Head } from "./http/apigw-v2.js";
 import { httpServer, readAll, type ServeHttp } from "./http/serve.js";
 import type { AdapterOptions } from "./http/types.js";
 import { httpResponseStreamFrom, isStreamingHandler, ResponseStream } from "./streaming.js";
 
-// Lambda's buffered response limit, 6 MB counted as 6291556 bytes (Lambda quotas).
-const maxResponseBytes = 6_291_556;
 
 /** What happened to an invocation, for the loop: posted is the Runtime API's status code. */
 export interface Outcome {
@@ -54,10 +54,19 @@ export function createInvoker(service: Service, options: RuntimeOptions, client:
     return { posted: await client.error(id, body) };
   };
 
-  const respond = async (id: string, result: unknown): Promise<Outcome> => {
-    const body = Buffer.from(JSON.stringify(result) ?? "null");
-    if (body.length > maxResponseBytes) {
-      return fail(id, new ResponseSizeTooLarge(`the response is ${body.length} bytes; Lambda accepts at most ${maxResponseBytes} bytes for a buffered response (use invokeMode RESPONSE_STREAM with a function URL, or return less)`));
+  /** `limit`/`source`: a smaller limit of the service in front of Lambda (ALB's 1 MB). */
+  const respond = async (id: string, result: unknown, limit = bufferedResponseBytes, source = "Lambda"): Promise<Outcome> => {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch (err) {
+      // A cycle, a BigInt or a throwing toJSON: that invocation fails, the process goes on.
+      return fail(id, new MarshalError(`the handler's result cannot be serialized as JSON: ${(err as Error).message}`));
+    }
+    const body = Buffer.from(json ?? "null");
+    if (body.length > limit) {
+      const hint = source === "Lambda" ? "use invokeMode RESPONSE_STREAM with a function URL, or return less" : "return less";
+      return fail(id, new ResponseSizeTooLarge(`the response is ${body.length} bytes; ${source} accepts at most ${limit} bytes for a buffered response (${hint})`));
     }
     const posted = await client.respond(id, body);
     if (posted === 413) return fail(id, new ResponseSizeTooLarge(`the Runtime API refused the ${body.length}-byte response as too large`));
@@ -106,13 +115,16 @@ export function createInvoker(service: Service, options: RuntimeOptions, client:
           const response = await serve(adapter.toRequest(event, adapterOptions), event, context);
           if (options.invokeMode === "RESPONSE_STREAM" && adapter === apigwV2) return streamHttp(inv.id, response);
           const result = adapter.toResult({ statusCode: response.statusCode, headers: response.headers, body: await readAll(response.body) }, event, adapterOptions);
-          return respond(inv.id, result);
+          return adapter.maxResultBytes ? respond(inv.id, result, adapter.maxResultBytes, adapter.name.toUpperCase()) : respond(inv.id, result);
         }
         const handler = service.handler;
         if (!handler) {
           const keys = event && typeof event === "object" ? Object.keys(event).join(", ") || "none" : typeof event;
+          const authorizer = authorizerKind(event);
           throw new UnsupportedEvent(
-            `this service only serves HTTP events (API Gateway REST and HTTP APIs, function URLs, ALB, VPC Lattice), and this event is none of them (its keys: ${keys}); export a handler to take other events`,
+            authorizer
+              ? `this event is ${authorizer}: API Gateway wants an authorization answer (an IAM policy, or {isAuthorized} for HTTP API simple responses), not an HTTP response; export a handler to answer it`
+              : `this service only serves HTTP events (API Gateway REST and HTTP APIs, function URLs, ALB, VPC Lattice), and this event is none of them (its keys: ${keys}); export a handler to take other events`,
           );
         }
         if (isStreamingHandler(handler)) return streamHandler(inv.id, handler, event, context);

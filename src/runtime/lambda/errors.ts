@@ -3,17 +3,27 @@
 
 import type { ErrorBody } from "./client.js";
 
-/** Same shape as the managed runtime: an Error gives its name and stack, anything else its type. */
+const stackLines = (stack: unknown): string[] =>
+  typeof stack === "string" ? stack.split("\n").slice(1).map((l) => l.trim()).filter(Boolean) : [];
+
+/** An object that carries an error's name and message without being an Error (`throw {name, message}`). */
+function isErrorLike(err: unknown): err is { name: string; message: string; stack?: unknown } {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  return typeof e === "object" && e !== null && typeof e.name === "string" && e.name !== "" && typeof e.message === "string";
+}
+
+/**
+ * Same shape as the managed runtime: an Error, or an object with a string name and message
+ * (the runtime interface client treats those alike), gives its name, message and stack;
+ * anything else its type and its JSON or string form.
+ */
 export function toErrorBody(err: unknown): ErrorBody {
-  if (err instanceof Error) {
-    const lines = (err.stack ?? "").split("\n");
-    return { errorType: err.name, errorMessage: err.message, stackTrace: lines.slice(1).map((l) => l.trim()).filter(Boolean) };
-  }
+  if (err instanceof Error || isErrorLike(err)) return { errorType: err.name, errorMessage: err.message, stackTrace: stackLines(err.stack) };
   let message: string;
   try {
     message = typeof err === "string" ? err : JSON.stringify(err) ?? String(err);
   } catch {
-    message = String(err);
+    message = String(err); // a cycle or a BigInt
   }
   return { errorType: err === null ? "null" : typeof err, errorMessage: message, stackTrace: [] };
 }
@@ -29,3 +39,4 @@ export const UnsupportedEvent = named("Runtime.UnsupportedEvent"); // no adapter
 export const ResponseSizeTooLarge = named("Runtime.ResponseSizeTooLarge"); // over Lambda's 6 MB
 export const NodeJsExit = named("Runtime.NodeJsExit"); // the event loop emptied mid-invocation
 export const MalformedEvent = named("Runtime.MalformedEvent"); // the event is not JSON
+export const MarshalError = named("Runtime.MarshalError"); // the result cannot be serialized as JSON

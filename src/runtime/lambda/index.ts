@@ -24,9 +24,13 @@ export function runLambda(load: () => Promise<Service>, options: RuntimeOptions,
   patchConsole(env, () => current?.id);
   installAwslambdaGlobal();
 
+  // Set once a crash is being reported: the loop stops, and `current` stays set so that the
+  // crash's own log lines still carry the request id.
+  let dying = false;
   const crash = (err: unknown, code: number) => {
+    if (dying) return;
+    dying = true;
     const inv = current;
-    current = undefined;
     console.error(err);
     const report = inv && invoker ? invoker.fail(inv.id, err) : client.initError(toErrorBody(err));
     // Report, then exit whatever the API answers: the process state is unknown now.
@@ -35,7 +39,7 @@ export function runLambda(load: () => Promise<Service>, options: RuntimeOptions,
   process.on("uncaughtException", (err) => crash(err, 129));
   // Node is about to exit with an invocation open: its handler's promise can never settle.
   process.on("beforeExit", () => {
-    if (current) crash(new NodeJsExit("the handler returned a promise that never settled, and nothing was left to run"), 1);
+    if (current && !dying) crash(new NodeJsExit("the handler returned a promise that never settled, and nothing was left to run"), 1);
   });
   process.on("unhandledRejection", (reason) => crash(new UnhandledPromiseRejection(String(reason instanceof Error ? `${reason.name}: ${reason.message}` : reason)), 128));
 
@@ -48,7 +52,7 @@ export function runLambda(load: () => Promise<Service>, options: RuntimeOptions,
       if (inv.traceId) env._X_AMZN_TRACE_ID = inv.traceId;
       else delete env._X_AMZN_TRACE_ID;
       const { posted } = await invoker.invoke(inv);
-      if (current !== inv) return; // crashed meanwhile; crash() ends the process
+      if (dying) return; // crashed meanwhile; crash() ends the process
       current = undefined;
       // runtimes-api.html: 500 is a container error, "the runtime should exit promptly".
       if (posted >= 500) fatal(`Runtime API answered ${posted} for invocation ${inv.id}; exiting`, 1);

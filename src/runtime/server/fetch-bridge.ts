@@ -1,39 +1,57 @@
-// Node's http objects <-> Fetch Request/Response, streaming both ways: the request body is a
-// web stream over the socket, the response body is written chunk by chunk with backpressure.
+// Node's http objects <-> Fetch Request/Response. The app gets a light Request read straight
+// from Node's request (src/runtime/fetch); a Response whose body is held whole goes out in one
+// write with a Content-Length, and only a streamed body is read chunk by chunk, with backpressure.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { absoluteUrl, Body, LightHeaders, LightRequest, LightResponse, type RequestParts } from "../fetch/index.js";
 import { responseHeaders } from "../fetch-response.js";
 
-/** The request's absolute URL; a missing or malformed Host header falls back to localhost. */
-function requestUrl(req: IncomingMessage): URL {
-  const target = req.url ?? "/";
-  try {
-    return new URL(target, `http://${req.headers.host ?? "localhost"}`);
-  } catch {
-    return new URL(target.startsWith("/") ? target : `/${target}`, "http://localhost");
+/** The Host header from rawHeaders, without making Node build req.headers. */
+function hostOf(raw: string[]): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === "host") return raw[i + 1];
+  }
+  return raw[0] === ":authority" ? raw[1] : undefined;
+}
+
+/** The parts of a light Request, read from Node's request when the app asks (one object, no closures). */
+class NodeRequestParts implements RequestParts {
+  readonly method: string;
+  readonly body: Body | null;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    this.method = req.method ?? "GET";
+    this.body = this.method === "GET" || this.method === "HEAD" ? null : Body.node(req);
+  }
+
+  url(): string {
+    return absoluteUrl("http", hostOf(this.req.rawHeaders), this.req.url ?? "/");
+  }
+
+  headers(): LightHeaders {
+    return LightHeaders.fromRaw(this.req.rawHeaders);
+  }
+
+  /** Aborts when the client goes away before the response has been sent. */
+  signal(): AbortSignal {
+    const res = this.res;
+    const abort = new AbortController();
+    const check = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    if (res.closed) check();
+    else res.once("close", check);
+    return abort.signal;
   }
 }
 
-export function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const url = requestUrl(req);
-  const headers = new Headers();
-  // rawHeaders keeps repeated headers (several Cookie or X-Forwarded-For lines) apart.
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const name = req.rawHeaders[i]!;
-    if (name.startsWith(":")) continue; // HTTP/2 pseudo-headers
-    headers.append(name, req.rawHeaders[i + 1]!);
-  }
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(url, {
-    method,
-    headers,
-    signal,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-    // Required by undici for a streamed request body.
-    duplex: hasBody ? "half" : undefined,
-  } as RequestInit);
+/** A light Request over Node's request: nothing is copied until the app reads it. */
+export function toRequest(req: IncomingMessage, res: ServerResponse): Request {
+  return LightRequest.create(new NodeRequestParts(req, res)) as unknown as Request;
 }
 
 type Chunk = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
@@ -48,9 +66,9 @@ function drained(res: ServerResponse): Promise<void> {
   return new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
 }
 
-function nodeHeaders(response: Response): Record<string, string | string[]> {
+function nodeHeaders(pairs: [string, string][]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of responseHeaders(response)) {
+  for (const [name, value] of pairs) {
     if (name === "set-cookie") ((headers[name] ??= []) as string[]).push(value);
     else headers[name] = value;
   }
@@ -62,8 +80,25 @@ function nodeHeaders(response: Response): Record<string, string | string[]> {
  * (JSON, a string, bytes) goes out in one write with a Content-Length. A body still being
  * produced gets its headers at once, then each chunk as it comes, with backpressure.
  */
-export async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
-  const headers = nodeHeaders(response);
+export function writeResponse(response: Response, res: ServerResponse): Promise<void> | void {
+  const whole = LightResponse.whole(response);
+  if (whole) {
+    // The common case (a string, bytes or JSON from a light Response): one write, no stream.
+    const headers = nodeHeaders(whole.headers);
+    const body = whole.body;
+    if (body !== null && headers["content-length"] === undefined) {
+      headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+    }
+    res.writeHead(whole.status, whole.statusText || undefined, headers);
+    if (body === null || res.req.method === "HEAD") res.end();
+    else res.end(body);
+    return;
+  }
+  return writeStreamed(response, res);
+}
+
+async function writeStreamed(response: Response, res: ServerResponse): Promise<void> {
+  const headers = nodeHeaders(responseHeaders(response));
   const status = response.statusText || undefined;
   if (!response.body || res.req.method === "HEAD") {
     await response.body?.cancel();

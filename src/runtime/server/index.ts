@@ -10,7 +10,7 @@ import { checkResponse } from "../fetch-response.js";
 import { answer500, callListener } from "../listener.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
 import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
-import { drainCounted, drainUncounted, type DrainState } from "./shutdown.js";
+import { drainOnSignal, type DrainState } from "./shutdown.js";
 
 // Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
 // and never sends a request down a connection the server is closing.
@@ -21,12 +21,9 @@ export type ServerModeState = DrainState;
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
   return (req, res) => {
-    state.inflight++;
-    res.once("close", () => {
-      state.inflight--;
-      if (state.draining && state.inflight === 0) state.onIdle?.();
-    });
-    const path = (req.url ?? "/").split("?")[0];
+    const target = req.url ?? "/";
+    const query = target.indexOf("?");
+    const path = query === -1 ? target : target.slice(0, query);
     if (state.draining) res.setHeader("connection", "close");
     if (options.livenessPath !== false && path === options.livenessPath) {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
@@ -45,17 +42,28 @@ export function createRequestListener(service: Service, options: RuntimeOptions,
       return;
     }
     if (app.kind === "listener") return callListener(app.listener, req, res);
-    const abort = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) abort.abort();
-    });
     // The second argument is what @hono/node-server passes as `env` (HttpBindings), so apps
     // that read c.env.incoming (client address, raw socket) work the same here.
-    Promise.resolve()
-      .then(() => app.fetch(toRequest(req, abort.signal), { incoming: req, outgoing: res }))
-      .then((response) => writeResponse(checkResponse(response), res))
-      .catch((err) => answer500(res, err));
+    let out: Response | Promise<Response>;
+    try {
+      out = app.fetch(toRequest(req, res), { incoming: req, outgoing: res });
+    } catch (err) {
+      return answer500(res, err);
+    }
+    // A Response returned at once (Hono's sync handlers) is written without a promise turn.
+    if (out && typeof (out as Promise<Response>).then === "function") (out as Promise<Response>).then((r) => send(r, res), (err) => answer500(res, err));
+    else send(out, res);
   };
+}
+
+/** Writes what fetch() gave; a bad value or a failed write answers 500 (or breaks the response). */
+function send(response: unknown, res: http.ServerResponse): void {
+  try {
+    const writing = writeResponse(checkResponse(response), res);
+    if (writing) writing.catch((err) => answer500(res, err));
+  } catch (err) {
+    answer500(res, err);
+  }
 }
 
 function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
@@ -65,11 +73,11 @@ function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
 }
 
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
-  const state: ServerModeState = { draining: false, inflight: 0 };
+  const state: ServerModeState = { draining: false };
   if (service.selfListening) {
     // The module owns its server; we only give it a clean shutdown.
     // http and https servers alike (https.Server is not an http.Server, but has the same close methods).
-    drainUncounted(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), options.shutdownGraceMs);
+    drainOnSignal(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), state, options.shutdownGraceMs);
     return undefined;
   }
   const { host, port } = listenAddress(env);
@@ -85,6 +93,6 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   console.error(`listening on http://${shown}`);
-  drainCounted(server, state, options.shutdownGraceMs);
+  drainOnSignal([server], state, options.shutdownGraceMs);
   return server;
 }

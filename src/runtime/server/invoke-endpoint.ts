@@ -1,7 +1,6 @@
 // A plain Lambda handler in server mode, at the path the Lambda runtime interface emulator
 // uses, so the same image can be invoked locally with the same curl command.
 
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import type { LambdaHandler } from "../contract.js";
@@ -25,7 +24,9 @@ function localContext(): LambdaContext {
   const name = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "function";
   const region = process.env.AWS_REGION ?? "us-east-1";
   const invocation = {
-    id: randomUUID(),
+    // node:crypto is loaded here, not at start-up: a service that is never invoked this way
+    // should not pay for it on every cold start.
+    id: process.getBuiltinModule("node:crypto").randomUUID(),
     event: Buffer.alloc(0),
     deadlineMs: Date.now() + 900_000, // Lambda's longest timeout, 15 minutes
     functionArn: `arn:aws:lambda:${region}:000000000000:function:${name}`,

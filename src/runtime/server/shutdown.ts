@@ -2,63 +2,118 @@
 // stop accepting connections, answer readiness with 503, let in-flight requests finish
 // within the grace period, then exit 0. A second signal ends the process at once. A service
 // with its own signal handler ends the process itself (or the event loop runs dry).
+//
+// No request may be lost on the way. HTTP/1.1 lets a client send its next request on a
+// kept-alive connection at any moment, so a server that closes such a connection races that
+// request (the client gets ECONNRESET). Once draining, every response that has not started is
+// sent with `Connection: close` (Node then closes the connection after it), so a busy client
+// learns to go elsewhere; a connection is closed by us only after it has been idle for a while
+// since the signal, or when the grace period ends.
 
 import http from "node:http";
 import net from "node:net";
 
 export interface DrainState {
   draining: boolean; // set on the first signal: readiness answers 503, responses close their connection
-  inflight: number; // requests whose response has not closed yet
-  onIdle?: () => void; // called when draining and the last in-flight request is done
+}
+
+/** How long a kept-alive connection may stay idle during a drain before it is closed. */
+export const idleCloseMs = 1_000;
+
+interface Connection {
+  busy: number; // requests on it whose response has not closed yet
+  idleSince: number; // when its last response ended (or when it opened)
+}
+
+type AnyServer = http.Server | net.Server;
+
+/** Follows a server's connections and responses, so a drain knows what is idle and what is about to answer. */
+class Tracker {
+  private readonly connections = new Map<net.Socket, Connection>();
+  private readonly responses = new Set<http.ServerResponse>();
+
+  constructor(
+    readonly server: AnyServer,
+    private readonly state: DrainState,
+  ) {
+    // A TLS server's requests arrive on the TLS socket, which "secureConnection" carries.
+    const isTls = typeof (server as { addContext?: unknown }).addContext === "function";
+    server.on(isTls ? "secureConnection" : "connection", (socket: net.Socket) => {
+      this.connections.set(socket, { busy: 0, idleSince: Date.now() });
+      socket.once("close", () => this.connections.delete(socket));
+    });
+    // Before the app's own listener, so a response it writes at once already says "close".
+    server.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const conn = this.connections.get(req.socket);
+      if (conn) conn.busy++;
+      this.responses.add(res);
+      if (this.state.draining) closeAfter(res);
+      res.once("close", () => {
+        this.responses.delete(res);
+        if (!conn) return;
+        conn.busy--;
+        conn.idleSince = Date.now();
+      });
+    });
+  }
+
+  /** Every response that has not sent its headers yet will carry `Connection: close`. */
+  closeAfterPending(): void {
+    for (const res of this.responses) closeAfter(res);
+  }
+
+  /** Closes connections with nothing in flight that stayed idle for idleCloseMs since `since`. */
+  closeIdle(since: number, now: number): void {
+    for (const [socket, conn] of this.connections) {
+      if (conn.busy === 0 && now - Math.max(conn.idleSince, since) >= idleCloseMs) socket.destroy();
+    }
+  }
+}
+
+function closeAfter(res: http.ServerResponse): void {
+  if (res.headersSent) return;
+  // Node writes "Connection: close" and ends the connection after this response.
+  res.shouldKeepAlive = false;
+  res.setHeader("connection", "close");
 }
 
 // Set when the service has its own SIGTERM/SIGINT handler (to close a database pool, flush
 // metrics…): then the service decides when the process ends, and we only close connections.
 let serviceHandlesSignal = false;
 
-function exit(servers: http.Server[]): void {
+function exit(servers: AnyServer[]): void {
   for (const server of servers) {
-    server.closeAllConnections();
+    (server as http.Server).closeAllConnections?.();
     if (server.listening) server.close();
   }
   if (!serviceHandlesSignal) process.exit(0);
 }
 
 /**
- * Our own server: requests are counted, so the process exits as soon as the last one ends.
- * Only the listening socket is closed (net.Server#close, not http.Server#close, which would
- * also drop idle keep-alive connections): a request that arrives on a connection the client
- * already holds is answered (readiness: 503) with `Connection: close` instead of being reset.
+ * Drains `servers` on the first SIGTERM/SIGINT: the listening sockets close (net.Server#close,
+ * not http.Server#close, which would also drop idle keep-alive connections at once), requests
+ * on connections clients already hold are answered with `Connection: close`, and the process
+ * exits when every connection is gone.
  */
-export function drainCounted(server: http.Server, state: DrainState, graceMs: number): void {
-  onSignal(graceMs, [server], () => {
-    state.draining = true;
-    net.Server.prototype.close.call(server);
-    state.onIdle = () => exit([server]);
-    if (state.inflight === 0) exit([server]);
-  });
-}
-
-/**
- * Servers the service started itself: we do not see their requests, so we close them the
- * way http.Server#close does (idle connections first, busy ones when their response ends)
- * and exit when every connection is gone.
- */
-export function drainUncounted(servers: http.Server[], graceMs: number): void {
+export function drainOnSignal(servers: AnyServer[], state: DrainState, graceMs: number): void {
+  const trackers = servers.map((server) => new Tracker(server, state));
   onSignal(graceMs, servers, () => {
+    state.draining = true;
+    const since = Date.now();
     let open = servers.length;
-    if (open === 0) exit(servers);
-    for (const server of servers) {
-      server.close(() => {
+    if (open === 0) return exit(servers);
+    for (const tracker of trackers) {
+      tracker.closeAfterPending();
+      // The callback runs once the server holds no connection at all.
+      net.Server.prototype.close.call(tracker.server, () => {
         if (--open === 0) exit(servers);
       });
     }
-    // Keep-alive connections that become idle after close() are not closed by Node itself.
-    setInterval(() => servers.forEach((s) => s.closeIdleConnections()), 100).unref();
+    setInterval(() => trackers.forEach((t) => t.closeIdle(since, Date.now())), 100).unref();
   });
 }
 
-function onSignal(graceMs: number, servers: http.Server[], begin: () => void): void {
+function onSignal(graceMs: number, servers: AnyServer[], begin: () => void): void {
   const handle = (signal: NodeJS.Signals) => {
     serviceHandlesSignal = process.listenerCount(signal) > 1;
     process.off("SIGTERM", handle);

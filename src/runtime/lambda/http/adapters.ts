@@ -3,6 +3,7 @@
 // version "2.0"; only HTTP API has requestContext.http).
 
 import { alb } from "./alb.js";
+import { authorizerKind } from "./authorizer.js";
 import { apigwV1 } from "./apigw-v1.js";
 import { apigwV2 } from "./apigw-v2.js";
 import { latticeV2 } from "./lattice-v2.js";
@@ -10,6 +11,8 @@ import type { EventAdapter } from "./types.js";
 
 export const adapters: EventAdapter[] = [apigwV2, alb, apigwV1, latticeV2];
 
+/** Authorizer requests look like HTTP events but are none: they go to the handler. */
 export function pickAdapter(event: unknown): EventAdapter | undefined {
+  if (authorizerKind(event)) return undefined;
   return adapters.find((a) => a.matches(event));
 }

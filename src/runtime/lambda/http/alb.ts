@@ -3,7 +3,8 @@
 // With multi-value headers on, the event carries multiValueHeaders and multiValueQueryStringParameters
 // and the response must answer in multiValueHeaders; without, single values both ways.
 
-import { decodeBody, encodeBody, headerList, isObject, multiValueHeaders, queryString, singleValueHeaders, statusDescription } from "./shared.js";
+import { albResponseBytes } from "../limits.js";
+import { decodeBody, encodeBody, encodePath, headerList, isObject, multiValueHeaders, queryString, requestHeaders, singleValueHeaders, statusDescription } from "./shared.js";
 import type { EventAdapter } from "./types.js";
 
 interface AlbEvent {
@@ -26,12 +27,14 @@ export const alb: EventAdapter<AlbEvent> = {
     return {
       method: event.httpMethod,
       // ALB passes query parameters as the client encoded them: no re-encoding.
-      url: event.path + queryString(event.queryStringParameters, event.multiValueQueryStringParameters, false),
-      headers,
+      url: encodePath(event.path) + queryString(event.queryStringParameters, event.multiValueQueryStringParameters, false),
+      headers: requestHeaders(headers),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: headers.find(([n]) => n.toLowerCase() === "x-forwarded-for")?.[1].split(",")[0]?.trim(),
     };
   },
+  // ALB takes at most 1 MB of response JSON from Lambda, not Lambda's 6 MB.
+  maxResultBytes: albResponseBytes,
   toResult(response, event, options) {
     const head = { statusCode: response.statusCode, statusDescription: statusDescription(response.statusCode) };
     if (event.multiValueHeaders) return { ...head, multiValueHeaders: multiValueHeaders(response), ...encodeBody(response) };

@@ -2,7 +2,7 @@
 // function for proxy integration" and "Output format of a Lambda function for proxy integration"
 // (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
 
-import { decodeBody, encodeBody, headerList, isObject, multiValueHeaders, queryString, stripBasePath } from "./shared.js";
+import { decodeBody, encodeBody, encodePath, headerList, isObject, multiValueHeaders, queryString, requestHeaders, stripBasePath } from "./shared.js";
 import type { EventAdapter } from "./types.js";
 
 interface ApiGatewayV1Event {
@@ -14,7 +14,7 @@ interface ApiGatewayV1Event {
   multiValueQueryStringParameters?: Record<string, string[]> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
-  requestContext: { identity?: { sourceIp?: string }; elb?: unknown };
+  requestContext: { identity?: { sourceIp?: string }; domainName?: string; elb?: unknown };
 }
 
 export const apigwV1: EventAdapter<ApiGatewayV1Event> = {
@@ -27,8 +27,8 @@ export const apigwV1: EventAdapter<ApiGatewayV1Event> = {
     return {
       method: event.httpMethod,
       // Query values arrive decoded; multiValue* holds every value of a repeated key.
-      url: path + queryString(event.queryStringParameters, event.multiValueQueryStringParameters, true),
-      headers: headerList(event.headers, event.multiValueHeaders),
+      url: encodePath(path) + queryString(event.queryStringParameters, event.multiValueQueryStringParameters, true),
+      headers: requestHeaders(headerList(event.headers, event.multiValueHeaders), event.requestContext.domainName),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: event.requestContext.identity?.sourceIp,
     };

@@ -3,7 +3,7 @@
 // (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html)
 // and "Invoking Lambda function URLs" (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html).
 
-import { decodeBody, encodeBody, headerList, isObject, joinedHeaders, stripBasePath } from "./shared.js";
+import { decodeBody, encodeBody, encodePath, headerList, isObject, joinedHeaders, requestHeaders, stripBasePath } from "./shared.js";
 import type { EventAdapter, HttpResponse } from "./types.js";
 
 interface ApiGatewayV2Event {
@@ -14,7 +14,7 @@ interface ApiGatewayV2Event {
   headers?: Record<string, string>;
   body?: string;
   isBase64Encoded?: boolean;
-  requestContext: { http: { method: string; sourceIp?: string } };
+  requestContext: { http: { method: string; sourceIp?: string }; domainName?: string };
 }
 
 /** The prelude of a streamed function URL response carries the same fields. */
@@ -32,10 +32,10 @@ export const apigwV2: EventAdapter<ApiGatewayV2Event> = {
     if (event.cookies?.length) headers.push(["cookie", event.cookies.join("; ")]);
     return {
       method: event.requestContext.http.method,
-      // rawPath/rawQueryString are what the client sent: encoding and repeated keys intact.
-      // A named stage is part of rawPath; basePath strips it.
-      url: stripBasePath(event.rawPath, options) + (event.rawQueryString ? `?${event.rawQueryString}` : ""),
-      headers,
+      // rawPath arrives decoded and is encoded again; rawQueryString keeps the client's
+      // encoding and repeated keys. A named stage is part of rawPath; basePath strips it.
+      url: encodePath(stripBasePath(event.rawPath, options)) + (event.rawQueryString ? `?${event.rawQueryString}` : ""),
+      headers: requestHeaders(headers, event.requestContext.domainName),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: event.requestContext.http.sourceIp,
     };

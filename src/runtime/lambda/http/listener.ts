@@ -60,11 +60,14 @@ function headerPairs(raw: string[]): [string, string][] {
 
 function send(options: http.RequestOptions, req: HttpRequest, cleanup: () => void): Promise<AppResponse> {
   return new Promise((resolve, reject) => {
-    const outgoing = http.request({ ...options, method: req.method, path: req.url, headers: { ...outgoingHeaders(req), ...(options.headers as object) }, setHost: false }, (res) => {
+    const outgoing = http.request({ ...options, method: req.method, path: req.url, headers: outgoingHeaders(req), setHost: false }, (res) => {
       res.once("end", cleanup);
       res.once("close", cleanup);
       resolve({ statusCode: res.statusCode ?? 500, headers: headerPairs(res.rawHeaders).filter(([n]) => !dropped.has(n) || n === "content-length"), body: res });
     });
+    // Node's client would add "Connection: close" or "keep-alive", a header the event never had
+    // and the app should not see; without one, HTTP/1.1 means keep-alive, and cleanup closes the pair.
+    outgoing.removeHeader("connection");
     outgoing.once("error", (err) => {
       cleanup();
       reject(err);
@@ -84,7 +87,7 @@ export function inMemory(listener: NodeListener): (req: HttpRequest) => Promise<
       client.destroy();
       serverEnd.destroy();
     };
-    return send({ createConnection: () => client as unknown as import("node:net").Socket, headers: { connection: "close" } }, req, cleanup);
+    return send({ createConnection: () => client as unknown as import("node:net").Socket }, req, cleanup);
   };
 }
 

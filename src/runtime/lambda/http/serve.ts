@@ -3,6 +3,7 @@
 
 import type { Service } from "../../contract.js";
 import { checkResponse, responseHeaders } from "../../fetch-response.js";
+import { absoluteUrl, Body, LightHeaders, LightRequest, LightResponse } from "../../fetch/index.js";
 import type { LambdaContext } from "../context.js";
 import { inMemory, overLoopback, type AppResponse } from "./listener.js";
 import type { HttpRequest } from "./types.js";
@@ -11,22 +12,27 @@ export type { AppResponse } from "./listener.js";
 
 export type ServeHttp = (req: HttpRequest, event: unknown, context: LambdaContext) => Promise<AppResponse>;
 
+/** A light Request over the event's request: headers and URL are made only when read. */
 function toFetchRequest(req: HttpRequest): Request {
-  const headers = new Headers();
-  for (const [name, value] of req.headers) {
-    try {
-      headers.append(name, value);
-    } catch {
-      // A header name or value undici refuses; the app cannot have used it anyway.
-    }
-  }
-  const host = headers.get("host") ?? "localhost";
-  const proto = headers.get("x-forwarded-proto") ?? "https";
+  let headers: LightHeaders | undefined;
+  const headersOf = () => (headers ??= LightHeaders.fromPairs(req.headers));
   const hasBody = req.body !== undefined && req.method !== "GET" && req.method !== "HEAD";
-  return new Request(`${proto}://${host}${req.url}`, { method: req.method, headers, body: hasBody ? req.body : undefined });
+  return LightRequest.create({
+    method: req.method,
+    url: () => absoluteUrl(headersOf().get("x-forwarded-proto") ?? "https", headersOf().get("host") ?? undefined, req.url),
+    headers: headersOf,
+    body: hasBody ? Body.bytes(req.body!) : null,
+    // Lambda has no client connection to lose: the signal never aborts.
+    signal: () => new AbortController().signal,
+  }) as unknown as Request;
 }
 
 function fromFetchResponse(response: Response): AppResponse {
+  const whole = LightResponse.whole(response);
+  if (whole) {
+    const body = whole.body === null ? null : [typeof whole.body === "string" ? Buffer.from(whole.body) : whole.body];
+    return { statusCode: whole.status, headers: whole.headers, body: body as unknown as AsyncIterable<Uint8Array> | null };
+  }
   return { statusCode: response.status, headers: responseHeaders(response), body: response.body as AsyncIterable<Uint8Array> | null };
 }
 

@@ -103,3 +103,51 @@ export function statusDescription(code: number): string {
 }
 
 export const isObject = (x: unknown): x is Record<string, any> => typeof x === "object" && x !== null;
+
+const percentEncode = (s: string) => Array.from(Buffer.from(s, "utf8"), (b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+
+/**
+ * The path as it goes on a request line. HTTP API and function URL events deliver `rawPath`
+ * decoded (a space, "é", "日本"), which Node refuses in a request (ERR_UNESCAPED_CHARACTERS) and
+ * which makes a wrong URL; everything outside RFC 3986's path characters is percent-encoded
+ * (UTF-8). A "%" followed by two hex digits is taken as encoded already, so an encoded path
+ * (ALB's) passes unchanged.
+ */
+export function encodePath(path: string): string {
+  return path.replace(/%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]+/g, percentEncode);
+}
+
+/**
+ * Header values beyond ASCII reach the app as they would over a connection: their UTF-8 bytes,
+ * one character per byte (latin1), which is what Node's HTTP parser gives in server mode. Fetch's
+ * Headers and Node's HTTP client both accept that; neither accepts characters above U+00FF.
+ * `Buffer.from(value, "latin1").toString("utf8")` gives the text back.
+ */
+export function latin1Value(value: string): string {
+  return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
+}
+
+const usableHost = (host: string | undefined): host is string => !!host && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host);
+
+/**
+ * The request's headers as the app gets them: values latin1-safe, and exactly one usable Host
+ * (the event's, else `domainName` from its requestContext, else "localhost"), because the URL
+ * a Fetch app sees is built from it. Function URL events may carry a placeholder host.
+ */
+export function requestHeaders(headers: HeaderList, domainName?: string): HeaderList {
+  const out: HeaderList = [];
+  let host: string | undefined;
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() === "host") host ??= value;
+    else out.push([name, latin1Value(value)]);
+  }
+  out.unshift(["host", usableHost(host) ? host : usableHost(domainName) ? domainName : "localhost"]);
+  return out;
+}
+
+/** VPC Lattice sends header and query values as arrays, or (seen in real traffic) as plain strings. */
+export function asArrays(record: Record<string, string | string[] | null | undefined> | null | undefined): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(record ?? {})) if (value != null) out[name] = Array.isArray(value) ? value : [value];
+  return out;
+}

@@ -27,4 +27,5 @@ export interface EventAdapter<E = any> {
   matches(event: unknown): event is E;
   toRequest(event: E, options: AdapterOptions): HttpRequest;
   toResult(response: HttpResponse, event: E, options: AdapterOptions): unknown;
+  maxResultBytes?: number; // what the source accepts from Lambda, when less than Lambda's own limit
 }

@@ -158,4 +158,20 @@ describe("emulator", () => {
     emulator.processExited(1, null);
     expect(await result).toMatchObject({ status: "exited", error: { errorType: "Runtime.ExitError" } });
   });
+
+  it("tells when the runtime waits for an event, and when its process is gone instead", async () => {
+    emulator = await startEmulator();
+    let waiting: boolean | undefined;
+    void emulator.waitingForEvent().then((w) => (waiting = w));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waiting).toBeUndefined(); // nobody asked yet
+    const parked = new http.Agent(); // a connection of its own: this /next stays open
+    const [host, port] = emulator.address.split(":");
+    http.get({ host, port, path: "/2018-06-01/runtime/invocation/next", agent: parked }).on("error", () => {});
+    await expect.poll(() => waiting).toBe(true);
+    expect(await emulator.waitingForEvent()).toBe(true);
+    emulator.processExited(129, null);
+    expect(await emulator.waitingForEvent()).toBe(false);
+    parked.destroy();
+  });
 });

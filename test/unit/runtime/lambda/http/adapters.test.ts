@@ -6,7 +6,8 @@ import { adapters, pickAdapter } from "../../../../../src/runtime/lambda/http/ad
 import { alb } from "../../../../../src/runtime/lambda/http/alb.js";
 import { apigwV1 } from "../../../../../src/runtime/lambda/http/apigw-v1.js";
 import { apigwV2 } from "../../../../../src/runtime/lambda/http/apigw-v2.js";
-import { encodeBody, stripBasePath } from "../../../../../src/runtime/lambda/http/shared.js";
+import { latticeV2 } from "../../../../../src/runtime/lambda/http/lattice-v2.js";
+import { encodeBody, encodePath, requestHeaders, stripBasePath } from "../../../../../src/runtime/lambda/http/shared.js";
 import type { AdapterOptions, HttpResponse } from "../../../../../src/runtime/lambda/http/types.js";
 import { httpEvent, template } from "../../../../fixtures/events/index.js";
 
@@ -84,7 +85,7 @@ describe("paths and queries", () => {
 
   it("falls back to single-value headers when a REST v1 event has no multi-value ones", () => {
     const event = { ...template("apigw-v1"), multiValueHeaders: null, headers: { "X-Only": "1" } };
-    expect(apigwV1.toRequest(event as never, quiet).headers).toEqual([["X-Only", "1"]]);
+    expect(apigwV1.toRequest(event as never, quiet).headers).toContainEqual(["X-Only", "1"]);
   });
 });
 
@@ -101,5 +102,45 @@ describe("cookies", () => {
     expect(cookies.map(([, v]) => v)).toEqual(["a=1", "b=2", "c=3"]);
     expect(new Set(cookies.map(([k]) => k)).size).toBe(3);
     expect(warnings).toHaveLength(1);
+  });
+});
+
+describe("what real traffic sends", () => {
+  it.each([
+    ["/a b/é/日本", "/a%20b/%C3%A9/%E6%97%A5%E6%9C%AC"],
+    ["/what?/#frag", "/what%3F/%23frag"],
+    ["/100%/done", "/100%25/done"],
+    ["/already%20encoded/%C3%A9", "/already%20encoded/%C3%A9"],
+    ["/keep/-._~!$&'()*+,;=:@", "/keep/-._~!$&'()*+,;=:@"],
+  ])("encodes the path %s as %s", (path, encoded) => {
+    expect(encodePath(path)).toBe(encoded);
+  });
+
+  it("gives header values beyond ASCII as their UTF-8 bytes, one character per byte", () => {
+    const [, value] = requestHeaders([["x-name", "Zoë 日本"]]).find(([n]) => n === "x-name")!;
+    expect([...value].every((c) => c.charCodeAt(0) <= 0xff)).toBe(true);
+    expect(Buffer.from(value, "latin1").toString("utf8")).toBe("Zoë 日本");
+  });
+
+  it.each([
+    [[["Host", "api.example.com"]], "d.example.com", "api.example.com"],
+    [[["host", "<url-id>.lambda-url.us-west-2.on.aws"]], "abc.lambda-url.us-west-2.on.aws", "abc.lambda-url.us-west-2.on.aws"],
+    [[], "d.example.com", "d.example.com"],
+    [[["host", "<url-id>.lambda-url.us-west-2.on.aws"]], "<url-id>.lambda-url.us-west-2.on.aws", "localhost"],
+    [[["host", "[::1]:8080"]], undefined, "[::1]:8080"],
+  ] as [[string, string][], string | undefined, string][])("takes the host from %j, then domainName %s: %s", (headers, domainName, host) => {
+    expect(requestHeaders(headers, domainName).filter(([n]) => n.toLowerCase() === "host")).toEqual([["host", host]]);
+  });
+
+  it("reads VPC Lattice string values whole, like arrays", () => {
+    const event = { ...template("lattice-v2"), headers: { "user-agent": "curl/8.5.0", accept: ["*/*"] }, queryStringParameters: { a: "1 2", b: ["3"] } };
+    const req = latticeV2.toRequest(event as never, quiet);
+    expect(req.headers).toContainEqual(["user-agent", "curl/8.5.0"]);
+    expect(req.headers).toContainEqual(["accept", "*/*"]);
+    expect(req.url).toBe("/hello?a=1%202&b=3");
+  });
+
+  it.each(["authorizer-rest-token", "authorizer-rest-request", "authorizer-http-v2"])("takes no adapter for the %s event: it goes to the handler", (name) => {
+    expect(pickAdapter(template(name))).toBeUndefined();
   });
 });

@@ -1,0 +1,130 @@
+// Server mode, measured: requests/s of the Hono fixture behind binship's Fetch path against
+// @hono/node-server and a bare node:http server, and of the Express fixture behind binship
+// against Express's own app.listen(), all on the same Node (the Node 24 binary binship builds
+// executables with). GET /hello (JSON) and POST /echo (1 KiB body), 32 keep-alive connections,
+// wrk on one core and the server pinned to the other (taskset), variants interleaved in rounds.
+//
+//   npm run build && (cd bench && npm install) && node bench/fetch-server.mjs
+//
+// The machine is shared, so besides req/s each run records the server's CPU time per request
+// (all its threads, from /proc/<pid>/task/*/schedstat): other jobs stretch wall-clock numbers,
+// much less the CPU a request costs.
+//
+// Env: ROUNDS (default 3), SECONDS (per wrk run, default 5), BENCH_NODE (default: the newest
+// Node 24 in binship's cache), BASELINE_HONO (a bundle of the Hono fixture made by another
+// binship checkout, e.g. main, measured in the same rounds). Prints a markdown table for BENCHMARKS.md.
+
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import http from "node:http";
+import { cpus, homedir, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+
+const root = resolve(import.meta.dirname, "..");
+const out = join(tmpdir(), `binship-bench-fetch-${process.pid}`);
+mkdirSync(out, { recursive: true });
+const rounds = Number(process.env.ROUNDS ?? 3);
+const seconds = Number(process.env.SECONDS ?? 5);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function findNode() {
+  if (process.env.BENCH_NODE) return process.env.BENCH_NODE;
+  const cache = join(homedir(), ".cache", "binship", "node");
+  const dirs = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith(`node-linux-${process.arch}@24.`)) : [];
+  dirs.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  if (!dirs.length) throw new Error("no Node 24 in binship's cache: run `binship build` once, or set BENCH_NODE");
+  return join(cache, dirs.at(-1), "node");
+}
+const node = findNode();
+const binship = (...args) => execFileSync(process.execPath, [join(root, "bin", "binship.js"), ...args], { cwd: root, encoding: "utf8" });
+const esbuild = (entry, outfile) => build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node24", minify: true, logLevel: "silent" });
+
+const fixtures = join(root, "test", "fixtures", "apps");
+binship("bundle", join(fixtures, "hono", "index.ts"), "-o", join(out, "binship-hono.cjs"));
+binship("bundle", join(fixtures, "express", "index.ts"), "-o", join(out, "binship-express.cjs"));
+await esbuild(join(import.meta.dirname, "apps", "hono-node-server.ts"), join(out, "hono-node-server.cjs"));
+await esbuild(join(import.meta.dirname, "apps", "raw-express.ts"), join(out, "raw-express.cjs"));
+
+const variants = [
+  { name: "binship (Hono fixture)", file: "binship-hono.cjs", group: "hono" },
+  { name: "@hono/node-server 2.1.9 (Hono fixture)", file: "hono-node-server.cjs", group: "hono" },
+  { name: "raw node:http (same routes)", file: join(import.meta.dirname, "apps", "raw-http.mjs"), group: "hono" },
+  ...(process.env.BASELINE_HONO ? [{ name: "binship, baseline bundle (BASELINE_HONO)", file: resolve(process.env.BASELINE_HONO), group: "hono" }] : []),
+  { name: "binship (Express fixture)", file: "binship-express.cjs", group: "express" },
+  { name: "Express app.listen() (Express fixture)", file: "raw-express.cjs", group: "express" },
+];
+const loads = [
+  { name: "GET /hello (JSON)", args: ["/hello"] },
+  { name: "POST /echo (1 KiB)", args: ["/echo", "-s", join(import.meta.dirname, "apps", "post-1k.lua")] },
+];
+
+const up = (port) =>
+  new Promise((res) => {
+    const req = http.get({ host: "127.0.0.1", port, path: "/hello", agent: false }, (r) => (r.resume(), res(r.statusCode === 200)));
+    req.on("error", () => res(false));
+  });
+
+let nextPort = 19600;
+async function serve(file) {
+  const port = nextPort++;
+  const path = file.startsWith("/") ? file : join(out, file);
+  const child = spawn("taskset", ["-c", "0", node, path], { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: ["ignore", "ignore", "inherit"] });
+  while (!(await up(port))) await new Promise((r) => setTimeout(r, 20));
+  return { port, pid: child.pid, stop: () => new Promise((r) => (child.once("exit", r), child.kill("SIGKILL"))) };
+}
+
+/** CPU time of every thread of `pid` so far, in ns (schedstat's first field). */
+function cpuNs(pid) {
+  let total = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+function wrk(port, [path, ...extra], duration) {
+  const text = execFileSync("taskset", ["-c", "1", "wrk", "-t1", "-c32", `-d${duration}s`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8" });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
+  if (/Non-2xx/.test(text) || !rps) throw new Error(`wrk on ${path}:\n${text}`);
+  return { rps, requests };
+}
+
+const results = variants.map(() => loads.map(() => []));
+const cpu = variants.map(() => loads.map(() => [])); // µs of server CPU per request
+for (let round = 0; round < rounds; round++) {
+  for (const [v, variant] of variants.entries()) {
+    const server = await serve(variant.file);
+    for (const [l, load] of loads.entries()) {
+      wrk(server.port, load.args, 1); // warm-up: let V8 optimize the hot path
+      const before = cpuNs(server.pid);
+      const { rps, requests } = wrk(server.port, load.args, seconds);
+      cpu[v][l].push((cpuNs(server.pid) - before) / 1000 / requests);
+      results[v][l].push(rps);
+    }
+    await server.stop();
+  }
+}
+
+const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
+// Ratios against @hono/node-server, and against raw Express.
+const refOf = { hono: 1, express: variants.findIndex((v) => v.name.startsWith("Express app.listen")) };
+console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs; Node ${nodeVersion} for all; server on core 0, wrk -t1 -c32 on core 1; ${rounds} interleaved rounds of ${seconds} s (after 1 s warm-up), medians.\n`);
+console.log(`| server | ${loads.map((l) => `${l.name} req/s | ratio | CPU µs/req | req per CPU-s, ratio`).join(" | ")} |`);
+console.log(`|---|${loads.map(() => "---:|---:|---:|---:").join("|")}|`);
+for (const [v, variant] of variants.entries()) {
+  const cells = loads.map((_, l) => {
+    const m = median(results[v][l]);
+    const ref = median(results[refOf[variant.group]][l]);
+    const c = median(cpu[v][l]);
+    const refC = median(cpu[refOf[variant.group]][l]);
+    return `${Math.round(m)} | ${(m / ref).toFixed(2)}× | ${c.toFixed(0)} | ${(refC / c).toFixed(2)}×`;
+  });
+  console.log(`| ${variant.name} | ${cells.join(" | ")} |`);
+}
+console.log(`\nRatios: Hono rows against @hono/node-server, Express rows against Express app.listen(); "req per CPU-s" is the inverse of CPU µs/req, so above 1 is better in both. Runs (req/s): ${JSON.stringify(Object.fromEntries(variants.map((v, i) => [v.name, results[i].map((r) => r.map(Math.round))])))}`);

@@ -1,0 +1,142 @@
+// Stage: the container image, built without a daemon. It takes finished inputs (an executable
+// per architecture, or the bundle), reads the base from its registry, adds one app layer per
+// platform, and writes the result where asked: a registry (--push), an OCI layout, a tarball.
+// It never builds the app and never reads argv, env or cwd: the command passes all of it.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Arch, ContainerLayout } from "../../../config.js";
+import { BinshipError } from "../../../errors.js";
+import type { Logger } from "../../../log.js";
+import { assembleIndex, assemblePlatform, type AssembledImage, type RunSettings } from "./assemble.js";
+import { readBase } from "./base.js";
+import type { Clients } from "./blobs.js";
+import type { BuiltLayer } from "./layer.js";
+import { buildLayerCached } from "./layer-cache.js";
+import { writeOciLayout, writeTarball, type LayoutResult } from "./layout.js";
+import { pushImage, type PushReport } from "./push.js";
+import { digestReference, formatReference, parseReference, repositoryName } from "./reference.js";
+import { mediaTypes, type Platform } from "./types.js";
+
+/** The nonroot user of distroless images, which the Kubernetes manifests require. */
+export const nonroot = 65532;
+
+export interface PublishOptions {
+  layout: ContainerLayout; // "executable": files holds one executable per arch; "bundle": one app.cjs for every arch
+  files: { arch: Arch; path: string }[]; // the finished app files (for bundle: the same path for each arch)
+  name: string; // the executable's name in the image: /app/<name>
+  base: string; // base image reference, read from its registry
+  port: number; // ENV PORT and the exposed port
+  labels: Record<string, string>; // OCI labels for the config
+  created: Date; // config and history time, layer mtimes (SOURCE_DATE_EPOCH)
+  image: string; // the image's name: the tag of layouts and tarballs, the repository of the digest reference
+  push?: string; // registry/repository[:tag] to push to
+  ociLayout?: string; // absolute directory for an OCI image layout
+  tarball?: string; // absolute file for a tarball (OCI layout + docker-archive manifest.json)
+  clients: Clients; // registry clients (credentials and TLS settings are theirs)
+  tmpDir: string; // where the layers are built without a cache
+  layerCache?: string; // directory keeping built layers by content (undefined: none)
+  logger: Logger; // progress only
+}
+
+export interface PublishedPlatform {
+  platform: string; // linux/amd64
+  digest: string; // the platform's manifest
+  size: number;
+  appLayer: { digest: string; size: number; diffId: string };
+}
+
+export interface PublishResult {
+  digest: string; // the image index's digest
+  mediaType: string;
+  reference: string; // registry/repository@sha256:... for the manifests
+  base: { reference: string; digest: string };
+  platforms: PublishedPlatform[];
+  push?: PushReport;
+  ociLayout?: LayoutResult;
+  tarball?: LayoutResult;
+}
+
+const platformOf = (arch: Arch): Platform => ({ os: "linux", architecture: arch === "x64" ? "amd64" : "arm64" });
+
+function runSettings(o: PublishOptions): RunSettings {
+  const created = o.created.toISOString().replace(/\.000Z$/, "Z");
+  return {
+    user: `${nonroot}:${nonroot}`,
+    entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : ["/nodejs/bin/node", "/app/app.cjs"],
+    env: { PORT: String(o.port) },
+    exposedPort: o.port,
+    labels: { ...o.labels, "org.opencontainers.image.created": created },
+    created,
+  };
+}
+
+async function buildLayers(o: PublishOptions, dir: string): Promise<Map<Arch, BuiltLayer>> {
+  const layers = new Map<Arch, BuiltLayer>();
+  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch
+  const mtime = Math.floor(o.created.getTime() / 1000);
+  for (const f of [...o.files].sort((a, b) => (a.arch < b.arch ? -1 : 1))) {
+    let layer = byPath.get(f.path);
+    if (!layer) {
+      o.logger.progress(`layering ${f.path}`);
+      const file = o.layout === "executable" ? { source: f.path, path: `app/${o.name}`, mode: 0o755 } : { source: f.path, path: "app/app.cjs", mode: 0o644 };
+      layer = await buildLayerCached({ files: [file], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache);
+      byPath.set(f.path, layer);
+    }
+    layers.set(f.arch, layer);
+  }
+  o.logger.done();
+  return layers;
+}
+
+export async function publishImage(o: PublishOptions): Promise<PublishResult> {
+  if (!o.push && !o.ociLayout && !o.tarball) throw new Error("publishImage: no destination given");
+  const baseRef = parseReference(o.base, "--base");
+  const target = o.push ? parseReference(o.push, "--push") : undefined;
+  if (target?.digest) throw new BinshipError("USAGE", `--push ${o.push} names a digest; push to a tag`, { hint: "Use registry/repository[:tag]; the digest is reported after the push." });
+  const named = target ?? parseReference(o.image, "--image");
+  // Index order amd64, arm64, as Docker's platform names sort.
+  const archs = [...new Set(o.files.map((f) => f.arch))].sort((a, b) => (platformOf(a).architecture < platformOf(b).architecture ? -1 : 1));
+  const work = await mkdtemp(join(o.tmpDir, "binship-image-"));
+  try {
+    // The base first: a wrong reference, a login or TLS problem fails before seconds of gzip.
+    o.logger.progress(`reading ${formatReference(baseRef)}`);
+    const base = await readBase(o.clients(baseRef.registry), baseRef, archs.map(platformOf));
+    o.logger.done();
+    const layers = await buildLayers(o, work);
+    const run = runSettings(o);
+    const images = archs.map((arch, i) =>
+      assemblePlatform({ base: base.platforms[i]!, baseSource: { registry: baseRef.registry, repository: baseRef.repository }, baseName: o.base, layer: layers.get(arch)!, run }),
+    );
+    const image: AssembledImage = assembleIndex(images, images.every((img) => img.manifest.descriptor.mediaType === mediaTypes.dockerManifest));
+    const result: PublishResult = {
+      digest: image.index.descriptor.digest,
+      mediaType: image.index.descriptor.mediaType,
+      reference: digestReference(named, image.index.descriptor.digest),
+      base: { reference: o.base, digest: base.digest },
+      platforms: images.map((img, i) => {
+        const layer = layers.get(archs[i]!)!;
+        return {
+          platform: `${img.platform.os}/${img.platform.architecture}`,
+          digest: img.manifest.descriptor.digest,
+          size: img.manifest.descriptor.size,
+          appLayer: { digest: layer.digest, size: layer.size, diffId: layer.diffId },
+        };
+      }),
+    };
+    if (target) {
+      o.logger.progress(`pushing to ${repositoryName(target)}`);
+      result.push = await pushImage(image, target, o.clients, (b) => o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`));
+      o.logger.done();
+    }
+    const tag = named.tag ?? "latest";
+    if (o.ociLayout) result.ociLayout = await writeOciLayout(image, o.ociLayout, tag, o.clients);
+    if (o.tarball) {
+      const mtime = Math.floor(o.created.getTime() / 1000);
+      result.tarball = await writeTarball(image, o.tarball, { tag, repoTag: `${repositoryName(named)}:${tag}` }, o.clients, mtime);
+    }
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,66 @@
+// Pushes an assembled image to a repository: every blob the registry lacks (HEAD first; base
+// layers from the same registry mounted across repositories instead of sent), then each
+// platform's manifest by digest, then the index under the tag. Only bytes the registry did not
+// have are sent, so a rebuild with a changed app sends one app layer per architecture.
+
+import type { AssembledImage } from "./assemble.js";
+import { openBlob, type Clients } from "./blobs.js";
+import { formatReference, type ImageReference } from "./reference.js";
+import type { Blob } from "./types.js";
+
+export type BlobOutcome = "uploaded" | "mounted" | "present";
+
+export interface PushedBlob {
+  digest: string;
+  size: number;
+  outcome: BlobOutcome;
+}
+
+export interface PushReport {
+  reference: string; // what was pushed to, registry/repository:tag
+  digest: string; // the index's digest
+  uploadedBytes: number; // blob bytes sent (manifests not counted)
+  blobs: PushedBlob[];
+}
+
+async function pushBlob(blob: Blob, target: ImageReference, clients: Clients): Promise<BlobOutcome> {
+  const client = clients(target.registry);
+  const { digest, size } = blob.descriptor;
+  if (await client.hasBlob(target.repository, digest)) return "present";
+  let location: string | undefined;
+  const src = blob.source;
+  if (src.kind === "remote" && src.registry === target.registry && src.repository !== target.repository) {
+    const mount = await client.mountBlob(target.repository, digest, src.repository);
+    if (mount.mounted) return "mounted";
+    location = mount.location;
+  }
+  location ??= await client.startUpload(target.repository);
+  const body = src.kind === "bytes" ? src.data : { stream: () => openBlob(blob, clients), length: size };
+  await client.finishUpload(target.repository, location, blob.descriptor, body);
+  return "uploaded";
+}
+
+export async function pushImage(image: AssembledImage, target: ImageReference, clients: Clients, onBlob?: (b: PushedBlob) => void): Promise<PushReport> {
+  const tag = target.tag ?? "latest";
+  const blobs: PushedBlob[] = [];
+  const done = new Set<string>();
+  for (const img of image.images) {
+    for (const blob of [...img.layers, img.config]) {
+      if (done.has(blob.descriptor.digest)) continue;
+      done.add(blob.descriptor.digest);
+      const pushed = { digest: blob.descriptor.digest, size: blob.descriptor.size, outcome: await pushBlob(blob, target, clients) };
+      blobs.push(pushed);
+      onBlob?.(pushed);
+    }
+  }
+  const client = clients(target.registry);
+  const bytesOf = (b: Blob) => (b.source.kind === "bytes" ? b.source.data : Buffer.alloc(0));
+  for (const img of image.images) await client.putManifest(target.repository, img.manifest.descriptor.digest, img.manifest.descriptor.mediaType, bytesOf(img.manifest));
+  await client.putManifest(target.repository, tag, image.index.descriptor.mediaType, bytesOf(image.index));
+  return {
+    reference: formatReference({ ...target, tag }),
+    digest: image.index.descriptor.digest,
+    uploadedBytes: blobs.filter((b) => b.outcome === "uploaded").reduce((n, b) => n + b.size, 0),
+    blobs,
+  };
+}

@@ -1,0 +1,234 @@
+// The body of a light Request or Response (the Fetch standard's Body mixin): read once,
+// bodyUsed, clone(), and the readers apps use. Bodies the runtime already holds whole (a
+// string, bytes, a Lambda event's body) are read without any stream; a Node request body is
+// read straight off the socket; a web stream is only made when the app asks for `body`.
+
+import type { Readable } from "node:stream";
+import * as nodeStream from "node:stream";
+import { undici } from "./undici.js";
+
+type Source =
+  | { kind: "none" }
+  | { kind: "bytes"; data: string | Uint8Array } // complete, in memory
+  | { kind: "node"; stream: Readable } // a Node request body not read yet
+  | { kind: "shared"; whole: Promise<Buffer> } // a Node body being read for several clones
+  | { kind: "stream"; stream: ReadableStream<Uint8Array> }
+  | { kind: "blob"; blob: Blob };
+
+/** What a body was made from, after the standard's "extract a body" for the types we handle. */
+export interface Extracted {
+  source: Source;
+  contentType?: string; // the type the standard gives this kind of body, if any
+}
+
+const unusable = () => new TypeError("Body is unusable: Body has already been read");
+
+/** undefined for a body type only undici handles (FormData, async iterables...). */
+export function extract(body: unknown): Extracted | undefined {
+  if (body === null || body === undefined) return { source: { kind: "none" } };
+  if (typeof body === "string") return { source: { kind: "bytes", data: body }, contentType: "text/plain;charset=UTF-8" };
+  if (body instanceof Uint8Array) return { source: { kind: "bytes", data: body } };
+  if (body instanceof ArrayBuffer) return { source: { kind: "bytes", data: new Uint8Array(body) } };
+  if (ArrayBuffer.isView(body)) return { source: { kind: "bytes", data: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) } };
+  if (body instanceof URLSearchParams) return { source: { kind: "bytes", data: body.toString() }, contentType: "application/x-www-form-urlencoded;charset=UTF-8" };
+  const tag = (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  if (tag === "ReadableStream" && typeof (body as ReadableStream).getReader === "function") return { source: { kind: "stream", stream: body as ReadableStream<Uint8Array> } };
+  if (tag === "Blob" || tag === "File") {
+    const type = (body as Blob).type;
+    return { source: { kind: "blob", blob: body as Blob }, contentType: type || undefined };
+  }
+  return undefined;
+}
+
+function toBuffer(data: string | Uint8Array): Buffer {
+  return typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Reads a Node stream whole; a client that goes away mid-body rejects. */
+function readNode(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.once("end", () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    });
+    stream.once("error", reject);
+    stream.once("close", () => {
+      if (!ended) reject(new Error("the request body ended early: the client closed the connection"));
+    });
+  });
+}
+
+async function readWeb(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  }
+}
+
+/** A one-chunk stream that counts as disturbed only once read (highWaterMark 0: no pull until then). */
+function streamOf(whole: () => Promise<Buffer> | Buffer): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const buf = await whole();
+        if (buf.length) controller.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+        controller.close();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function utf8(buf: Buffer): string {
+  const s = buf.toString("utf8");
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s; // "UTF-8 decode" drops a BOM
+}
+
+export class Body {
+  #source: Source;
+  #used = false;
+
+  constructor(source: Source) {
+    this.#source = source;
+  }
+
+  static node(stream: Readable): Body {
+    return new Body({ kind: "node", stream });
+  }
+
+  static bytes(data: string | Uint8Array): Body {
+    return new Body({ kind: "bytes", data });
+  }
+
+  /** The body as one string or bytes, if it is held whole and unread; else undefined. */
+  whole(): string | Uint8Array | null | undefined {
+    if (this.#used) return undefined;
+    const s = this.#source;
+    return s.kind === "none" ? null : s.kind === "bytes" ? s.data : undefined;
+  }
+
+  get isNull(): boolean {
+    return this.#source.kind === "none";
+  }
+
+  /** The `body` attribute: a web stream, made on first access. */
+  get stream(): ReadableStream<Uint8Array> | null {
+    const s = this.#source;
+    switch (s.kind) {
+      case "none":
+        return null;
+      case "stream":
+        return s.stream;
+      case "node":
+        return this.#becomeStream(nodeStream.Readable.toWeb(s.stream) as ReadableStream<Uint8Array>);
+      case "blob":
+        return this.#becomeStream(s.blob.stream() as ReadableStream<Uint8Array>);
+      case "bytes": {
+        const data = s.data;
+        return this.#becomeStream(this.#used ? lockedEmpty() : streamOf(() => toBuffer(data)));
+      }
+      case "shared": {
+        const whole = s.whole;
+        return this.#becomeStream(streamOf(() => whole));
+      }
+    }
+  }
+
+  #becomeStream(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    this.#source = { kind: "stream", stream };
+    return stream;
+  }
+
+  get used(): boolean {
+    if (this.#used) return true;
+    return this.#source.kind === "stream" && (nodeStream as unknown as { isDisturbed(s: unknown): boolean }).isDisturbed(this.#source.stream);
+  }
+
+  /** The whole body, once. */
+  async bytes(): Promise<Buffer> {
+    if (this.used) throw unusable();
+    const s = this.#source;
+    if (s.kind === "stream" && s.stream.locked) throw new TypeError("Body is unusable: the body stream is locked");
+    // A null body is never "used" (there is no stream to disturb), as in undici.
+    if (s.kind !== "none") this.#used = true;
+    switch (s.kind) {
+      case "none":
+        return Buffer.alloc(0);
+      case "bytes":
+        return toBuffer(s.data);
+      case "node":
+        return readNode(s.stream);
+      case "shared":
+        return s.whole;
+      case "stream":
+        return readWeb(s.stream);
+      case "blob":
+        return Buffer.from(await s.blob.arrayBuffer());
+    }
+  }
+
+  async text(): Promise<string> {
+    return utf8(await this.bytes());
+  }
+
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const buf = await this.bytes();
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+
+  async uint8Array(): Promise<Uint8Array> {
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  async blob(type: string | null): Promise<Blob> {
+    return new Blob([await this.bytes()], { type: type ?? "" });
+  }
+
+  /** Parsing multipart and urlencoded bodies is undici's job: this is the one reader that loads it. */
+  async formData(type: string | null): Promise<FormData> {
+    const buf = await this.bytes();
+    const { Response: Real } = undici();
+    return new Real(buf, { headers: type ? { "content-type": type } : {} }).formData();
+  }
+
+  /** A second body with the same content; this one stays readable too. */
+  clone(): Body {
+    if (this.used) throw new TypeError("Body has already been consumed: it cannot be cloned");
+    const s = this.#source;
+    switch (s.kind) {
+      case "none":
+      case "bytes":
+      case "blob":
+      case "shared":
+        return new Body(s);
+      case "node": {
+        const shared: Source = { kind: "shared", whole: readNode(s.stream) };
+        // Read it even if only one side ever asks, so a failure is not unhandled.
+        shared.whole.catch(() => {});
+        this.#source = shared;
+        return new Body(shared);
+      }
+      case "stream": {
+        const [a, b] = s.stream.tee();
+        this.#source = { kind: "stream", stream: a };
+        return new Body({ kind: "stream", stream: b });
+      }
+    }
+  }
+}
+
+function lockedEmpty(): ReadableStream<Uint8Array> {
+  const s = new ReadableStream<Uint8Array>();
+  s.getReader();
+  return s;
+}

@@ -59,6 +59,13 @@ function withExecutableFlags(cmd: Command): Command {
     .option("--no-strip", "keep the Node binary as published");
 }
 
+/** --sbom and --report: what is inside the artifact, made from the finished file (commands/audit.ts). */
+function withAuditFlags(cmd: Command): Command {
+  return cmd
+    .option("--sbom <file>", "write a CycloneDX 1.6 JSON SBOM of the artifact (npm packages, Node runtime, shipped libraries)")
+    .option("--report <file>", "write a self-contained HTML size report (treemap of the executable, bundle and zip)");
+}
+
 export function createProgram(run: (fn: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
   const program = new Command("binship")
     .description("Ship a TypeScript service as one self-contained Linux executable: a Lambda zip or a container recipe.")
@@ -102,15 +109,19 @@ Docs: README.md`,
   )
     .option("--arch <arch>", "target CPU: arm64 or x64 (default: the build host's)")
     .option("--depfile <file>", "write a make dependency file (target: the executable)")
+    .option("--sbom <file>", "write a CycloneDX 1.6 JSON SBOM of the executable")
+    .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .addHelpText("after", "\nExamples:\n  binship build src/index.ts --arch arm64 --node 24 -o dist/app-arm64\n  binship build src/index.ts --arch x64 -o dist/app-x64 && PORT=8080 dist/app-x64")
     .action((entry: string | undefined, opts: Record<string, unknown>) => run((ctx) => buildCommand(ctx, entry, opts)));
 
-  program
-    .command("inspect")
-    .description("show an executable's arch, loader, needed libraries, required glibc, SEA blob and Node version")
-    .argument("<file>", "the executable (e.g. the output of binship build)")
-    .addHelpText("after", "\nExample:\n  binship inspect dist/app-arm64 --json")
-    .action((file: string) => run((ctx) => inspectCommand(ctx, file)));
+  withAuditFlags(
+    program
+      .command("inspect")
+      .description("show what an executable, a Lambda zip or a container directory holds: arch, glibc, Node version and hash, bundled packages")
+      .argument("<file>", "an executable (binship build), a Lambda zip (pack lambda) or a container directory (pack container)"),
+  )
+    .addHelpText("after", "\nExamples:\n  binship inspect dist/app-arm64 --json\n  binship inspect dist/lambda.zip --sbom dist/lambda.cdx.json --report dist/lambda-size.html")
+    .action((file: string, opts: Record<string, unknown>) => run((ctx) => inspectCommand(ctx, file, opts)));
 
   const pack = program.command("pack").description("package the service for a target: a Lambda zip or a container recipe");
 
@@ -130,6 +141,8 @@ Docs: README.md`,
     .option("--fallback-libraries", "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default)")
     .option("--no-fallback-libraries", "provided.al2023: leave out the libstdc++/libgcc_s fallback in lib/ (the runtime must have them)")
     .option("--depfile <file>", "write a make dependency file naming every input of the zip")
+    .option("--sbom <file>", "write a CycloneDX 1.6 JSON SBOM of the zip")
+    .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .addHelpText(
       "after",
       "\nExamples:\n  binship pack lambda src/index.ts                      # arm64, provided.al2023, dist/lambda.zip\n" +
@@ -157,6 +170,8 @@ Docs: README.md`,
     .option("--k8s", "write Kubernetes manifests to k8s/ (default)")
     .option("--no-k8s", "do not write Kubernetes manifests")
     .option("--executable <file>", "use an executable made by binship build instead of building (repeatable, one per arch)", collect)
+    .option("--sbom <file>", "also write the image's CycloneDX 1.6 JSON SBOM here (it is always in the context)")
+    .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .option("--push <ref>", "build the multi-arch image without a daemon and push it to REGISTRY/REPO[:TAG]; k8s/ then names it by digest")
     .option("--oci-layout <dir>", "also write the image as an OCI image layout directory")
     .option("--tarball <file>", "also write the image as a tarball (OCI layout + docker-archive manifest.json)")

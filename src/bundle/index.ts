@@ -11,10 +11,12 @@ import { formatDepfile } from "../util/depfile.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { nativeAddonPlugin } from "./native.js";
+import { bundleContents, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
 
 export { resolveBundleOptions, type BundleOptions } from "./options.js";
+export type { BundleContents, BundledPackage } from "./packages.js";
 
 export interface BundleResult {
   outfile: string;
@@ -24,6 +26,7 @@ export interface BundleResult {
   inputs: string[]; // absolute paths of every file esbuild read (the depfile's prerequisites)
   warnings: Diagnostic[];
   metafile: Metafile;
+  contents: BundleContents; // the bundle's bytes by npm package, source file and runtime
 }
 
 function shimPlugin(options: BundleOptions): Plugin {
@@ -121,5 +124,6 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     inputs,
     warnings: result.warnings.map((m) => toDiagnostic(m, options.cwd)),
     metafile: result.metafile,
+    contents: bundleContents(result.metafile, options.cwd, dirname(options.entry), (p) => p.startsWith(`${shimNamespace}:`)),
   };
 }

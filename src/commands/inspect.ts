@@ -1,11 +1,32 @@
-// binship inspect FILE: what an executable needs (loader, libraries, glibc) and holds.
+// binship inspect FILE: what an executable needs (loader, libraries, glibc) and holds (Node
+// release and hash, the bundle's npm packages), for an executable, a Lambda zip or a
+// container directory; --sbom and --report write the same facts as files.
 
 import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
-import { inspectFile, type ElfReport } from "../inspect/index.js";
+import { inspectArtifact, type ArtifactInspection } from "../inspect/artifact.js";
+import type { BuildInfo } from "../inspect/build-info.js";
+import type { ElfReport } from "../inspect/index.js";
+import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
 import { shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { printOutput, type CommandContext } from "./context.js";
+
+const row = (k: string, v: string) => `  ${k.padEnd(13)}${v}`;
+
+function buildInfoRows(info: BuildInfo): string[] {
+  const n = info.node;
+  const rows = [
+    row("built by", `binship ${info.binship} for linux-${info.arch}`),
+    row("node binary", `${n.version} sha256:${n.sha256} (${n.source}${n.stripped ? ", stripped" : ""})`),
+    row("bundle", `${formatBytes(info.bundle.bytes)} sha256:${info.bundle.sha256}`),
+  ];
+  if (info.app?.name) rows.push(row("app", `${info.app.name}${info.app.version ? ` ${info.app.version}` : ""}`));
+  // One line per package, as `go version -m` prints its "dep" lines.
+  for (const p of info.packages) rows.push(`  dep  ${p.name}\t${p.version}\t${p.license ?? "-"}\t${p.path}\t${p.integrity ?? "-"}`);
+  return rows;
+}
 
 export function formatReport(report: ElfReport, shown: string): string[] {
   const rows: [string, string | undefined][] = [
@@ -19,12 +40,31 @@ export function formatReport(report: ElfReport, shown: string): string[] {
     ["size", `${formatBytes(report.bytes)} (${report.bytes} bytes)`],
     ["sha256", report.sha256],
   ];
-  return [shown, ...rows.filter(([, v]) => v !== undefined).map(([k, v]) => `  ${k.padEnd(13)}${v}`)];
+  return [
+    shown,
+    ...rows.filter(([, v]) => v !== undefined).map(([k, v]) => row(k, v!)),
+    ...(report.buildInfo ? buildInfoRows(report.buildInfo) : [row("build info", "none (not built by binship, or rewritten since)")]),
+  ];
 }
 
-export async function inspectCommand(ctx: CommandContext, file: string | undefined): Promise<void> {
+function formatArtifact(a: ArtifactInspection, shown: string): string[] {
+  if (a.kind === "executable") return formatReport(a.executables[0]!.report, shown);
+  const lines = [a.kind === "lambda-zip" ? `${shown}  Lambda zip, ${formatBytes(a.bytes ?? 0)}, sha256:${a.sha256}` : `${shown}/  container recipe`];
+  for (const e of a.zipEntries ?? []) lines.push(row("entry", `${e.name}  ${e.bytes} bytes (${e.compressedBytes} compressed)`));
+  if (a.executables.length === 0) lines.push(row("executables", "none (a --layout bundle recipe carries app.cjs, not an executable)"));
+  for (const e of a.executables) lines.push(...formatReport(e.report, `${e.name}:`).map((l) => `  ${l}`));
+  return lines;
+}
+
+export async function inspectCommand(ctx: CommandContext, file: string | undefined, flags: AuditFlags = {}): Promise<void> {
   if (!file) throw new BinshipError("USAGE", "inspect needs a file", { hint: "Example: binship inspect dist/app-linux-arm64" });
   const path = resolve(ctx.cwd, file);
-  const report = await inspectFile(path);
-  printOutput(ctx, { lines: formatReport(report, shownPath(ctx.cwd, path)), json: { ...report }, warnings: [] });
+  checkAuditOutputs(ctx, flags, path);
+  const artifact = await inspectArtifact(path, readZip);
+  const written = await writeAuditOutputs(ctx, flags, artifact);
+  printOutput(ctx, {
+    lines: [...formatArtifact(artifact, shownPath(ctx.cwd, path)), ...written],
+    json: artifact.kind === "executable" ? { ...artifact.executables[0]!.report } : { ...artifact },
+    warnings: [],
+  });
 }

@@ -4,16 +4,18 @@ import { basename, resolve } from "node:path";
 import { defaultContainerDir, resolveContainerOptions } from "../artifacts/container/options.js";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { readBuildInfo } from "../inspect/build-info.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { formatBytes } from "../log.js";
 import { binshipVersion } from "../paths.js";
 import { packContainerFlow } from "../pipeline/pack-container.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
-export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags {
+export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, AuditFlags {
   outfile?: string;
   arch?: string[];
   layout?: string;
@@ -42,7 +44,7 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
 }
 
 export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, ...configFlags } = flags;
+  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, sbom, report, ...configFlags } = flags;
   const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
   const { config } = await resolveConfig(ctx, {
@@ -66,6 +68,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (!prebuilt && !config.entry) {
     throw new BinshipError("USAGE", "no entry module given", { hint: 'Pass it as an argument (binship pack container src/index.ts) or set "entry" in binship.config.json.' });
   }
+  checkAuditOutputs(ctx, { sbom, report }, options.outDir);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
     packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd) }),
@@ -76,6 +79,13 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
+  if (result.executables.length > 0) {
+    const audit = await writeAuditOutputs(ctx, { sbom, report }, result.dir);
+    const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
+    lines.push(...(largest ? [largest] : []), ...audit);
+  } else if (sbom || report) {
+    ctx.logger.warn("--sbom and --report need the executable layout: a --layout bundle recipe holds no executable with build info");
+  }
   if (result.published) lines.push(...imageLines(result.published));
   printOutput(ctx, {
     lines,

@@ -1,5 +1,6 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
+import { resolve } from "node:path";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
@@ -8,9 +9,10 @@ import { formatBytes } from "../log.js";
 import { packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
+import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import { printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
 
-export interface PackLambdaFlags extends ExecutableFlagValues {
+export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
   arch?: string;
   runtime?: string;
@@ -25,7 +27,7 @@ export interface PackLambdaFlags extends ExecutableFlagValues {
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, layout, ...configFlags } = flags;
+  const { executable, depfile, layout, sbom, report, ...configFlags } = flags;
   const { config, file: configFile } = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
@@ -34,19 +36,23 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     configFile,
     layout,
   });
+  checkAuditOutputs(ctx, { sbom, report }, options.outfile);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
   const result = await withInterruptCleanup(({ onTemp }) => packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp }));
   const { zip, executable: exe } = result;
   const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
+  const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
+  const largest = largestLine(exe.buildInfo);
   const layer = zip.layer;
-  const lines = [
-    `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
-  ];
-  if (layer) lines.push(`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`);
   printOutput(ctx, {
-    lines,
+    lines: [
+      `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
+      ...(layer ? [`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`] : []),
+      ...(largest ? [largest] : []),
+      ...audit,
+    ],
     json: {
       path: zip.path,
       bytes: zip.bytes,
@@ -65,6 +71,8 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       // The layer layout ships no executable: its Node binary is in the layer.
       executable: layer ? null : { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
       depfile: options.depfile ?? null,
+      sbom: sbom ? resolve(ctx.cwd, sbom) : null,
+      report: report ? resolve(ctx.cwd, report) : null,
       layer: layer
         ? { path: layer.path, name: layer.name, bytes: layer.bytes, unzippedBytes: layer.unzippedBytes, sha256: layer.sha256, sha256Base64: base64OfHex(layer.sha256), changed: layer.changed, entries: layer.entries }
         : null,

@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import { constants } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
 import { readCached } from "../node-dist/cache.js";
 import { binshipVersion } from "../paths.js";
@@ -35,6 +36,7 @@ export interface ExecutableKeyParts {
   arch: string;
   stripped: boolean;
   sea: Record<string, unknown>; // the SEA options handed to the packager
+  contents: unknown; // the bundle's packages, recorded in the build info appended to the executable
 }
 
 interface Entry {
@@ -44,6 +46,7 @@ interface Entry {
   source: string; // the key, for a readable manifest
   mtimeMs?: number;
   report: Omit<ElfReport, "path">; // what inspect said when it was stored, so a hit needs no re-read
+  buildInfo: BuildInfo; // the record appended to it
 }
 
 function pkgVersion(): string {
@@ -58,6 +61,7 @@ export function executableKey(parts: ExecutableKeyParts): string {
 export interface CacheHit {
   path: string; // the cached file
   report: Omit<ElfReport, "path">;
+  buildInfo: BuildInfo;
 }
 
 /** The cached executable for `key`, when present and intact (it is re-hashed only when its mtime moved). */
@@ -70,11 +74,12 @@ export async function lookupExecutable(cache: ExecutableCacheOptions, key: strin
   // Recency for the sweep lives on the manifest: touching the executable would force a re-hash.
   const now = new Date();
   await utimes(`${path}.json`, now, now).catch(() => {});
-  return { path, report: entry.report };
+  if (!entry.buildInfo) return undefined; // written by a binship without build info
+  return { path, report: entry.report, buildInfo: entry.buildInfo };
 }
 
 /** Stores a finished executable (linked when on the same filesystem, else copied; `file` stays where it is), then sweeps the cache down to its bound. */
-export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport): Promise<void> {
+export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport, buildInfo: BuildInfo): Promise<void> {
   const path = join(cache.dir, key);
   await mkdir(cache.dir, { recursive: true });
   const tmp = tempPathBeside(path);
@@ -85,7 +90,7 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
     await rm(tmp, { force: true });
   }
   const { path: _, ...rest } = report;
-  const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest };
+  const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo };
   await writeFileAtomic(`${path}.json`, `${JSON.stringify(entry, null, 2)}\n`);
   await sweepExecutables(cache, key);
 }

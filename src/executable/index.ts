@@ -4,19 +4,21 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { BinshipError } from "../errors.js";
+import { encodeBuildInfo, makeBuildInfo, type BuildInfo } from "../inspect/build-info.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
+import { binshipVersion } from "../paths.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
 import { commitFile, sha256, sha256File, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
-import { executableKey, lookupExecutable, outputIsCurrent, placeExecutable, recordOutput, storeExecutable } from "./cache.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
+import { executableKey, lookupExecutable, outputIsCurrent, placeExecutable, recordOutput, storeExecutable } from "./cache.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
@@ -35,6 +37,7 @@ export interface ExecutableResult {
   nodeVersion: string; // exact, "24.21.0"
   stripped: boolean; // the Node binary was stripped before injection
   report: ElfReport; // the ELF reader's view of the result
+  buildInfo: BuildInfo; // what was recorded inside it
   warnings: Diagnostic[]; // e.g. the Node binary could not be stripped
 }
 
@@ -130,9 +133,11 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
  * The blob records the main script's absolute path (it shows in stack traces), so it lives at
  * a path that depends only on the bundle's content: the same bundle gives the same executable.
  */
-async function stableMain(options: ExecutableOptions, code: Buffer): Promise<string> {
+async function stableMain(options: ExecutableOptions): Promise<{ main: string; sha256: string; bytes: number }> {
+  const code = await readFile(options.bundle);
   const root = join(options.tmpDir, "binship-sea");
-  const main = join(root, sha256(code).slice(0, 16), "main.cjs");
+  const digest = sha256(code);
+  const main = join(root, digest.slice(0, 16), "main.cjs");
   await writeFileAtomic(main, code);
   const now = new Date();
   await utimes(dirname(main), now, now); // marks it in use for the pruning below
@@ -142,7 +147,14 @@ async function stableMain(options: ExecutableOptions, code: Buffer): Promise<str
     const st = await stat(dir).catch(() => undefined);
     if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(dir, { recursive: true, force: true });
   }
-  return main;
+  return { main, sha256: digest, bytes: code.length };
+}
+
+/** The Node release recorded in the build info: the hash of the binary as published, before stripping. */
+async function nodeFacts(options: ExecutableOptions, nodes: NodeBinaries, stripped: boolean): Promise<BuildInfo["node"]> {
+  const hash = nodes.cached?.sha256 ?? (await sha256File(nodes.target));
+  const source = nodes.cached ? `npm:node-linux-${options.arch}@${nodes.version}` : "file";
+  return { version: nodes.version, sha256: hash, source, stripped };
 }
 
 function checkResult(report: ElfReport, options: ExecutableOptions, version: string): void {
@@ -159,46 +171,49 @@ function checkResult(report: ElfReport, options: ExecutableOptions, version: str
 
 interface Produced {
   report: ElfReport; // report.path is tmpOut, or the output itself when it is already current
+  buildInfo: BuildInfo; // what is recorded inside it
   key?: string; // the cache key, when caching
   current?: boolean; // the output already is this cache entry's file: nothing to write
 }
 
-/** The packager's output or a cached executable at `tmpOut`, inspected and checked. */
+/** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
 async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<Produced> {
   const { logger } = options;
-  const code = await readFile(options.bundle);
   const cache = options.cache;
   const key =
     cache &&
     executableKey({
-      bundleSha256: sha256(code),
+      bundleSha256: sha256(await readFile(options.bundle)),
       targetSha256: target.sha256 ?? (await sha256File(target.path)),
       nodeVersion: nodes.version,
       arch: options.arch,
       stripped: target.stripped,
       sea: seaOptions,
+      contents: options.contents ?? null, // recorded in the build info, so part of the bytes
     });
   const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
   if (hit && cache && key) {
     logger.debug(`executable cache hit: ${hit.path}`);
-    if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, key, current: true };
+    if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, buildInfo: hit.buildInfo, key, current: true };
     await placeExecutable(hit, tmpOut);
-    return { report: { ...hit.report, path: tmpOut }, key };
+    return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
   }
-  const main = await stableMain(options, code);
+  const { main, ...bundleFacts } = await stableMain(options);
   logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
   const packager = options.packager ?? runPkg;
   const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
   logger.done();
   for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+  const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
+  await appendFile(tmpOut, encodeBuildInfo(buildInfo));
   const report = await inspectFile(tmpOut).catch((err: unknown) => {
     throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
   });
   checkResult(report, options, nodes.version);
   await chmod(tmpOut, 0o755);
   // A cache that cannot be written costs the next build time, never this one its result.
-  if (cache && key) await storeExecutable(cache, key, tmpOut, report).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
-  return { report, key };
+  if (cache && key) await storeExecutable(cache, key, tmpOut, report, buildInfo).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
+  return { report, buildInfo, key };
 }
 
 export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
@@ -210,7 +225,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
     await mkdir(dirname(options.outfile), { recursive: true });
-    const { report, key, current } = await produce(options, nodes, target, workDir, tmpOut);
+    const { report, buildInfo, key, current } = await produce(options, nodes, target, workDir, tmpOut);
     const written = current
       ? { bytes: report.bytes, sha256: report.sha256, changed: false }
       : await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
@@ -226,6 +241,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
       nodeVersion: nodes.version,
       stripped: target.stripped,
       report: { ...report, path: options.outfile },
+      buildInfo,
       warnings,
     };
   } finally {

@@ -1,6 +1,7 @@
 // Loose config + environment -> strict executable options, validated once. This is the only
 // place that reads the environment for this stage: cache directory, npm registry, PATH.
 
+import type { BundleContents } from "../bundle/packages.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
@@ -26,6 +27,7 @@ export interface ExecutableOptions {
   tmpDir: string; // scratch space; the blob's main script path lives under it (appears in stack traces)
   logger: Logger;
   packager?: SeaPackager; // runs pkg --sea; replaceable in tests (default: @yao-pkg/pkg under generatorNode)
+  contents?: BundleContents; // the bundle's packages, recorded in the executable's build info
   cache?: ExecutableCacheOptions; // reuse executables built from the same inputs; absent: always run the packager
 }
 

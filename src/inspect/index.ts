@@ -5,6 +5,7 @@
 import { open } from "node:fs/promises";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { readBuildInfo, type BuildInfo } from "./build-info.js";
 import { isElfMagic, readElf, type ElfStructure } from "./elf.js";
 import { scanFile } from "./scan.js";
 import { highestVersion } from "../util/versions.js";
@@ -26,6 +27,8 @@ export interface ElfReport {
   sea: boolean; // a NODE_SEA_BLOB note is present and the SEA fuse is set
   seaBlobBytes?: number; // size of the injected blob
   nodeVersion?: string; // "24.21.0" for an official Node binary
+  buildInfo?: BuildInfo; // what binship recorded when it built the file (inspect/build-info.ts)
+  buildInfoBytes?: number; // size of that record at the end of the file
 }
 
 // e_machine values from the gABI's registry; names as binutils prints them.
@@ -117,5 +120,7 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   if (glibcxxProvided) report.glibcxxProvided = glibcxxProvided;
   if (blob) report.seaBlobBytes = blob.descSize;
   if (scan.nodeVersion) report.nodeVersion = scan.nodeVersion;
+  const recorded = await readBuildInfo(path);
+  if (recorded) Object.assign(report, { buildInfo: recorded.info, buildInfoBytes: recorded.bytes });
   return report;
 }

@@ -12,6 +12,7 @@ export interface ZipListing {
   mode: number; // unix permission bits (0 when the archive has none)
   directory: boolean;
   bytes: number; // uncompressed size
+  compressedBytes: number; // size inside the archive
   data: () => Buffer; // the uncompressed content
 }
 
@@ -58,6 +59,7 @@ export function readZip(buf: Buffer, path = "zip"): ZipListing[] {
       mode: madeBy === 3 ? (external >>> 16) & 0o7777 : 0,
       directory: name.endsWith("/"),
       bytes: size,
+      compressedBytes: compressed,
       data: () => (method === 0 ? Buffer.from(raw) : inflateRawSync(raw)),
     });
   }

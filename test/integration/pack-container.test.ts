@@ -68,7 +68,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("pack container", () => {
   it("writes the recipe, one executable per architecture under Docker's names, and k8s/", async () => {
-    expect(readdirSync(outA).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64", "app-arm64", "k8s"]);
+    expect(readdirSync(outA).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64", "app-arm64", "k8s", "sbom-amd64.cdx.json", "sbom-arm64.cdx.json"]);
     expect(readdirSync(join(outA, "k8s")).sort()).toEqual(["deployment.yaml", "hpa.yaml", "pdb.yaml", "service.yaml"]);
     const amd64 = await inspectFile(join(outA, "app-amd64"));
     const arm64 = await inspectFile(join(outA, "app-arm64"));
@@ -87,7 +87,7 @@ describe("pack container", () => {
 
   it("gives identical trees for identical inputs (every file hashed)", () => {
     const a = hashTree(outA);
-    expect(Object.keys(a)).toHaveLength(9);
+    expect(Object.keys(a)).toHaveLength(11);
     expect(hashTree(outB)).toEqual(a);
   });
 
@@ -121,7 +121,7 @@ describe("pack container", () => {
     const out = join(work, "one", "container");
     const r = await pack(out, "--arch", "x64", "--no-k8s");
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64"]);
+    expect(readdirSync(out).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64", "sbom-amd64.cdx.json"]);
     expect(readFileSync(join(out, "README.md"), "utf8")).toContain("--platform linux/amd64 ");
   }, buildTimeout);
 
@@ -275,6 +275,10 @@ describe.runIf(canBuild)("the image, built by buildah from the generated recipe"
       expect(statSync(join(root, "app", "svc")).mode & 0o777).toBe(0o755);
       expect(readFileSync(join(root, "app", "svc")).equals(readFileSync(join(outA, `app-${arch}`))), arch).toBe(true);
       for (const shell of ["bin/sh", "usr/bin/sh", "bin/bash"]) expect(() => statSync(join(root, shell)), shell).toThrow();
+      // The image carries the SBOM of its own architecture's executable at the documented path.
+      const sbom = JSON.parse(readFileSync(join(root, "usr", "share", "sbom", "svc.cdx.json"), "utf8"));
+      expect(readFileSync(join(root, "usr", "share", "sbom", "svc.cdx.json")).equals(readFileSync(join(outA, `sbom-${arch}.cdx.json`)))).toBe(true);
+      expect(sbom.components.find((c: { name: string }) => c.name === "node").properties).toContainEqual({ name: "binship:arch", value: arch === "amd64" ? "x64" : "arm64" });
     }
   });
 

@@ -23,6 +23,8 @@ const layers: Record<string, number> = {
   "node-dist": 1,
   bundle: 2,
   executable: 2,
+  sbom: 2,
+  report: 2,
   artifacts: 3,
   invoke: 4,
   pipeline: 5,

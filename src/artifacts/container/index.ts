@@ -14,6 +14,7 @@ import { dockerArchOf, type BaseContents } from "./base.js";
 import { renderK8s, type RenderedFile } from "./k8s.js";
 import { containerLayouts, type ContextFile } from "./layouts/index.js";
 import { dockerfileMarker, renderRecipe, type DockerArch } from "./recipe.js";
+import { sbomFiles } from "./sbom.js";
 
 export { containerLayouts } from "./layouts/index.js";
 export { dockerArchOf } from "./base.js";
@@ -99,7 +100,7 @@ export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: R
     o.outDir,
     async (tmp) => {
       for (const file of layout.files(app)) await place(tmp, file);
-      for (const file of texts) await writeText(tmp, file);
+      for (const file of [...texts, ...sbomFiles(app, o.name)]) await writeText(tmp, file);
     },
     { replaceable: isContainerOutput, producer: "binship pack container", onTemp },
   );

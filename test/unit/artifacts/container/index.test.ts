@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { requireTools } from "../../../helpers/tools.js";
 import { inspectFile } from "../../../../src/inspect/index.js";
+import { makeBuildInfo, type BuildInfo } from "../../../../src/inspect/build-info.js";
 import { resolveContainerOptions } from "../../../../src/artifacts/container/options.js";
 import { packContainer, renderContainerFiles, type ContainerOptions } from "../../../../src/artifacts/container/index.js";
 import type { BuiltApp } from "../../../../src/artifacts/types.js";
@@ -27,9 +28,17 @@ function compile(out: string, libs: string[]): void {
   execFileSync("gcc", ["-x", "c", "-", "-o", out, "-Wl,--no-as-needed", ...libs], { input: "int main(void) { return 0; }\n" });
 }
 
-/** `elf` as the finished executable for each arch; `sea` says whether to report it as holding an app. */
-async function elfApp(elf: string, archs: Arch[] = [hostArch], sea = true): Promise<BuiltApp> {
-  const report = { ...(await inspectFile(elf)), sea, nodeVersion: "24.0.0-fake" };
+const fakeInfo: BuildInfo = makeBuildInfo({
+  binship: "0.0.0-test",
+  arch: hostArch,
+  node: { version: "24.0.0", sha256: "0".repeat(64), source: "file", stripped: false },
+  bundle: { sha256: "1".repeat(64), bytes: 10 },
+  contents: { packages: [{ name: "express", version: "5.3.0", license: "MIT", path: "node_modules/express", bytes: 5, files: { "index.js": 5 } }], sources: {}, runtimeBytes: 5 },
+});
+
+/** `elf` as the finished executable for each arch; `sea` says whether to report it as holding an app, `info` what it records. */
+async function elfApp(elf: string, archs: Arch[] = [hostArch], sea = true, info: BuildInfo | null = fakeInfo): Promise<BuiltApp> {
+  const report = { ...(await inspectFile(elf)), sea, nodeVersion: "24.0.0-fake", ...(info ? { buildInfo: info } : {}) };
   return { executables: archs.map((arch) => ({ arch, report })) };
 }
 
@@ -57,7 +66,10 @@ describe.runIf(canCompile)("packContainer", () => {
   it("writes the recipe, the executable (0755) and k8s/, and the same tree twice", async () => {
     const a = await pack(options(join(work, "a")), await elfApp(plainElf));
     const b = await pack(options(join(work, "b")), await elfApp(plainElf));
-    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml"]);
+    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml", `sbom-${app.slice(4)}.cdx.json`]);
+    const sbom = JSON.parse(readFileSync(join(work, "a", `sbom-${app.slice(4)}.cdx.json`), "utf8"));
+    expect(sbom.metadata.component).toMatchObject({ type: "container", name: "svc" });
+    expect(sbom.components.map((c: { purl?: string }) => c.purl)).toContain("pkg:npm/express@5.3.0");
     expect(b.files).toEqual(a.files);
     expect(a.files.find((f) => f.path === app)!.mode).toBe(0o755);
     expect(a.files.filter((f) => f.path !== app).every((f) => f.mode === 0o644)).toBe(true);
@@ -70,7 +82,15 @@ describe.runIf(canCompile)("packContainer", () => {
   it("--no-k8s leaves out k8s/", async () => {
     const r = await pack(options(join(work, "nok8s"), { k8s: false }), await elfApp(plainElf));
     expect(r.files.some((f) => f.path.startsWith("k8s/"))).toBe(false);
-    expect(readdirSync(join(work, "nok8s")).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", app]);
+    expect(readdirSync(join(work, "nok8s")).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", app, `sbom-${app.slice(4)}.cdx.json`]);
+  });
+
+  it("refuses an executable without binship build info: the image's SBOM could not be written", async () => {
+    await expect(pack(options(join(work, "noinfo")), await elfApp(plainElf, [hostArch], true, null))).rejects.toMatchObject({
+      code: "ARTIFACT_CHECK_FAILED",
+      message: expect.stringContaining(`${app} carries no binship build info, so the image's SBOM cannot be written`),
+    });
+    expect(() => statSync(join(work, "noinfo"))).toThrow();
   });
 
   it("refuses an executable needing libatomic.so.1 on distroless cc and keeps the previous output", async () => {

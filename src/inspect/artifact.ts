@@ -1,0 +1,99 @@
+// Any binship artifact, opened for auditing: an executable, a Lambda zip (its executable read
+// from inside, its lib/ hashed) or a container recipe directory (one executable per arch).
+// The SBOM and the size report are made from what this finds, so `build --sbom` and
+// `inspect --sbom` of the same file agree.
+
+import { createHash } from "node:crypto";
+import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { BinshipError } from "../errors.js";
+import { isElfMagic } from "./elf.js";
+import { inspectFile, type ElfReport } from "./index.js";
+
+export type ArtifactKind = "executable" | "lambda-zip" | "container";
+
+export interface ArtifactExecutable {
+  name: string; // "app-linux-arm64", "bootstrap", "app", "app-amd64"
+  report: ElfReport;
+}
+
+export interface ZipEntrySize {
+  name: string;
+  bytes: number;
+  compressedBytes: number;
+}
+
+export interface ArtifactLibrary {
+  file: string; // "lib/libc.so.6"
+  sha256: string;
+  md5: string; // to find the Debian package that shipped it
+}
+
+export interface ArtifactInspection {
+  kind: ArtifactKind;
+  path: string;
+  bytes?: number; // of the file (executable, zip)
+  sha256?: string;
+  executables: ArtifactExecutable[];
+  zipEntries?: ZipEntrySize[];
+  libraries: ArtifactLibrary[];
+}
+
+/** Reads a zip's entries (invoke/unzip.ts readZip); passed in, since that reader lives in a higher layer. */
+export type ZipReader = (buf: Buffer, path: string) => { name: string; directory: boolean; bytes: number; compressedBytes: number; data: () => Buffer }[];
+
+const hash = (alg: string, data: Uint8Array) => createHash(alg).update(data).digest("hex");
+
+async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promise<ArtifactInspection> {
+  const entries = readZip(buf, path).filter((e) => !e.directory);
+  const scratch = await mkdtemp(join(tmpdir(), "binship-inspect-"));
+  try {
+    const executables: ArtifactExecutable[] = [];
+    const libraries: ArtifactLibrary[] = [];
+    for (const entry of entries) {
+      const data = entry.data();
+      if (entry.name.startsWith("lib/")) {
+        libraries.push({ file: entry.name, sha256: hash("sha256", data), md5: hash("md5", data) });
+      } else if (isElfMagic(data.subarray(0, 4))) {
+        const file = join(scratch, basename(entry.name));
+        await writeFile(file, data);
+        executables.push({ name: entry.name, report: { ...(await inspectFile(file)), path: `${path}!${entry.name}` } });
+      }
+    }
+    const zipEntries = entries.map((e) => ({ name: e.name, bytes: e.bytes, compressedBytes: e.compressedBytes }));
+    return { kind: "lambda-zip", path, bytes: buf.length, sha256: hash("sha256", buf), executables, zipEntries, libraries };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function inspectContainerDir(path: string): Promise<ArtifactInspection> {
+  const names = (await readdir(path)).filter((n) => /^app-(amd64|arm64)$/.test(n)).sort();
+  const executables: ArtifactExecutable[] = [];
+  for (const name of names) executables.push({ name, report: await inspectFile(join(path, name)) });
+  return { kind: "container", path, executables, libraries: [] };
+}
+
+export async function inspectArtifact(path: string, readZip: ZipReader): Promise<ArtifactInspection> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st) throw new BinshipError("USAGE", `cannot read ${path}: no such file or directory`, { hint: "Pass an executable, a Lambda zip or a container directory made by binship." });
+  if (st.isDirectory()) {
+    const isRecipe = await stat(join(path, "Dockerfile")).then(
+      () => true,
+      () => false,
+    );
+    if (!isRecipe) throw new BinshipError("USAGE", `${path} is a directory without a Dockerfile`, { hint: "Pass a container directory made by binship pack container (e.g. dist/container)." });
+    return inspectContainerDir(path);
+  }
+  const head = Buffer.alloc(4);
+  const fh = await open(path, "r");
+  try {
+    await fh.read(head, 0, 4, 0);
+  } finally {
+    await fh.close();
+  }
+  if (head.readUInt32LE(0) === 0x04034b50) return inspectZip(path, await readFile(path), readZip);
+  const report = await inspectFile(path);
+  return { kind: "executable", path, bytes: report.bytes, sha256: report.sha256, executables: [{ name: basename(path), report }], libraries: [] };
+}

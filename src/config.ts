@@ -17,6 +17,8 @@ export type InvokeMode = (typeof invokeModes)[number];
 export const containerLayouts = ["executable", "bundle"] as const;
 export const lambdaLayoutNames = ["executable", "layer"] as const; // artifacts/lambda/layouts/index.ts has one layout per name
 export type ContainerLayout = (typeof containerLayouts)[number];
+export const bundleFormats = ["cjs", "esm"] as const;
+export type BundleFormat = (typeof bundleFormats)[number];
 
 /** The Node version every stage uses when "node" is not set. */
 export const defaultNodeSpec = "24";
@@ -35,6 +37,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
   readinessPath?: string | false; // server-mode readiness endpoint (default "/readyz"), false = off
@@ -83,6 +86,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean" },
   define: { kind: "record" },
   external: { kind: "string[]" },
+  format: { kind: "string", values: bundleFormats },
   contract: { kind: "string", values: contracts },
   livenessPath: { kind: "string|false", check: urlPath },
   readinessPath: { kind: "string|false", check: urlPath },

@@ -15,9 +15,9 @@ export interface AppExecutable {
   report: ElfReport; // inspected; report.path is the file
 }
 
-/** A finished bundle (one CommonJS file with the runtime). */
+/** A finished bundle (one file with the runtime: CommonJS, app.cjs, or an ES module, app.mjs). */
 export interface AppBundle {
-  path: string;
+  path: string; // its name in the artifact is its own base name
   bytes: number;
   sha256: string;
 }

@@ -34,14 +34,8 @@ export function bundleFailure(errors: Message[], cwd: string): BinshipError {
     return new BinshipError("NATIVE_ADDON", `the service imports a native addon${where}`, { diagnostics, hint: nativeAddonHint });
   }
   const unresolved = errors.some((m) => m.text.startsWith("Could not resolve"));
-  const topLevelAwait = errors.some((m) => m.text.startsWith("Top-level await"));
   return new BinshipError("BUNDLE_FAILED", `bundling failed with ${errors.length} error${errors.length === 1 ? "" : "s"}${where}`, {
     diagnostics,
-    hint: unresolved
-      ? "Install the missing package (npm install …), fix the import path, or mark it --external."
-      : topLevelAwait
-        ? "Single executables run CommonJS, which has no top-level await: do the async setup inside an async function " +
-          "(awaited on the first request, or before your own listen() call)."
-        : undefined,
+    hint: unresolved ? "Install the missing package (npm install …), fix the import path, or mark it --external." : undefined,
   });
 }

@@ -1,5 +1,5 @@
-// Stage 1: the service and the runtime, bundled by esbuild into one CommonJS file (Node's
-// single-executable blobs run CommonJS). Deterministic, written atomically, unchanged files
+// Stage 1: the service and the runtime, bundled by esbuild into one file: CommonJS, or an ES
+// module when the code needs one (format.ts). Deterministic, written atomically, unchanged files
 // keep their mtime.
 
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
+import { forcedCjsError, formatExtension, formatSettings, needsEsm, type BundleFormat } from "./format.js";
 import { nativeAddonPlugin } from "./native.js";
 import { bundleContents, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
@@ -19,7 +20,8 @@ export { resolveBundleOptions, type BundleOptions } from "./options.js";
 export type { BundleContents, BundledPackage } from "./packages.js";
 
 export interface BundleResult {
-  outfile: string;
+  outfile: string; // options.outfile, or with .mjs for an ES module when the name was a default
+  format: BundleFormat; // what was built: the forced format, or the one the code needed
   bytes: number;
   sha256: string;
   changed: boolean; // false when the file on disk already held these bytes
@@ -29,22 +31,19 @@ export interface BundleResult {
   contents: BundleContents; // the bundle's bytes by npm package, source file and runtime
 }
 
-function shimPlugin(options: BundleOptions): Plugin {
+function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
   return {
     name: "binship-shim",
     setup(b) {
       b.onResolve({ filter: /^binship:entry$/ }, () => ({ path: shimPath, namespace: shimNamespace }));
       b.onLoad({ filter: /.*/, namespace: shimNamespace }, () => ({
-        contents: shimSource(options.entry, runtimeEntry(), options.runtime, options.sourcemap),
+        contents: shimSource(options.entry, runtimeEntry(), options.runtime, options.sourcemap, format),
         resolveDir: dirname(options.entry),
         loader: "js",
       }));
     },
   };
 }
-
-// esbuild maps import.meta.url to this variable; CommonJS has no import.meta of its own.
-const importMetaBanner = 'var __binship_import_meta_url = require("url").pathToFileURL(__filename).href;';
 
 const writeProblems: Record<string, string> = {
   EEXIST: "a part of its directory path is a file", // mkdir -p over a file
@@ -69,55 +68,86 @@ async function write(path: string, data: string) {
   }
 }
 
-export async function bundle(options: BundleOptions): Promise<BundleResult> {
-  let result;
-  try {
-    result = await build({
-      entryPoints: ["binship:entry"],
-      absWorkingDir: options.cwd,
-      outfile: options.outfile,
-      bundle: true,
-      write: false,
-      platform: "node",
-      format: "cjs",
-      target: `node${options.nodeMajor}`,
-      minify: options.minify,
-      keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
-      sourcemap: options.sourcemap ? "external" : false,
-      sourcesContent: false,
-      // CommonJS has no import.meta; ES module code that reads it gets the CommonJS equivalents.
-      define: { "import.meta.url": "__binship_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename", ...options.define },
-      banner: { js: importMetaBanner },
-      // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
-      // load undici on first touch (src/runtime/fetch/undici.ts).
-      inject: [runtimeFetchGlobals()],
-      external: options.external,
-      metafile: true,
-      logLevel: "silent",
-      charset: "utf8",
-      plugins: [shimPlugin(options), nativeAddonPlugin(options.external)],
-    });
-  } catch (err) {
-    const errors = (err as { errors?: Message[] }).errors;
-    if (errors?.length) throw bundleFailure(errors, options.cwd);
-    throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
+function esbuild(options: BundleOptions, format: BundleFormat) {
+  const settings = formatSettings(format);
+  return build({
+    entryPoints: ["binship:entry"],
+    absWorkingDir: options.cwd,
+    outfile: options.outfile,
+    bundle: true,
+    write: false,
+    platform: "node",
+    format: settings.format,
+    target: `node${options.nodeMajor}`,
+    minify: options.minify,
+    keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
+    sourcemap: options.sourcemap ? "external" : false,
+    sourcesContent: false,
+    define: { ...settings.define, ...options.define },
+    banner: settings.banner,
+    // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
+    // load undici on first touch (src/runtime/fetch/undici.ts).
+    inject: [runtimeFetchGlobals()],
+    external: options.external,
+    metafile: true,
+    logLevel: "silent",
+    charset: "utf8",
+    plugins: [shimPlugin(options, format), nativeAddonPlugin(options.external)],
+  });
+}
+
+/**
+ * Builds in the forced format, or CommonJS first and an ES module when esbuild says the code
+ * needs one: a CommonJS service pays nothing for the check.
+ */
+async function buildInFormat(options: BundleOptions) {
+  let format: BundleFormat = options.format ?? "cjs";
+  for (;;) {
+    try {
+      return { format, result: await esbuild(options, format) };
+    } catch (err) {
+      const errors = (err as { errors?: Message[] }).errors;
+      if (!errors?.length) throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
+      const esmOnly = format === "cjs" ? needsEsm(errors) : undefined;
+      if (esmOnly && options.format === "cjs") throw forcedCjsError(esmOnly, options.cwd);
+      if (!esmOnly) throw bundleFailure(errors, options.cwd);
+      format = "esm";
+    }
   }
+}
+
+/** Node picks a file's format by its extension: an ES module cannot be called .cjs, nor CommonJS .mjs. */
+function outfileFor(options: BundleOptions, format: BundleFormat): string {
+  const wrong = format === "esm" ? ".cjs" : ".mjs";
+  if (!options.outfile.endsWith(wrong)) return options.outfile;
+  const fixed = options.outfile.slice(0, -wrong.length) + formatExtension[format];
+  if (!options.outfileGiven) return fixed;
+  const why = format === "esm" ? "the bundle is an ES module (the code uses top-level await, or the config asks for one)" : "the bundle is CommonJS";
+  throw new BinshipError("USAGE", `cannot write ${options.outfile}: ${why}, and Node loads a ${wrong} file as ${format === "esm" ? "CommonJS" : "an ES module"}`, {
+    hint: `Name it ${fixed}.`,
+  });
+}
+
+export async function bundle(options: BundleOptions): Promise<BundleResult> {
+  const { format, result } = await buildInFormat(options);
+  const outfile = outfileFor(options, format);
   const js = result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
   const code = map ? embedSourceMap(js, map, options.cwd, dirname(options.outfile)) : js;
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith(`${shimNamespace}:`))
     .map((p) => resolve(options.cwd, p));
-  for (const out of [options.outfile, options.metafile, options.depfile]) {
+  for (const out of [outfile, options.metafile, options.depfile]) {
     if (out && inputs.includes(out)) {
       throw new BinshipError("USAGE", `the output ${out} is one of the bundle's own sources`, { hint: "Write outputs outside the source tree, e.g. under dist/." });
     }
   }
-  const written = await write(options.outfile, code);
+  const written = await write(outfile, code);
   if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
-  if (options.depfile) await write(options.depfile, formatDepfile(options.depfileTarget ?? options.outfile, inputs, options.cwd));
+  if (options.depfile) await write(options.depfile, formatDepfile(options.depfileTarget ?? outfile, inputs, options.cwd));
   return {
-    outfile: options.outfile,
+    outfile,
+    format,
     bytes: written.bytes,
     sha256: written.sha256,
     changed: written.changed,

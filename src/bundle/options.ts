@@ -2,13 +2,15 @@
 
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { nodeMajor, type Config } from "../config.js";
+import { nodeMajor, type BundleFormat, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { RuntimeOptions } from "../runtime/options.js";
 
 export interface BundleOptions {
   entry: string; // absolute path of the service's entry module
-  outfile: string; // absolute path of the bundle to write (.cjs)
+  outfile: string; // absolute path of the bundle to write (.cjs; a default name becomes .mjs for an ES module)
+  outfileGiven: boolean; // the user named the outfile: its extension is kept, and checked against the format
+  format?: BundleFormat; // forced module format; absent: CommonJS unless the code needs an ES module
   cwd: string; // project directory: esbuild's working dir, depfile paths are relative to it
   nodeMajor: number; // esbuild target: node<major> (default 24)
   minify: boolean; // default true
@@ -71,6 +73,8 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
   return {
     entry,
     outfile,
+    outfileGiven: config.outfile !== undefined,
+    format: config.format,
     cwd,
     nodeMajor: major,
     minify: config.minify ?? true,

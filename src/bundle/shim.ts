@@ -1,9 +1,10 @@
-// The generated entry module: it is what esbuild bundles, and it requires the user's module
-// lazily (esbuild turns the require of an ES module into a deferred init), so the runtime is
+// The generated entry module: it is what esbuild bundles, and it requires (or, in an ES module
+// bundle, imports) the user's module lazily (esbuild turns the require of an ES module into a deferred init), so the runtime is
 // set up before any user code runs and can report a load failure to Lambda's init/error.
 
 import { dirname, relative, sep } from "node:path";
 import type { RuntimeOptions } from "../runtime/options.js";
+import { loadExpression, type BundleFormat } from "./format.js";
 
 export const shimNamespace = "binship-shim";
 export const shimPath = "binship:entry";
@@ -18,12 +19,12 @@ function specifier(dir: string, path: string): string {
  * The shim's text. Its imports are relative to the entry's directory (the shim's resolve dir):
  * absolute paths would make the bundle, through the source map, depend on the checkout location.
  */
-export function shimSource(entry: string, runtimeEntry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean): string {
+export function shimSource(entry: string, runtimeEntry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean, format: BundleFormat = "cjs"): string {
   const sourceMap = withSourceMap ? ", sourceMap: { payload: globalThis.__binshipSourceMap }" : "";
   const dir = dirname(entry);
   return [
     `import { start } from ${JSON.stringify(specifier(dir, runtimeEntry))};`,
-    `start(() => require(${JSON.stringify(specifier(dir, entry))}), { ...${JSON.stringify(options)}${sourceMap} });`,
+    `start(() => ${loadExpression(format, specifier(dir, entry))}, { ...${JSON.stringify(options)}${sourceMap} });`,
     "",
   ].join("\n");
 }

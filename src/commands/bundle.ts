@@ -24,6 +24,7 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
       bytes: result.bytes,
       sha256: result.sha256,
       changed: result.changed,
+      format: result.format,
       node: options.nodeMajor,
       inputs: result.inputs,
     },

@@ -39,6 +39,7 @@ export interface BundleFlagValues {
   sourcemap?: boolean;
   define?: Record<string, string>;
   external?: string[];
+  format?: string;
   contract?: string;
   invokeMode?: string;
   basePath?: string;

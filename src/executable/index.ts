@@ -16,6 +16,7 @@ import { binshipVersion } from "../paths.js";
 import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
 import { commitFile, sha256, sha256File, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
+import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 import { executableKey, lookupExecutable, outputIsCurrent, placeExecutable, recordOutput, storeExecutable } from "./cache.js";
@@ -129,25 +130,41 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
   }
 }
 
+interface SeaMain {
+  main: string; // the script the blob runs
+  seaConfig?: Record<string, unknown>; // SEA config keys beyond pkg's defaults (esm-main.ts)
+}
+
 /**
  * The blob records the main script's absolute path (it shows in stack traces), so it lives at
  * a path that depends only on the bundle's content: the same bundle gives the same executable.
+ * What the main is depends on the bundle's format and the target's Node (esm-main.ts).
  */
-async function stableMain(options: ExecutableOptions): Promise<{ main: string; sha256: string; bytes: number }> {
+async function stableMain(options: ExecutableOptions, nodeVersion: string): Promise<SeaMain & { sha256: string; bytes: number }> {
   const code = await readFile(options.bundle);
   const root = join(options.tmpDir, "binship-sea");
   const digest = sha256(code);
-  const main = join(root, digest.slice(0, 16), "main.cjs");
-  await writeFileAtomic(main, code);
+  const dir = join(root, digest.slice(0, 16));
+  const kind = seaMainKind(options.bundleFormat ?? "cjs", nodeVersion);
+  let main: SeaMain;
+  if (kind === "esm-loader") {
+    const app = join(dir, "app.mjs");
+    await writeFileAtomic(app, code);
+    main = { main: join(dir, "main.cjs"), seaConfig: { assets: { [bundleAsset]: app } } };
+    await writeFileAtomic(main.main, esmLoaderSource);
+  } else {
+    main = kind === "module" ? { main: join(dir, "main.mjs"), seaConfig: { mainFormat: "module" } } : { main: join(dir, "main.cjs") };
+    await writeFileAtomic(main.main, code);
+  }
   const now = new Date();
-  await utimes(dirname(main), now, now); // marks it in use for the pruning below
+  await utimes(dir, now, now); // marks it in use for the pruning below
   // Entries untouched for a day belong to no running build.
   for (const name of await readdir(root)) {
-    const dir = join(root, name);
-    const st = await stat(dir).catch(() => undefined);
-    if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(dir, { recursive: true, force: true });
+    const old = join(root, name);
+    const st = await stat(old).catch(() => undefined);
+    if (st && now.getTime() - st.mtimeMs > 86_400_000) await rm(old, { recursive: true, force: true });
   }
-  return { main, sha256: digest, bytes: code.length };
+  return { ...main, sha256: digest, bytes: code.length };
 }
 
 /** The Node release recorded in the build info: the hash of the binary as published, before stripping. */
@@ -198,10 +215,10 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
     await placeExecutable(hit, tmpOut);
     return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
   }
-  const { main, ...bundleFacts } = await stableMain(options);
+  const { main, seaConfig, ...bundleFacts } = await stableMain(options, nodes.version);
   logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
   const packager = options.packager ?? runPkg;
-  const { log } = await packager({ generator: nodes.generator, main, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
+  const { log } = await packager({ generator: nodes.generator, main, seaConfig, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
   logger.done();
   for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
   const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });

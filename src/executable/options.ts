@@ -5,7 +5,7 @@ import type { BundleContents } from "../bundle/packages.js";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { defaultNodeSpec, nodeMajor, type Arch, type Config } from "../config.js";
+import { defaultNodeSpec, nodeMajor, type Arch, type BundleFormat, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { registryFromNpmConfig, type HostPlatform, type RegistryConfig } from "../node-dist/index.js";
@@ -13,7 +13,8 @@ import { defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cach
 import type { SeaPackager } from "./pkg.js";
 
 export interface ExecutableOptions {
-  bundle: string; // absolute path of the CommonJS bundle the executable runs
+  bundle: string; // absolute path of the bundle the executable runs
+  bundleFormat?: BundleFormat; // the bundle's module format (default "cjs"); decides the SEA main (esm-main.ts)
   outfile: string; // absolute path of the executable to write (mode 0755)
   arch: Arch; // target CPU
   node: string; // Node version spec for the target: "24", "24.21" or "24.21.0"

@@ -15,7 +15,8 @@ import { BinshipError } from "../errors.js";
 
 export interface SeaPackageInput {
   generator: string; // host Node of exactly `version`: runs pkg and generates the blob
-  main: string; // the CommonJS file the blob runs
+  main: string; // the script the blob runs
+  seaConfig?: Record<string, unknown>; // SEA config keys pkg's CLI does not expose (mainFormat, assets); given: pkg's API runs instead
   nodeBinary: string; // the target Node binary the blob is injected into (pkg copies it)
   version: string; // exact Node version of both binaries, "24.21.0"
   arch: Arch; // target CPU
@@ -45,12 +46,32 @@ async function seedPkgCache(home: string, version: string, arch: Arch, nodeBinar
   await writeFile(join(sea, base, "bin", "node.ok"), "");
 }
 
+// pkg's CLI passes no SEA config in its simple --sea mode; its sea() function takes one, merged
+// over pkg's defaults (pkg 6.23 lib-es5/sea.js). It runs under the generator like the CLI does
+// and finds the target binary in the same seeded cache (sea()'s own `nodePath` would be run with
+// --version to learn its version, which an arm64 binary on an x64 host cannot). pkg's options must be set before sea() runs
+// its post-build hooks; errors are reported the way the CLI reports them.
+const apiDriver = `const [pkgDir, json] = process.argv.slice(1);
+const { main, ...opts } = JSON.parse(json);
+require(pkgDir + "/lib-es5/options").default.set({});
+require(pkgDir + "/lib-es5/sea").default(main, opts).catch((err) => {
+  console.error("> Error! " + ((err && err.message) || err));
+  process.exit(1);
+});`;
+
+function pkgArgs(input: SeaPackageInput): string[] {
+  if (!input.seaConfig) return [pkgBin(), input.main, "--sea", "--target", `node${input.version}-linux-${input.arch}`, "--output", input.output];
+  const target = { nodeRange: `node${input.version}`, platform: "linux", arch: input.arch, output: input.output };
+  const opts = { main: input.main, targets: [target], seaConfig: input.seaConfig };
+  return ["-e", apiDriver, dirname(dirname(pkgBin())), JSON.stringify(opts)];
+}
+
 export const runPkg: SeaPackager = async (input) => {
   const home = join(input.workDir, "home");
   const tmp = join(input.workDir, "tmp");
   await mkdir(tmp, { recursive: true });
   await seedPkgCache(home, input.version, input.arch, input.nodeBinary);
-  const args = [pkgBin(), input.main, "--sea", "--target", `node${input.version}-linux-${input.arch}`, "--output", input.output];
+  const args = pkgArgs(input);
   const env = { HOME: home, TMPDIR: tmp, PATH: "/usr/bin:/bin", NO_COLOR: "1" };
   return new Promise((resolve, reject) => {
     execFile(input.generator, args, { cwd: input.workDir, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {

@@ -60,7 +60,8 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
       warnings.push(diagnostic(`--external ${bundleOptions.external.join(", ")}: a single executable can require only Node built-ins, so these will fail to load at run time`));
     }
     const bundled = await bundle(bundleOptions);
-    const executable = await buildExecutable({ ...executableOptions, contents: bundled.contents });
+    // The bundle's name and format are known once it is built (an ES module is named .mjs).
+    const executable = await buildExecutable({ ...executableOptions, bundle: bundled.outfile, bundleFormat: bundled.format, contents: bundled.contents });
     return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
   } finally {
     if (scratch) await rm(scratch, { recursive: true, force: true });

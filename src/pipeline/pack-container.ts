@@ -5,7 +5,7 @@
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import type { AppExecutable, BuiltApp } from "../artifacts/types.js";
 import type { Arch, Config } from "../config.js";
@@ -62,16 +62,20 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
 
 export async function packContainerFlow(input: PackContainerInput): Promise<PackContainerOutcome> {
   const cleanup = input.cleanup ?? noCleanup;
-  const texts = await renderContainerFiles(input.options);
+  let texts = await renderContainerFiles(input.options);
   const scratch = await mkdtemp(join(input.env.TMPDIR || tmpdir(), "binship-container-"));
   const release = cleanup.track(scratch);
   try {
     const built = await buildApp(input, scratch);
-    const result = await packContainer(input.options, built.app, texts, cleanup.onTemp);
+    // An ES module bundle is app.mjs, known only once bundled: the recipe names it.
+    const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
+    const options = bundleFile ? { ...input.options, bundleFile } : input.options;
+    if (bundleFile && bundleFile !== "app.cjs") texts = await renderContainerFiles(options);
+    const result = await packContainer(options, built.app, texts, cleanup.onTemp);
     const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...result.warnings] };
     if (input.image) {
       const { config, cwd, env, logger } = input;
-      outcome.published = await publishContainerImage({ request: input.image, options: input.options, packed: outcome, entry: config.entry, cwd, env, logger });
+      outcome.published = await publishContainerImage({ request: input.image, options, packed: outcome, entry: config.entry, cwd, env, logger });
     }
     return outcome;
   } finally {

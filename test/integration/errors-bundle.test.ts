@@ -53,12 +53,17 @@ describe("errors in the service's code exit 1", () => {
     expect(r.stderr).toContain("hint: Install the missing package");
   });
 
-  it("top-level await, which CommonJS cannot run, with what to do instead", async () => {
-    const dir = project({ "src/index.ts": 'const config = await import("./config.js");\nconsole.log(config);\n' + service, "src/config.ts": "export const port = 1;\n" });
+  it("top-level await in a build the config forces to CommonJS, naming the file, line and key", async () => {
+    const dir = project({
+      "binship.config.json": JSON.stringify({ format: "cjs" }),
+      "src/index.ts": 'const config = await import("./config.js");\nconsole.log(config);\n' + service,
+      "src/config.ts": "export const port = 1;\n",
+    });
     const r = await bundleIn(dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('src/index.ts:1:16: Top-level await is currently not supported with the "cjs" output format');
-    expect(r.stderr).toContain("hint: Single executables run CommonJS, which has no top-level await");
+    expect(r.stderr).toContain('top-level await in src/index.ts:1:16 needs an ES module bundle, but "format": "cjs" (or --format cjs) forces CommonJS');
+    expect(r.stderr).toContain("src/index.ts:1:16: top-level await: CommonJS has none");
+    expect(r.stderr).toContain('hint: Remove "format": "cjs" from the config');
   });
 
   it("a native .node addon, explaining why a single executable cannot load it and what to do", async () => {

@@ -26,6 +26,7 @@ export interface ContainerOptions {
   base: string; // default base image written into the Dockerfile
   baseContents?: BaseContents; // what the base holds; undefined skips the library check (custom --base)
   nodeMajor: number; // Node major of the bundle layout's base image
+  bundleFile?: string; // the bundle layout's file name in the image (default app.cjs; app.mjs for an ES module bundle)
   name: string; // DNS-1123 service name
   image: string; // image reference in the manifests and README
   port: number; // container port (default 8080)

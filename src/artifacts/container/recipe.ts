@@ -13,6 +13,7 @@ export interface RecipeOptions {
   base: string; // default of ARG BASE
   dockerArchs: DockerArch[]; // platforms the context can build, sorted
   nodeMajor: number; // Node major of the bundle layout's base
+  bundleFile?: string; // the bundle layout's file: app.cjs (default), or app.mjs for an ES module bundle
   name: string; // service name: executable path in the image, README title
   image: string; // reference used in the README's commands
   port: number; // ENV PORT and EXPOSE
@@ -45,6 +46,7 @@ export async function renderRecipe(o: RecipeOptions): Promise<RenderedFile[]> {
     image: o.image,
     port: o.port,
     nodeMajor: o.nodeMajor,
+    bundleFile: o.bundleFile ?? "app.cjs",
     platforms: o.dockerArchs.map((a) => `linux/${a}`).join(","),
     appFiles: o.dockerArchs.map((a) => `\`app-${a}\``).join(", "),
     livenessPath: o.livenessPath || undefined,

@@ -116,6 +116,14 @@ describe("pack lambda --layout layer", () => {
     expect(JSON.parse(out.invocations[0].http.body)).toMatchObject({ message: "hello, graviton" });
   }, timeout);
 
+  it("ships an ES module bundle (top-level await) as app.mjs, which the bootstrap runs", async () => {
+    const { json } = await pack("esm", join(appsDir, "hono-tla", "index.ts"), "--arch", "x64");
+    expect(json.entries.map((e: { name: string }) => e.name).sort()).toEqual(["app.mjs", "bootstrap"]);
+    const r = await runCli(["invoke", json.path, "--layer", json.layer.path, "--http", "GET /hello?name=esm", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(JSON.parse(r.stdout).invocations[0].http.body)).toMatchObject({ message: "hello, esm" });
+  }, timeout);
+
   it("binship invoke without --layer says the function zip needs its layer (exit 2)", async () => {
     const r = await runCli(["invoke", packed.hono!.json.path, "--http", "GET /"]);
     expect(r.code).toBe(2);

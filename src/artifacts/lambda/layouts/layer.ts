@@ -13,6 +13,9 @@ import type { LambdaLayout } from "./types.js";
 
 export const bundleName = "app.cjs";
 
+/** app.cjs, or app.mjs for an ES module bundle (top-level await): Node picks the format by extension. */
+const bundleNameOf = (path: string) => (path.endsWith(".mjs") ? "app.mjs" : bundleName);
+
 /** The layer's file name: `node-<version>-<arch>-<12 hex of its sha256>.zip`. */
 export const layerFileName = (version: string, arch: string, sha256: string) => `node-${version}-${arch}-${sha256.slice(0, 12)}.zip`;
 
@@ -27,8 +30,8 @@ export const layerLayout: LambdaLayout = {
       {
         role: "function",
         entries: [
-          { name: "bootstrap", source: Buffer.from(layerBootstrapScript(loader)), mode: 0o755 },
-          { name: bundleName, source: bundle.path, mode: 0o644 },
+          { name: "bootstrap", source: Buffer.from(layerBootstrapScript(loader, bundleNameOf(bundle.path))), mode: 0o755 },
+          { name: bundleNameOf(bundle.path), source: bundle.path, mode: 0o644 },
         ],
       },
       {

@@ -3,6 +3,8 @@
 // driven by binship's emulator. Compared in the same run, interleaved:
 //   - the binship executable (`binship build --arch <host>`): what `bootstrap` is in a
 //     provided.al2023 zip;
+//   - the layer layout (`pack lambda --layout layer`): the function zip's bootstrap script
+//     running the layer's stripped Node on app.cjs, both unpacked (the layer where BINSHIP_OPT says);
 //   - `node bundle.cjs` (the binship bundle) on the same official Node;
 //   - the official client, aws-lambda-ric, on the same Node, with the app wrapped in
 //     hono/aws-lambda's handle() as its users deploy it;
@@ -14,7 +16,7 @@
 // Env: RUNS (default 15). Prints a markdown table for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -60,17 +62,31 @@ const { startEmulator } = await import(emulatorFile);
 const base = JSON.parse(readFileSync(join(root, "test", "fixtures", "events", "apigw-v2.json"), "utf8"));
 const event = { ...base, rawPath: "/hello", rawQueryString: "name=cold", requestContext: { ...base.requestContext, http: { ...base.requestContext.http, path: "/hello" } } };
 
+// The layer layout, unpacked as Lambda would: the function in a task root, the layer in its "/opt".
+const layerOut = join(out, "layer");
+const packedLayer = JSON.parse(binship("pack", "lambda", hono, "--layout", "layer", "--arch", arch, "-o", join(layerOut, "function.zip"), "--json"));
+for (const [zip, dir] of [[packedLayer.path, "task"], [packedLayer.layer.path, "opt"]]) {
+  mkdirSync(join(layerOut, dir), { recursive: true });
+  execFileSync("unzip", ["-q", "-o", zip, "-d", join(layerOut, dir)]);
+}
+
 const variants = {
   "binship executable": { command: exe, args: [], cwd: out, handler: "bootstrap" },
+  "binship layer layout (bootstrap script + layer Node + app.cjs)": { command: join(layerOut, "task", "bootstrap"), args: [], cwd: join(layerOut, "task"), handler: "bootstrap", env: { BINSHIP_OPT: join(layerOut, "opt") } },
   "node + binship bundle": { command: node, args: [bundle], cwd: out, handler: "bootstrap" },
   "node + aws-lambda-ric": { command: node, args: [join(root, "bench", "node_modules", "aws-lambda-ric", "index.mjs")], cwd: ricDir, handler: "index.handler" },
   "binship executable, plain handler (constant)": { command: plainExe, args: [], cwd: out, handler: "bootstrap" },
 };
+// Without `npm install` in bench/ (aws-lambda-ric builds native code), the other variants still run.
+if (!existsSync(variants["node + aws-lambda-ric"].args[0])) {
+  console.error("bench/node_modules/aws-lambda-ric is not installed: leaving that variant out");
+  delete variants["node + aws-lambda-ric"];
+}
 
-async function coldStart({ command, args, cwd, handler }) {
+async function coldStart({ command, args, cwd, handler, env = {} }) {
   const emulator = await startEmulator({ timeoutMs: 60_000, taskRoot: cwd, handler });
   const t0 = process.hrtime.bigint();
-  const child = spawn(command, args, { cwd, env: { ...emulator.env, PATH: process.env.PATH }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(command, args, { cwd, env: { ...emulator.env, PATH: process.env.PATH, ...env }, stdio: ["ignore", "ignore", "inherit"] });
   child.on("exit", (code, signal) => emulator.processExited(code, signal));
   try {
     const result = await emulator.invoke(event);

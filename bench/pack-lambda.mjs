@@ -6,6 +6,14 @@
 //   npm run build && (cd bench && npm install) && node bench/pack-lambda.mjs
 //
 // Prints a markdown section for BENCHMARKS.md. COLD_RUNS, WARM_RUNS override the counts.
+// SKIP_PEERS=1 leaves out the by-hand and bun rows (they need `npm install` in bench/).
+// BASELINE_CLI=/path/to/other/binship/bin/binship.js also times that build (e.g. the previous
+// release) on the cold and fresh-output scenarios, interleaved, for "not slower than today".
+//
+// Scenarios for the incremental pack (issue 13): "fresh" is a pack into an empty output
+// directory with only the Node download cached (no executable or deflate-segment cache: what
+// every pack cost before them); "one-line change", "comment-only change" (the minifier erases it,
+// so the bundle is byte-identical) and "unchanged" repack the same project with every cache warm.
 
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
@@ -64,9 +72,23 @@ writeFileSync(join(pkgHome, ".pkg-cache", "sea", `node-v${nodeVersion}-linux-x64
 writeFileSync(join(pkgHome, ".pkg-cache", "sea", `node-v${nodeVersion}-linux-x64.tar.gz.ok`), "");
 symlinkSync(node24, join(seaDir, "node"));
 writeFileSync(join(seaDir, "node.ok"), "");
-const bunVersion = run(bun, ["--version"]).trim();
+const skipPeers = process.env.SKIP_PEERS === "1";
+const baselineCli = process.env.BASELINE_CLI;
+const bunVersion = skipPeers ? "" : run(bun, ["--version"]).trim();
+const packWith = (bin, zipPath, env) => JSON.parse(run(process.execPath, [bin, "pack", "lambda", entry, "--arch", "x64", "-o", zipPath, "--json"], env));
+// A cache holding only the Node download (binaries, stripped copies, version lists).
+const nodeOnlyCache = () => {
+  const dir = mkdtempSync(join(tmpdir(), "binship-bench-cache-"));
+  caches.push(dir);
+  for (const sub of ["node", "registry"]) symlinkSync(join(warmCache, sub), join(dir, sub));
+  return { BINSHIP_CACHE_DIR: dir };
+};
 
 const warm = [];
+const fresh = [];
+const freshBaseline = [];
+const coldBaseline = [];
+const commentOnly = [];
 const changed = [];
 const unchanged = [];
 const byHand = [];
@@ -78,11 +100,22 @@ for (let i = 0; i < warmRuns; i++) {
     const fresh = mkdtempSync(join(tmpdir(), "binship-bench-cache-"));
     caches.push(fresh);
     cold.push(timed(() => pack(join(out, `cold-${i}`, "lambda.zip"), { BINSHIP_CACHE_DIR: fresh })));
+    if (baselineCli) {
+      const other = mkdtempSync(join(tmpdir(), "binship-bench-cache-"));
+      caches.push(other);
+      coldBaseline.push(timed(() => packWith(baselineCli, join(out, `cold-baseline-${i}`, "lambda.zip"), { BINSHIP_CACHE_DIR: other })));
+    }
   }
+  fresh.push(timed(() => pack(join(out, `fresh-${i}`, "lambda.zip"), nodeOnlyCache())));
+  if (baselineCli) freshBaseline.push(timed(() => packWith(baselineCli, join(out, `fresh-baseline-${i}`, "lambda.zip"), nodeOnlyCache())));
   warm.push(timed(() => pack(join(out, `warm-${i}`, "lambda.zip"), cache))); // a new output directory each time
   writeFileSync(behaviour, original.replace("return { message: `hello, ${name ?? \"world\"}` };", `return { message: \`hello ${i}, \${name ?? "world"}\` };`));
   changed.push(timed(() => pack(zip, cache)));
   unchanged.push(timed(() => pack(zip, cache)));
+  // A comment the minifier drops: the source changed, the bundle did not.
+  writeFileSync(behaviour, `${readFileSync(behaviour, "utf8")}\n// edit ${i}\n`);
+  commentOnly.push(timed(() => pack(zip, cache)));
+  if (skipPeers) continue;
 
   const hand = join(out, `hand-${i}`);
   mkdirSync(hand);
@@ -115,8 +148,10 @@ const deflate = Object.fromEntries(
     return [level, { ms, size }];
   }),
 );
-const bunExeBytes = statSync(join(out, "bun-0", "bootstrap")).size;
-const handExeBytes = statSync(join(out, "hand-0", "bootstrap")).size;
+const bunExeBytes = skipPeers ? 0 : statSync(join(out, "bun-0", "bootstrap")).size;
+const handExeBytes = skipPeers ? 0 : statSync(join(out, "hand-0", "bootstrap")).size;
+// The layer layout's two zips for the same project.
+const layered = JSON.parse(run(process.execPath, [cli, "pack", "lambda", entry, "--arch", "x64", "--layout", "layer", "-o", join(out, "layer", "function.zip"), "--json"], cache));
 
 // --- report ----------------------------------------------------------------------------------
 const row = (name, xs) => `| ${name} | ${median(xs).toFixed(0)} ms | ${xs.map((x) => x.toFixed(0)).join(", ")} |`;
@@ -132,20 +167,27 @@ Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem()
 | pack | median | runs (ms) |
 |---|---:|---:|
 ${row("binship pack lambda, cold cache (Node from the npm registry)", cold)}
-${row("binship pack lambda, warm cache, new output directory", warm)}
+${baselineCli ? `${row("baseline build, cold cache", coldBaseline)}
+` : ""}${row("binship pack lambda, fresh: empty output directory, only the Node download cached", fresh)}
+${baselineCli ? `${row("baseline build, fresh", freshBaseline)}
+` : ""}${row("binship pack lambda, warm caches, new output directory", warm)}
 ${row("binship pack lambda, after a one-line source change", changed)}
+${row("binship pack lambda, after a comment-only change (bundle byte-identical: no pkg)", commentOnly)}
 ${row("binship pack lambda, nothing changed (zip neither rewritten nor recompressed)", unchanged)}
-${row("by hand: binship bundle + pkg --sea + zip -9", byHand)}
-${row(`bun ${bunVersion} build --compile + zip -9`, bunRuns)}
+${skipPeers ? "" : `${row("by hand: binship bundle + pkg --sea + zip -9", byHand)}
+${row(`bun ${bunVersion} build --compile + zip -9`, bunRuns)}`}
 
-Ratios of medians: cold / warm ${ratio(cold, warm)}; one-line change / warm ${ratio(changed, warm)}; unchanged / warm ${ratio(unchanged, warm)};
-binship warm / by hand ${ratio(warm, byHand)}; binship warm / bun ${ratio(warm, bunRuns)}.
+Ratios of medians: one-line change / fresh ${ratio(changed, fresh)}; comment-only / fresh ${ratio(commentOnly, fresh)}; unchanged / fresh ${ratio(unchanged, fresh)};
+cold / warm ${ratio(cold, warm)}${baselineCli ? `; cold / baseline cold ${ratio(cold, coldBaseline)}; fresh / baseline fresh ${ratio(fresh, freshBaseline)}` : ""}${skipPeers ? "" : `; binship warm / by hand ${ratio(warm, byHand)}; binship warm / bun ${ratio(warm, bunRuns)}`}.
+
+Layer layout (\`--layout layer\`, same project): function zip ${(layered.bytes / 1024).toFixed(1)} KiB (${layered.entries.map((e) => e.name).join(", ")}),
+layer \`${layered.layer.path.split("/").pop()}\` ${mib(layered.layer.bytes)} (${mib(layered.layer.unzippedBytes)} unzipped).
 
 | artifact | zipped | unzipped |
 |---|---:|---:|
 | binship, provided.al2023 (stripped Node + SEA blob) | ${mib(result.bytes)} | ${mib(result.unzippedBytes)} |
-| by hand, pkg --sea (Node as published, not stripped) | ${mib(statSync(handZip).size)} | ${mib(handExeBytes)} |
-| bun build --compile | ${mib(statSync(bunZip).size)} | ${mib(bunExeBytes)} |
+${skipPeers ? "" : `| by hand, pkg --sea (Node as published, not stripped) | ${mib(statSync(handZip).size)} | ${mib(handExeBytes)} |
+| bun build --compile | ${mib(statSync(bunZip).size)} | ${mib(bunExeBytes)} |`}
 
 Deflating the ${mib(exeBytes.length)} executable once (node:zlib): level 6 ${deflate[6].ms.toFixed(0)} ms → ${mib(deflate[6].size)},
 level 9 ${deflate[9].ms.toFixed(0)} ms → ${mib(deflate[9].size)} (${(deflate[9].ms / deflate[6].ms).toFixed(1)}× the time for a zip ${(100 * (1 - deflate[9].size / deflate[6].size)).toFixed(2)}% smaller),

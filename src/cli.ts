@@ -139,6 +139,7 @@ Docs: README.md`,
   )
     .option("--arch <arch>", "arm64 (Graviton, default) or x64")
     .option("--runtime <runtime>", "provided.al2023 (default) or provided.al2 (deprecated; ships its own glibc)")
+    .option("--layout <layout>", "executable (default: one zip, the executable as bootstrap) or layer (a shared Node runtime layer + a function zip of bootstrap and app.cjs)")
     .option("--executable <file>", "zip this executable (from binship build) instead of building from source")
     .option("--sysroot <dir>", "libraries bundled for provided.al2 (default: the host's, or /usr/aarch64-linux-gnu for arm64)")
     .option("--zip-level <0-9>", "deflate level (default 6; 9 is 2-4x slower for a ~0.3% smaller zip)", toNumber)
@@ -152,6 +153,7 @@ Docs: README.md`,
       "after",
       "\nExamples:\n  binship pack lambda src/index.ts                      # arm64, provided.al2023, dist/lambda.zip\n" +
         "  binship pack lambda src/index.ts --arch x64 --runtime provided.al2 -o dist/fn.zip\n" +
+        "  binship pack lambda src/index.ts --layout layer         # dist/node-<version>-arm64-<sha>.zip + dist/lambda.zip\n" +
         "  binship invoke dist/lambda.zip --http \"GET /hello?name=x\"\n\n" +
         "SOURCE_DATE_EPOCH (seconds) sets the time stored in the zip; without it, 1980-01-01.",
     )
@@ -196,6 +198,7 @@ Docs: README.md`,
     .option("--body <text>", "with --http: the request body")
     .option("--count <n>", "invoke N times on the same warm process (default 1)")
     .option("--timeout <seconds>", "the function's timeout per invocation (default 30)")
+    .option("--layer <zip>", "the runtime layer a function zip from --layout layer runs on (unpacked where its bootstrap looks for /opt)")
     .addHelpText(
       "after",
       '\nExit codes: 0 every invocation succeeded, 1 the function failed (error, crash, timeout), 2 usage.\nExamples:\n  binship invoke dist/app.cjs --http "GET /hello?name=x"\n  binship invoke dist/app-linux-arm64 --event events/sqs.json --count 10',

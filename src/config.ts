@@ -15,6 +15,7 @@ export type Contract = (typeof contracts)[number];
 export const invokeModes = ["BUFFERED", "RESPONSE_STREAM"] as const;
 export type InvokeMode = (typeof invokeModes)[number];
 export const containerLayouts = ["executable", "bundle"] as const;
+export const lambdaLayoutNames = ["executable", "layer"] as const; // artifacts/lambda/layouts/index.ts has one layout per name
 export type ContainerLayout = (typeof containerLayouts)[number];
 export const bundleFormats = ["cjs", "esm"] as const;
 export type BundleFormat = (typeof bundleFormats)[number];
@@ -61,6 +62,7 @@ export interface Config {
   port?: number; // container port (default 8080)
   replicas?: number; // Deployment replicas (default 2)
   layout?: ContainerLayout; // container layout (default "executable")
+  lambdaLayout?: (typeof lambdaLayoutNames)[number]; // pack lambda --layout (default "executable"; "layer": a Node layer + a function zip)
   k8s?: boolean; // write Kubernetes manifests (default true)
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
   fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
@@ -116,6 +118,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   port: { kind: "number", check: (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "a port from 1 to 65535") },
   replicas: { kind: "number", check: positiveInt },
   layout: { kind: "string", values: containerLayouts },
+  lambdaLayout: { kind: "string", values: lambdaLayoutNames },
   k8s: { kind: "boolean" },
   fallbackLibraries: { kind: "boolean" },
   zipLevel: { kind: "number", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9") },

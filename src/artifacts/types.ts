@@ -6,8 +6,8 @@ import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 
-/** What a layout needs built before it can pack. */
-export type AppNeed = "executable" | "bundle";
+/** What a layout needs built before it can pack: an executable per arch, the bundle, or the bundle plus the official Node binary for the arch (a Lambda layer). */
+export type AppNeed = "executable" | "bundle" | "node-and-bundle";
 
 /** A finished single executable. */
 export interface AppExecutable {
@@ -22,10 +22,18 @@ export interface AppBundle {
   sha256: string;
 }
 
+/** The official Node binary for one arch (stripped like the executable's), shipped beside the bundle. */
+export interface AppNode {
+  arch: Arch;
+  version: string; // exact, "24.21.0"
+  report: ElfReport; // inspected; report.path is the file
+}
+
 /** Everything the pipeline built for one artifact. */
 export interface BuiltApp {
   executables: AppExecutable[]; // one per arch the layout needs, sorted by arch; empty for a bundle layout
   bundle?: AppBundle; // for layouts that need the bundle
+  node?: AppNode; // for layouts that ship Node beside the bundle
 }
 
 /** One way to lay out an artifact kind: one file each, one line in its kind's table. */

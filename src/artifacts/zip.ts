@@ -46,7 +46,7 @@ export function zipTime(sourceDateEpoch: string | undefined): Date {
   return date < zipEpoch ? zipEpoch : date;
 }
 
-function checkName(name: string): void {
+export function checkName(name: string): void {
   const clean = posix.normalize(name);
   if (name === "" || name.startsWith("/") || clean !== name || clean.startsWith("..") || name.endsWith("/")) {
     throw new BinshipError("IO_FAILED", `bad zip entry name "${name}" (a bug in binship)`);

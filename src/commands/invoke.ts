@@ -17,6 +17,7 @@ export interface InvokeFlags {
   body?: string; // with --http: the request body
   count?: string; // invocations on the same warm process (default 1)
   timeout?: string; // per-invocation timeout in seconds (default 30)
+  layer?: string; // a runtime layer zip for a --layout layer function zip
 }
 
 export interface InvokeCommandOptions {
@@ -25,6 +26,7 @@ export interface InvokeCommandOptions {
   http: boolean; // show results as function URL HTTP responses
   count: number;
   timeoutMs: number;
+  layer?: string; // absolute path of the runtime layer zip
 }
 
 function positive(value: string | undefined, flag: string, fallback: number, max: number): number {
@@ -73,6 +75,7 @@ export async function resolveInvokeOptions(ctx: CommandContext, artifact: string
     http: flags.http !== undefined,
     count: Math.floor(positive(flags.count, "--count", 1, 100_000)),
     timeoutMs: Math.round(positive(flags.timeout, "--timeout", 30, 900) * 1000),
+    layer: flags.layer === undefined ? undefined : resolve(ctx.cwd, flags.layer),
   };
 }
 
@@ -116,6 +119,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     artifact: options.artifact,
     events: Array.from({ length: options.count }, () => options.event),
     emulator: { timeoutMs: options.timeoutMs },
+    layer: options.layer,
     invoke: live ? { onChunk: live.onChunk } : undefined,
     // Keep the developer's PATH/HOME/locale; Lambda's own variables come from the emulator.
     env: Object.fromEntries(Object.entries(ctx.env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>,

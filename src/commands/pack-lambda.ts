@@ -21,13 +21,14 @@ export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   depfile?: string;
   metafile?: string;
   zipLevel?: number | string;
+  layout?: string;
   fallbackLibraries?: boolean;
 }
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, metafile, sbom, report, ...configFlags } = flags;
+  const { executable, depfile, metafile, layout, sbom, report, ...configFlags } = flags;
   const loaded = await resolveConfig(ctx, { entry, ...configFlags });
   const { config, file: configFile } = loaded;
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
@@ -36,6 +37,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     metafile,
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
+    layout,
   });
   checkAuditOutputs(ctx, { sbom, report }, options.outfile);
   const outputs = lambdaOutputs(options);
@@ -52,9 +54,11 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   const node = exe.nodeVersion ?? "unknown";
   const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
   const largest = largestLine(exe.buildInfo);
+  const layer = zip.layer;
   printOutput(ctx, {
     lines: [
       `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
+      ...(layer ? [`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`] : []),
       ...(largest ? [largest] : []),
       ...audit,
     ],
@@ -71,12 +75,16 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       changed: zip.changed,
       entries: zip.entries,
       libraries: zip.libraries,
-      // provided.al2023: libstdc++/libgcc_s in lib/, loaded only if the runtime lacks its own.
+      // provided.al2023: libstdc++/libgcc_s in lib/ (the layer's, for --layout layer), loaded only if the runtime lacks its own.
       fallback: result.fallback ? { ...result.fallback, why: "loaded only when the runtime has no libstdc++.so.6 / libgcc_s.so.1 of its own" } : null,
-      executable: { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
+      // The layer layout ships no executable: its Node binary is in the layer.
+      executable: layer ? null : { path: exe.path, bytes: exe.bytes, sha256: exe.sha256, glibc: exe.glibc ?? null },
       depfile: options.depfile ?? null,
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,
       report: report ? resolve(ctx.cwd, report) : null,
+      layer: layer
+        ? { path: layer.path, name: layer.name, bytes: layer.bytes, unzippedBytes: layer.unzippedBytes, sha256: layer.sha256, sha256Base64: base64OfHex(layer.sha256), changed: layer.changed, entries: layer.entries }
+        : null,
     },
     warnings: [...early, ...result.warnings],
   });

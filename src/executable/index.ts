@@ -20,9 +20,15 @@ import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
+import { executableKey, lookupExecutable, outputIsCurrent, placeExecutable, recordOutput, storeExecutable } from "./cache.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
+export { prepareNodeBinary, type NodeBinary } from "./node-binary.js";
+export { sweepExecutables, defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cache.js";
+
+/** The SEA options pkg is run with (its defaults); part of the executable cache key. */
+const seaOptions = { packager: "@yao-pkg/pkg --sea", useSnapshot: false, useCodeCache: false };
 
 export interface ExecutableResult {
   outfile: string;
@@ -97,21 +103,31 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
   return result;
 }
 
-async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: Diagnostic[]): Promise<{ path: string; stripped: boolean }> {
-  if (!options.strip) return { path: nodes.target, stripped: false };
+interface TargetBinary {
+  path: string;
+  stripped: boolean;
+  sha256?: string; // known for cache entries, so the executable cache key costs no hashing
+}
+
+async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: Diagnostic[]): Promise<TargetBinary> {
+  const unstripped = { path: nodes.target, stripped: false, sha256: nodes.cached?.sha256 };
+  if (!options.strip) return unstripped;
   if (!options.stripTool) {
     warnings.push(diagnostic("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger)", "Install llvm or binutils, or pass --no-strip."));
-    return { path: nodes.target, stripped: false };
+    return unstripped;
   }
   try {
     // The registry's binary is stripped once into the cache; the user's own into scratch space.
-    if (nodes.cached) return { path: (await stripCached(options.stripTool, nodes.cached)).path, stripped: true };
+    if (nodes.cached) {
+      const stripped = await stripCached(options.stripTool, nodes.cached);
+      return { path: stripped.path, stripped: true, sha256: stripped.sha256 };
+    }
     const out = join(workDir, "node-stripped");
     await stripFile(options.stripTool, nodes.target, out);
     return { path: out, stripped: true };
   } catch (err) {
     warnings.push(diagnostic(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`));
-    return { path: nodes.target, stripped: false };
+    return unstripped;
   }
 }
 
@@ -163,8 +179,54 @@ function checkResult(report: ElfReport, options: ExecutableOptions, version: str
   }
 }
 
-export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
+interface Produced {
+  report: ElfReport; // report.path is tmpOut, or the output itself when it is already current
+  buildInfo: BuildInfo; // what is recorded inside it
+  key?: string; // the cache key, when caching
+  current?: boolean; // the output already is this cache entry's file: nothing to write
+}
+
+/** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
+async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<Produced> {
   const { logger } = options;
+  const cache = options.cache;
+  const key =
+    cache &&
+    executableKey({
+      bundleSha256: sha256(await readFile(options.bundle)),
+      targetSha256: target.sha256 ?? (await sha256File(target.path)),
+      nodeVersion: nodes.version,
+      arch: options.arch,
+      stripped: target.stripped,
+      sea: seaOptions,
+      contents: options.contents ?? null, // recorded in the build info, so part of the bytes
+    });
+  const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
+  if (hit && cache && key) {
+    logger.debug(`executable cache hit: ${hit.path}`);
+    if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, buildInfo: hit.buildInfo, key, current: true };
+    await placeExecutable(hit, tmpOut);
+    return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
+  }
+  const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
+  logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
+  const packager = options.packager ?? runPkg;
+  const { log } = await packager({ generator: nodes.generator, main, seaConfig, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
+  logger.done();
+  for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+  const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
+  await appendFile(tmpOut, encodeBuildInfo(buildInfo));
+  const report = await inspectFile(tmpOut).catch((err: unknown) => {
+    throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
+  });
+  checkResult(report, options, nodes.version);
+  await chmod(tmpOut, 0o755);
+  // A cache that cannot be written costs the next build time, never this one its result.
+  if (cache && key) await storeExecutable(cache, key, tmpOut, report, buildInfo).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
+  return { report, buildInfo, key };
+}
+
+export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
   const warnings: Diagnostic[] = [];
   const nodes = await nodeBinaries(options);
   await mkdir(options.tmpDir, { recursive: true });
@@ -174,22 +236,13 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   const tmpOut = await freshTempBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
-    logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
-    const packager = options.packager ?? runPkg;
-    const { log } = await packager({ generator: nodes.generator, main, seaConfig, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
-    logger.done();
-    for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
-    const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
-    await appendFile(tmpOut, encodeBuildInfo(buildInfo));
-    const report = await inspectFile(tmpOut).catch((err: unknown) => {
-      throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });
-    });
-    checkResult(report, options, nodes.version);
-    await chmod(tmpOut, 0o755);
-    const written = await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
-      throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
-    });
+    const { report, buildInfo, key, current } = await produce(options, nodes, target, workDir, tmpOut);
+    const written = current
+      ? { bytes: report.bytes, sha256: report.sha256, changed: false }
+      : await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
+          throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
+        });
+    if (options.cache && key && !current) await recordOutput(options.cache, options.outfile, key).catch(() => {});
     return {
       outfile: options.outfile,
       bytes: written.bytes,
@@ -203,7 +256,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
       warnings,
     };
   } finally {
-    logger.done();
+    options.logger.done();
     await rm(tmpOut, { force: true });
     await scratch.dispose();
   }

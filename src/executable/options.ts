@@ -9,6 +9,7 @@ import { defaultNodeSpec, nodeMajor, type Arch, type BundleFormat, type Config }
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { registryFromNpmConfig, type HostPlatform, type RegistryConfig } from "../node-dist/index.js";
+import { defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cache.js";
 import type { SeaPackager } from "./pkg.js";
 
 export interface ExecutableOptions {
@@ -28,6 +29,7 @@ export interface ExecutableOptions {
   logger: Logger;
   packager?: SeaPackager; // runs pkg --sea; replaceable in tests (default: @yao-pkg/pkg under generatorNode)
   contents?: BundleContents; // the bundle's packages, recorded in the executable's build info
+  cache?: ExecutableCacheOptions; // reuse executables built from the same inputs; absent: always run the packager
 }
 
 export const minimumNodeMajor = 22; // @yao-pkg/pkg's SEA mode runs only on Node >= 22
@@ -109,6 +111,7 @@ export function resolveExecutableOptions(config: Config, cwd: string, env: NodeJ
     strip,
     stripTool: strip ? findStripTool(env, inputs.arch, host) : undefined,
     cacheDir: cacheDirFrom(env, cwd),
+    cache: { dir: join(cacheDirFrom(env, cwd), "executables"), maxBytes: defaultExecutableCacheBytes },
     registry: registryFromNpmConfig(env, cwd),
     host,
     tmpDir: env.TMPDIR || tmpdir(),

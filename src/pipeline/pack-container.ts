@@ -7,13 +7,13 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import type { AppExecutable, BuiltApp } from "../artifacts/types.js";
-import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
 import { makeScratch } from "../util/stale.js";
+import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 

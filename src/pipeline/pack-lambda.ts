@@ -1,24 +1,25 @@
-// Flow: pack lambda. Source -> executable (the build flow), or a prebuilt executable -> the
-// libraries lib/ needs -> the checked, deterministic zip -> a depfile naming every input.
+// Flow: pack lambda. Build what the layout needs: an executable (the build flow, or a prebuilt
+// one), or the bundle plus the official Node binary (layer layout) -> the libraries lib/ needs
+// -> the checked, deterministic zips -> a depfile naming every input.
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
-import { runtimeSpecs } from "../artifacts/lambda/index.js";
-import { packLambdaZip, type LambdaPackageResult } from "../artifacts/lambda/index.js";
+import { lambdaLayouts, packLambdaZip, runtimeSpecs, type LambdaPackageResult } from "../artifacts/lambda/index.js";
 import type { PackLambdaOptions } from "../artifacts/lambda/options.js";
 import { loaderNames } from "../artifacts/lambda/runtimes.js";
 import { fallbackLibraries } from "../artifacts/lambda/fallback.js";
 import { librariesFor, type SysrootLibraries } from "../artifacts/lambda/sysroot.js";
-import type { AppExecutable } from "../artifacts/types.js";
+import type { AppBundle, AppExecutable, AppNode } from "../artifacts/types.js";
 import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
+import { cacheDirFrom, prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { checkOutputs, type Output } from "../util/outputs.js";
-import { buildFromSource } from "./build.js";
+import { buildBundle, buildFromSource } from "./build.js";
 
 export interface PackLambdaDeps {
   env: NodeJS.ProcessEnv; // handed to the executable stage (npm registry config, cache dir)
@@ -35,16 +36,20 @@ export interface FallbackReport {
 }
 
 export interface PackLambdaResult {
-  zip: LambdaPackageResult;
-  fallback?: FallbackReport; // absent when not shipped (provided.al2, or --no-fallback-libraries)
-  executable: ElfReport; // what was packed
+  zip: LambdaPackageResult; // the function zip (and .layer for the layer layout)
+  fallback?: FallbackReport; // absent when not shipped (provided.al2, or --no-fallback-libraries); in the layer's lib/ for the layer layout
+  executable: ElfReport; // what was packed: the executable, or the layer's Node binary
   executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
-  inputs: string[]; // every file the zip depends on (the depfile's prerequisites)
+  inputs: string[]; // every file the zips depend on (the depfile's prerequisites)
   warnings: Diagnostic[]; // the build's and the zip's checks
 }
 
-interface PackedExecutable {
-  app: AppExecutable;
+/** What the layout needs, built: the binary that runs (checked against the runtime) and the app around it. */
+interface Built {
+  binary: ElfReport; // the executable, or the Node binary of the layer
+  executable?: AppExecutable;
+  bundle?: AppBundle;
+  node?: AppNode;
   inputs: string[];
   changed?: boolean;
   warnings: Diagnostic[];
@@ -57,9 +62,10 @@ export function lambdaOutputs(options: PackLambdaOptions): Output[] {
   return out;
 }
 
-async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackedExecutable> {
+async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<Built> {
   if (options.executable) {
-    return { app: { arch: options.arch, report: await inspectFile(options.executable) }, inputs: [options.executable], warnings: [] };
+    const report = await inspectFile(options.executable);
+    return { binary: report, executable: { arch: options.arch, report }, inputs: [options.executable], warnings: [] };
   }
   const built = await buildFromSource({
     config: options.config,
@@ -72,9 +78,24 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
     outputs: lambdaOutputs(options),
     logger: deps.logger,
   });
+  const report = built.executable.report;
   // The zip's build info records the lockfile's versions and integrity: it is an input too.
   const inputs = built.bundle.lockfile ? [...built.bundle.inputs, built.bundle.lockfile] : built.bundle.inputs;
-  return { app: { arch: options.arch, report: built.executable.report }, inputs, changed: built.executable.changed, warnings: built.warnings };
+  return { binary: report, executable: { arch: options.arch, report }, inputs, changed: built.executable.changed, warnings: built.warnings };
+}
+
+/** The layer layout: app.cjs in the work directory (kept, so an unchanged bundle keeps its mtime) and the stripped Node. */
+async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<Built> {
+  const built = await buildBundle(options.config, options.cwd, join(options.workDir, "app.cjs"), deps.logger);
+  const exeOptions = resolveExecutableOptions(options.config, options.cwd, deps.env, { bundle: built.bundle.path, outfile: join(options.workDir, "unused"), arch: options.arch, logger: deps.logger });
+  const node = await prepareNodeBinary(exeOptions, options.workDir);
+  return {
+    binary: node.report,
+    bundle: built.bundle,
+    node: { arch: options.arch, version: node.version, report: node.report },
+    inputs: built.inputs,
+    warnings: [...built.warnings, ...node.warnings],
+  };
 }
 
 /** Adds the libstdc++/libgcc_s fallback to lib/ (artifacts/lambda/fallback.ts says why). */
@@ -93,38 +114,42 @@ async function withFallback(needed: SysrootLibraries | undefined, options: PackL
 }
 
 export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
-  const exe = await executableFor(options, deps);
+  const built = lambdaLayouts[options.layout].needs === "executable" ? await executableFor(options, deps) : await bundleAndNode(options, deps);
   // With --executable no bundle checked the outputs; the executable is an input too.
-  if (options.executable) checkOutputs(lambdaOutputs(options), exe.inputs, options.cwd);
+  if (options.executable) checkOutputs(lambdaOutputs(options), built.inputs, options.cwd);
   const present = new Set([...runtimeSpecs[options.runtime].libraries, loaderNames[options.arch]]);
-  const needed = await librariesFor(exe.app.report, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
+  const needed = await librariesFor(built.binary, { arch: options.arch, runtime: options.runtime, hostArch: deps.hostArch, sysroot: options.sysroot, present });
   if (needed && !needed.loader) {
     const names = needed.libraries.map((l) => l.name);
     deps.logger.info(`shipping ${names.join(", ")} in lib/: ${options.runtime} lacks ${names.length === 1 ? "it" : "them"}, and Lambda's LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib`);
   }
+  // For the layer layout, lib/ is the layer's (/opt/lib, also on Lambda's LD_LIBRARY_PATH, after the system's).
   const { libraries, fallback } = await withFallback(needed, options);
   deps.logger.progress(`zipping ${options.outfile}`);
   const zip = await packLambdaZip({
     outfile: options.outfile,
     layout: options.layout,
-    executable: exe.app,
+    executable: built.executable,
+    bundle: built.bundle,
+    node: built.node,
     arch: options.arch,
     runtime: options.runtime,
     libraries,
     mtime: options.mtime,
     level: options.level,
     onTemp: deps.onTemp,
-    stampFile: join(options.workDir, "zip-stamp.json"),
+    stampDir: options.workDir,
+    segmentCache: join(cacheDirFrom(deps.env, options.cwd), "zip-segments"),
   });
   deps.logger.done();
-  const inputs = [...exe.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
+  const inputs = [...built.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
   if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
   return {
     zip,
     ...(fallback ? { fallback } : {}),
-    executable: exe.app.report,
-    executableChanged: exe.changed,
+    executable: built.binary,
+    executableChanged: built.changed,
     inputs,
-    warnings: [...exe.warnings, ...zip.warnings],
+    warnings: [...built.warnings, ...zip.warnings],
   };
 }

@@ -53,7 +53,12 @@ describe.runIf(hasTools)("pack lambda with make (examples/Makefile)", () => {
     expect(depfile).toContain("  hello/src/greeting.ts \\\n");
     expect(depfile).toContain("  hello/src/index.ts");
     expect(depfile).toContain(join(repoRoot, "src", "runtime", "index.ts")); // the runtime shipped inside is an input too
-    expect(readZip(readFileSync(zip())).map((e) => [e.name, e.mode.toString(8)])).toEqual([["bootstrap", "755"]]);
+    expect(readZip(readFileSync(zip())).filter((e) => !e.directory).map((e) => [e.name, e.mode.toString(8)])).toEqual([
+      ["bootstrap", "755"],
+      ["lib/libgcc_s.so.1", "644"], // the provided.al2023 fallback, an input in the depfile too
+      ["lib/libstdc++.so.6", "644"],
+    ]);
+    expect(depfile).toContain(join(repoRoot, "fallback-libs", "linux-x64", "libstdc++.so.6"));
   }, packTimeout);
 
   it("does nothing on a second make and leaves the zip's mtime", () => {

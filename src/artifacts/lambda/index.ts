@@ -1,57 +1,103 @@
-// Stage: a finished executable (+ the libraries chosen for lib/) -> a Lambda deployment zip for
-// an OS-only runtime, laid out by the layout table. Every check runs before a byte of the zip is
-// written; an unchanged zip is left alone.
+// Stage: finished inputs (an executable, or the bundle and a Node binary) + the libraries chosen
+// for lib/ -> the Lambda zips of the chosen layout (the function zip, and for the layer layout a
+// runtime layer named by its content). Every check runs before a byte of any zip is written; a
+// zip whose inputs did not change is left alone.
 
-import { stat } from "node:fs/promises";
+import { rename, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { Arch, LambdaRuntime } from "../../config.js";
 import type { Diagnostic } from "../../diagnostic.js";
-import type { AppExecutable } from "../types.js";
-import { writeZip, type ZipEntry, type ZipResult } from "../zip.js";
-import { checkBootstrap, checkExecutable, checkSea, checkUnzippedSize, checkZippedSize, enforce } from "./checks.js";
-import { lambdaLayouts, type LambdaLayoutName } from "./layouts/index.js";
+import type { AppBundle, AppExecutable, AppNode } from "../types.js";
+import { zipEpoch, type ZipEntry, type ZipResult } from "../zip.js";
+import { checkBootstrap, checkUnzippedSize, checkZippedSize, enforce } from "./checks.js";
+import { lambdaLayouts, type LambdaLayoutName, type LambdaZipPlan } from "./layouts/index.js";
 import { reusableZip, saveStamp, zipKey } from "./reuse.js";
 import type { SysrootLibraries } from "./sysroot.js";
+import { writeLambdaZip } from "./write.js";
 
 export { resolvePackLambdaOptions, type PackLambdaOptions } from "./options.js";
 export { runtimeSpecs, lambdaLimits } from "./runtimes.js";
 export { lambdaLayouts, type LambdaLayoutName } from "./layouts/index.js";
 
 export interface LambdaPackageInput {
-  outfile: string; // absolute path of the zip
-  layout: LambdaLayoutName; // which files go in (default "executable")
-  executable: AppExecutable; // the executable to ship, inspected
+  outfile: string; // absolute path of the function zip; a layer goes beside it, named by its content
+  layout: LambdaLayoutName; // which zips and files (default "executable")
+  executable?: AppExecutable; // the executable to ship, inspected (layout "executable")
+  bundle?: AppBundle; // the bundle (layout "layer")
+  node?: AppNode; // the official Node binary, inspected (layout "layer")
   arch: Arch; // target architecture
   runtime: LambdaRuntime; // target OS-only runtime
   libraries?: SysrootLibraries; // lib/: loader + libraries (provided.al2), or what provided.al2023 lacks
-  mtime: Date; // time stored for every entry
+  mtime: Date; // time stored for every entry of the function zip (a layer always stores the 1980 epoch, so services share it)
   level: number; // deflate level 0-9
   onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
-  stampFile?: string; // remembers what went into the zip, so identical inputs skip the deflate
+  stampDir?: string; // remembers what went into each zip, so identical inputs skip the deflate; a layer is written here first
+  segmentCache?: string; // directory of compressed segments reused across packs (write.ts); absent: none
+}
+
+export interface LayerResult extends ZipResult {
+  name: string; // the content name for publish-layer-version (letters, digits, - and _ only)
 }
 
 export interface LambdaPackageResult extends ZipResult {
   warnings: Diagnostic[]; // checks that passed with a warning (e.g. over 50 MB zipped)
   libraries: string[]; // sonames shipped in lib/, empty when there is no lib/
+  layer?: LayerResult; // the runtime layer (layout "layer")
 }
 
 async function sizeOf(entry: ZipEntry): Promise<number> {
   return typeof entry.source === "string" ? (await stat(entry.source)).size : entry.source.length;
 }
 
+const knownHashes = (input: LambdaPackageInput) =>
+  new Map([input.executable?.report, input.node?.report].filter((r) => r !== undefined).map((r) => [r.path, r.sha256] as [string, string]));
+
+interface Written {
+  zip: ZipResult;
+}
+
+/** One zip with reuse: the stamp says which inputs made the file on disk. */
+async function writePlan(input: LambdaPackageInput, plan: LambdaZipPlan): Promise<Written> {
+  const layer = plan.role === "layer";
+  const settings = { mtime: layer ? zipEpoch : input.mtime, level: input.level };
+  const stampFile = input.stampDir ? join(input.stampDir, layer ? "layer-stamp.json" : "zip-stamp.json") : undefined;
+  const key = stampFile ? await zipKey(plan.entries, knownHashes(input), settings) : undefined;
+  const reused = stampFile && key ? await reusableZip(stampFile, key, layer ? undefined : input.outfile) : undefined;
+  if (reused) return { zip: reused };
+  // A layer's name comes from its bytes: written in the stamp directory, then moved beside the function zip.
+  const target = layer ? join(input.stampDir ?? dirname(input.outfile), "layer.zip") : input.outfile;
+  let zip = await writeLambdaZip({ outfile: target, entries: plan.entries, ...settings, onTemp: input.onTemp, segmentCache: input.segmentCache });
+  if (layer) {
+    const named = join(dirname(input.outfile), plan.fileName!(zip.sha256));
+    const existing = await stat(named).catch(() => undefined);
+    await rename(target, named);
+    zip = { ...zip, path: named, changed: existing?.size !== zip.bytes };
+  }
+  if (stampFile && key) await saveStamp(stampFile, key, zip);
+  return { zip };
+}
+
+const layerName = (file: string) => file.replace(/\.zip$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
+
 export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPackageResult> {
-  const report = input.executable.report;
-  const entries = lambdaLayouts[input.layout].entries(input);
-  const unzipped = (await Promise.all(entries.map(sizeOf))).reduce((a, b) => a + b, 0);
+  const layout = lambdaLayouts[input.layout];
+  const plans = layout.zips(input);
+  const fn = plans.find((p) => p.role === "function")!;
+  // Lambda's 250 MB counts the function and all its layers unzipped.
+  const unzipped = (await Promise.all(plans.flatMap((p) => p.entries).map(sizeOf))).reduce((a, b) => a + b, 0);
   const libraries = input.libraries?.libraries.map((l) => l.name) ?? [];
   const shipped = libraries.length ? { glibc: input.libraries?.glibc, glibcxx: input.libraries?.glibcxx, libraries } : undefined;
-  const warnings = enforce(
-    [...checkExecutable(report, input, shipped), ...checkSea(report), ...checkBootstrap(entries), ...checkUnzippedSize(unzipped)],
-    input.outfile,
-  );
-  const settings = { mtime: input.mtime, level: input.level };
-  const key = input.stampFile ? await zipKey(entries, new Map([[report.path, report.sha256]]), settings) : undefined;
-  const reused = input.stampFile && key ? await reusableZip(input.stampFile, key, input.outfile) : undefined;
-  const zip = reused ?? (await writeZip({ outfile: input.outfile, entries, ...settings, onTemp: input.onTemp }));
-  if (input.stampFile && key && !reused) await saveStamp(input.stampFile, key, zip);
-  return { ...zip, warnings: [...warnings, ...enforce(checkZippedSize(zip.bytes), input.outfile)], libraries };
+  const warnings = enforce([...layout.check(input, shipped), ...checkBootstrap(fn.entries), ...checkUnzippedSize(unzipped)], input.outfile);
+  const results: Written[] = [];
+  for (const plan of plans) results.push(await writePlan(input, plan));
+  const zip = results[plans.indexOf(fn)]!.zip;
+  const layerPlan = plans.findIndex((p) => p.role === "layer");
+  const layerZip = layerPlan >= 0 ? results[layerPlan]!.zip : undefined;
+  const sizeWarnings = [zip, ...(layerZip ? [layerZip] : [])].flatMap((z) => enforce(checkZippedSize(z.bytes), z.path));
+  return {
+    ...zip,
+    warnings: [...warnings, ...sizeWarnings],
+    libraries,
+    layer: layerZip && { ...layerZip, name: layerName(layerZip.path.slice(dirname(layerZip.path).length + 1)) },
+  };
 }

@@ -2,7 +2,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
+import { lambdaLayoutNames, singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
 import { BinshipError } from "../../errors.js";
 import type { LambdaLayoutName } from "./layouts/index.js";
 
@@ -30,6 +30,7 @@ export interface PackLambdaExtras {
   metafile?: string; // --metafile
   mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
   configFile?: string;
+  layout?: string; // --layout (the config file's key is lambdaLayout, since "layout" is the container's)
 }
 
 export const defaultLambdaOutfile = "dist/lambda.zip";
@@ -51,6 +52,15 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
       hint: 'Pass it as an argument (binship pack lambda src/index.ts), set "entry" in binship.config.json, or pack a built executable with --executable.',
     });
   }
+  const layout = (extras.layout ?? config.lambdaLayout ?? "executable") as LambdaLayoutName;
+  if (!(lambdaLayoutNames as readonly string[]).includes(layout)) {
+    throw new BinshipError("USAGE", `--layout must be one of ${lambdaLayoutNames.join(", ")}, got "${layout}"`, {
+      hint: "executable: one zip with the executable as bootstrap; layer: a shared Node runtime layer plus a function zip of kilobytes.",
+    });
+  }
+  if (executable && layout === "layer") {
+    throw new BinshipError("USAGE", "--executable cannot be used with --layout layer", { hint: "The layer layout ships the bundle beside Node, not an executable: drop --executable." });
+  }
   const level = config.zipLevel ?? 6; // checked by the config schema
   const runtime = config.runtime ?? "provided.al2023";
   return {
@@ -59,7 +69,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     outfile,
     arch: singleArch(config.arch, "arm64", "binship pack lambda", " (a Lambda function has one architecture)"),
     runtime,
-    layout: "executable",
+    layout,
     executable,
     workDir: join(dirname(outfile), `.${basename(outfile, ".zip")}.binship`),
     sysroot: config.sysroot ? resolve(cwd, config.sysroot) : undefined,

@@ -23,17 +23,17 @@ export async function zipKey(entries: ZipEntry[], known: Map<string, string>, se
   return sha256(JSON.stringify([binshipVersion(), settings.mtime.toISOString(), settings.level, parts.sort()]));
 }
 
-/** The earlier result when the stamp's key matches and the zip on disk is still exactly that zip. */
-export async function reusableZip(stampFile: string, key: string, outfile: string): Promise<ZipResult | undefined> {
+/** The earlier result when the stamp's key matches and the zip on disk is still exactly that zip (at `outfile`, when given: a layer's name comes from the stamp). */
+export async function reusableZip(stampFile: string, key: string, outfile: string | undefined): Promise<ZipResult | undefined> {
   let stamp: Stamp;
   try {
     stamp = JSON.parse(await readFile(stampFile, "utf8")) as Stamp;
-    if (stamp.key !== key || stamp.result.path !== outfile) return undefined;
-    if ((await stat(outfile)).size !== stamp.result.bytes) return undefined;
+    if (stamp.key !== key || (outfile !== undefined && stamp.result.path !== outfile)) return undefined;
+    if ((await stat(stamp.result.path)).size !== stamp.result.bytes) return undefined;
   } catch {
     return undefined;
   }
-  return (await sha256File(outfile)) === stamp.result.sha256 ? { ...stamp.result, changed: false } : undefined;
+  return (await sha256File(stamp.result.path)) === stamp.result.sha256 ? { ...stamp.result, changed: false } : undefined;
 }
 
 export async function saveStamp(stampFile: string, key: string, result: ZipResult): Promise<void> {

@@ -8,7 +8,7 @@ import { bundleLauncher } from "./bundle.js";
 import { executableLauncher } from "./executable.js";
 import { zipLauncher } from "./zip.js";
 
-export type { Launch, Launcher } from "./types.js";
+export type { Launch, LaunchExtras, Launcher } from "./types.js";
 export { bundleLauncher } from "./bundle.js";
 export { elfArch, emulation, executableLauncher, type ElfArch } from "./executable.js";
 export { zipLauncher } from "./zip.js";

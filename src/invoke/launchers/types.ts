@@ -14,5 +14,10 @@ export interface Launcher {
   accepts: string; // for messages: what this launcher runs, e.g. "a bundle (.cjs or .js)"
   matches(path: string): Promise<boolean>;
   /** `env` is the function's complete environment (runtime variables, PATH, ...). */
-  launch(path: string, env: Record<string, string>): Promise<Launch>;
+  launch(path: string, env: Record<string, string>, extras?: LaunchExtras): Promise<Launch>;
+}
+
+/** What else the function runs with. */
+export interface LaunchExtras {
+  layer?: string; // a runtime layer zip (pack lambda --layout layer), mounted where the bootstrap looks for /opt
 }

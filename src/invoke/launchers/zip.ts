@@ -3,10 +3,11 @@
 // https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html). A foreign-arch bootstrap
 // runs under qemu-user; a provided.al2 launcher script's loader too.
 
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appName, libDir } from "../../artifacts/lambda/bootstrap.js";
+
+import { appName, layerRootVariable, libDir } from "../../artifacts/lambda/bootstrap.js";
 import { loaderNames } from "../../artifacts/lambda/runtimes.js";
 import { extractZip } from "../unzip.js";
 import { BinshipError } from "../../errors.js";
@@ -45,14 +46,42 @@ async function startCommand(root: string, env: Record<string, string>, hostArch:
   return { command: viaQemu.command, args, env, cwd: root };
 }
 
+/**
+ * A function zip of the layer layout: its bootstrap runs $BINSHIP_OPT/bin/node (Lambda: /opt) on
+ * app.cjs. Same arch: the script itself runs. Foreign arch: the kernel cannot exec the layer's
+ * Node, so it starts under qemu, through the layer's own loader when it brings one.
+ */
+async function layerCommand(root: string, opt: string, env: Record<string, string>, hostArch: string): Promise<Omit<Launch, "cleanup">> {
+  const node = join(opt, "bin", "node");
+  const arch = await elfArch(node);
+  if (arch === undefined) throw new BinshipError("USAGE", `the layer has no bin/node, so this function's bootstrap has no Node to run`, { hint: "Pass the node-<version>-<arch>-<sha>.zip that binship pack lambda --layout layer wrote." });
+  if (arch === hostArch) return { command: join(root, "bootstrap"), args: [], env, cwd: root };
+  if (arch === "other") throw new BinshipError("USAGE", `${node} is for a CPU binship does not run`);
+  const exe = executableLauncher(hostArch);
+  const loader = join(opt, libDir, loaderNames[arch]);
+  const app = join(root, "app.cjs");
+  if (await access(loader).then(() => true, () => false)) {
+    const viaQemu = await exe.launch(loader, env);
+    return { command: viaQemu.command, args: [viaQemu.args.at(-1)!, "--library-path", join(opt, libDir), "--argv0", node, node, app], env, cwd: root };
+  }
+  const viaQemu = await exe.launch(node, env);
+  return { command: viaQemu.command, args: [...viaQemu.args, app], env, cwd: root };
+}
+
+const usesLayer = async (bootstrap: string) => (await readFile(bootstrap).catch(() => Buffer.alloc(0))).subarray(0, 4096).includes(layerRootVariable);
+
 export function zipLauncher(hostArch: string = process.arch): Launcher {
   return {
     name: "lambda-zip",
     accepts: "a Lambda zip with bootstrap at its root (binship pack lambda)",
     matches: isZip,
-    async launch(path, env) {
+    async launch(path, env, extras) {
       const root = await mkdtemp(join(tmpdir(), "binship-task-"));
-      const cleanup = () => rm(root, { recursive: true, force: true });
+      const opt = extras?.layer ? await mkdtemp(join(tmpdir(), "binship-opt-")) : undefined;
+      const cleanup = async () => {
+        await rm(root, { recursive: true, force: true });
+        if (opt) await rm(opt, { recursive: true, force: true });
+      };
       try {
         const entries = await extractZip(path, root);
         const bootstrap = entries.find((e) => e.name === "bootstrap");
@@ -68,9 +97,20 @@ export function zipLauncher(hostArch: string = process.arch): Launcher {
         }
         // Lambda's LD_LIBRARY_PATH ends with $LAMBDA_TASK_ROOT and $LAMBDA_TASK_ROOT/lib ("Defined
         // runtime environment variables", configuration-envvars.html): libraries a zip ships in lib/ load.
-        const libraryPath = [env.LD_LIBRARY_PATH, root, join(root, libDir)].filter(Boolean).join(":");
+        // Layers come last, as /opt/lib does on Lambda.
+        const libraryPath = [env.LD_LIBRARY_PATH, root, join(root, libDir), ...(opt ? [join(opt, libDir)] : [])].filter(Boolean).join(":");
         const taskEnv = { ...env, LAMBDA_TASK_ROOT: root, LD_LIBRARY_PATH: libraryPath };
-        return { ...(await startCommand(root, taskEnv, hostArch)), cleanup };
+        const layered = await usesLayer(join(root, "bootstrap"));
+        if (layered && !opt) {
+          throw new BinshipError("USAGE", `${path} runs on a Node runtime layer (its bootstrap starts /opt/bin/node)`, {
+            hint: "Pass the layer too: binship invoke FUNCTION.zip --layer node-<version>-<arch>-<sha>.zip (both written by pack lambda --layout layer).",
+          });
+        }
+        if (!opt) return { ...(await startCommand(root, taskEnv, hostArch)), cleanup };
+        await extractZip(extras!.layer!, opt);
+        // Lambda mounts layers at /opt; the bootstrap reads this variable instead, so no root is needed.
+        const layerEnv = { ...taskEnv, [layerRootVariable]: opt };
+        return { ...(await (layered ? layerCommand(root, opt, layerEnv, hostArch) : startCommand(root, layerEnv, hostArch))), cleanup };
       } catch (err) {
         await cleanup();
         throw err;

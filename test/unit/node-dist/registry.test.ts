@@ -143,6 +143,12 @@ describe("provisionNode with a fake registry", () => {
     const cacheDir = tempDir("binship-cache-");
     await provisionNode({ spec: "24", arch: "x64", host, cacheDir, registry: sameUrl, logger: captureLogger() });
     await once.close(); // the registry is gone; its URL stays configured
+    // Within the hour the list answers "24" without asking; an older one is asked about first.
+    const lists = readdirSync(join(cacheDir, "registry"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    for (const e of lists) {
+      const file = join(e.parentPath, e.name);
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), fetchedAt: Date.now() - 2 * 3_600_000 }));
+    }
     const logger = captureLogger();
     const dist = await provisionNode({ spec: "24", arch: "x64", host, cacheDir, registry: sameUrl, logger });
     expect(dist.version).toBe("24.21.0");

@@ -22,7 +22,7 @@ describe.runIf(requirePaths("/bin/true"))("zip reuse across identical rebuilds",
       runtime: "provided.al2023",
       mtime: zipEpoch,
       level: 6,
-      stampFile: join(dir, "stamp.json"),
+      stampDir: dir,
       onTemp: (p) => p && temps.push(p),
       ...overrides,
     });

@@ -1,0 +1,109 @@
+// Deflate that can be reused across packs. The data is cut into fixed-size segments; each is
+// compressed on its own (a fresh window) and ended with a full flush, which closes its blocks
+// and aligns to a byte, so the segments' outputs concatenate into one valid raw deflate stream
+// once a final empty block follows (RFC 1951, 3.2.3: a fixed-Huffman block holding only
+// end-of-block, BFINAL=1, is the two bytes 03 00). A segment's output depends only on its bytes,
+// the level and the zlib version, so it is cached under their sha256: between two packs of an
+// executable only the segments around the injected blob and the headers differ, and only those
+// are compressed again. New segments go through zlib's async calls, which run on the libuv
+// threadpool, so both cores work. Cutting the window every MiB costs ~0.2% in size (BENCHMARKS.md).
+
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, rm, stat, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { constants, crc32, deflateRaw } from "node:zlib";
+import { tempPathBeside } from "../util/atomic.js";
+import { writeFile, rename } from "node:fs/promises";
+
+export const segmentBytes = 1 << 20;
+const finalBlock = Buffer.from([0x03, 0x00]);
+const deflate = promisify(deflateRaw);
+
+export interface SegmentCache {
+  dir: string; // <cacheDir>/zip-segments
+  maxBytes: number; // total kept; least recently used segments are swept past it
+}
+
+export const defaultSegmentCacheBytes = 512 << 20;
+
+export interface DeflateStats {
+  segments: number;
+  reused: number; // served from the cache
+}
+
+export interface Deflated {
+  data: Buffer[]; // the raw deflate stream, in pieces
+  compressedBytes: number;
+  crc32: number;
+  stats: DeflateStats;
+}
+
+function segmentKey(segment: Buffer, level: number): string {
+  return createHash("sha256").update(`${process.versions.zlib}\0${level}\0`).update(segment).digest("hex");
+}
+
+async function compressSegment(segment: Buffer, level: number, cache: SegmentCache | undefined, stats: DeflateStats): Promise<Buffer> {
+  const key = cache ? segmentKey(segment, level) : "";
+  const file = cache ? join(cache.dir, key.slice(0, 2), key) : "";
+  if (cache) {
+    const hit = await readFile(file).catch(() => undefined);
+    if (hit) {
+      stats.reused++;
+      const now = new Date();
+      await utimes(file, now, now).catch(() => {}); // recency, for the sweep
+      return hit;
+    }
+  }
+  const out = await deflate(segment, { level, finishFlush: constants.Z_FULL_FLUSH });
+  if (cache) {
+    // A segment that cannot be cached costs the next pack time, never this one its result.
+    await mkdir(join(cache.dir, key.slice(0, 2)), { recursive: true })
+      .then(async () => {
+        const tmp = tempPathBeside(file);
+        await writeFile(tmp, out);
+        await rename(tmp, file);
+      })
+      .catch(() => {});
+  }
+  return out;
+}
+
+/** Raw deflate of `data` in segments, `parallel` at a time; the same data and level give the same bytes whatever the cache holds. */
+export async function deflateSegmented(data: Buffer, level: number, cache?: SegmentCache, parallel = 4): Promise<Deflated> {
+  const count = Math.max(1, Math.ceil(data.length / segmentBytes));
+  const outputs: Buffer[] = new Array(count);
+  const stats: DeflateStats = { segments: count, reused: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      outputs[i] = await compressSegment(data.subarray(i * segmentBytes, (i + 1) * segmentBytes), level, cache, stats);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
+  const pieces = [...outputs, finalBlock];
+  return { data: pieces, compressedBytes: pieces.reduce((n, b) => n + b.length, 0), crc32: crc32(data), stats };
+}
+
+/** Removes the least recently used segments until the total fits `maxBytes`. */
+export async function sweepSegments(cache: SegmentCache): Promise<number> {
+  const files: { path: string; bytes: number; used: number }[] = [];
+  for (const sub of await readdir(cache.dir).catch(() => [] as string[])) {
+    for (const name of await readdir(join(cache.dir, sub)).catch(() => [] as string[])) {
+      const path = join(cache.dir, sub, name);
+      const st = await stat(path).catch(() => undefined);
+      if (st?.isFile()) files.push({ path, bytes: st.size, used: st.mtimeMs });
+    }
+  }
+  files.sort((a, b) => b.used - a.used || (a.path < b.path ? -1 : 1));
+  let total = 0;
+  let removed = 0;
+  for (const f of files) {
+    total += f.bytes;
+    if (total <= cache.maxBytes) continue;
+    await rm(f.path, { force: true });
+    removed++;
+  }
+  return removed;
+}

@@ -1,0 +1,158 @@
+// Content-addressed executables. An executable is a function of the bundle's bytes, the target
+// Node binary's bytes (which covers the version, the arch and whether it was stripped), the SEA
+// options and the binship and pkg versions; so the same key means the same file, and a build
+// whose bundle did not change never runs pkg again. Entries are bounded in total size and the
+// least recently used are swept after each store.
+//
+// Layout: <dir>/<key> (the executable) and <dir>/<key>.json (its manifest and ELF report),
+// written last, so an entry cut short is never used. Entries and hits are copies (reflinks where
+// the filesystem has them), never hard links: an output edited in place must not change the
+// cache or another output. So that an unchanged rebuild does not copy and compare 100 MB, the
+// cache also remembers, per output path, which key it last wrote there and the file's size,
+// mtime and inode then; when all still match, the output is current.
+
+import { createRequire } from "node:module";
+import { constants } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { BuildInfo } from "../inspect/build-info.js";
+import type { ElfReport } from "../inspect/index.js";
+import { readCached } from "../node-dist/cache.js";
+import { binshipVersion } from "../paths.js";
+import { sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+
+export interface ExecutableCacheOptions {
+  dir: string; // where entries live (default <cacheDir>/executables)
+  maxBytes: number; // total size kept; older entries are swept past it (default 1 GiB, ~10 executables)
+}
+
+export const defaultExecutableCacheBytes = 1 << 30;
+
+/** Everything the executable's bytes depend on. */
+export interface ExecutableKeyParts {
+  bundleSha256: string; // the bundle injected as the SEA main script
+  targetSha256: string; // the Node binary the blob goes into (stripped or not)
+  nodeVersion: string;
+  arch: string;
+  stripped: boolean;
+  sea: Record<string, unknown>; // the SEA options handed to the packager
+  contents: unknown; // the bundle's packages, recorded in the build info appended to the executable
+}
+
+interface Entry {
+  version: string; // Node version (readCached's manifest field)
+  bytes: number;
+  sha256: string;
+  source: string; // the key, for a readable manifest
+  mtimeMs?: number;
+  report: Omit<ElfReport, "path">; // what inspect said when it was stored, so a hit needs no re-read
+  buildInfo: BuildInfo; // the record appended to it
+}
+
+function pkgVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require("@yao-pkg/pkg/package.json") as { version: string }).version;
+}
+
+export function executableKey(parts: ExecutableKeyParts): string {
+  return sha256(JSON.stringify({ binship: binshipVersion(), pkg: pkgVersion(), ...parts }));
+}
+
+export interface CacheHit {
+  path: string; // the cached file
+  report: Omit<ElfReport, "path">;
+  buildInfo: BuildInfo;
+}
+
+/** The cached executable for `key`, when present and intact (it is re-hashed only when its mtime moved). */
+export async function lookupExecutable(cache: ExecutableCacheOptions, key: string): Promise<CacheHit | undefined> {
+  const path = join(cache.dir, key);
+  const hit = await readCached(path);
+  if (!hit) return undefined;
+  const entry = JSON.parse(await readFile(`${path}.json`, "utf8")) as Entry;
+  if (entry.report.sha256 !== hit.sha256) return undefined;
+  // Recency for the sweep lives on the manifest: touching the executable would force a re-hash.
+  const now = new Date();
+  await utimes(`${path}.json`, now, now).catch(() => {});
+  if (!entry.buildInfo) return undefined; // written by a binship without build info
+  return { path, report: entry.report, buildInfo: entry.buildInfo };
+}
+
+/** Stores a finished executable (linked when on the same filesystem, else copied; `file` stays where it is), then sweeps the cache down to its bound. */
+export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport, buildInfo: BuildInfo): Promise<void> {
+  const path = join(cache.dir, key);
+  await mkdir(cache.dir, { recursive: true });
+  const tmp = tempPathBeside(path);
+  try {
+    await copyFile(file, tmp, constants.COPYFILE_FICLONE);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  const { path: _, ...rest } = report;
+  const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo };
+  await writeFileAtomic(`${path}.json`, `${JSON.stringify(entry, null, 2)}\n`);
+  await sweepExecutables(cache, key);
+}
+
+/** Removes least recently used entries until the total fits `maxBytes`; `keep` is never removed. Leftover temporary files go too. */
+export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: string): Promise<string[]> {
+  const names = await readdir(cache.dir).catch(() => [] as string[]);
+  const entries: { key: string; bytes: number; used: number }[] = [];
+  const now = Date.now();
+  for (const name of names) {
+    if (name.endsWith(".tmp")) {
+      const st = await stat(join(cache.dir, name)).catch(() => undefined);
+      if (st && now - st.mtimeMs > 3_600_000) await rm(join(cache.dir, name), { force: true }); // a build that died an hour ago
+      continue;
+    }
+    if (!name.endsWith(".json")) continue;
+    const key = name.slice(0, -".json".length);
+    const [manifest, file] = await Promise.all([stat(join(cache.dir, name)).catch(() => undefined), stat(join(cache.dir, key)).catch(() => undefined)]);
+    if (manifest && file) entries.push({ key, bytes: file.size, used: manifest.mtimeMs });
+  }
+  entries.sort((a, b) => b.used - a.used || (a.key < b.key ? -1 : 1)); // most recent first
+  const removed: string[] = [];
+  let total = 0;
+  for (const e of entries) {
+    total += e.bytes;
+    if (total <= cache.maxBytes || e.key === keep) continue;
+    await rm(join(cache.dir, `${e.key}.json`), { force: true }); // manifest first: a half-removed entry is a miss
+    await rm(join(cache.dir, e.key), { force: true });
+    total -= e.bytes;
+    removed.push(e.key);
+  }
+  return removed;
+}
+
+/** Puts the cached file at `tmp` (a reflink where the filesystem can, else a copy); the caller commits it. */
+export async function placeExecutable(hit: CacheHit, tmp: string): Promise<void> {
+  await mkdir(dirname(tmp), { recursive: true });
+  await copyFile(hit.path, tmp, constants.COPYFILE_FICLONE);
+}
+
+interface OutputRecord {
+  key: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+const outputRecord = (cache: ExecutableCacheOptions, outfile: string) => join(cache.dir, "outputs", `${sha256(outfile)}.json`);
+
+/** True when `outfile` is still the file this cache wrote there for `key` (same size, mtime and inode). */
+export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
+  try {
+    const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
+    return record.key === key && record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino;
+  } catch {
+    return false;
+  }
+}
+
+export async function recordOutput(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<void> {
+  const st = await stat(outfile);
+  const record: OutputRecord = { key, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  await mkdir(join(cache.dir, "outputs"), { recursive: true });
+  await writeFileAtomic(outputRecord(cache, outfile), `${JSON.stringify(record)}\n`);
+}

@@ -9,9 +9,9 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
-import http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { get } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "bin", "binship.js");
@@ -41,15 +41,6 @@ truncateSync(withoutInfo, statSync(withInfo).size - report.buildInfoBytes);
 const zip = join(out, "lambda.zip");
 binship(["pack", "lambda", "--executable", withInfo, "--arch", "x64", "-o", zip]);
 
-function get(port) {
-  return new Promise((res) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/hello", agent: false }, (r) => {
-      r.resume();
-      r.on("end", () => res(r.statusCode));
-    });
-    req.on("error", () => res(0));
-  });
-}
 
 let nextPort = 19500;
 async function startup(file) {

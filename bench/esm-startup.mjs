@@ -11,10 +11,10 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { get } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = mkdtempSync(join(tmpdir(), "binship-bench-esm-"));
@@ -43,15 +43,6 @@ const cache = process.env.BINSHIP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?
 const node = join(cache, "node", `node-linux-${arch}@${nodeVersion}`, "node");
 
 // --- server mode: exec -> first 200 --------------------------------------------------------
-function get(port) {
-  return new Promise((res) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/hello", agent: false }, (r) => {
-      r.resume();
-      r.on("end", () => res(r.statusCode));
-    });
-    req.on("error", () => res(0));
-  });
-}
 let nextPort = 19400;
 async function firstOk(command, args) {
   const port = nextPort++;

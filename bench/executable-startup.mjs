@@ -9,9 +9,9 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import http from "node:http";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { get } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "bin", "binship.js");
@@ -82,15 +82,6 @@ for (let i = 0; i < warmRuns; i++) {
 for (const c of coldCaches.slice(1)) rmSync(c, { recursive: true, force: true });
 
 // --- startup: exec -> first HTTP 200 ------------------------------------------------------
-function get(port) {
-  return new Promise((res) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/hello", agent: false }, (r) => {
-      r.resume();
-      r.on("end", () => res(r.statusCode));
-    });
-    req.on("error", () => res(0));
-  });
-}
 
 let nextPort = 19300;
 async function startup(command, args) {

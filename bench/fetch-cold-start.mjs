@@ -12,10 +12,10 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import http from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { get } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(tmpdir(), `binship-bench-coldhttp-${process.pid}`);
@@ -46,15 +46,6 @@ if (existsSync(bunBin)) {
   bunVersion = execFileSync(bunBin, ["--version"]).toString().trim();
 }
 
-function get(port) {
-  return new Promise((res) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/hello", agent: false }, (r) => {
-      r.resume();
-      r.on("end", () => res(r.statusCode));
-    });
-    req.on("error", () => res(0));
-  });
-}
 
 /** CPU time of every thread of `pid` so far, in ms (schedstat's first field is ns). */
 function cpuMs(pid) {

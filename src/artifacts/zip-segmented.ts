@@ -40,18 +40,23 @@ interface Record {
   offset: number;
 }
 
+/** Method, time, date, CRC, sizes and name length: the same run of fields in both headers, at `at`. */
+function writeEntryFields(h: Buffer, at: number, r: Record, when: { time: number; date: number }): void {
+  h.writeUInt16LE(r.method, at);
+  h.writeUInt16LE(when.time, at + 2);
+  h.writeUInt16LE(when.date, at + 4);
+  h.writeUInt32LE(r.crc, at + 6);
+  h.writeUInt32LE(r.compressed, at + 10);
+  h.writeUInt32LE(r.size, at + 14);
+  h.writeUInt16LE(r.name.length, at + 18);
+}
+
 function localHeader(r: Record, when: { time: number; date: number }): Buffer {
   const h = Buffer.alloc(30);
   h.writeUInt32LE(0x04034b50, 0);
   h.writeUInt16LE(20, 4); // version needed: deflate
   h.writeUInt16LE(0, 6); // flags: sizes are in this header
-  h.writeUInt16LE(r.method, 8);
-  h.writeUInt16LE(when.time, 10);
-  h.writeUInt16LE(when.date, 12);
-  h.writeUInt32LE(r.crc, 14);
-  h.writeUInt32LE(r.compressed, 18);
-  h.writeUInt32LE(r.size, 22);
-  h.writeUInt16LE(r.name.length, 26);
+  writeEntryFields(h, 8, r, when);
   h.writeUInt16LE(0, 28); // no extra fields
   return Buffer.concat([h, r.name]);
 }
@@ -62,13 +67,7 @@ function centralHeader(r: Record, when: { time: number; date: number }): Buffer 
   h.writeUInt16LE(unixMadeBy, 4);
   h.writeUInt16LE(20, 6);
   h.writeUInt16LE(0, 8);
-  h.writeUInt16LE(r.method, 10);
-  h.writeUInt16LE(when.time, 12);
-  h.writeUInt16LE(when.date, 14);
-  h.writeUInt32LE(r.crc, 16);
-  h.writeUInt32LE(r.compressed, 20);
-  h.writeUInt32LE(r.size, 24);
-  h.writeUInt16LE(r.name.length, 28);
+  writeEntryFields(h, 10, r, when);
   // extra 30, comment 32, disk 34, internal attributes 36: all zero
   h.writeUInt32LE(r.external >>> 0, 38);
   h.writeUInt32LE(r.offset, 42);

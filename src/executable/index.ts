@@ -201,10 +201,18 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
     options.logger.debug(`executable cache: ${template} cannot take a new blob (${layout}); running pkg`);
     return false;
   }
+  options.logger.debug(`executable cache: the new blob goes into the cached executable's layout (${template})`);
   options.logger.progress(`putting the new bundle into the cached executable's layout (linux-${options.arch})`);
-  await reinjectBlob(template, layout, await generateSeaBlob(input), tmpOut);
-  options.logger.done();
-  options.logger.debug(`executable cache: new blob into the layout of ${template}`);
+  const blob = await generateSeaBlob(input); // fails as pkg would: reported, not retried
+  try {
+    await reinjectBlob(template, layout, blob, tmpOut);
+  } catch (err) {
+    // E.g. another build's sweep removed the template meanwhile: pkg can still make it.
+    options.logger.debug(`executable cache: ${template} could not be used (${(err as Error).message}); running pkg`);
+    return false;
+  } finally {
+    options.logger.done();
+  }
   return true;
 }
 

@@ -7,6 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 600_000, // beforeAll hooks build real executables and download Node
     pool: "forks",
+    setupFiles: ["test/setup.ts"],
     reporters: ["default"],
   },
 });

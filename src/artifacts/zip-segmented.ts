@@ -5,7 +5,7 @@
 // descriptors: APPNOTE.TXT 4.3.7 (local header), 4.3.12 (central directory), 4.3.16 (end record).
 // Only for archives under 4 GiB with fewer than 65535 entries (no zip64): Lambda allows 250 MB.
 
-import { open, readFile, rm, mkdir } from "node:fs/promises";
+import { open, rm, mkdir } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { BinshipError } from "../errors.js";
 import { commitFile, tempPathBeside } from "../util/atomic.js";
@@ -122,13 +122,12 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
           continue;
         }
         const { source, mode } = item.entry;
-        const data = typeof source === "string" ? await readFile(source) : source;
-        const deflated = await deflateSegmented(data, options.level, options.cache);
+        const deflated = await deflateSegmented(source, options.level, options.cache);
         stats.segments += deflated.stats.segments;
         stats.reused += deflated.stats.reused;
-        const r: Record = { name: Buffer.from(item.name), method: 8, crc: deflated.crc32, compressed: deflated.compressedBytes, size: data.length, external: (s_ifreg | (mode & 0o7777)) << 16, offset };
+        const r: Record = { name: Buffer.from(item.name), method: 8, crc: deflated.crc32, compressed: deflated.compressedBytes, size: deflated.bytes, external: (s_ifreg | (mode & 0o7777)) << 16, offset };
         records.push(r);
-        listed.push({ name: item.name, bytes: data.length, mode: mode & 0o7777 });
+        listed.push({ name: item.name, bytes: deflated.bytes, mode: mode & 0o7777, zippedBytes: deflated.compressedBytes });
         await write([localHeader(r, when), ...deflated.data]);
       }
       const central = Buffer.concat(records.map((r) => centralHeader(r, when)));

@@ -1,10 +1,11 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
+import { BinshipError } from "../errors.js";
 import { formatBytes } from "../log.js";
 import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
@@ -40,6 +41,12 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     layout,
   });
   checkAuditOutputs(ctx, { sbom, report }, options.outfile);
+  if (options.layout === "layer" && (sbom || report)) {
+    // Both are made from the build info an executable carries (commands/audit.ts); this layout ships none.
+    throw new BinshipError("USAGE", `${sbom ? "--sbom" : "--report"} cannot be used with --layout layer: the layer layout ships no executable, and the SBOM and size report are read from the build info an executable carries`, {
+      hint: "Pack with --layout executable for them, or run `binship build` on the same entry and `binship inspect --sbom FILE --report FILE.html` on that executable.",
+    });
+  }
   const outputs = lambdaOutputs(options);
   if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
   if (options.metafile) outputs.push({ flag: "--metafile", path: options.metafile });
@@ -59,6 +66,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     lines: [
       `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
       ...(layer ? [`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`] : []),
+      ...(layer?.removed ? [`removed ${shownPath(ctx.cwd, layer.removed)}: no pack in ${shownPath(ctx.cwd, dirname(layer.removed))} uses it any more`] : []),
       ...(largest ? [largest] : []),
       ...audit,
     ],
@@ -83,7 +91,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,
       report: report ? resolve(ctx.cwd, report) : null,
       layer: layer
-        ? { path: layer.path, name: layer.name, bytes: layer.bytes, unzippedBytes: layer.unzippedBytes, sha256: layer.sha256, sha256Base64: base64OfHex(layer.sha256), changed: layer.changed, entries: layer.entries }
+        ? { path: layer.path, name: layer.name, bytes: layer.bytes, unzippedBytes: layer.unzippedBytes, sha256: layer.sha256, sha256Base64: base64OfHex(layer.sha256), changed: layer.changed, entries: layer.entries, removed: layer.removed ?? null }
         : null,
     },
     warnings: [...early, ...result.warnings],

@@ -5,15 +5,17 @@
 // least recently used are swept after each store.
 //
 // Layout: <dir>/<key> (the executable) and <dir>/<key>.json (its manifest and ELF report),
-// written last, so an entry cut short is never used. Entries and hits are copies (reflinks where
-// the filesystem has them), never hard links: an output edited in place must not change the
-// cache or another output. So that an unchanged rebuild does not copy and compare 100 MB, the
-// cache also remembers, per output path, which key it last wrote there and the file's size,
-// mtime and inode then; when all still match, the output is current.
+// written last, so an entry cut short is never used. A new entry is a hard link to the file the
+// build made (which becomes the output): storing costs no copy. Hits are copies (reflinks where
+// the filesystem has them), never links, so an output edited in place changes no other output;
+// and an edit to the one output sharing an entry's inode moves the entry's mtime, so the entry is
+// hashed before its next use and dropped. So that an unchanged rebuild does not copy and compare
+// 100 MB, the cache also remembers, per output path, which key and sha256 it last wrote there and
+// the file's size, mtime and inode then; when all still match, the output is current.
 
 import { createRequire } from "node:module";
 import { constants } from "node:fs";
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
@@ -47,6 +49,8 @@ interface Entry {
   mtimeMs?: number;
   report: Omit<ElfReport, "path">; // what inspect said when it was stored, so a hit needs no re-read
   buildInfo: BuildInfo; // the record appended to it
+  target?: string; // sha256 of the Node binary the blob went into: entries of one target serve as templates (reinject.ts)
+  packager?: string; // pkg's version: the layout a template has is pkg's (postject's)
 }
 
 function pkgVersion(): string {
@@ -78,21 +82,43 @@ export async function lookupExecutable(cache: ExecutableCacheOptions, key: strin
   return { path, report: entry.report, buildInfo: entry.buildInfo };
 }
 
-/** Stores a finished executable (linked when on the same filesystem, else copied; `file` stays where it is), then sweeps the cache down to its bound. */
-export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport, buildInfo: BuildInfo): Promise<void> {
+/** Stores a finished executable (a hard link; a copy across filesystems; `file` stays where it is), then sweeps the cache down to its bound. */
+export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport, buildInfo: BuildInfo, target: string): Promise<void> {
   const path = join(cache.dir, key);
   await mkdir(cache.dir, { recursive: true });
   const tmp = tempPathBeside(path);
   try {
-    await copyFile(file, tmp, constants.COPYFILE_FICLONE);
+    await link(file, tmp).catch(() => copyFile(file, tmp, constants.COPYFILE_FICLONE));
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });
   }
   const { path: _, ...rest } = report;
-  const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo };
+  const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo, target, packager: pkgVersion() };
   await writeFileAtomic(`${path}.json`, `${JSON.stringify(entry, null, 2)}\n`);
   await sweepExecutables(cache, key);
+}
+
+/**
+ * An intact cached executable built into the same target binary by this pkg version, most
+ * recently used first: its layout takes a new blob without running pkg (reinject.ts).
+ */
+export async function findTemplate(cache: ExecutableCacheOptions, target: string): Promise<string | undefined> {
+  const names = (await readdir(cache.dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
+  const candidates: { key: string; used: number }[] = [];
+  for (const name of names) {
+    const path = join(cache.dir, name);
+    const entry = await readFile(path, "utf8")
+      .then((t) => JSON.parse(t) as Entry)
+      .catch(() => undefined);
+    if (entry?.target !== target || entry.packager !== pkgVersion()) continue;
+    candidates.push({ key: name.slice(0, -".json".length), used: (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs });
+  }
+  for (const c of candidates.sort((a, b) => b.used - a.used)) {
+    const path = join(cache.dir, c.key);
+    if (await readCached(path)) return path; // else edited on disk: not a template
+  }
+  return undefined;
 }
 
 /** Removes least recently used entries until the total fits `maxBytes`; `keep` is never removed. Leftover temporary files go too. */
@@ -111,6 +137,7 @@ export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: str
     const [manifest, file] = await Promise.all([stat(join(cache.dir, name)).catch(() => undefined), stat(join(cache.dir, key)).catch(() => undefined)]);
     if (manifest && file) entries.push({ key, bytes: file.size, used: manifest.mtimeMs });
   }
+  await sweepOutputRecords(cache);
   entries.sort((a, b) => b.used - a.used || (a.key < b.key ? -1 : 1)); // most recent first
   const removed: string[] = [];
   let total = 0;
@@ -132,7 +159,9 @@ export async function placeExecutable(hit: CacheHit, tmp: string): Promise<void>
 }
 
 interface OutputRecord {
+  path?: string; // the output, so the sweep can drop records of outputs that are gone or replaced
   key: string;
+  sha256?: string; // the file's, so a rebuild knows without hashing whether new bytes differ
   size: number;
   mtimeMs: number;
   ino: number;
@@ -140,19 +169,43 @@ interface OutputRecord {
 
 const outputRecord = (cache: ExecutableCacheOptions, outfile: string) => join(cache.dir, "outputs", `${sha256(outfile)}.json`);
 
-/** True when `outfile` is still the file this cache wrote there for `key` (same size, mtime and inode). */
-export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
-  try {
-    const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
-    return record.key === key && record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino;
-  } catch {
-    return false;
+/** Drops records that can never match again: their output is gone or was replaced since (a record without its path: after 30 days). */
+async function sweepOutputRecords(cache: ExecutableCacheOptions): Promise<void> {
+  const dir = join(cache.dir, "outputs");
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = join(dir, name);
+    const record = await readFile(file, "utf8")
+      .then((t) => JSON.parse(t) as OutputRecord)
+      .catch(() => undefined);
+    const st = record?.path ? await stat(record.path).catch(() => undefined) : undefined;
+    const live = record?.path ? st !== undefined && st.size === record.size && st.mtimeMs === record.mtimeMs && st.ino === record.ino : Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0) < 30 * 86_400_000;
+    if (!live) await rm(file, { force: true });
   }
 }
 
-export async function recordOutput(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<void> {
+/** The record of what this cache last wrote at `outfile`, when the file is still that one (same size, mtime and inode). */
+async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Promise<OutputRecord | undefined> {
+  try {
+    const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
+    return record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `outfile` is still the file this cache wrote there for `key`. */
+export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
+  return (await currentRecord(cache, outfile))?.key === key;
+}
+
+/** The sha256 of what is at `outfile`, when this cache wrote it and it is untouched since; else undefined (hash it). */
+export async function outputSha256(cache: ExecutableCacheOptions, outfile: string): Promise<string | undefined> {
+  return (await currentRecord(cache, outfile))?.sha256;
+}
+
+export async function recordOutput(cache: ExecutableCacheOptions, outfile: string, key: string, sha256: string): Promise<void> {
   const st = await stat(outfile);
-  const record: OutputRecord = { key, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  const record: OutputRecord = { path: outfile, key, sha256, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
   await mkdir(join(cache.dir, "outputs"), { recursive: true });
   await writeFileAtomic(outputRecord(cache, outfile), `${JSON.stringify(record)}\n`);
 }

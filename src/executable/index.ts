@@ -20,7 +20,9 @@ import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
 import { runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
-import { executableKey, lookupExecutable, outputIsCurrent, placeExecutable, recordOutput, storeExecutable } from "./cache.js";
+import { executableKey, findTemplate, lookupExecutable, outputIsCurrent, outputSha256, placeExecutable, recordOutput, storeExecutable, type ExecutableCacheOptions } from "./cache.js";
+import { readSeaLayout, reinjectBlob } from "./reinject.js";
+import { generateSeaBlob, type SeaBlobInput } from "./sea-blob.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
@@ -186,15 +188,44 @@ interface Produced {
   current?: boolean; // the output already is this cache entry's file: nothing to write
 }
 
+/**
+ * The executable for a new bundle without pkg, when the cache holds one built into the same
+ * target binary: the blob is generated as pkg would and put in that executable's layout
+ * (reinject.ts). False when there is no such template or its layout is not understood.
+ */
+async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOptions, target: string, input: SeaBlobInput, tmpOut: string): Promise<boolean> {
+  const template = await findTemplate(cache, target);
+  if (!template) return false;
+  const layout = await readSeaLayout(template).catch((err: unknown) => `unreadable: ${(err as Error).message}`);
+  if (typeof layout === "string") {
+    options.logger.debug(`executable cache: ${template} cannot take a new blob (${layout}); running pkg`);
+    return false;
+  }
+  options.logger.debug(`executable cache: the new blob goes into the cached executable's layout (${template})`);
+  options.logger.progress(`putting the new bundle into the cached executable's layout (linux-${options.arch})`);
+  const blob = await generateSeaBlob(input); // fails as pkg would: reported, not retried
+  try {
+    await reinjectBlob(template, layout, blob, tmpOut);
+  } catch (err) {
+    // E.g. another build's sweep removed the template meanwhile: pkg can still make it.
+    options.logger.debug(`executable cache: ${template} could not be used (${(err as Error).message}); running pkg`);
+    return false;
+  } finally {
+    options.logger.done();
+  }
+  return true;
+}
+
 /** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
 async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<Produced> {
   const { logger } = options;
   const cache = options.cache;
+  const targetSha256 = cache ? (target.sha256 ?? (await sha256File(target.path))) : undefined;
   const key =
     cache &&
     executableKey({
       bundleSha256: sha256(await readFile(options.bundle)),
-      targetSha256: target.sha256 ?? (await sha256File(target.path)),
+      targetSha256: targetSha256!,
       nodeVersion: nodes.version,
       arch: options.arch,
       stripped: target.stripped,
@@ -209,11 +240,14 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
     return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
   }
   const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
-  logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
-  const packager = options.packager ?? runPkg;
-  const { log } = await packager({ generator: nodes.generator, main, seaConfig, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut, workDir });
-  logger.done();
-  for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+  const blobInput = { generator: nodes.generator, main, seaConfig, workDir };
+  if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, blobInput, tmpOut)))) {
+    logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
+    const packager = options.packager ?? runPkg;
+    const { log } = await packager({ ...blobInput, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut });
+    logger.done();
+    for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
+  }
   const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
   await appendFile(tmpOut, encodeBuildInfo(buildInfo));
   const report = await inspectFile(tmpOut).catch((err: unknown) => {
@@ -222,7 +256,7 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   checkResult(report, options, nodes.version);
   await chmod(tmpOut, 0o755);
   // A cache that cannot be written costs the next build time, never this one its result.
-  if (cache && key) await storeExecutable(cache, key, tmpOut, report, buildInfo).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
+  if (cache && key) await storeExecutable(cache, key, tmpOut, report, buildInfo, targetSha256!).catch((err: unknown) => logger.debug(`cannot keep the executable in ${cache.dir}: ${(err as Error).message}`));
   return { report, buildInfo, key };
 }
 
@@ -237,12 +271,13 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
     const { report, buildInfo, key, current } = await produce(options, nodes, target, workDir, tmpOut);
+    const existingSha256 = options.cache && !current ? await outputSha256(options.cache, options.outfile) : undefined;
     const written = current
       ? { bytes: report.bytes, sha256: report.sha256, changed: false }
-      : await commitFile(tmpOut, options.outfile, report.sha256).catch((err: unknown) => {
+      : await commitFile(tmpOut, options.outfile, report.sha256, existingSha256).catch((err: unknown) => {
           throw new BinshipError("IO_FAILED", `cannot write ${options.outfile}: ${(err as Error).message}`, { cause: err, hint: "Check that its directory is writable." });
         });
-    if (options.cache && key && !current) await recordOutput(options.cache, options.outfile, key).catch(() => {});
+    if (options.cache && key && !current) await recordOutput(options.cache, options.outfile, key, written.sha256).catch(() => {});
     return {
       outfile: options.outfile,
       bytes: written.bytes,

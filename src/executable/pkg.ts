@@ -131,7 +131,7 @@ export const runPkg: SeaPackager = async (input) => {
  * Runs a command in its own process group (execFile cannot: it does not pass `detached` on),
  * registered so an interrupt ends it together with whatever it started (pkg's generator).
  */
-function runGrouped(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ err?: NodeJS.ErrnoException; log: string }> {
+export function runGrouped(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ err?: NodeJS.ErrnoException; log: string }> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     endOnInterrupt(child);

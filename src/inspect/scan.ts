@@ -22,6 +22,18 @@ function versionAt(buf: Buffer, at: number): string | undefined {
   return m?.[1];
 }
 
+/** The fuse state and the version in `buf`, filling what `result` still lacks. */
+function search(buf: Buffer, result: ScanResult): void {
+  if (result.fuse === undefined) {
+    const at = buf.indexOf(fuse);
+    if (at !== -1 && at + fuse.length < buf.length) result.fuse = buf[at + fuse.length] === 0x31 ? "1" : "0";
+  }
+  for (let at = buf.indexOf(release); at !== -1 && result.nodeVersion === undefined; at = buf.indexOf(release, at + 1)) {
+    if (at + release.length + 24 > buf.length) break; // finish it with the next chunk
+    result.nodeVersion = versionAt(buf, at + release.length);
+  }
+}
+
 export async function scanFile(path: string): Promise<ScanResult> {
   const hash = createHash("sha256");
   const result: ScanResult = { sha256: "" };
@@ -29,18 +41,11 @@ export async function scanFile(path: string): Promise<ScanResult> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     if (result.fuse !== undefined && result.nodeVersion !== undefined) continue;
-    const buf = Buffer.concat([tail, chunk]);
-    if (result.fuse === undefined) {
-      const at = buf.indexOf(fuse);
-      if (at !== -1 && at + fuse.length < buf.length) result.fuse = buf[at + fuse.length] === 0x31 ? "1" : "0";
-    }
-    if (result.nodeVersion === undefined) {
-      for (let at = buf.indexOf(release); at !== -1 && result.nodeVersion === undefined; at = buf.indexOf(release, at + 1)) {
-        if (at + release.length + 24 > buf.length) break; // finish it with the next chunk
-        result.nodeVersion = versionAt(buf, at + release.length);
-      }
-    }
-    tail = buf.subarray(Math.max(0, buf.length - overlap));
+    // A match across the chunk boundary is in the seam; one inside the chunk, in the chunk
+    // (searched in place: copying 100 MB of chunks costs more than hashing them).
+    search(Buffer.concat([tail, chunk.subarray(0, overlap)]), result);
+    search(chunk, result);
+    tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - overlap)));
   }
   result.sha256 = hash.digest("hex");
   return result;

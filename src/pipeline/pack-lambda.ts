@@ -98,19 +98,24 @@ async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): 
   };
 }
 
+type Fallback = Awaited<ReturnType<typeof fallbackLibraries>>;
+
 /** Adds the libstdc++/libgcc_s fallback to lib/ (artifacts/lambda/fallback.ts says why). */
-async function withFallback(needed: SysrootLibraries | undefined, options: PackLambdaOptions): Promise<{ libraries?: SysrootLibraries; fallback?: FallbackReport }> {
+async function withFallback(needed: SysrootLibraries | undefined, options: PackLambdaOptions): Promise<{ libraries?: SysrootLibraries; extra?: Fallback }> {
   if (!options.fallbackLibraries) return { libraries: needed };
   const extra = await fallbackLibraries(options.arch, runtimeSpecs[options.runtime].glibc);
   const byName = new Map([...(needed?.libraries ?? []), ...extra].map((l) => [l.name, { name: l.name, path: l.path }]));
   const libraries = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   const glibcxx = extra.find((l) => l.name === "libstdc++.so.6")?.report.glibcxxProvided;
+  return { libraries: { ...needed, libraries, ...(glibcxx ? { glibcxx } : {}) }, extra };
+}
+
+/** What the fallback adds, zipped: as the zip writer reports it, else deflated here at the zip's level. */
+async function fallbackReport(extra: Fallback, zip: LambdaPackageResult, level: number): Promise<FallbackReport> {
+  const entries = new Map([...zip.entries, ...(zip.layer?.entries ?? [])].map((e) => [e.name, e.zippedBytes]));
   let zippedBytes = 0;
-  for (const l of extra) zippedBytes += deflateRawSync(await readFile(l.path), { level: options.level }).length;
-  return {
-    libraries: { ...needed, libraries, ...(glibcxx ? { glibcxx } : {}) },
-    fallback: { libraries: extra.map((l) => l.name), bytes: extra.reduce((n, l) => n + l.report.bytes, 0), zippedBytes },
-  };
+  for (const l of extra) zippedBytes += entries.get(`lib/${l.name}`) ?? deflateRawSync(await readFile(l.path), { level }).length;
+  return { libraries: extra.map((l) => l.name), bytes: extra.reduce((n, l) => n + l.report.bytes, 0), zippedBytes };
 }
 
 export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<PackLambdaResult> {
@@ -124,7 +129,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
     deps.logger.info(`shipping ${names.join(", ")} in lib/: ${options.runtime} lacks ${names.length === 1 ? "it" : "them"}, and Lambda's LD_LIBRARY_PATH includes $LAMBDA_TASK_ROOT/lib`);
   }
   // For the layer layout, lib/ is the layer's (/opt/lib, also on Lambda's LD_LIBRARY_PATH, after the system's).
-  const { libraries, fallback } = await withFallback(needed, options);
+  const { libraries, extra } = await withFallback(needed, options);
   deps.logger.progress(`zipping ${options.outfile}`);
   const zip = await packLambdaZip({
     outfile: options.outfile,
@@ -142,6 +147,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
     segmentCache: join(cacheDirFrom(deps.env, options.cwd), "zip-segments"),
   });
   deps.logger.done();
+  const fallback = extra && (await fallbackReport(extra, zip, options.level));
   const inputs = [...built.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
   if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
   return {

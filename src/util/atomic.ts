@@ -93,14 +93,18 @@ export async function writeFileAtomic(
  * Moves an already complete temporary file into place, unless `path` holds the same content
  * and mode (then the temporary file is removed and the existing file keeps its mtime). Files
  * are compared by streamed sha256, never read whole: executables are ~100 MB. Pass the
- * temporary file's sha256 when it is known already.
+ * temporary file's sha256 when it is known already, and the existing file's when the caller
+ * knows it (executable/cache.ts records what it wrote).
  */
-export async function commitFile(tmp: string, path: string, tmpSha256?: string): Promise<WriteResult> {
+export async function commitFile(tmp: string, path: string, tmpSha256?: string, existingSha256?: string): Promise<WriteResult> {
   const st = await stat(tmp);
   const result = { path, bytes: st.size, sha256: tmpSha256 ?? (await sha256File(tmp)) };
   const existing = await stat(path).catch(() => undefined);
   const unchanged =
-    existing?.isFile() && existing.size === st.size && (existing.mode & 0o777) === (st.mode & 0o777) && (await sha256File(path)) === result.sha256;
+    existing?.isFile() &&
+    existing.size === st.size &&
+    (existing.mode & 0o777) === (st.mode & 0o777) &&
+    (existingSha256 ?? (await sha256File(path))) === result.sha256;
   if (unchanged) {
     await rm(tmp, { force: true });
     return { ...result, changed: false };

@@ -1,7 +1,7 @@
 // Runs the built CLI (bin/binship.js -> dist/cli.js) as a user would.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -42,6 +42,17 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   });
 }
 
+const created: string[] = [];
+
+/** A fresh directory under $TMPDIR, removed after the test file (test/setup.ts) unless BINSHIP_KEEP_TEMP=1. */
 export function tempDir(prefix = "binship-test-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes what tempDir made: the suite writes many 100 MB executables. */
+export function removeTempDirs(): void {
+  if (process.env.BINSHIP_KEEP_TEMP === "1") return;
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }

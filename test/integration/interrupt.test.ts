@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -89,6 +89,16 @@ function cacheWithUnstrippedNode(): string {
   return cache;
 }
 
+/**
+ * A cache holding only the shared cache's Node downloads (and stripped copies): no executable to
+ * put a new blob into, so pkg runs (a warm cache would skip it: executable/reinject.ts).
+ */
+function cacheWithNodeOnly(): string {
+  const cache = tempDir("binship-int-cache-");
+  for (const sub of ["node", "registry"]) symlinkSync(join(cacheDirFrom(process.env, repoRoot), sub), join(cache, sub));
+  return cache;
+}
+
 describe.runIf(requireTools("llvm-strip"))("an interrupted command removes everything it created and ends its children", () => {
   it("during the bundle: its scratch directory in $TMPDIR goes", async () => {
     const tmp = tempDir("binship-int-tmp-");
@@ -151,7 +161,7 @@ describe.runIf(requireTools("llvm-strip"))("an interrupted command removes every
   it("during pkg: pkg and the blob generator end with binship, its output and scratch go", async () => {
     const tmp = tempDir("binship-int-tmp-");
     const out = tempDir("binship-int-out-");
-    const run = start(["build", entry, "--arch", "x64", "--node", dist.version, "-o", join(out, "app")], { TMPDIR: tmp });
+    const run = start(["build", entry, "--arch", "x64", "--node", dist.version, "-o", join(out, "app")], { TMPDIR: tmp, BINSHIP_CACHE_DIR: cacheWithNodeOnly() });
     const pkg = await waitFor("pkg to start", () => processesWith(`${out}/.app.`).at(0), run);
     await interrupted(run);
     await new Promise((r) => setTimeout(r, 300));
@@ -160,6 +170,22 @@ describe.runIf(requireTools("llvm-strip"))("an interrupted command removes every
     expect(pkg).toBeGreaterThan(0);
     expect(list(out)).toEqual([]);
     expect(list(tmp)).toEqual([]);
+  }, 300_000);
+
+  it("during re-injection into a cached executable's layout: the temporary output and scratch go", async () => {
+    const cache = cacheWithNodeOnly();
+    const first = await runCli(["build", entry, "--arch", "x64", "--node", dist.version, "-o", join(tempDir(), "app")], { env: { BINSHIP_CACHE_DIR: cache } });
+    expect(first.code, first.stderr).toBe(0);
+    const tmp = tempDir("binship-int-tmp-");
+    const out = tempDir("binship-int-out-");
+    // Another app: a new bundle, so a new blob goes into the cached executable's layout.
+    const run = start(["build", join(appsDir, "hono", "index.ts"), "--arch", "x64", "--node", dist.version, "-o", join(out, "app"), "--verbose"], { TMPDIR: tmp, BINSHIP_CACHE_DIR: cache });
+    await waitFor("the new executable being written", () => tmpFiles(out).find((n) => n.startsWith(".app.")), run);
+    await interrupted(run);
+    expect(run.stderr()).toMatch(/cached executable's layout/);
+    expect(list(out)).toEqual([]);
+    expect(list(tmp)).toEqual([]);
+    expect(list(join(cache, "executables")).filter((n) => n.endsWith(".tmp"))).toEqual([]);
   }, 300_000);
 
   it("during the zip: the temporary zip goes", async () => {
@@ -180,7 +206,8 @@ describe("a run killed outright leaves debris that the next run removes", () => 
     const tmp = tempDir("binship-int-tmp-");
     const out = tempDir("binship-int-out-");
     const args = ["build", entry, "--arch", "x64", "--node", dist.version, "-o", join(out, "app")];
-    const run = start(args, { TMPDIR: tmp });
+    const cache = cacheWithNodeOnly();
+    const run = start(args, { TMPDIR: tmp, BINSHIP_CACHE_DIR: cache });
     await waitFor("pkg to write its output", () => tmpFiles(out).find((n) => n.startsWith(".app.")), run);
     run.child.kill("SIGKILL");
     await run.exit;
@@ -195,7 +222,7 @@ describe("a run killed outright leaves debris that the next run removes", () => 
     await new Promise((r) => setTimeout(r, 300));
     expect(tmpFiles(out).length).toBe(1);
     expect(list(tmp).filter((n) => n.startsWith("binship-")).length).toBeGreaterThan(0);
-    const again = await runCli(args, { env: { TMPDIR: tmp } });
+    const again = await runCli(args, { env: { TMPDIR: tmp, BINSHIP_CACHE_DIR: cache } });
     expect(again.code, again.stderr).toBe(0);
     expect(list(out)).toEqual(["app"]);
     expect(list(tmp)).toEqual([]);

@@ -5,7 +5,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/invoke/emulator/index.js";
@@ -130,6 +130,36 @@ describe("pack lambda --layout layer", () => {
     expect(r.stderr).toMatch(/runs on a Node runtime layer/);
     expect(r.stderr).toMatch(/--layer node-<version>-<arch>-<sha>\.zip/);
   }, timeout);
+
+  it("removes the layer it replaced once no pack in the directory names it, and keeps one another pack still uses", async () => {
+    const dir = tempDir("binship-layer-prune-");
+    const packInto = async (zip: string, ...args: string[]) => {
+      const r = await runCli(["pack", "lambda", hello, "--layout", "layer", "--arch", "x64", "-o", join(dir, zip), "--json", ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const a1 = await packInto("a.zip");
+    const b1 = await packInto("b.zip");
+    expect(b1.layer.path).toBe(a1.layer.path); // two functions, one layer
+    // Leaving the fallback libraries out makes another layer; b.zip still names the first one.
+    const a2 = await packInto("a.zip", "--no-fallback-libraries");
+    expect(a2.layer.path).not.toBe(a1.layer.path);
+    expect(a2.layer.removed).toBeNull();
+    expect(existsSync(a1.layer.path)).toBe(true);
+    const b2 = await packInto("b.zip", "--no-fallback-libraries");
+    expect(b2.layer.removed).toBe(a1.layer.path);
+    expect(existsSync(a1.layer.path)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".zip")).sort()).toEqual(["a.zip", "b.zip", basename(a2.layer.path)].sort());
+  }, timeout * 2);
+
+  it("refuses --sbom and --report with --layout layer before writing anything (exit 2)", async () => {
+    const dir = tempDir("binship-layer-sbom-");
+    const r = await runCli(["pack", "lambda", hello, "--layout", "layer", "--arch", "x64", "-o", join(dir, "f.zip"), "--sbom", join(dir, "f.cdx.json")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--sbom cannot be used with --layout layer/);
+    expect(r.stderr).toMatch(/binship inspect --sbom/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 
   it("refuses --executable with --layout layer (exit 2)", async () => {
     const r = await runCli(["pack", "lambda", "--layout", "layer", "--executable", process.execPath, "-o", join(tempDir(), "f.zip")]);

@@ -11,6 +11,7 @@ import type { AppBundle, AppExecutable, AppNode } from "../types.js";
 import { zipEpoch, type ZipEntry, type ZipResult } from "../zip.js";
 import { checkBootstrap, checkUnzippedSize, checkZippedSize, enforce } from "./checks.js";
 import { lambdaLayouts, type LambdaLayoutName, type LambdaZipPlan } from "./layouts/index.js";
+import { pruneLayer, stampedLayer } from "./layer-prune.js";
 import { reusableZip, saveStamp, zipKey } from "./reuse.js";
 import type { SysrootLibraries } from "./sysroot.js";
 import { writeLambdaZip } from "./write.js";
@@ -37,6 +38,7 @@ export interface LambdaPackageInput {
 
 export interface LayerResult extends ZipResult {
   name: string; // the content name for publish-layer-version (letters, digits, - and _ only)
+  removed?: string; // the layer this pack used before, removed: no pack in the directory names it any more
 }
 
 export interface LambdaPackageResult extends ZipResult {
@@ -54,6 +56,7 @@ const knownHashes = (input: LambdaPackageInput) =>
 
 interface Written {
   zip: ZipResult;
+  removed?: string; // a layer zip no longer used (layer-prune.ts)
 }
 
 /** One zip with reuse: the stamp says which inputs made the file on disk. */
@@ -73,7 +76,9 @@ async function writePlan(input: LambdaPackageInput, plan: LambdaZipPlan): Promis
     await rename(target, named);
     zip = { ...zip, path: named, changed: existing?.size !== zip.bytes };
   }
+  const previous = layer && stampFile ? await stampedLayer(stampFile) : undefined;
   if (stampFile && key) await saveStamp(stampFile, key, zip);
+  if (layer && stampFile && (await pruneLayer(previous, zip.path))) return { zip, removed: previous };
   return { zip };
 }
 
@@ -93,11 +98,12 @@ export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPa
   const zip = results[plans.indexOf(fn)]!.zip;
   const layerPlan = plans.findIndex((p) => p.role === "layer");
   const layerZip = layerPlan >= 0 ? results[layerPlan]!.zip : undefined;
+  const removed = layerPlan >= 0 ? results[layerPlan]!.removed : undefined;
   const sizeWarnings = [zip, ...(layerZip ? [layerZip] : [])].flatMap((z) => enforce(checkZippedSize(z.bytes), z.path));
   return {
     ...zip,
     warnings: [...warnings, ...sizeWarnings],
     libraries,
-    layer: layerZip && { ...layerZip, name: layerName(layerZip.path.slice(dirname(layerZip.path).length + 1)) },
+    layer: layerZip && { ...layerZip, name: layerName(layerZip.path.slice(dirname(layerZip.path).length + 1)), ...(removed ? { removed } : {}) },
   };
 }

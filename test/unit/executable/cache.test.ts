@@ -1,11 +1,13 @@
 // The executable cache: a bundle already built for the same Node binary never runs pkg again
-// (counted through an injected packager wrapping the real one), a changed bundle does, an
-// entry edited on disk is not served, and the cache stays within its bound.
+// (counted through an injected packager wrapping the real one), a changed bundle does not either
+// once an executable of that Node binary is cached (the new blob goes into its layout, giving
+// pkg's own bytes), an entry edited on disk is not served, and the cache stays within its bound.
 
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildExecutable, cacheDirFrom, runPkg, sweepExecutables, type ExecutableOptions, type SeaPackager } from "../../../src/executable/index.js";
+import { buildExecutable, cacheDirFrom, findStripTool, runPkg, sweepExecutables, type ExecutableOptions, type SeaPackager } from "../../../src/executable/index.js";
 import { silentLogger } from "../../../src/log.js";
 import { provisionNode, registryFromNpmConfig } from "../../../src/node-dist/index.js";
 import { repoRoot, tempDir } from "../../helpers/cli.js";
@@ -16,7 +18,8 @@ let base: Omit<ExecutableOptions, "outfile" | "bundle" | "cache" | "packager">;
 beforeAll(async () => {
   const common = { cacheDir: cacheDirFrom(process.env, repoRoot), registry: registryFromNpmConfig(process.env, repoRoot), logger: silentLogger };
   const x64 = await provisionNode({ ...common, spec: "24", arch: "x64", host });
-  base = { ...common, arch: "x64", node: x64.version, strip: false, host, tmpDir: tempDir("binship-tmp-") };
+  // Stripped, as by default: pkg's layout for a stripped Node is the one a new blob can go into.
+  base = { ...common, arch: "x64", node: x64.version, strip: true, stripTool: findStripTool(process.env, "x64", host), host, tmpDir: tempDir("binship-tmp-") };
 }, 300_000);
 
 function counting(): { packager: SeaPackager; runs: () => number } {
@@ -37,7 +40,7 @@ function bundleFile(dir: string, text: string): string {
 }
 
 describe("the executable cache", () => {
-  it("does not run pkg for a byte-identical bundle, even into a new output, and runs it for a changed one", async () => {
+  it("does not run pkg for a byte-identical bundle, even into a new output, nor for a changed one: pkg's bytes all the same", async () => {
     const dir = tempDir("binship-exe-cache-");
     const cache = { dir: join(dir, "cache"), maxBytes: 1 << 30 };
     const pkg = counting();
@@ -52,8 +55,15 @@ describe("the executable cache", () => {
     expect(readFileSync(join(dir, "b", "app")).equals(readFileSync(join(dir, "a", "app")))).toBe(true);
     const same = await buildExecutable(options(bundleFile(dir, "one"), join(dir, "b", "app")));
     expect(same.changed).toBe(false);
-    await buildExecutable(options(bundleFile(dir, "two"), join(dir, "b", "app")));
+    const changed = await buildExecutable(options(bundleFile(dir, "two"), join(dir, "b", "app")));
+    expect(pkg.runs()).toBe(1); // the new blob went into the cached executable's layout
+    expect(changed.changed).toBe(true);
+    // What pkg itself makes of the same bundle, with nothing cached: the same bytes.
+    const fresh = { dir: join(dir, "fresh-cache"), maxBytes: 1 << 30 };
+    const byPkg = await buildExecutable({ ...options(bundleFile(dir, "two"), join(dir, "c", "app")), cache: fresh });
     expect(pkg.runs()).toBe(2);
+    expect(byPkg.sha256).toBe(changed.sha256);
+    expect(readFileSync(join(dir, "c", "app")).equals(readFileSync(join(dir, "b", "app")))).toBe(true);
   }, 300_000);
 
   it("keeps outputs and entries apart: an output edited in place changes nothing else, an edited entry is not served", async () => {
@@ -88,11 +98,27 @@ describe("the executable cache", () => {
     const kept = readdirSync(small.dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
     expect(kept).toHaveLength(1);
     await buildExecutable({ ...base, bundle: bundleFile(dir, "b"), outfile: join(dir, "b2"), cache: small, packager: pkg.packager });
-    expect(pkg.runs()).toBe(2); // b is still cached
+    expect(readdirSync(small.dir).filter((n) => /^[0-9a-f]{64}$/.test(n))).toEqual(kept); // b is still cached: a hit
     await buildExecutable({ ...base, bundle: bundleFile(dir, "a"), outfile: join(dir, "a2"), cache: small, packager: pkg.packager });
-    expect(pkg.runs()).toBe(3); // a was swept
+    const now = readdirSync(small.dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    expect(now).toHaveLength(1);
+    expect(now).not.toEqual(kept); // a was swept, so built again (into b's layout), and b swept in turn
+    expect(pkg.runs()).toBe(1);
     expect(await sweepExecutables({ ...small, maxBytes: 0 })).toHaveLength(1);
     expect(readdirSync(small.dir).filter((n) => n !== "outputs")).toEqual([]);
     expect(b.bytes).toBe(a.bytes);
+  }, 300_000);
+
+  it("drops its record of an output once that output is deleted or replaced, keeping the live ones", async () => {
+    const dir = tempDir("binship-exe-cache-");
+    const cache = { dir: join(dir, "cache"), maxBytes: 1 << 30 };
+    const bundle = bundleFile(dir, "records");
+    for (const name of ["kept", "deleted", "replaced"]) await buildExecutable({ ...base, bundle, outfile: join(dir, name), cache });
+    const record = (name: string) => join(cache.dir, "outputs", `${createHash("sha256").update(join(dir, name)).digest("hex")}.json`);
+    expect(["kept", "deleted", "replaced"].every((n) => existsSync(record(n)))).toBe(true);
+    rmSync(join(dir, "deleted"));
+    writeFileSync(join(dir, "replaced"), "another file");
+    await sweepExecutables(cache);
+    expect([existsSync(record("kept")), existsSync(record("deleted")), existsSync(record("replaced"))]).toEqual([true, false, false]);
   }, 300_000);
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -66,5 +67,23 @@ describe.runIf(requirePaths("/bin/true"))("zip reuse across identical rebuilds",
     expect(temps).toHaveLength(2);
     expect(readFileSync(zip).equals(bytes)).toBe(false);
     expect(again.sha256).toBe(first.sha256);
+  });
+
+  // The stamp trusts size, inode, mtime and ctime instead of hashing the zip each time.
+  it("rewrites a zip edited in place even with its mtime put back", async () => {
+    const { dir, temps, input } = await setup();
+    await packLambdaZip(await input());
+    const zip = join(dir, "lambda.zip");
+    const before = statSync(zip, { bigint: true });
+    const bytes = readFileSync(zip);
+    bytes[bytes.length - 30] ^= 0xff;
+    writeFileSync(zip, bytes);
+    // touch keeps nanoseconds (utimes from JS rounds them): the mtime is exactly as before.
+    const ns = before.mtimeNs;
+    execFileSync("touch", ["-m", "-d", `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`, zip]);
+    expect(statSync(zip, { bigint: true })).toMatchObject({ size: before.size, mtimeNs: before.mtimeNs, ino: before.ino });
+    const again = await packLambdaZip(await input());
+    expect(again.changed).toBe(true);
+    expect(temps).toHaveLength(2);
   });
 });

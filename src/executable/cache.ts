@@ -15,7 +15,7 @@
 
 import { createRequire } from "node:module";
 import { constants } from "node:fs";
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { chmod, copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
@@ -156,6 +156,7 @@ export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: str
 export async function placeExecutable(hit: CacheHit, tmp: string): Promise<void> {
   await mkdir(dirname(tmp), { recursive: true });
   await copyFile(hit.path, tmp, constants.COPYFILE_FICLONE);
+  await chmod(tmp, 0o755); // the entry shares its mode with the output it was linked from, which a user may have changed
 }
 
 interface OutputRecord {

@@ -12,7 +12,8 @@
 //
 // Env: ROUNDS (default 3), SECONDS (per wrk run, default 5), BENCH_NODE (default: the newest
 // Node 24 in binship's cache), BASELINE_HONO (a bundle of the Hono fixture made by another
-// binship checkout, e.g. main, measured in the same rounds). Prints a markdown table for BENCHMARKS.md.
+// binship checkout, e.g. main, measured in the same rounds), ONLY and LOADS (see below).
+// Prints a markdown table for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -46,7 +47,7 @@ binship("bundle", join(fixtures, "express", "index.ts"), "-o", join(out, "binshi
 await esbuild(join(import.meta.dirname, "apps", "hono-node-server.ts"), join(out, "hono-node-server.cjs"));
 await esbuild(join(import.meta.dirname, "apps", "raw-express.ts"), join(out, "raw-express.cjs"));
 
-const variants = [
+const allVariants = [
   { name: "binship (Hono fixture)", file: "binship-hono.cjs", group: "hono" },
   { name: "@hono/node-server 2.1.9 (Hono fixture)", file: "hono-node-server.cjs", group: "hono" },
   { name: "raw node:http (same routes)", file: join(import.meta.dirname, "apps", "raw-http.mjs"), group: "hono" },
@@ -54,10 +55,15 @@ const variants = [
   { name: "binship (Express fixture)", file: "binship-express.cjs", group: "express" },
   { name: "Express app.listen() (Express fixture)", file: "raw-express.cjs", group: "express" },
 ];
-const loads = [
+const allLoads = [
   { name: "GET /hello (JSON)", args: ["/hello"] },
   { name: "POST /echo (1 KiB)", args: ["/echo", "-s", join(import.meta.dirname, "apps", "post-1k.lua")] },
 ];
+// ONLY (a regular expression on variant names; keep the reference row of each group) and
+// LOADS (GET or POST) narrow a run to an A/B of a few variants.
+const only = process.env.ONLY ? new RegExp(process.env.ONLY, "i") : undefined;
+const variants = allVariants.filter((v) => !only || only.test(v.name));
+const loads = allLoads.filter((l) => !process.env.LOADS || l.name.startsWith(process.env.LOADS.toUpperCase()));
 
 const up = (port) =>
   new Promise((res) => {
@@ -113,7 +119,7 @@ for (let round = 0; round < rounds; round++) {
 
 const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
 // Ratios against @hono/node-server, and against raw Express.
-const refOf = { hono: 1, express: variants.findIndex((v) => v.name.startsWith("Express app.listen")) };
+const refOf = { hono: variants.findIndex((v) => v.name.startsWith("@hono/node-server")), express: variants.findIndex((v) => v.name.startsWith("Express app.listen")) };
 console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs; Node ${nodeVersion} for all; server on core 0, wrk -t1 -c32 on core 1; ${rounds} interleaved rounds of ${seconds} s (after 1 s warm-up), medians.\n`);
 console.log(`| server | ${loads.map((l) => `${l.name} req/s | ratio | CPU µs/req | req per CPU-s, ratio`).join(" | ")} |`);
 console.log(`|---|${loads.map(() => "---:|---:|---:|---:").join("|")}|`);

@@ -88,8 +88,11 @@ function esbuild(options: BundleOptions, format: BundleFormat) {
     platform: "node",
     format: settings.format,
     target: `node${options.nodeMajor}`,
-    minify: options.minify,
-    keepNames: options.minify, // Error names become Lambda errorTypes; keep them readable
+    // "Minified" is whitespace only: identifiers keep their source names, so class and function
+    // names (error names become Lambda errorTypes) survive without esbuild's keepNames, which
+    // defines `name` on every closure each time one is made (a Hono request makes 16; together
+    // they cost as much as the rest of the request). BENCHMARKS.md, "The Fetch path".
+    minifyWhitespace: options.minify,
     sourcemap: options.sourcemap ? "external" : false,
     sourcesContent: false,
     define: { ...settings.define, ...options.define },

@@ -27,7 +27,7 @@ export class ServiceShapeError extends Error {
 const shapes = [
   "  1. export default an object with fetch(request)       (Hono, itty-router, any Fetch-style app)",
   "  2. export default a Node request listener (req, res)  (Express, Koa app.callback(), a Fastify instance)",
-  "  3. export const handler = async (event, context) => …  (a plain Lambda handler)",
+  "  3. export const handler = async (event, context) => ...  (a plain Lambda handler)",
   "  4. call listen() on $PORT yourself                      (any framework that starts its own server)",
 ].join("\n");
 

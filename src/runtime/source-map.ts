@@ -3,9 +3,13 @@
 // single executable has no file to re-read), so the bundle carries its map and this hook
 // resolves frames lazily, the first time a stack is formatted.
 
-import { SourceMap } from "node:module";
+import type { SourceMap } from "node:module";
 
 type CallSite = NodeJS.CallSite;
+
+// node:module (and the source-map parser behind it) is loaded the first time a frame is
+// mapped, not at start: a service that never formats a stack never pays for it.
+const loadSourceMap = (): typeof SourceMap => (process.getBuiltinModule("node:module") as typeof import("node:module")).SourceMap;
 
 /**
  * The script name V8 gives the running bundle. It is not always __filename: a single
@@ -30,7 +34,7 @@ export function installSourceMap(payload: unknown): void {
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
     if (site.getFileName() !== bundleFile || line === null || column === null) return text;
-    map ??= new SourceMap(payload as ConstructorParameters<typeof SourceMap>[0]);
+    map ??= new (loadSourceMap())(payload as ConstructorParameters<typeof SourceMap>[0]);
     const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number; name?: string };
     if (!entry || entry.originalSource === undefined || entry.originalLine === undefined) return text;
     const where = `${entry.originalSource}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;

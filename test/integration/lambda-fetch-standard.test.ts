@@ -70,10 +70,10 @@ describe.each(apps)("Fetch objects in Lambda mode: the %s app", (app) => {
   };
 
   describe.each(eventKinds)("%s", (kind) => {
-    it("serves the first invocation without loading undici, and loads it when the app needs it (formData)", () => {
-      expect(body(kind, "modules")).toEqual({ undici: false });
+    it("serves the first invocation without loading undici or the source-map parser, and loads undici when the app needs it (formData)", () => {
+      expect(body(kind, "modules")).toEqual({ undici: false, sourceMap: false });
       expect(body(kind, "formData")).toEqual({ fields: { a: ["1"], f: ["file f.txt 9 file body"] } });
-      expect(body(kind, "modulesAfter")).toEqual({ undici: true });
+      expect(body(kind, "modulesAfter")).toEqual({ undici: true, sourceMap: false });
     });
 
     it("reads request headers case-insensitively with repeated values combined; Set-Cookie goes back apart", () => {

@@ -39,12 +39,12 @@ describe.each(apps)("Fetch objects in server mode: the %s app", (app) => {
   });
   afterAll(() => svc?.stop());
 
-  it("serves the first request without loading undici, and loads it when the app needs it (formData)", async () => {
-    expect((await json("/modules")).body).toEqual({ undici: false });
+  it("serves the first request without loading undici or the source-map parser, and loads undici when the app needs it (formData)", async () => {
+    expect((await json("/modules")).body).toEqual({ undici: false, sourceMap: false });
     const boundary = "b0undary";
     const form = await json("/read/formData", { method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body: multipart(boundary) });
     expect(form.body).toEqual({ fields: { a: ["1", "2"], f: ["file f.txt 9 file body"] } });
-    expect((await json("/modules")).body).toEqual({ undici: true });
+    expect((await json("/modules")).body).toEqual({ undici: true, sourceMap: false });
   });
 
   it("reads request headers case-insensitively with repeated values combined; sends repeated and Set-Cookie headers apart", async () => {

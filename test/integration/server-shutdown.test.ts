@@ -7,6 +7,7 @@ import { connect } from "node:net";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { cookies } from "../fixtures/apps/shared/behaviour.js";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";
 import { httpRequest, nextChunk, openRequest, restOf, waitFor } from "../helpers/http.js";
 import { startService, type Service } from "../helpers/process.js";
@@ -52,8 +53,10 @@ describe("graceful shutdown of a runtime-served app", () => {
     svc = await startService(process.execPath, [bundles.fetch!]);
     const probeConn = keptAlive();
     const controlConn = keptAlive();
+    const cookieConn = keptAlive();
     expect((await httpRequest(`${svc.url}/readyz`, { agent: probeConn })).status).toBe(200);
     expect((await httpRequest(`${svc.url}/healthz`, { agent: controlConn })).status).toBe(200);
+    expect((await httpRequest(`${svc.url}/healthz`, { agent: cookieConn })).status).toBe(200);
 
     const { res: slow } = await openRequest(`${svc.url}/stream?gate=drain`, { agent: false });
     expect((await nextChunk(slow))?.toString()).toBe("chunk 1\n");
@@ -68,6 +71,11 @@ describe("graceful shutdown of a runtime-served app", () => {
     expect(ready.status).toBe(503);
     expect(ready.headers.connection).toBe("close");
     expect(events).toEqual([]); // still running: the stream is in flight
+    // A Fetch response sent while draining keeps every Set-Cookie apart (its headers join the
+    // Connection: close that binship set first).
+    const cookied = await httpRequest(`${svc.url}/cookies`, { agent: cookieConn });
+    expect(cookied.headers["set-cookie"]).toEqual([...cookies]);
+    expect(cookied.headers.connection).toBe("close");
 
     // The held connection still reaches the app while draining; this lets the stream end.
     expect((await httpRequest(`${svc.url}/stream/release?gate=drain`, { method: "POST", agent: controlConn })).status).toBe(204);
@@ -77,6 +85,7 @@ describe("graceful shutdown of a runtime-served app", () => {
     expect(await svc.exited).toEqual({ code: 0, signal: null });
     probeConn.destroy();
     controlConn.destroy();
+    cookieConn.destroy();
   });
 
   it("exits 0 at once on SIGINT when nothing is in flight", async () => {

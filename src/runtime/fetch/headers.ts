@@ -154,6 +154,14 @@ export class LightHeaders {
     return (typeof x === "object" && x !== null && #map in x) || isUndiciInstance(x, "Headers");
   }
 
+  /** Flat name, value... for writing a response; the Set-Cookie values as one array. */
+  static flat(headers: LightHeaders): (string | string[])[] {
+    const out: (string | string[])[] = [];
+    for (const [k, v] of headers.#map) out.push(k, v);
+    if (headers.#cookies.length) out.push("set-cookie", headers.#cookies.slice());
+    return out;
+  }
+
   /**
    * Unsorted pairs for writing a response, lower-case names, each Set-Cookie apart. Works on
    * any Headers (a polyfill without getSetCookie joins cookies into one value).

@@ -6,5 +6,5 @@
 export { Body } from "./body.js";
 export { LightHeaders } from "./headers.js";
 export { LightRequest, type RequestParts } from "./request.js";
-export { LightResponse } from "./response.js";
+export { LightResponse, type WholeResponse } from "./response.js";
 export { absoluteUrl } from "./url.js";

@@ -130,41 +130,62 @@ export class LightResponse {
   }
 
   /**
-   * What the writer needs to send this response in one piece: status, header pairs (lower-case
-   * names, each Set-Cookie apart) and the whole body, or undefined when the body is not held
-   * whole (a stream, a Blob, or already read) or `x` is not one of ours.
+   * What the writer needs to send this response in one piece, or undefined when the body is
+   * not held whole (a stream, a Blob, or already read) or `x` is not one of ours.
    */
-  static whole(x: unknown): { status: number; statusText: string; headers: [string, string][]; body: string | Uint8Array | null } | undefined {
+  static whole(x: unknown): WholeResponse | undefined {
     if (typeof x !== "object" || x === null || !(#body in x)) return undefined;
     const r = x as LightResponse;
     const body = r.#body.whole();
     if (body === undefined) return undefined;
-    let headers: [string, string][];
-    if (r.#headers) headers = LightHeaders.pairs(r.#headers);
-    else {
-      // Straight from a { name: value } init (Hono's c.json), without building a Headers.
-      headers = [];
-      const init = r.#headersInit as Record<string, string> | undefined;
-      let typed = false;
-      if (init) {
-        for (const name of Object.keys(init)) {
-          const key = name.toLowerCase();
-          if (key === "content-type") typed = true;
-          headers.push([key, init[name]!]);
-        }
-      }
-      if (!typed && r.#contentType) headers.push(["content-type", r.#contentType]);
+    if (r.#headers) {
+      const headers = LightHeaders.flat(r.#headers);
+      return { status: r.status, statusText: r.statusText, headers, sized: r.#headers.has("content-length"), body };
     }
-    return { status: r.status, statusText: r.statusText, headers, body };
+    // Straight from a { name: value } init (Hono's c.json), without building a Headers.
+    const headers: (string | string[])[] = [];
+    const init = r.#headersInit as Record<string, string> | undefined;
+    let typed = false;
+    let sized = false;
+    if (init) {
+      for (const name of Object.keys(init)) {
+        const key = name.toLowerCase();
+        if (key === "content-type") typed = true;
+        else if (key === "content-length") sized = true;
+        headers.push(key, init[name]!);
+      }
+    }
+    if (!typed && r.#contentType) headers.push("content-type", r.#contentType);
+    return { status: r.status, statusText: r.statusText, headers, sized, body };
   }
 }
+
+/** A response held whole, as the writers send it. */
+export interface WholeResponse {
+  status: number;
+  statusText: string;
+  // Flat: name, value, name, value... with lower-case names; Set-Cookie once, with all its
+  // values in an array (the form Node's writeHead and setHeader both keep apart).
+  headers: (string | string[])[];
+  sized: boolean; // a Content-Length is among the headers
+  body: string | Uint8Array | null;
+}
+
+// Header names already found valid: apps send the same few on every response.
+const validNames = new Set<string>();
+const tokenName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const untrimmedOrBad = /^[\t ]|[\t ]$|[\0\r\n]/;
 
 /** { name: value } with string values and names that need no checking beyond what Node does on write. */
 function isPlainStringRecord(init: unknown): boolean {
   if (typeof init !== "object" || init === null || Object.getPrototypeOf(init) !== Object.prototype) return false;
   for (const name of Object.keys(init)) {
     const v = (init as Record<string, unknown>)[name];
-    if (typeof v !== "string" || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) || /^[\t ]|[\t ]$|[\0\r\n]/.test(v)) return false;
+    if (typeof v !== "string" || untrimmedOrBad.test(v)) return false;
+    if (!validNames.has(name)) {
+      if (!tokenName.test(name)) return false;
+      if (validNames.size < 256) validNames.add(name);
+    }
   }
   return true;
 }

@@ -83,13 +83,12 @@ function nodeHeaders(pairs: [string, string][]): Record<string, string | string[
 export function writeResponse(response: Response, res: ServerResponse): Promise<void> | void {
   const whole = LightResponse.whole(response);
   if (whole) {
-    // The common case (a string, bytes or JSON from a light Response): one write, no stream.
-    const headers = nodeHeaders(whole.headers);
+    // The common case (a string, bytes or JSON from a light Response): one write, no stream,
+    // and the headers handed to Node as the flat list it takes without building an object.
+    const headers = whole.headers;
     const body = whole.body;
-    if (body !== null && headers["content-length"] === undefined) {
-      headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
-    }
-    res.writeHead(whole.status, whole.statusText || undefined, headers);
+    if (body !== null && !whole.sized) headers.push("content-length", String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength));
+    res.writeHead(whole.status, whole.statusText || undefined, headers as string[]);
     if (body === null || res.req.method === "HEAD") res.end();
     else res.end(body);
     return;

@@ -42,18 +42,23 @@ class Tracker {
       this.connections.set(socket, { busy: 0, idleSince: Date.now() });
       socket.once("close", () => this.connections.delete(socket));
     });
+    // One listener for every response (no closure per request: this runs on every request).
+    const connections = this.connections;
+    const responses = this.responses;
+    function closed(this: http.ServerResponse): void {
+      responses.delete(this);
+      const conn = connections.get(this.req.socket);
+      if (!conn) return;
+      conn.busy--;
+      conn.idleSince = Date.now();
+    }
     // Before the app's own listener, so a response it writes at once already says "close".
     server.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const conn = this.connections.get(req.socket);
+      const conn = connections.get(req.socket);
       if (conn) conn.busy++;
-      this.responses.add(res);
+      responses.add(res);
       if (this.state.draining) closeAfter(res);
-      res.once("close", () => {
-        this.responses.delete(res);
-        if (!conn) return;
-        conn.busy--;
-        conn.idleSince = Date.now();
-      });
+      res.on("close", closed);
     });
   }
 

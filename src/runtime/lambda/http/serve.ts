@@ -27,11 +27,23 @@ function toFetchRequest(req: HttpRequest): Request {
   }) as unknown as Request;
 }
 
+/** [name, value] pairs, each Set-Cookie apart, from a whole response's flat list. */
+function pairsOf(flat: (string | string[])[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i] as string;
+    const value = flat[i + 1]!;
+    if (typeof value === "string") pairs.push([name, value]);
+    else for (const v of value) pairs.push([name, v]);
+  }
+  return pairs;
+}
+
 function fromFetchResponse(response: Response): AppResponse {
   const whole = LightResponse.whole(response);
   if (whole) {
     const body = whole.body === null ? null : [typeof whole.body === "string" ? Buffer.from(whole.body) : whole.body];
-    return { statusCode: whole.status, headers: whole.headers, body: body as unknown as AsyncIterable<Uint8Array> | null };
+    return { statusCode: whole.status, headers: pairsOf(whole.headers), body: body as unknown as AsyncIterable<Uint8Array> | null };
   }
   return { statusCode: response.status, headers: responseHeaders(response), body: response.body as AsyncIterable<Uint8Array> | null };
 }

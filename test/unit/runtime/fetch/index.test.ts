@@ -94,7 +94,9 @@ describe("LightResponse", () => {
   });
 
   it("whole() gives the writer the body and headers to send in one piece, and nothing for a stream", () => {
-    expect(LightResponse.whole(new LightResponse("hi", { headers: { "X-A": "1" } }))).toEqual({ status: 200, statusText: "", headers: [["x-a", "1"], ["content-type", "text/plain;charset=UTF-8"]], body: "hi" });
+    expect(LightResponse.whole(new LightResponse("hi", { headers: { "X-A": "1" } }))).toEqual({ status: 200, statusText: "", headers: ["x-a", "1", "content-type", "text/plain;charset=UTF-8"], sized: false, body: "hi" });
+    const cookies = new LightHeaders([["set-cookie", "a=1"], ["Content-Length", "2"], ["set-cookie", "b=2"]]);
+    expect(LightResponse.whole(new LightResponse("hi", { headers: cookies }))).toMatchObject({ headers: ["content-length", "2", "content-type", "text/plain;charset=UTF-8", "set-cookie", ["a=1", "b=2"]], sized: true });
     expect(LightResponse.whole(new LightResponse(new ReadableStream()))).toBeUndefined();
     expect(LightResponse.whole(new Response("undici"))).toBeUndefined();
   });
@@ -148,6 +150,16 @@ describe("absoluteUrl", () => {
       ["http", "example.com", "/a/%2e%2E/b"],
       ["http", undefined, "/x"],
       ["http", "bad host!", "/x"],
+      // The same host in turn under both schemes: 443 is the default port of one only.
+      ["http", "example.com:443", "/x"],
+      ["https", "example.com:443", "/x"],
+      ["http", "example.com:443", "/x"],
+      ["http", "example.com", "/a#frag"],
+      ["http", "example.com", "/caf\u00e9?q=\u00e9"],
+      ["http", "example.com", "/a/.well-known/x"],
+      ["http", "example.com", "/a%2Eb/%2e"],
+      ["http", "example.com", "/a|b\\c[d]"],
+      ["http", "example.com", "/a?b=%zz&c=/./"],
     ];
     for (const [scheme, host, target] of cases) {
       let expected: string;

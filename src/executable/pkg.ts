@@ -116,16 +116,21 @@ export const runPkg: SeaPackager = async (input) => {
   if (err || /^> Error!/m.test(log)) {
     throw new BinshipError("EXECUTABLE_FAILED", `pkg --sea failed for linux-${input.arch} (Node ${input.version})`, {
       cause: err,
-      diagnostics: log
-        .split("\n")
-        .filter((l) => l.trim())
-        .slice(-8)
-        .map((text) => ({ text })),
+      diagnostics: logTail(log),
       hint: "Run with --verbose for details. If the message names a download, the pkg cache seeding did not match this pkg version.",
     });
   }
   return { log };
 };
+
+/** The last lines a failed tool printed, as diagnostics. */
+export function logTail(log: string, lines = 8): { text: string }[] {
+  return log
+    .split("\n")
+    .filter((l) => l.trim())
+    .slice(-lines)
+    .map((text) => ({ text }));
+}
 
 /**
  * Runs a command in its own process group (execFile cannot: it does not pass `detached` on),

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
-import { recordedMainPath, runGrouped } from "./pkg.js";
+import { logTail, recordedMainPath, runGrouped } from "./pkg.js";
 
 /** pkg's defaults under the caller's keys; part of the executable cache key (executable/index.ts). */
 export const seaDefaults = { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
@@ -25,11 +25,7 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
   if (err) {
     throw new BinshipError("EXECUTABLE_FAILED", `generating the SEA blob failed: ${err.message}`, {
       cause: err,
-      diagnostics: log
-        .split("\n")
-        .filter((l) => l.trim())
-        .slice(-8)
-        .map((text) => ({ text })),
+      diagnostics: logTail(log),
       hint: "Run with --verbose for details.",
     });
   }

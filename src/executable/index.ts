@@ -18,10 +18,10 @@ import { commitFile, freshTempBeside, sha256, sha256File } from "../util/atomic.
 import { makeScratch } from "../util/stale.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
-import { runPkg } from "./pkg.js";
+import { recordedMainPath, runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 import { executableKey, findTemplate, lookupExecutable, outputIsCurrent, outputSha256, placeExecutable, recordOutput, storeExecutable, type ExecutableCacheOptions } from "./cache.js";
-import { readSeaLayout, reinjectBlob } from "./reinject.js";
+import { readSeaLayout, reinjectBlob, spliceBlob } from "./reinject.js";
 import { generateSeaBlob, type SeaBlobInput } from "./sea-blob.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
@@ -203,7 +203,10 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
   }
   options.logger.debug(`executable cache: the new blob goes into the cached executable's layout (${template})`);
   options.logger.progress(`putting the new bundle into the cached executable's layout (linux-${options.arch})`);
-  const blob = await generateSeaBlob(input); // fails as pkg would: reported, not retried
+  // A plain CommonJS main is spliced into the template's blob; anything else is generated.
+  const spliced = input.seaConfig ? undefined : spliceBlob(layout.blob, recordedMainPath(input.main), await readFile(input.main));
+  const blob = spliced ?? (await generateSeaBlob(input)); // a generator failure is reported as pkg's would be
+  options.logger.debug(`executable cache: the blob was ${spliced ? "spliced from the template's" : "generated"}`);
   try {
     await reinjectBlob(template, layout, blob, tmpOut);
   } catch (err) {

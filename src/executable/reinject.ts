@@ -33,6 +33,7 @@ export interface SeaLayout {
   seaNote: number; // offset of the SEA note within the region: the notes before it stay
   seaNoteType: number; // the note type postject used
   sectionTable: Buffer; // the section header table, moved after the region
+  blob: Buffer; // the template's SEA blob (the note's content)
   seaSection?: number; // offset in sectionTable of the section LIEF adds over the SEA note (its size follows the blob)
 }
 
@@ -94,6 +95,9 @@ export async function readSeaLayout(path: string): Promise<SeaLayout | string> {
     if (region.subarray(note.filesz).some((b) => b !== 0)) return "the notes' padding is not zero";
 
     // Sections end before the SEA note, except one that is exactly the SEA note.
+    const descsz = region.readUInt32LE(sea.at + 4);
+    const blobAt = sea.at + 12 + align4(region.readUInt32LE(sea.at));
+    const blob = Buffer.from(region.subarray(blobAt, blobAt + descsz));
     const sectionTable = await readAt(fh, shoff, shnum * shentsize);
     const seaStart = load.offset + sea.at;
     let seaSection: number | undefined;
@@ -106,7 +110,7 @@ export async function readSeaLayout(path: string): Promise<SeaLayout | string> {
       if (start !== seaStart || end !== load.offset + note.filesz || seaSection !== undefined) return "a section covers the SEA blob";
       seaSection = s;
     }
-    return { loadEntry: phoff + load.at, noteEntry: phoff + note.at, region: load.offset, seaNote: sea.at, seaNoteType: sea.type, sectionTable, seaSection };
+    return { loadEntry: phoff + load.at, noteEntry: phoff + note.at, region: load.offset, seaNote: sea.at, seaNoteType: sea.type, sectionTable, blob, seaSection };
   } finally {
     await fh.close();
   }
@@ -152,4 +156,24 @@ export async function reinjectBlob(template: string, layout: SeaLayout, blob: Bu
   } finally {
     await fh.close();
   }
+}
+
+// The SEA preparation blob of a CommonJS main with pkg's defaults, as Node 22-24 write it
+// (observed, and checked against the generator's own output in test/integration/reinject.test.ts):
+// u32 magic 0x0143da20, u32 flags (1: the experimental warning disabled, nothing else), the code
+// path as u8 1 + u64 length + bytes, the main script as u64 length + its bytes.
+const blobMagic = 0x0143da20;
+
+/**
+ * The blob the generator would write for `code` under the template blob's code path, or
+ * undefined when the template blob is anything but that plain form (pkg's generator then runs).
+ */
+export function spliceBlob(template: Buffer, codePath: string, code: Buffer): Buffer | undefined {
+  if (template.length < 17 || template.readUInt32LE(0) !== blobMagic || template.readUInt32LE(4) !== 1 || template[8] !== 1) return undefined;
+  const pathEnd = 17 + Number(template.readBigUInt64LE(9));
+  if (pathEnd + 8 > template.length || template.toString("latin1", 17, pathEnd) !== codePath) return undefined;
+  if (Number(template.readBigUInt64LE(pathEnd)) !== template.length - pathEnd - 8) return undefined;
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(code.length));
+  return Buffer.concat([template.subarray(0, pathEnd), length, code]);
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cacheDirFrom, findStripTool, runPkg } from "../../src/executable/index.js";
 import { stripCached } from "../../src/executable/strip.js";
-import { readSeaLayout, reinjectBlob } from "../../src/executable/reinject.js";
+import { readSeaLayout, reinjectBlob, spliceBlob } from "../../src/executable/reinject.js";
 import { generateSeaBlob } from "../../src/executable/sea-blob.js";
 import { inspectFile } from "../../src/inspect/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -97,6 +97,26 @@ describe("re-injecting a blob into pkg's layout (x64)", () => {
       await svc.stop();
     }
   }, 600_000);
+
+  it("splices a CommonJS main into the template's blob exactly as Node's generator writes it", async () => {
+    const layout = await readSeaLayout(template);
+    if (typeof layout === "string") throw new Error(layout);
+    for (const [name, text] of [["short", "x"], ["utf8", "héllo ✓ \u{1f600}"], ["long", "y".repeat(300_000)]] as const) {
+      const mainPath = main(dir, `splice-${name}`, 0);
+      writeFileSync(mainPath, `console.log(${JSON.stringify(text)});\n`);
+      const workDir = join(dir, `work-splice-${name}`);
+      mkdirSync(workDir, { recursive: true });
+      const generated = await generateSeaBlob({ generator: t.generator, main: mainPath, workDir });
+      const spliced = spliceBlob(layout.blob, "/proc/self/cwd/app.cjs", readFileSync(mainPath));
+      expect(spliced?.equals(generated)).toBe(true);
+    }
+    // Anything but the plain form is left to the generator: other flags, another code path.
+    const flagged = Buffer.from(layout.blob);
+    flagged.writeUInt32LE(5, 4); // + code cache
+    expect(spliceBlob(flagged, "/proc/self/cwd/app.cjs", Buffer.from("1"))).toBeUndefined();
+    expect(spliceBlob(layout.blob, "/proc/self/cwd/app.mjs", Buffer.from("1"))).toBeUndefined();
+    expect(spliceBlob(layout.blob.subarray(0, layout.blob.length - 1), "/proc/self/cwd/app.cjs", Buffer.from("1"))).toBeUndefined();
+  }, 300_000);
 
   it("refuses layouts it does not know: a Node binary without a blob, pkg's output for an unstripped Node, a renamed blob note", async () => {
     expect(await readSeaLayout(t.binary)).toBe("the notes are not in a segment of their own");

@@ -88,11 +88,12 @@ function esbuild(options: BundleOptions, format: BundleFormat) {
     platform: "node",
     format: settings.format,
     target: `node${options.nodeMajor}`,
-    // "Minified" is whitespace only: identifiers keep their source names, so class and function
-    // names (error names become Lambda errorTypes) survive without esbuild's keepNames, which
-    // defines `name` on every closure each time one is made (a Hono request makes 16; together
-    // they cost as much as the rest of the request). BENCHMARKS.md, "The Fetch path".
-    minifyWhitespace: options.minify,
+    minify: options.minify,
+    // Error names become Lambda errorTypes: keep them readable. keepNames costs ~250 ns per
+    // closure created (a Hono request makes 16), but minifying whitespace only instead would put
+    // esbuild's module keys (paths relative to the working directory) into the bundle, so its
+    // bytes would depend on where binship runs (docs/ARCHITECTURE.md, "Minified bundles").
+    keepNames: options.minify,
     sourcemap: options.sourcemap ? "external" : false,
     sourcesContent: false,
     define: { ...settings.define, ...options.define },

@@ -2,6 +2,7 @@
 // are written atomically and left alone (mtime kept) when their content is unchanged.
 
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";
@@ -17,6 +18,16 @@ describe("determinism", () => {
     expect((await runCli(["bundle", entry, "-o", join(dir, "a.cjs"), ...flags])).code).toBe(0);
     expect((await runCli(["bundle", entry, "-o", join(dir, "b.cjs"), ...flags])).code).toBe(0);
     expect(readFileSync(join(dir, "a.cjs")).equals(readFileSync(join(dir, "b.cjs")))).toBe(true);
+  });
+
+  it("gives identical bytes whatever directory binship runs in (minified: no paths in the bundle)", async () => {
+    const dir = tempDir("binship-det-");
+    const entry = join(appsDir, "express", "index.ts");
+    expect((await runCli(["bundle", entry, "-o", join(dir, "here.cjs")])).code).toBe(0);
+    expect((await runCli(["bundle", entry, "-o", join(dir, "there.cjs")], { cwd: tmpdir() })).code).toBe(0);
+    const here = readFileSync(join(dir, "here.cjs"));
+    expect(here.equals(readFileSync(join(dir, "there.cjs")))).toBe(true);
+    expect(here.includes(Buffer.from("node_modules/express"))).toBe(false);
   });
 
   it("gives identical bytes for the same project in two checkout locations", async () => {

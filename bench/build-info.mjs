@@ -7,11 +7,11 @@
 //
 // Prints a markdown section for BENCHMARKS.md.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { get } from "./lib/http-probe.mjs";
+import { firstOk } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "bin", "binship.js");
@@ -43,17 +43,7 @@ binship(["pack", "lambda", "--executable", withInfo, "--arch", "x64", "-o", zip]
 
 
 let nextPort = 19500;
-async function startup(file) {
-  const port = nextPort++;
-  const t0 = now();
-  const child = spawn(file, [], { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
-  const exited = new Promise((r) => child.on("exit", r));
-  while ((await get(port)) !== 200) await new Promise((r) => setTimeout(r, 1));
-  const elapsed = ms(t0);
-  child.kill("SIGKILL");
-  await exited;
-  return elapsed;
-}
+const startup = async (file) => (await firstOk(file, [], nextPort++)).ms;
 
 const subjects = [
   { name: "with build info (as built)", file: withInfo },

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { get } from "./lib/http-probe.mjs";
+import { firstOk } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = mkdtempSync(join(tmpdir(), "binship-bench-esm-"));
@@ -44,17 +44,7 @@ const node = join(cache, "node", `node-linux-${arch}@${nodeVersion}`, "node");
 
 // --- server mode: exec -> first 200 --------------------------------------------------------
 let nextPort = 19400;
-async function firstOk(command, args) {
-  const port = nextPort++;
-  const t0 = now();
-  const child = spawn(command, args, { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
-  const exited = new Promise((r) => child.on("exit", r));
-  while ((await get(port)) !== 200) await new Promise((r) => setTimeout(r, 1));
-  const elapsed = ms(t0);
-  child.kill("SIGKILL");
-  await exited;
-  return elapsed;
-}
+const startup = async (command, args) => (await firstOk(command, args, nextPort++)).ms;
 
 // --- Lambda: spawn -> first answered invocation ---------------------------------------------
 const emulatorFile = join(out, "emulator.mjs");
@@ -79,10 +69,10 @@ async function coldStart(command, args) {
 }
 
 const subjects = [
-  { name: "server: executable, CommonJS", run: () => firstOk(exe.cjs, []) },
-  { name: "server: executable, ES module", run: () => firstOk(exe.esm, []) },
-  { name: "server: node bundle.cjs", run: () => firstOk(node, [bundle.cjs]) },
-  { name: "server: node bundle.mjs", run: () => firstOk(node, [bundle.esm]) },
+  { name: "server: executable, CommonJS", run: () => startup(exe.cjs, []) },
+  { name: "server: executable, ES module", run: () => startup(exe.esm, []) },
+  { name: "server: node bundle.cjs", run: () => startup(node, [bundle.cjs]) },
+  { name: "server: node bundle.mjs", run: () => startup(node, [bundle.esm]) },
   { name: "Lambda: executable, CommonJS", run: () => coldStart(exe.cjs, []) },
   { name: "Lambda: executable, ES module", run: () => coldStart(exe.esm, []) },
 ];

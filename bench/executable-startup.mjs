@@ -7,11 +7,11 @@
 // Cold builds download Node from the npm registry, so they measure the network too. Prints a
 // markdown section for BENCHMARKS.md. RUNS, COLD_RUNS and WARM_RUNS override the counts.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { cpus, totalmem, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { get } from "./lib/http-probe.mjs";
+import { firstOk } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "bin", "binship.js");
@@ -84,21 +84,7 @@ for (const c of coldCaches.slice(1)) rmSync(c, { recursive: true, force: true })
 // --- startup: exec -> first HTTP 200 ------------------------------------------------------
 
 let nextPort = 19300;
-async function startup(command, args) {
-  const port = nextPort++;
-  const t0 = now();
-  const child = spawn(command, args, { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
-  const exited = new Promise((r) => child.on("exit", r));
-  let status = 0;
-  while (status !== 200) {
-    status = await get(port);
-    if (status !== 200) await new Promise((r) => setTimeout(r, 1));
-  }
-  const elapsed = ms(t0);
-  child.kill("SIGKILL");
-  await exited;
-  return elapsed;
-}
+const startup = async (command, args) => (await firstOk(command, args, nextPort++)).ms;
 
 const subjects = [
   { name: "binship executable (x64)", run: () => startup(exe, []) },

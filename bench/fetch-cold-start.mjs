@@ -10,12 +10,13 @@
 //
 // Env: RUNS (default 20). Prints a markdown table for BENCHMARKS.md.
 
-import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { get } from "./lib/http-probe.mjs";
+import { firstOk } from "./lib/http-probe.mjs";
+import { cpuNs, peakRss } from "./lib/proc.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(tmpdir(), `binship-bench-coldhttp-${process.pid}`);
@@ -47,35 +48,10 @@ if (existsSync(bunBin)) {
 }
 
 
-/** CPU time of every thread of `pid` so far, in ms (schedstat's first field is ns). */
-function cpuMs(pid) {
-  let total = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return total / 1e6;
-}
 
-const peakRss = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) * 1024;
 
 let nextPort = 19800;
-async function startup(command, args) {
-  const port = nextPort++;
-  const t0 = process.hrtime.bigint();
-  const child = spawn(command, args, { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
-  const exited = new Promise((r) => child.on("exit", r));
-  while ((await get(port)) !== 200) await new Promise((r) => setTimeout(r, 1));
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const rss = peakRss(child.pid);
-  const cpu = cpuMs(child.pid);
-  child.kill("SIGKILL");
-  await exited;
-  return { ms, rss, cpu };
-}
+const startup = (command, args) => firstOk(command, args, nextPort++, (child) => ({ rss: peakRss(child.pid), cpu: cpuNs(child.pid) / 1e6 }));
 
 const subjects = [
   { name: `raw node:http hello (node ${built.nodeVersion})`, run: () => startup(node, [join(import.meta.dirname, "apps", "raw-hello.cjs")]) },

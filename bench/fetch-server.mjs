@@ -16,11 +16,12 @@
 // Prints a markdown table for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import http from "node:http";
 import { cpus, homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { cpuNs } from "./lib/proc.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(tmpdir(), `binship-bench-fetch-${process.pid}`);
@@ -80,18 +81,6 @@ async function serve(file) {
   return { port, pid: child.pid, stop: () => new Promise((r) => (child.once("exit", r), child.kill("SIGKILL"))) };
 }
 
-/** CPU time of every thread of `pid` so far, in ns (schedstat's first field). */
-function cpuNs(pid) {
-  let total = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return total;
-}
 
 function wrk(port, [path, ...extra], duration) {
   const text = execFileSync("taskset", ["-c", "1", "wrk", "-t1", "-c32", `-d${duration}s`, ...extra, `http://127.0.0.1:${port}${path}`], { encoding: "utf8" });

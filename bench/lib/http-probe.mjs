@@ -1,6 +1,7 @@
 // The probe every start-up bench polls with: the status of one GET on a fresh connection, 0 while
-// nothing listens yet.
+// nothing listens yet; and the exec -> first 200 measure built on it.
 
+import { spawn } from "node:child_process";
 import http from "node:http";
 
 export function get(port, path = "/hello") {
@@ -11,4 +12,21 @@ export function get(port, path = "/hello") {
     });
     req.on("error", () => res(0));
   });
+}
+
+/**
+ * Starts `command args` listening on `port` (PORT, HOST=127.0.0.1) and polls `get` until it
+ * answers 200: returns the milliseconds from spawn to that answer, plus what `measure(child)`
+ * reads from the live process (peak RSS, CPU time), before the process is killed.
+ */
+export async function firstOk(command, args, port, measure = () => ({})) {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(command, args, { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
+  const exited = new Promise((r) => child.on("exit", r));
+  while ((await get(port)) !== 200) await new Promise((r) => setTimeout(r, 1));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const measured = measure(child);
+  child.kill("SIGKILL");
+  await exited;
+  return { ms, ...measured };
 }

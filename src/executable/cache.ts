@@ -178,17 +178,25 @@ async function sweepOutputRecords(cache: ExecutableCacheOptions): Promise<void> 
     const record = await readFile(file, "utf8")
       .then((t) => JSON.parse(t) as OutputRecord)
       .catch(() => undefined);
-    const st = record?.path ? await stat(record.path).catch(() => undefined) : undefined;
-    const live = record?.path ? st !== undefined && st.size === record.size && st.mtimeMs === record.mtimeMs && st.ino === record.ino : Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0) < 30 * 86_400_000;
+    let live: boolean;
+    if (record?.path) {
+      const st = await stat(record.path).catch(() => undefined);
+      live = st !== undefined && describes(record, st);
+    } else {
+      live = Date.now() - ((await stat(file).catch(() => undefined))?.mtimeMs ?? 0) < 30 * 86_400_000;
+    }
     if (!live) await rm(file, { force: true });
   }
 }
+
+/** The record was written for the file `st` describes: same size, mtime and inode. */
+const describes = (record: OutputRecord, st: { size: number; mtimeMs: number; ino: number }) => record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino;
 
 /** The record of what this cache last wrote at `outfile`, when the file is still that one (same size, mtime and inode). */
 async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Promise<OutputRecord | undefined> {
   try {
     const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
-    return record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino ? record : undefined;
+    return describes(record, st) ? record : undefined;
   } catch {
     return undefined;
   }

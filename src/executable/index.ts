@@ -22,7 +22,7 @@ import { recordedMainPath, runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 import { executableKey, findTemplate, lookupExecutable, outputIsCurrent, outputSha256, placeExecutable, recordOutput, storeExecutable, type ExecutableCacheOptions } from "./cache.js";
 import { readSeaLayout, reinjectBlob, spliceBlob } from "./reinject.js";
-import { generateSeaBlob, type SeaBlobInput } from "./sea-blob.js";
+import { generateSeaBlob, seaDefaults, type SeaBlobInput } from "./sea-blob.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
@@ -30,7 +30,7 @@ export { prepareNodeBinary, type NodeBinary } from "./node-binary.js";
 export { sweepExecutables, defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cache.js";
 
 /** The SEA options pkg is run with (its defaults); part of the executable cache key. */
-const seaOptions = { packager: "@yao-pkg/pkg --sea", useSnapshot: false, useCodeCache: false };
+const seaOptions = { packager: "@yao-pkg/pkg --sea", ...seaDefaults };
 
 export interface ExecutableResult {
   outfile: string;

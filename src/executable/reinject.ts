@@ -30,7 +30,8 @@ export interface SeaLayout {
   loadEntry: number; // file offset of the added PT_LOAD's program header
   noteEntry: number; // ... and of its PT_NOTE's
   region: number; // file offset of both segments (the notes)
-  seaNote: number; // offset of the SEA note within the region: the notes before it stay
+  seaNote: number; // offset of the SEA note within the region
+  notesBefore: Buffer; // the notes before it (Node's build-id and ABI tag), which stay
   seaNoteType: number; // the note type postject used
   sectionTable: Buffer; // the section header table, moved after the region
   blob: Buffer; // the template's SEA blob (the note's content)
@@ -110,7 +111,7 @@ export async function readSeaLayout(path: string): Promise<SeaLayout | string> {
       if (start !== seaStart || end !== load.offset + note.filesz || seaSection !== undefined) return "a section covers the SEA blob";
       seaSection = s;
     }
-    return { loadEntry: phoff + load.at, noteEntry: phoff + note.at, region: load.offset, seaNote: sea.at, seaNoteType: sea.type, sectionTable, blob, seaSection };
+    return { loadEntry: phoff + load.at, noteEntry: phoff + note.at, region: load.offset, seaNote: sea.at, notesBefore: Buffer.from(region.subarray(0, sea.at)), seaNoteType: sea.type, sectionTable, blob, seaSection };
   } finally {
     await fh.close();
   }
@@ -118,8 +119,6 @@ export async function readSeaLayout(path: string): Promise<SeaLayout | string> {
 
 /** Writes to `out` the template with `blob` in place of its blob; returns the file's size. */
 export async function reinjectBlob(template: string, layout: SeaLayout, blob: Buffer, out: string): Promise<number> {
-  const fh0 = await open(template, "r");
-  const before = await readAt(fh0, layout.region, layout.seaNote).finally(() => fh0.close());
   const name = Buffer.alloc(align4(seaNoteName.length + 1));
   name.write(seaNoteName, "latin1");
   const header = Buffer.alloc(12);
@@ -128,7 +127,7 @@ export async function reinjectBlob(template: string, layout: SeaLayout, blob: Bu
   header.writeUInt32LE(layout.seaNoteType, 8);
   const notesBytes = layout.seaNote + 12 + name.length + align4(blob.length);
   const regionBytes = roundUp(notesBytes, granule);
-  const notes = Buffer.concat([before, header, name, blob], regionBytes); // zero-filled to the segment's end
+  const notes = Buffer.concat([layout.notesBefore, header, name, blob], regionBytes); // zero-filled to the segment's end
   const shoff = layout.region + regionBytes;
 
   // The kernel copies the unchanged 100 MB (copy_file_range, or a reflink); only the tail is written.

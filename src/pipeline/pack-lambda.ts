@@ -8,6 +8,7 @@ import { deflateRawSync } from "node:zlib";
 import { lambdaLayouts, packLambdaZip, runtimeSpecs, type LambdaPackageResult } from "../artifacts/lambda/index.js";
 import type { PackLambdaOptions } from "../artifacts/lambda/options.js";
 import { loaderNames } from "../artifacts/lambda/runtimes.js";
+import { stampNames } from "../artifacts/lambda/reuse.js";
 import { fallbackLibraries } from "../artifacts/lambda/fallback.js";
 import { librariesFor, type SysrootLibraries } from "../artifacts/lambda/sysroot.js";
 import type { AppBundle, AppExecutable, AppNode } from "../artifacts/types.js";
@@ -57,7 +58,7 @@ interface Built {
 
 /** The files pack lambda writes besides the intermediate executable. */
 export function lambdaOutputs(options: PackLambdaOptions): Output[] {
-  const out: Output[] = [{ flag: "-o", path: options.outfile }, { flag: "the zip's digest", path: join(options.workDir, "zip-stamp.json") }];
+  const out: Output[] = [{ flag: "-o", path: options.outfile }, { flag: "the zip's digest", path: join(options.workDir, stampNames.function) }];
   if (options.depfile) out.push({ flag: "--depfile", path: options.depfile });
   return out;
 }

@@ -11,8 +11,8 @@ import type { AppBundle, AppExecutable, AppNode } from "../types.js";
 import { zipEpoch, type ZipEntry, type ZipResult } from "../zip.js";
 import { checkBootstrap, checkUnzippedSize, checkZippedSize, enforce } from "./checks.js";
 import { lambdaLayouts, type LambdaLayoutName, type LambdaZipPlan } from "./layouts/index.js";
-import { pruneLayer, stampedLayer } from "./layer-prune.js";
-import { reusableZip, saveStamp, zipKey } from "./reuse.js";
+import { pruneLayer } from "./layer-prune.js";
+import { reusableZip, saveStamp, stampedPath, stampNames, zipKey } from "./reuse.js";
 import type { SysrootLibraries } from "./sysroot.js";
 import { writeLambdaZip } from "./write.js";
 
@@ -63,7 +63,7 @@ interface Written {
 async function writePlan(input: LambdaPackageInput, plan: LambdaZipPlan): Promise<Written> {
   const layer = plan.role === "layer";
   const settings = { mtime: layer ? zipEpoch : input.mtime, level: input.level };
-  const stampFile = input.stampDir ? join(input.stampDir, layer ? "layer-stamp.json" : "zip-stamp.json") : undefined;
+  const stampFile = input.stampDir ? join(input.stampDir, stampNames[plan.role]) : undefined;
   const key = stampFile ? await zipKey(plan.entries, knownHashes(input), settings) : undefined;
   const reused = stampFile && key ? await reusableZip(stampFile, key, layer ? undefined : input.outfile) : undefined;
   if (reused) return { zip: reused };
@@ -76,7 +76,7 @@ async function writePlan(input: LambdaPackageInput, plan: LambdaZipPlan): Promis
     await rename(target, named);
     zip = { ...zip, path: named, changed: existing?.size !== zip.bytes };
   }
-  const previous = layer && stampFile ? await stampedLayer(stampFile) : undefined;
+  const previous = layer && stampFile ? await stampedPath(stampFile) : undefined;
   if (stampFile && key) await saveStamp(stampFile, key, zip);
   if (layer && stampFile && (await pruneLayer(previous, zip.path))) return { zip, removed: previous };
   return { zip };

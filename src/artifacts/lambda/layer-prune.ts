@@ -4,24 +4,16 @@
 // same directory share layers, and each records its layer in its work directory's stamp
 // (`.<zip>.binship/layer-stamp.json`).
 
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-
-/** The layer path a stamp records, if any. */
-export async function stampedLayer(stampFile: string): Promise<string | undefined> {
-  try {
-    return (JSON.parse(await readFile(stampFile, "utf8")) as { result?: { path?: string } }).result?.path;
-  } catch {
-    return undefined;
-  }
-}
+import { stampedPath, stampNames } from "./reuse.js";
 
 /** Removes `previous` when it is a layer zip beside `current` that no stamp in the directory names; returns whether it did. */
 export async function pruneLayer(previous: string | undefined, current: string): Promise<boolean> {
   if (!previous || previous === current || dirname(previous) !== dirname(current) || !/^node-.*\.zip$/.test(basename(previous))) return false;
   const dir = dirname(current);
   const workDirs = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith(".") && n.endsWith(".binship"));
-  for (const w of workDirs) if ((await stampedLayer(join(dir, w, "layer-stamp.json"))) === previous) return false;
+  for (const w of workDirs) if ((await stampedPath(join(dir, w, stampNames.layer))) === previous) return false;
   await rm(previous, { force: true });
   return true;
 }

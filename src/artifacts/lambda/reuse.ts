@@ -53,6 +53,18 @@ export async function reusableZip(stampFile: string, key: string, outfile: strin
   return (await sha256File(stamp.result.path)) === stamp.result.sha256 ? { ...stamp.result, changed: false } : undefined;
 }
 
+/** The stamp files in a pack's work directory: the function zip's, and the layer's (layout "layer"). */
+export const stampNames = { function: "zip-stamp.json", layer: "layer-stamp.json" } as const;
+
+/** The zip a stamp records, if any (a layer's stamp names the layer file: layer-prune.ts). */
+export async function stampedPath(stampFile: string): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(stampFile, "utf8")) as Stamp).result?.path;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function saveStamp(stampFile: string, key: string, result: ZipResult): Promise<void> {
   const { changed: _, ...rest } = result;
   const file = identity(await stat(result.path));

@@ -18,10 +18,6 @@ export function packageRoot(): string {
   }
 }
 
-/** The runtime's TypeScript entry; esbuild compiles it into every bundle. */
-export const runtimeEntry = (): string => join(packageRoot(), "src", "runtime", "index.ts");
-/** Injected into every bundle: the light Fetch classes that stand in for the global ones. */
-export const runtimeFetchGlobals = (): string => join(packageRoot(), "src", "runtime", "fetch", "globals.ts");
 export const templatesDir = (): string => join(packageRoot(), "templates");
 
 export function binshipVersion(): string {

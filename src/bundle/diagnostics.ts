@@ -7,10 +7,11 @@ import { shownPath } from "../util/shown-path.js";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { nativeAddonHint, nativeAddonMarker } from "./native.js";
 
-export function toDiagnostic(m: Message, cwd: string): Diagnostic {
+/** `workDir`: esbuild's working directory, which its locations are relative to. */
+export function toDiagnostic(m: Message, workDir: string): Diagnostic {
   return {
     text: m.text.replace(`${nativeAddonMarker} `, ""),
-    file: m.location ? resolve(cwd, m.location.file) : undefined,
+    file: m.location ? resolve(workDir, m.location.file) : undefined,
     line: m.location?.line,
     column: m.location?.column,
     lineText: m.location?.lineText,
@@ -18,7 +19,7 @@ export function toDiagnostic(m: Message, cwd: string): Diagnostic {
   };
 }
 
-export function bundleFailure(errors: Message[], cwd: string): BinshipError {
+export function bundleFailure(errors: Message[], workDir: string, cwd: string): BinshipError {
   // esbuild checks --define before reading any file; those are flag errors (exit 2).
   const badDefine = errors.find((m) => m.text.startsWith("Invalid define") || m.location?.file === "(define name)");
   if (badDefine) {
@@ -27,7 +28,7 @@ export function bundleFailure(errors: Message[], cwd: string): BinshipError {
       hint: `Defines are KEY=VALUE where VALUE is JavaScript: quote strings, e.g. --define 'process.env.STAGE="prod"'.`,
     });
   }
-  const diagnostics = errors.map((m) => toDiagnostic(m, cwd));
+  const diagnostics = errors.map((m) => toDiagnostic(m, workDir));
   const first = diagnostics[0];
   const where = first?.file ? ` in ${shownPath(cwd, first.file)}:${first.line}:${(first.column ?? 0) + 1}` : "";
   if (errors.some((m) => m.text.startsWith(nativeAddonMarker))) {

@@ -63,8 +63,8 @@ export function needsEsm(errors: Message[]): Message | undefined {
 }
 
 /** Top-level await in a build the config forces to CommonJS: where it is, and what forces it. */
-export function forcedCjsError(message: Message, cwd: string): BinshipError {
-  const d = toDiagnostic(message, cwd);
+export function forcedCjsError(message: Message, workDir: string, cwd: string): BinshipError {
+  const d = toDiagnostic(message, workDir);
   const where = d.file ? `${shownPath(cwd, d.file)}:${d.line}:${(d.column ?? 0) + 1}` : "the service";
   return new BinshipError("BUNDLE_FAILED", `top-level await in ${where} needs an ES module bundle, but "format": "cjs" (or --format cjs) forces CommonJS`, {
     diagnostics: [{ ...d, text: "top-level await: CommonJS has none" }],

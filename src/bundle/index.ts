@@ -7,7 +7,6 @@ import { dirname, resolve } from "node:path";
 import { newestKnownNodeMajor } from "../config.js";
 import { diagnostic } from "../diagnostic.js";
 import { BinshipError, type Diagnostic } from "../errors.js";
-import { runtimeEntry, runtimeFetchGlobals } from "../paths.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { writeFailure } from "../util/io-error.js";
@@ -16,8 +15,9 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, type BundleFormat } from "./format.js";
 import { nativeAddonPlugin } from "./native.js";
-import { bundleContents, type BundleContents } from "./packages.js";
+import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
+import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
 
 export { resolveBundleOptions, type BundleOptions } from "./options.js";
@@ -42,7 +42,7 @@ function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
     setup(b) {
       b.onResolve({ filter: /^binship:entry$/ }, () => ({ path: shimPath, namespace: shimNamespace }));
       b.onLoad({ filter: /.*/, namespace: shimNamespace }, () => ({
-        contents: shimSource(options.entry, runtimeEntry(), options.runtime, options.sourcemap, format),
+        contents: shimSource(options.entry, options.runtime, options.sourcemap, format),
         resolveDir: dirname(options.entry),
         loader: "js",
       }));
@@ -77,35 +77,37 @@ export function bundleOutputs(options: BundleOptions): Output[] {
   return out;
 }
 
-function esbuild(options: BundleOptions, format: BundleFormat) {
+function esbuild(options: BundleOptions, format: BundleFormat, workDir: string) {
   const settings = formatSettings(format);
   return build({
     entryPoints: ["binship:entry"],
-    absWorkingDir: options.cwd,
+    // esbuild names modules in the output by their path from here (the module keys of lazily
+    // loaded modules): the project root, so the bundle does not depend on where binship runs.
+    absWorkingDir: workDir,
     outfile: options.outfile,
     bundle: true,
     write: false,
     platform: "node",
     format: settings.format,
     target: `node${options.nodeMajor}`,
-    minify: options.minify,
-    // Error names become Lambda errorTypes: keep them readable. keepNames costs ~250 ns per
-    // closure created (a Hono request makes 16), but minifying whitespace only instead would put
-    // esbuild's module keys (paths relative to the working directory) into the bundle, so its
-    // bytes would depend on where binship runs (docs/ARCHITECTURE.md, "Minified bundles").
-    keepNames: options.minify,
+    // Whitespace only: identifiers keep their source names, so class and function names survive
+    // (error names become Lambda errorTypes) without esbuild's keepNames, which defines `name`
+    // on every closure each time one is made (a Hono request makes 16, as costly as the rest of
+    // its JavaScript). Syntax minification would inline `const f = () => ...` and lose the name
+    // too (docs/ARCHITECTURE.md, "Minified bundles").
+    minifyWhitespace: options.minify,
     sourcemap: options.sourcemap ? "external" : false,
     sourcesContent: false,
     define: { ...settings.define, ...options.define },
     banner: settings.banner,
     // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
     // load undici on first touch (src/runtime/fetch/undici.ts).
-    inject: [runtimeFetchGlobals()],
+    inject: [runtimeSpecifier("fetch/globals.ts")],
     external: options.external,
     metafile: true,
     logLevel: "silent",
     charset: "utf8",
-    plugins: [shimPlugin(options, format), nativeAddonPlugin(options.external)],
+    plugins: [shimPlugin(options, format), runtimeSourcePlugin(), nativeAddonPlugin(options.external)],
   });
 }
 
@@ -113,17 +115,17 @@ function esbuild(options: BundleOptions, format: BundleFormat) {
  * Builds in the forced format, or CommonJS first and an ES module when esbuild says the code
  * needs one: a CommonJS service pays nothing for the check.
  */
-async function buildInFormat(options: BundleOptions) {
+async function buildInFormat(options: BundleOptions, workDir: string) {
   let format: BundleFormat = options.format ?? "cjs";
   for (;;) {
     try {
-      return { format, result: await esbuild(options, format) };
+      return { format, result: await esbuild(options, format, workDir) };
     } catch (err) {
       const errors = (err as { errors?: Message[] }).errors;
       if (!errors?.length) throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
       const esmOnly = format === "cjs" ? needsEsm(errors) : undefined;
-      if (esmOnly && options.format === "cjs") throw forcedCjsError(esmOnly, options.cwd);
-      if (!esmOnly) throw bundleFailure(errors, options.cwd);
+      if (esmOnly && options.format === "cjs") throw forcedCjsError(esmOnly, workDir, options.cwd);
+      if (!esmOnly) throw bundleFailure(errors, workDir, options.cwd);
       format = "esm";
     }
   }
@@ -142,15 +144,16 @@ function outfileFor(options: BundleOptions, format: BundleFormat): string {
 }
 
 export async function bundle(options: BundleOptions): Promise<BundleResult> {
-  const { format, result } = await buildInFormat(options);
+  const workDir = projectRoot(dirname(options.entry), options.cwd);
+  const { format, result } = await buildInFormat(options, workDir);
   const outfile = outfileFor(options, format);
   const js = result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
-  const code = map ? embedSourceMap(js, map, options.cwd, dirname(options.outfile)) : js;
+  const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith(`${shimNamespace}:`))
-    .map((p) => resolve(options.cwd, p));
-  const read = bundleContents(result.metafile, options.cwd, dirname(options.entry), (p) => p.startsWith(`${shimNamespace}:`));
+    .map((p) => runtimeFile(p) ?? resolve(workDir, p));
+  const read = bundleContents(result.metafile, workDir, (p) => p.startsWith(`${shimNamespace}:`) || runtimeFile(p) !== undefined);
   // Only now are all the inputs known: no output of the command may be one of them (the lockfile read included).
   checkOutputs([...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])], read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
   const written = await write(outfile, code);
@@ -166,7 +169,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     sha256: written.sha256,
     changed: written.changed,
     inputs,
-    warnings: [...nodeWarnings(options), ...result.warnings.map((m) => toDiagnostic(m, options.cwd))],
+    warnings: [...nodeWarnings(options), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
     metafile: result.metafile,
     contents: read.contents,
     ...(read.lockfile ? { lockfile: read.lockfile } : {}),

@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Metafile } from "esbuild";
 import type { BundleContents, BundledPackage } from "../inspect/build-info.js";
-import { packageRoot } from "../paths.js";
 
 export type { BundleContents, BundledPackage } from "../inspect/build-info.js";
 
@@ -72,30 +71,36 @@ function findProjectDir(dir: string): string | undefined {
 }
 
 /**
- * Attributes every byte of the bundle's JavaScript output to a package, a source file or the
- * runtime. The project root (where paths are relative to, and whose lockfile is read) is found
- * from the entry module's directory, not the working directory. `lockfile` is the file whose
- * versions and integrity were read: the bundle's record depends on it as on a source.
+ * The project root, found from the entry module's directory (not the working directory): the
+ * lockfile's directory, else the nearest package.json's; a project with neither is the working
+ * directory when the entry is inside it, else the entry's directory. Bundle paths (esbuild's
+ * working directory, the SBOM's source files) are relative to it.
  */
-export function bundleContents(metafile: Metafile, cwd: string, entryDir: string, isShim: (input: string) => boolean): { contents: BundleContents; lockfile?: string } {
+export function projectRoot(entryDir: string, cwd: string): string {
+  const found = findLockfile(entryDir)?.root ?? findProjectDir(entryDir);
+  if (found) return found;
+  return entryDir === cwd || entryDir.startsWith(cwd.endsWith(sep) ? cwd : cwd + sep) ? cwd : entryDir;
+}
+
+/**
+ * Attributes every byte of the bundle's JavaScript output to a package, a source file or the
+ * runtime. Metafile inputs are relative to `root` (esbuild's working directory, from
+ * projectRoot). `lockfile` is the file whose versions and integrity were read: the bundle's
+ * record depends on it as on a source.
+ */
+export function bundleContents(metafile: Metafile, root: string, isRuntime: (input: string) => boolean): { contents: BundleContents; lockfile?: string } {
   const output = Object.entries(metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
-  const lock = findLockfile(entryDir);
-  const root = lock?.root ?? findProjectDir(entryDir) ?? cwd;
-  const runtimeDir = join(packageRoot(), "src", "runtime") + sep;
+  const lock = findLockfile(root);
   const packages = new Map<string, BundledPackage>();
   const sources = new Map<string, number>();
   let runtimeBytes = 0;
   for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
     if (bytesInOutput === 0) continue; // read, then tree-shaken away
-    if (isShim(input)) {
+    if (isRuntime(input)) {
       runtimeBytes += bytesInOutput;
       continue;
     }
-    const file = resolve(cwd, input);
-    if (file.startsWith(runtimeDir)) {
-      runtimeBytes += bytesInOutput;
-      continue;
-    }
+    const file = resolve(root, input);
     const owner = packageDirOf(file);
     const pkgJson = owner && readJson<PackageJson>(join(owner.dir, "package.json"));
     if (!owner || !pkgJson?.name) {

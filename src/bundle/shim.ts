@@ -5,6 +5,7 @@
 import { dirname, relative, sep } from "node:path";
 import type { RuntimeOptions } from "../runtime/options.js";
 import { loadExpression, type BundleFormat } from "./format.js";
+import { runtimeSpecifier } from "./runtime-source.js";
 
 export const shimNamespace = "binship-shim";
 export const shimPath = "binship:entry";
@@ -16,14 +17,15 @@ function specifier(dir: string, path: string): string {
 }
 
 /**
- * The shim's text. Its imports are relative to the entry's directory (the shim's resolve dir):
- * absolute paths would make the bundle, through the source map, depend on the checkout location.
+ * The shim's text. The service is imported relative to the entry's directory (the shim's resolve
+ * dir) and the runtime from its namespace: absolute paths would make the bundle, through the
+ * source map, depend on the checkout location.
  */
-export function shimSource(entry: string, runtimeEntry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean, format: BundleFormat = "cjs"): string {
+export function shimSource(entry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean, format: BundleFormat = "cjs"): string {
   const sourceMap = withSourceMap ? ", sourceMap: { payload: globalThis.__binshipSourceMap }" : "";
   const dir = dirname(entry);
   return [
-    `import { start } from ${JSON.stringify(specifier(dir, runtimeEntry))};`,
+    `import { start } from ${JSON.stringify(runtimeSpecifier("index.ts"))};`,
     `start(() => ${loadExpression(format, specifier(dir, entry))}, { ...${JSON.stringify(options)}${sourceMap} });`,
     "",
   ].join("\n");

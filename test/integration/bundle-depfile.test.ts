@@ -74,7 +74,9 @@ describe.runIf(hasMake)("a Makefile driven by the depfile", () => {
     expect(outside.every((d) => d.startsWith(join(repoRoot, "src", "runtime")))).toBe(true);
     // The same set esbuild reports in its metafile, nothing more and nothing less.
     const meta = JSON.parse(readFileSync(join(dir, "dist", "meta.json"), "utf8")) as { inputs: Record<string, unknown> };
-    const metaInputs = Object.keys(meta.inputs).filter((p) => !p.startsWith("binship-shim:")).map((p) => (isAbsolute(p) ? p : join(dir, p)));
+    const metaInputs = Object.keys(meta.inputs)
+      .filter((p) => !p.startsWith("binship-shim:"))
+      .map((p) => (p.startsWith("binship-runtime:") ? join(repoRoot, "src", "runtime", p.slice("binship-runtime:".length)) : join(dir, p)));
     expect(dep.deps.map((d) => (isAbsolute(d) ? d : join(dir, d))).sort()).toEqual(metaInputs.sort());
     // gcc -MP: an empty rule per dependency, so a deleted source does not break make.
     expect(dep.emptyRules.sort()).toEqual([...dep.deps].sort());

@@ -21,6 +21,7 @@ export type ServerModeState = DrainState;
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
   return (req, res) => {
+    state.track?.(req, res);
     const target = req.url ?? "/";
     const query = target.indexOf("?");
     const path = query === -1 ? target : target.slice(0, query);
@@ -93,6 +94,6 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
   console.error(`listening on http://${shown}`);
-  drainOnSignal([server], state, options.shutdownGraceMs);
+  drainOnSignal([server], state, options.shutdownGraceMs, true);
   return server;
 }

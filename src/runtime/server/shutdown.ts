@@ -15,6 +15,9 @@ import net from "node:net";
 
 export interface DrainState {
   draining: boolean; // set on the first signal: readiness answers 503, responses close their connection
+  // Set by drainOnSignal for a server whose request listener is binship's own, which calls it
+  // first for every request: one listener per request event instead of two.
+  track?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 }
 
 /** How long a kept-alive connection may stay idle during a drain before it is closed. */
@@ -35,6 +38,7 @@ class Tracker {
   constructor(
     readonly server: AnyServer,
     private readonly state: DrainState,
+    ownListener: boolean,
   ) {
     // A TLS server's requests arrive on the TLS socket, which "secureConnection" carries.
     const isTls = typeof (server as { addContext?: unknown }).addContext === "function";
@@ -52,14 +56,16 @@ class Tracker {
       conn.busy--;
       conn.idleSince = Date.now();
     }
-    // Before the app's own listener, so a response it writes at once already says "close".
-    server.prependListener("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const track = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const conn = connections.get(req.socket);
       if (conn) conn.busy++;
       responses.add(res);
       if (this.state.draining) closeAfter(res);
       res.on("close", closed);
-    });
+    };
+    // Before the app's own listener, so a response it writes at once already says "close".
+    if (ownListener) state.track = track;
+    else server.prependListener("request", track);
   }
 
   /** Every response that has not sent its headers yet will carry `Connection: close`. */
@@ -98,10 +104,11 @@ function exit(servers: AnyServer[]): void {
  * Drains `servers` on the first SIGTERM/SIGINT: the listening sockets close (net.Server#close,
  * not http.Server#close, which would also drop idle keep-alive connections at once), requests
  * on connections clients already hold are answered with `Connection: close`, and the process
- * exits when every connection is gone.
+ * exits when every connection is gone. `ownListener`: the one server's request listener calls
+ * `state.track` itself.
  */
-export function drainOnSignal(servers: AnyServer[], state: DrainState, graceMs: number): void {
-  const trackers = servers.map((server) => new Tracker(server, state));
+export function drainOnSignal(servers: AnyServer[], state: DrainState, graceMs: number, ownListener = false): void {
+  const trackers = servers.map((server) => new Tracker(server, state, ownListener && servers.length === 1));
   onSignal(graceMs, servers, () => {
     state.draining = true;
     const since = Date.now();

@@ -46,6 +46,15 @@ export function formatSettings(format: BundleFormat): Pick<BuildOptions, "format
 }
 
 /**
+ * The bundle without the CommonJS banner when nothing reads import.meta.url: computing it is a
+ * file URL conversion on every start. The line stays, empty, so source map lines still match.
+ */
+export function withoutUnusedBanner(js: string, format: BundleFormat): string {
+  if (format !== "cjs" || !js.startsWith(cjsBanner) || js.includes("__binship_import_meta_url", cjsBanner.length)) return js;
+  return js.slice(cjsBanner.length);
+}
+
+/**
  * How the shim loads the user's module. Both are lazy (esbuild turns them into a deferred init),
  * so the runtime is set up first; import() also lets that init await, and hands back a promise
  * the runtime awaits before it serves or asks Lambda for an event.

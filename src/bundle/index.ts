@@ -13,7 +13,7 @@ import { writeFailure } from "../util/io-error.js";
 import { checkOutputs, type Output } from "../util/outputs.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
-import { forcedCjsError, formatExtension, formatSettings, needsEsm, type BundleFormat } from "./format.js";
+import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { nativeAddonPlugin } from "./native.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
@@ -147,7 +147,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const workDir = projectRoot(dirname(options.entry), options.cwd);
   const { format, result } = await buildInFormat(options, workDir);
   const outfile = outfileFor(options, format);
-  const js = result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text;
+  const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
   const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
   const inputs = Object.keys(result.metafile.inputs)

@@ -213,6 +213,10 @@ describe("flags", () => {
     svc = await startService(process.execPath, [join(esm, "dist", "meta.cjs")]);
     const bundle = join(esm, "dist", "meta.cjs");
     expect(JSON.parse((await httpRequest(`${svc.url}/`)).body.toString())).toEqual({ url: `file://${bundle}`, dirname: join(esm, "dist"), filename: bundle });
+    // The file URL is computed at start only by a bundle that reads it.
+    expect(readFileSync(bundle, "utf8")).toContain("pathToFileURL(__filename)");
+    expect((await runCli(["bundle", "src/index.ts", "-o", "dist/plain.cjs"], { cwd: esm })).code).toBe(0);
+    expect(readFileSync(join(esm, "dist", "plain.cjs"), "utf8")).not.toContain("pathToFileURL");
   });
 
   it("bundles the documented example and serves it", async () => {

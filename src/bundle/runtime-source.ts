@@ -27,7 +27,12 @@ export function runtimeSourcePlugin(): Plugin {
     name: "binship-runtime",
     setup(b) {
       const dir = runtimeDir();
-      b.onResolve({ filter: new RegExp(`^${runtimeNamespace}:`) }, (args) => ({ path: args.path.slice(runtimeNamespace.length + 1), namespace: runtimeNamespace }));
+      b.onResolve({ filter: new RegExp(`^${runtimeNamespace}:`) }, (args) => {
+        const inner = args.path.slice(runtimeNamespace.length + 1);
+        // Only the runtime's own files: an import spelled this way elsewhere cannot reach outside it.
+        if (!join(dir, inner).startsWith(dir + sep)) return { errors: [{ text: `"${args.path}" is not a file of binship's runtime` }] };
+        return { path: inner, namespace: runtimeNamespace };
+      });
       // The runtime's relative imports ("./fetch/undici.js" for a .ts file) resolve as usual,
       // then stay in the namespace.
       b.onResolve({ filter: /^\./, namespace: runtimeNamespace }, async (args) => {

@@ -35,6 +35,13 @@ describe("errors in the service's code exit 1", () => {
     expect(r.stderr).toMatch(/src\/util\.ts:3:1: Expected identifier but found end of file/);
   });
 
+  it("an import of binship's runtime namespace that leaves the runtime", async () => {
+    const dir = project({ "src/index.ts": 'import "binship-runtime:../../package.json";\n' + service });
+    const r = await bundleIn(dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`"binship-runtime:../../package.json" is not a file of binship's runtime`);
+  });
+
   it("a syntax error shows the offending line with a caret", async () => {
     const dir = project({ "src/index.ts": "const port: number = ;\n" + service });
     const r = await bundleIn(dir);

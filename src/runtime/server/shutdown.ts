@@ -25,7 +25,7 @@ export const idleCloseMs = 1_000;
 
 interface Connection {
   busy: number; // requests on it whose response has not closed yet
-  idleSince: number; // when its last response ended (or when it opened)
+  idleSince: number; // when it opened, or when its last response ended during a drain
 }
 
 type AnyServer = http.Server | net.Server;
@@ -54,7 +54,8 @@ class Tracker {
       const conn = connections.get(this.req.socket);
       if (!conn) return;
       conn.busy--;
-      conn.idleSince = Date.now();
+      // Idle time only counts from the signal on (closeIdle), so the clock is read only then.
+      if (state.draining) conn.idleSince = Date.now();
     }
     const track = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const conn = connections.get(req.socket);

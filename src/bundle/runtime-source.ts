@@ -10,16 +10,17 @@ import type { Plugin } from "esbuild";
 import { packageRoot } from "../paths.js";
 
 export const runtimeNamespace = "binship-runtime";
+const prefix = `${runtimeNamespace}:`;
 
 /** The runtime's sources on disk. */
 export const runtimeDir = (): string => join(packageRoot(), "src", "runtime");
 
 /** An import of a runtime module by its path inside src/runtime, e.g. "fetch/globals.ts". */
-export const runtimeSpecifier = (inner: string): string => `${runtimeNamespace}:${inner}`;
+export const runtimeSpecifier = (inner: string): string => prefix + inner;
 
 /** A metafile input of the runtime namespace -> the file on disk; undefined for any other input. */
 export function runtimeFile(input: string): string | undefined {
-  return input.startsWith(`${runtimeNamespace}:`) ? join(runtimeDir(), input.slice(runtimeNamespace.length + 1)) : undefined;
+  return input.startsWith(prefix) ? join(runtimeDir(), input.slice(prefix.length)) : undefined;
 }
 
 export function runtimeSourcePlugin(): Plugin {
@@ -27,8 +28,8 @@ export function runtimeSourcePlugin(): Plugin {
     name: "binship-runtime",
     setup(b) {
       const dir = runtimeDir();
-      b.onResolve({ filter: new RegExp(`^${runtimeNamespace}:`) }, (args) => {
-        const inner = args.path.slice(runtimeNamespace.length + 1);
+      b.onResolve({ filter: new RegExp(`^${prefix}`) }, (args) => {
+        const inner = args.path.slice(prefix.length);
         // Only the runtime's own files: an import spelled this way elsewhere cannot reach outside it.
         if (!join(dir, inner).startsWith(dir + sep)) return { errors: [{ text: `"${args.path}" is not a file of binship's runtime` }] };
         return { path: inner, namespace: runtimeNamespace };

@@ -21,11 +21,11 @@ export type ServerModeState = DrainState;
 export function createRequestListener(service: Service, options: RuntimeOptions, state: ServerModeState): http.RequestListener {
   const app = service.app;
   return (req, res) => {
+    // First, so a response written at once during a drain already says "Connection: close".
     state.track?.(req, res);
     const target = req.url ?? "/";
     const query = target.indexOf("?");
     const path = query === -1 ? target : target.slice(0, query);
-    if (state.draining) res.setHeader("connection", "close");
     if (options.livenessPath !== false && path === options.livenessPath) {
       res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       return;

@@ -37,7 +37,7 @@ class Tracker {
 
   constructor(
     readonly server: AnyServer,
-    private readonly state: DrainState,
+    state: DrainState,
     ownListener: boolean,
   ) {
     // A TLS server's requests arrive on the TLS socket, which "secureConnection" carries.
@@ -61,7 +61,7 @@ class Tracker {
       const conn = connections.get(req.socket);
       if (conn) conn.busy++;
       responses.add(res);
-      if (this.state.draining) closeAfter(res);
+      if (state.draining) closeAfter(res);
       res.on("close", closed);
     };
     // Before the app's own listener, so a response it writes at once already says "close".

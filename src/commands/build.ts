@@ -34,7 +34,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   await checkCommandOutputs(ctx, loaded, outputs);
   const { bundle, executable: exe, warnings } = await withInterruptCleanup(() =>
-    buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile }),
+    buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs }),
   );
   const shown = shownPath(ctx.cwd, exe.outfile);
   const audit = await writeAuditOutputs(ctx, { sbom, report }, exe.outfile);

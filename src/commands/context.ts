@@ -3,8 +3,12 @@
 import { commandLine, loadConfig, mergeConfig, validateConfig, type LoadedConfig } from "../config.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostic.js";
 import { createLogger, type Logger } from "../log.js";
-import { checkOutputs, checkWritable, type Output } from "../util/outputs.js";
+import { cacheDirFrom } from "../executable/options.js";
+import { checkOutputs, checkOutsideCache, checkWritable, type Output } from "../util/outputs.js";
 import { join } from "node:path";
+
+// Lockfiles a project may hold beside package.json: inputs of the build (versions, integrity).
+const lockfiles = ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb"];
 
 export interface GlobalFlags {
   json?: boolean; // one JSON object on stdout
@@ -81,13 +85,16 @@ export function printOutput(ctx: CommandContext, output: CommandOutput): void {
 }
 
 /**
- * Before any work: refuses outputs that are inputs known already (the config file, package.json,
- * the entry, given binaries, `extraInputs`) with exit 2, and outputs in a directory that cannot
- * be written with exit 1. The bundle stage checks the rest of the inputs once it knows them.
+ * Before any work: refuses outputs that are inputs known already (the config file, package.json
+ * and its lockfiles, the entry, given binaries, `extraInputs`) or lie in binship's cache with
+ * exit 2, and outputs in a directory that cannot be written with exit 1. The bundle stage checks
+ * the same outputs (every command hands its whole list down) against the rest of the inputs
+ * once it knows them.
  */
 export async function checkCommandOutputs(ctx: CommandContext, loaded: LoadedConfig, outputs: Output[], extraInputs: (string | undefined)[] = []): Promise<void> {
   const { config, file } = loaded;
-  const inputs = [file, join(ctx.cwd, "package.json"), config.entry, config.nodeBinary, config.generatorNode, ...extraInputs];
+  const inputs = [file, join(ctx.cwd, "package.json"), ...lockfiles.map((l) => join(ctx.cwd, l)), config.entry, config.nodeBinary, config.generatorNode, ...extraInputs];
   checkOutputs(outputs, inputs.filter((p): p is string => p !== undefined), ctx.cwd);
+  checkOutsideCache(outputs, cacheDirFrom(ctx.env, ctx.cwd), ctx.cwd);
   await checkWritable(outputs);
 }

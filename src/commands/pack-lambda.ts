@@ -1,5 +1,6 @@
 // binship pack lambda [entry] -o dist/lambda.zip
 
+import type { Output } from "../util/outputs.js";
 import { dirname, join, resolve } from "node:path";
 import { resolvePackLambdaOptions } from "../artifacts/lambda/options.js";
 import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
@@ -47,11 +48,12 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       hint: "Pack with --layout executable for them, or run `binship build` on the same entry and `binship inspect --sbom FILE --report FILE.html` on that executable.",
     });
   }
+  const audits: Output[] = [];
+  if (sbom) audits.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
+  if (report) audits.push({ flag: "--report", path: resolve(ctx.cwd, report) });
+  options.alsoOutputs = audits; // the bundle stage checks them against every file it read
   const outputs = lambdaOutputs(options);
   if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
-  if (options.metafile) outputs.push({ flag: "--metafile", path: options.metafile });
-  if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
-  if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);

@@ -42,9 +42,9 @@ export interface BuiltBundle {
 }
 
 /** Source -> the bundle alone, at `outfile` (for layouts that ship it beside Node: container bundle, Lambda layer). */
-export async function buildBundle(config: Config, cwd: string, outfile: string, logger: Logger): Promise<BuiltBundle> {
+export async function buildBundle(config: Config, cwd: string, outfile: string, logger: Logger, outputs: Output[] = []): Promise<BuiltBundle> {
   logger.progress(`bundling ${basename(outfile)}`);
-  const result = await bundle(resolveBundleOptions({ ...config, outfile: undefined }, cwd, outfile));
+  const result = await bundle({ ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, outfile), alsoOutputs: outputs });
   logger.done();
   return { bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 }, inputs: result.inputs, warnings: result.warnings };
 }

@@ -11,6 +11,7 @@ import type { Arch, Config } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
+import type { Output } from "../util/outputs.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
 import { makeScratch } from "../util/stale.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
@@ -26,6 +27,7 @@ export interface PackContainerInput {
   prebuilt?: Map<Arch, ElfReport>; // executables built earlier (binship build), one per arch
   cleanup?: Cleanup; // removes scratch and temporary output on interrupt
   image?: ImageRequest; // --push / --oci-layout / --tarball
+  outputs?: Output[]; // every output of the command (-o, --tarball, --sbom, ...): checked against the bundle's inputs
 }
 
 export interface PackContainerOutcome extends ContainerResult {
@@ -39,10 +41,11 @@ interface Built {
 
 async function buildApp(input: PackContainerInput, scratch: string): Promise<Built> {
   const { options: o, config, cwd, env, logger } = input;
+  const outputs: Output[] = input.outputs ?? [{ flag: "-o", path: o.outDir, dir: true }];
   if (containerLayouts[o.layout].needs === "bundle") {
     logger.progress("bundling the app");
     const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
-    const result = await bundle({ ...bundleOptions, alsoOutputs: [{ flag: "-o", path: o.outDir, dir: true }] });
+    const result = await bundle({ ...bundleOptions, alsoOutputs: outputs });
     logger.done();
     return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
   }
@@ -55,7 +58,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
       continue;
     }
     logger.progress(`building app-${dockerArchOf(arch)}`);
-    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs: [{ flag: "-o", path: o.outDir, dir: true }], logger });
+    const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs, logger });
     logger.done();
     executables.push({ arch, report: built.executable.report });
     // The bundle is the same for every arch: its warnings once.

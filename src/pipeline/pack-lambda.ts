@@ -60,6 +60,8 @@ interface Built {
 export function lambdaOutputs(options: PackLambdaOptions): Output[] {
   const out: Output[] = [{ flag: "-o", path: options.outfile }, { flag: "the zip's digest", path: join(options.workDir, stampNames.function) }];
   if (options.depfile) out.push({ flag: "--depfile", path: options.depfile });
+  if (options.metafile) out.push({ flag: "--metafile", path: options.metafile });
+  out.push(...(options.alsoOutputs ?? []));
   return out;
 }
 
@@ -87,7 +89,7 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
 
 /** The layer layout: app.cjs in the work directory (kept, so an unchanged bundle keeps its mtime) and the stripped Node. */
 async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<Built> {
-  const built = await buildBundle(options.config, options.cwd, join(options.workDir, "app.cjs"), deps.logger);
+  const built = await buildBundle(options.config, options.cwd, join(options.workDir, "app.cjs"), deps.logger, lambdaOutputs(options));
   const exeOptions = resolveExecutableOptions(options.config, options.cwd, deps.env, { bundle: built.bundle.path, outfile: join(options.workDir, "unused"), arch: options.arch, logger: deps.logger });
   const node = await prepareNodeBinary(exeOptions, options.workDir);
   return {

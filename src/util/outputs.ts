@@ -43,6 +43,8 @@ export function checkOutputs(outputs: Output[], inputs: Iterable<string>, cwd: s
   const seen = new Map<string, Output>();
   for (const out of outputs) {
     const path = canonical(out.path);
+    // The same output handed down twice (the command's list and a stage's own) is one output.
+    if (seen.get(path)?.flag === out.flag) continue;
     const same = ins.get(path);
     if (same !== undefined) {
       throw new BinshipError("USAGE", `${out.flag} ${shown(out.path)} would overwrite an input of this build (${shown(same)})`, {
@@ -62,6 +64,22 @@ export function checkOutputs(outputs: Output[], inputs: Iterable<string>, cwd: s
       throw new BinshipError("USAGE", `${out.flag} and ${twice.flag} name the same file ${shown(out.path)}`, { hint: "Give each output its own path." });
     }
     seen.set(path, out);
+  }
+}
+
+/**
+ * Throws a usage error (exit 2) when an output is, is inside or holds binship's cache: a build
+ * reads the cache's Node binaries and segments, so writing there corrupts this and every later build.
+ */
+export function checkOutsideCache(outputs: Output[], cache: string, cwd: string): void {
+  const dir = canonical(cache);
+  for (const out of outputs) {
+    const path = canonical(out.path);
+    if (path === dir || inside(dir, path) || (out.dir && inside(path, dir))) {
+      throw new BinshipError("USAGE", `${out.flag} ${relative(cwd, out.path) || "."} is inside binship's cache (${dir}) or holds it`, {
+        hint: "Write outputs outside the cache, e.g. under dist/; the cache is BINSHIP_CACHE_DIR, else $XDG_CACHE_HOME/binship, else ~/.cache/binship.",
+      });
+    }
   }
 }
 

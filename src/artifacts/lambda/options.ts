@@ -1,5 +1,6 @@
 // Loose config + flags -> strict `pack lambda` options, validated once.
 
+import type { Output } from "../../util/outputs.js";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { lambdaLayoutNames, singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
@@ -22,6 +23,7 @@ export interface PackLambdaOptions {
   depfile?: string; // write a make dependency file covering every input here
   metafile?: string; // write esbuild's metafile here (when building from source)
   configFile?: string; // the config file read, an input in the depfile
+  alsoOutputs?: Output[]; // the command's other outputs (--sbom, --report): checked against the bundle's inputs too
 }
 
 export interface PackLambdaExtras {

@@ -8,6 +8,7 @@ import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
 import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
 import { liveStream } from "../invoke/live-stream.js";
 import type { InvokeResult } from "../invoke/emulator/index.js";
+import { withInterruptCleanup } from "../util/interrupt.js";
 import type { CommandContext } from "./context.js";
 
 export interface InvokeFlags {
@@ -115,7 +116,9 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   const options = await resolveInvokeOptions(ctx, artifact, flags);
   // One invocation shown to a person: a streamed response appears as it arrives.
   const live = !ctx.flags.json && !ctx.flags.quiet && options.count === 1 ? liveStream((data) => ctx.stdout.write(data), options.http) : undefined;
-  const run = await invokeArtifact({
+  // Ctrl-C/SIGTERM/SIGHUP end the function's process group and remove the unpacked task root
+  // before binship dies of the signal.
+  const run = await withInterruptCleanup(() => invokeArtifact({
     artifact: options.artifact,
     events: Array.from({ length: options.count }, () => options.event),
     emulator: { timeoutMs: options.timeoutMs },
@@ -125,7 +128,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     env: Object.fromEntries(Object.entries(ctx.env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>,
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
     output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
-  });
+  }));
   if (ctx.flags.json) {
     const processes = run.processes.map((p) => ({ init: p.init, invocations: p.invocations, ...(p.exit ? { exit: p.exit } : {}) }));
     ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), processes, warnings: [] }, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
 import { BinshipError } from "../errors.js";
+import { endOnInterrupt } from "../util/interrupt.js";
 import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
 export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
@@ -104,7 +105,10 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     }
     // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).
     const taskRoot = launch.env.LAMBDA_TASK_ROOT === firstTaskRoot ? launch.cwd : launch.env.LAMBDA_TASK_ROOT!;
-    const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: { ...launch.env, ...emulator.env, LAMBDA_TASK_ROOT: taskRoot }, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so that everything the function started ends with it (a timeout, or
+    // Ctrl-C/SIGTERM to binship through the interrupt registry), as a Lambda sandbox ends whole.
+    const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: { ...launch.env, ...emulator.env, LAMBDA_TASK_ROOT: taskRoot }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    endOnInterrupt(child);
     const run: ProcessRun = { init: { status: "ready" }, invocations: 0 };
     processes.push(run);
     let stopping = false;
@@ -128,7 +132,11 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     // Lambda stops an environment whose invocation timed out; so does invoke.
     kill = () => {
       stopping = !ended;
-      child.kill("SIGKILL");
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL"); // not started, or the group is gone already
+      }
     };
     child.stdout.on("data", (c: Buffer) => options.output?.(c, "stdout"));
     child.stderr.on("data", (c: Buffer) => options.output?.(c, "stderr"));
@@ -138,7 +146,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
       exited,
       alive: () => !ended && !stopping,
       stop: async () => {
-        if (!ended) kill();
+        kill(); // the group even when its leader ended: a function's leftover children end with the environment
         await exited;
         await emulator.close();
       },

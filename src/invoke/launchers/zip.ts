@@ -3,14 +3,15 @@
 // https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html). A foreign-arch bootstrap
 // runs under qemu-user; a provided.al2 launcher script's loader too.
 
-import { access, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { access, open, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { appName, layerRootVariable, libDir } from "../../artifacts/lambda/bootstrap.js";
-import { loaderNames } from "../../artifacts/lambda/runtimes.js";
+import { lambdaLimits, loaderNames } from "../../artifacts/lambda/runtimes.js";
 import { extractZip } from "../unzip.js";
 import { BinshipError } from "../../errors.js";
+import { makeScratch, type Scratch } from "../../util/stale.js";
 import { elfArch, executableLauncher } from "./executable.js";
 import type { Launch, Launcher } from "./types.js";
 
@@ -76,13 +77,20 @@ export function zipLauncher(hostArch: string = process.arch): Launcher {
     accepts: "a Lambda zip with bootstrap at its root (binship pack lambda)",
     matches: isZip,
     async launch(path, env, extras) {
-      const root = await mkdtemp(join(tmpdir(), "binship-task-"));
-      const opt = extras?.layer ? await mkdtemp(join(tmpdir(), "binship-opt-")) : undefined;
+      // Private (0700), removed on Ctrl-C/SIGTERM, and swept by the next run after a SIGKILL.
+      const task = await makeScratch(tmpdir(), "task");
+      let layer: Scratch | undefined;
       const cleanup = async () => {
-        await rm(root, { recursive: true, force: true });
-        if (opt) await rm(opt, { recursive: true, force: true });
+        await task.dispose();
+        await layer?.dispose();
       };
+      const root = task.path;
+      let opt: string | undefined;
       try {
+        if (extras?.layer) {
+          layer = await makeScratch(tmpdir(), "opt");
+          opt = layer.path;
+        }
         const entries = await extractZip(path, root);
         const bootstrap = entries.find((e) => e.name === "bootstrap");
         if (!bootstrap) {
@@ -107,7 +115,9 @@ export function zipLauncher(hostArch: string = process.arch): Launcher {
           });
         }
         if (!opt) return { ...(await startCommand(root, taskEnv, hostArch)), cleanup };
-        await extractZip(extras!.layer!, opt);
+        // Lambda's unzipped limit counts the function and its layers together.
+        const used = entries.reduce((n, e) => n + e.bytes, 0);
+        await extractZip(extras!.layer!, opt, { limitBytes: lambdaLimits.unzipped - used });
         // Lambda mounts layers at /opt; the bootstrap reads this variable instead, so no root is needed.
         const layerEnv = { ...taskEnv, [layerRootVariable]: opt };
         return { ...(await (layered ? layerCommand(root, opt, layerEnv, hostArch) : startCommand(root, layerEnv, hostArch))), cleanup };

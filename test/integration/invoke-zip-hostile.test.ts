@@ -69,6 +69,16 @@ describe("binship invoke on a damaged zip", () => {
     expectRefused(await invokeZip(zip.bytes), /not a valid zip: the data of bootstrap \(1048576 bytes from byte \d+\) runs past/);
   });
 
+  it("binship inspect, which reads zips the same way, refuses it the same way", async () => {
+    const zip = rawZip([bootstrap]);
+    zip.bytes.writeUInt32LE(zip.bytes.length + 4096, zip.eocd + 16);
+    const file = join(tempDir("binship-hostile-"), "fn.zip");
+    writeFileSync(file, zip.bytes);
+    const r = await runCli(["inspect", file]);
+    expect(r.stderr).toMatch(/fn\.zip is not a valid zip: the central directory .* lies past the end/);
+    expect(r.code, r.stderr).toBe(2);
+  });
+
   it("refuses an entry whose content does not match its CRC-32", async () => {
     const zip = rawZip([bootstrap]);
     zip.bytes[30 + "bootstrap".length + 3]! ^= 1; // one byte of the stored script

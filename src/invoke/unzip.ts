@@ -170,7 +170,7 @@ export async function extractZip(zipPath: string, dir: string, options: ExtractO
   const limitBytes = options.limitBytes ?? lambdaLimits.unzipped;
   // Headroom for headers: a zip this much larger than the limit cannot be a package within it.
   const { size } = await stat(zipPath);
-  if (size > limitBytes + 16 * 1024 * 1024) throw refused(zipPath, `it is ${size} bytes (${formatBytes(size)}), more than Lambda's ${lambdaLimits.unzipped}-byte (250 MB) unzipped limit leaves room for`, limitHint);
+  if (size > limitBytes + 16 * 1024 * 1024) throw refused(zipPath, `it is ${size} bytes (${formatBytes(size)}), more than the ${limitBytes} bytes left of Lambda's ${lambdaLimits.unzipped}-byte (250 MB) unzipped limit leave room for`, limitHint);
   const entries = readZip(await readFile(zipPath), zipPath);
   checkEntries(zipPath, entries, limitBytes);
   const root = resolve(dir);
@@ -201,7 +201,7 @@ export async function extractZip(zipPath: string, dir: string, options: ExtractO
     throw err;
   }
   // Every link exists now, so the kernel resolves each chain in full: one that ends outside, or nowhere, is refused.
-  const realRoot = await realpath(root);
+  const realRoot = links.length ? await realpath(root) : root;
   for (const { target, link, name } of links) {
     const real = await realpath(link).catch(() => undefined);
     if (real === undefined || !within(realRoot, real)) {

@@ -143,11 +143,16 @@ const limitHint = "Lambda refuses a function whose package and layers unpack to 
 /** Checks every entry against what a deployment package may hold, before a byte is written. */
 function checkEntries(zipPath: string, entries: ZipListing[], limitBytes: number): void {
   const seen = new Set<string>();
+  const links = new Set(entries.filter((e) => e.type === "symlink").map((e) => e.name));
   let total = 0;
   for (const entry of entries) {
     const why = unsafeName(entry.name);
     if (why) throw refused(zipPath, `entry ${JSON.stringify(entry.name)} has ${why}, so it would land outside the task root`, "Lambda unpacks every entry under /var/task; store paths relative to the zip's root.");
     if (entry.type === "special") throw refused(zipPath, `entry ${entry.name} is a device, fifo or socket`, "A deployment package holds files, directories and symlinks only.");
+    // Unpacking never goes through a link: one could lead anywhere.
+    const parts = entry.name.split("/");
+    const via = parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("/")).find((p) => links.has(p));
+    if (via) throw refused(zipPath, `entry ${entry.name} lies under the symlink ${via}`, "Store the files under their real directory, not through a symlink.");
     const key = entry.name.replace(/\/+$/, "");
     if (seen.has(key)) throw refused(zipPath, `it has two entries named ${key}`, "Each path may appear once; rebuild the zip.");
     seen.add(key);

@@ -1,8 +1,8 @@
 // The zip reader behind `binship invoke` and `inspect`, on zips written byte by byte: what a
 // well-formed package unpacks to, and every way a hostile or damaged one is refused.
 
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { extractZip, readZip } from "../../../src/invoke/unzip.js";
@@ -13,7 +13,8 @@ function zipFile(entries: RawEntry[]): { zip: string; into: string } {
   const dir = tempDir("binship-unzip-");
   const zip = join(dir, "fn.zip");
   writeFileSync(zip, rawZip(entries).bytes);
-  const into = tempDir("binship-unzip-root-");
+  const into = join(tempDir("binship-unzip-root-"), "root"); // its parent shows what would leave it
+  mkdirSync(into);
   return { zip, into };
 }
 
@@ -78,6 +79,13 @@ describe("extractZip", () => {
       await expect(extractZip(zip, into)).rejects.toThrow(/cannot be unpacked as a Lambda deployment package/);
       expect(readdirSync(into)).toEqual([]);
     }
+  });
+
+  it("never unpacks through a symlink: nothing is made where one leads", async () => {
+    const { zip, into } = zipFile([{ name: "up", data: text(".."), mode: 0o120777 }, { name: "up/x/y", data: text("z"), mode: 0o120777 }]);
+    await expect(extractZip(zip, into)).rejects.toThrow("entry up/x/y lies under the symlink up");
+    expect(readdirSync(into)).toEqual([]);
+    expect(readdirSync(dirname(into))).toEqual(["root"]); // no x/ made beside the root through the link
   });
 
   it("refuses a symlink to nothing, and entries that collide", async () => {

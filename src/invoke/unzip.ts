@@ -81,7 +81,25 @@ function inflateEntry(path: string, name: string, method: number, raw: Buffer, s
   return data;
 }
 
-export function readZip(buf: Buffer, path = "zip"): ZipListing[] {
+const limitHint = "Lambda refuses a function whose package and layers unpack to more than 250 MB; ship less (binship pack lambda checks this).";
+
+/** "Lambda's 262144000-byte (250 MB) unzipped limit", or what is left of it beside the function. */
+const limitText = (limitBytes: number) =>
+  `${limitBytes === lambdaLimits.unzipped ? "" : `the ${limitBytes} bytes left of `}Lambda's ${lambdaLimits.unzipped}-byte (250 MB) unzipped limit`;
+
+function checkSize(path: string, entries: ZipListing[], limitBytes: number): void {
+  const total = entries.reduce((n, e) => n + e.bytes, 0);
+  if (total > limitBytes) {
+    throw refused(path, `its entries declare ${total} bytes (${formatBytes(total)}) unzipped, more than ${limitText(limitBytes)}`, limitHint);
+  }
+}
+
+export interface ReadOptions {
+  limitBytes?: number; // most bytes the entries may declare, together (default: Lambda's unzipped limit)
+}
+
+/** The entries of the zip in `buf`; refused when they declare more than `limitBytes`, so no caller inflates a bomb. */
+export function readZip(buf: Buffer, path = "zip", options: ReadOptions = {}): ZipListing[] {
   const eocd = findEocd(buf, path);
   if (buf.readUInt16LE(eocd + 4) !== 0 || buf.readUInt16LE(eocd + 6) !== 0) throw bad(path, "multi-part (split) archives are not supported");
   const count = buf.readUInt16LE(eocd + 10);
@@ -122,6 +140,7 @@ export function readZip(buf: Buffer, path = "zip"): ZipListing[] {
     const { type, mode } = typeOf(madeBy, external, name);
     out.push({ name, mode, type, directory: type === "directory", bytes: size, compressedBytes: compressed, data: () => inflateEntry(path, name, method, raw, size, crc) });
   }
+  checkSize(path, out, options.limitBytes ?? lambdaLimits.unzipped);
   return out;
 }
 
@@ -138,13 +157,11 @@ function unsafeName(name: string): string | undefined {
   return undefined;
 }
 
-const limitHint = "Lambda refuses a function whose package and layers unpack to more than 250 MB; ship less (binship pack lambda checks this).";
 
 /** Checks every entry against what a deployment package may hold, before a byte is written. */
-function checkEntries(zipPath: string, entries: ZipListing[], limitBytes: number): void {
+function checkEntries(zipPath: string, entries: ZipListing[]): void {
   const seen = new Set<string>();
   const links = new Set(entries.filter((e) => e.type === "symlink").map((e) => e.name));
-  let total = 0;
   for (const entry of entries) {
     const why = unsafeName(entry.name);
     if (why) throw refused(zipPath, `entry ${JSON.stringify(entry.name)} has ${why}, so it would land outside the task root`, "Lambda unpacks every entry under /var/task; store paths relative to the zip's root.");
@@ -156,10 +173,6 @@ function checkEntries(zipPath: string, entries: ZipListing[], limitBytes: number
     const key = entry.name.replace(/\/+$/, "");
     if (seen.has(key)) throw refused(zipPath, `it has two entries named ${key}`, "Each path may appear once; rebuild the zip.");
     seen.add(key);
-    total += entry.bytes;
-  }
-  if (total > limitBytes) {
-    throw refused(zipPath, `its entries declare ${total} bytes (${formatBytes(total)}) unzipped, more than the ${limitBytes} bytes left of Lambda's ${lambdaLimits.unzipped}-byte (250 MB) unzipped limit`, limitHint);
   }
 }
 
@@ -175,9 +188,9 @@ export async function extractZip(zipPath: string, dir: string, options: ExtractO
   const limitBytes = options.limitBytes ?? lambdaLimits.unzipped;
   // Headroom for headers: a zip this much larger than the limit cannot be a package within it.
   const { size } = await stat(zipPath);
-  if (size > limitBytes + 16 * 1024 * 1024) throw refused(zipPath, `it is ${size} bytes (${formatBytes(size)}), more than the ${limitBytes} bytes left of Lambda's ${lambdaLimits.unzipped}-byte (250 MB) unzipped limit leave room for`, limitHint);
-  const entries = readZip(await readFile(zipPath), zipPath);
-  checkEntries(zipPath, entries, limitBytes);
+  if (size > limitBytes + 16 * 1024 * 1024) throw refused(zipPath, `it is ${size} bytes (${formatBytes(size)}), more than ${limitText(limitBytes)} leaves room for`, limitHint);
+  const entries = readZip(await readFile(zipPath), zipPath, { limitBytes });
+  checkEntries(zipPath, entries);
   const root = resolve(dir);
   const links: { target: string; link: string; name: string }[] = [];
   let current = "";

@@ -94,7 +94,15 @@ describe("binship invoke on a zip bomb", () => {
 
   it("refuses a package declared over Lambda's 250 MB unzipped limit before unpacking a byte", async () => {
     const zip = rawZip([bootstrap, { name: "data.bin", deflate: zeros, size: 300 * mb }]);
-    expectRefused(await invokeZip(zip.bytes), /cannot be unpacked as a Lambda deployment package: its entries declare 314572\d\d\d bytes .* unzipped, more than the 262144000 bytes left of Lambda's 262144000-byte \(250 MB\) unzipped limit/);
+    expectRefused(await invokeZip(zip.bytes), /cannot be unpacked as a Lambda deployment package: its entries declare 314572\d\d\d bytes .* unzipped, more than Lambda's 262144000-byte \(250 MB\) unzipped limit/);
+  });
+
+  it("binship inspect refuses the same package instead of inflating it", async () => {
+    const file = join(tempDir("binship-hostile-"), "fn.zip");
+    writeFileSync(file, rawZip([bootstrap, { name: "data.bin", deflate: zeros, size: 300 * mb }]).bytes);
+    const r = await runCli(["inspect", file]);
+    expect(r.stderr).toMatch(/fn\.zip cannot be unpacked as a Lambda deployment package: its entries declare 314572\d\d\d bytes/);
+    expect(r.code, r.stderr).toBe(2);
   });
 
   it("counts a --layer against the same limit as the function", async () => {

@@ -32,7 +32,7 @@ export interface PackLambdaExtras {
   metafile?: string; // --metafile
   mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
   configFile?: string;
-  layout?: string; // --layout (the config file's key is lambdaLayout, since "layout" is the container's)
+  layout?: string; // --layout (over "layout" in the config file's lambda section)
 }
 
 export const defaultLambdaOutfile = "dist/lambda.zip";

@@ -215,6 +215,7 @@ Docs: README.md`,
     .option("--k8s", "write Kubernetes manifests to k8s/ (default)")
     .option("--no-k8s", "do not write Kubernetes manifests")
     .option("--executable <file>", "use an executable made by binship build instead of building (repeatable, one per arch)", collect)
+    .option("--depfile <file>", "write a make dependency file (target: the output directory) naming every input")
     .option("--sbom <file>", "also write the image's CycloneDX 1.6 JSON SBOM here (it is always in the context)")
     .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .option("--push <ref>", "build the multi-arch image without a daemon and push it to REGISTRY/REPO[:TAG]; k8s/ then names it by digest")

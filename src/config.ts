@@ -381,7 +381,6 @@ export function configJsonSchema(): Record<string, unknown> {
   const top = objectOf(undefined);
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
-    $id: "https://binship.dev/schema.json",
     title: "binship config",
     description: "binship.config.json: options shared by every command at the top level, each command's own (and its outputs) in its section.",
     ...top,

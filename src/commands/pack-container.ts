@@ -29,6 +29,7 @@ export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, Au
   replicas?: number;
   k8s?: boolean;
   executable?: string[]; // prebuilt executables (binship build), one per arch
+  depfile?: string;
 }
 
 async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, ElfReport>> {
@@ -62,7 +63,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
   const { config } = loaded;
-  const { sbom, report } = config;
+  const { sbom, report, depfile } = config;
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
   const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
@@ -85,10 +86,11 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (tarball) outputs.push({ flag: "--tarball", path: resolve(ctx.cwd, tarball) });
   if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
   if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
+  if (depfile) outputs.push({ flag: "--depfile", path: depfile });
   await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs }),
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs, depfile, configFile: loaded.file }),
   );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];

@@ -7,6 +7,7 @@ import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { cacheDirFrom } from "../executable/options.js";
 import { formatBytes } from "../log.js";
 import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
@@ -69,6 +70,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
     metafile,
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
+    cacheDir: cacheDirFrom(ctx.env, ctx.cwd),
     layout,
   });
   checkAuditOutputs(ctx, { sbom, report }, options.outfile);
@@ -83,7 +85,6 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   if (report) audits.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   options.alsoOutputs = audits; // the bundle stage checks them against every file it read
   const outputs = lambdaOutputs(options);
-  if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
   await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);

@@ -19,7 +19,7 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   platform: "node",
   format: "esm",
-  target: "node20.19",
+  target: "node22",
   packages: "external",
   sourcemap: "linked",
   logLevel: "warning",

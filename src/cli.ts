@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
 import { createCommandContext, printOutput, type CommandContext, type CommandOutput, type GlobalFlags } from "./commands/context.js";
+import { initCommand } from "./commands/init.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invokeCommand } from "./commands/invoke.js";
 import { packContainerCommand } from "./commands/pack-container.js";
@@ -130,6 +131,13 @@ Examples:
 Exit codes: 0 ok, 1 build failed, 2 usage or configuration error.
 Docs: README.md`,
     );
+
+  program
+    .command("init")
+    .description("write binship.config.json and binship.mk (Makefile rules with depfiles) for the project here; never overwrites a file")
+    .argument("[entry]", "entry module (default: from package.json, else src/index.ts, src/main.ts, src/server.ts, ...)")
+    .addHelpText("after", "\nExample:\n  binship init && echo 'include binship.mk' >> Makefile && make lambda")
+    .action((entry: string | undefined) => run((ctx) => initCommand(ctx, entry)));
 
   withBundleFlags(
     program

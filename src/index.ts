@@ -5,20 +5,20 @@
 // `diagnostics`, `exitCode`). The CLI (cli.ts) is a thin layer over the same command functions.
 
 import type { Arch, BundleFormat, Config, Contract, InvokeMode, LambdaRuntime } from "./config.js";
-import { buildCommand, type BuildResult } from "./commands/build.js";
-import { bundleCommand, type BundleResult } from "./commands/bundle.js";
+import { buildCommand, type BuildResult as BuildJson } from "./commands/build.js";
+import { bundleCommand, type BundleResult as BundleJson } from "./commands/bundle.js";
 import { createCommandContext, type CommandContext, type CommandOutput } from "./commands/context.js";
-import { inspectCommand, type InspectResult } from "./commands/inspect.js";
+import { inspectCommand, type InspectResult as InspectJson } from "./commands/inspect.js";
 import { invokeRun, type InvokeRunResult } from "./commands/invoke.js";
-import { packContainerCommand, type PackContainerResult } from "./commands/pack-container.js";
-import { packLambdaCommand, type PackLambdaResult } from "./commands/pack-lambda.js";
+import { packContainerCommand, type PackContainerResult as PackContainerJson } from "./commands/pack-container.js";
+import { packLambdaCommand, type PackLambdaResult as PackLambdaJson } from "./commands/pack-lambda.js";
 import type { Diagnostic } from "./diagnostic.js";
 import { createLogger, type LogLevel } from "./log.js";
 
 export { BinshipError, isBinshipError, type ErrorCode } from "./errors.js";
 export { configJsonSchema } from "./config.js";
 export type { Arch, BundleFormat, Contract, Diagnostic, InvokeMode, LambdaRuntime, LogLevel };
-export type { BuildResult, BundleResult, InspectResult, InvokeRunResult, PackContainerResult, PackLambdaResult };
+export type { InvokeRunResult };
 
 /** What every function takes besides its command's options. */
 export interface CommonOptions {
@@ -66,8 +66,13 @@ export interface InvokeOptions extends Omit<CommonOptions, "config"> {
   onOutput?: (chunk: Buffer) => void; // the function's own logs (default: dropped)
 }
 
-/** A result as the command's --json prints it. */
+/** A result as the command's --json prints it: the command's object and the warnings of every stage. */
 export type WithWarnings<T> = T & { warnings: Diagnostic[] };
+export type BundleResult = WithWarnings<BundleJson>;
+export type BuildResult = WithWarnings<BuildJson>;
+export type PackLambdaResult = WithWarnings<PackLambdaJson>;
+export type PackContainerResult = WithWarnings<PackContainerJson>;
+export type InspectResult = WithWarnings<InspectJson>;
 
 function contextOf(options: CommonOptions): { ctx: CommandContext; rest: Record<string, unknown> } {
   const { cwd, config, env, logLevel, ...rest } = options;
@@ -80,32 +85,32 @@ function contextOf(options: CommonOptions): { ctx: CommandContext; rest: Record<
 const result = <T extends object>(out: CommandOutput<T>): WithWarnings<T> => ({ ...out.json, warnings: out.warnings });
 
 /** `binship bundle`: the service and the runtime as one file for Node. */
-export async function bundle(options: BundleOptions = {}): Promise<WithWarnings<BundleResult>> {
+export async function bundle(options: BundleOptions = {}): Promise<BundleResult> {
   const { ctx, rest } = contextOf(options);
   return result(await bundleCommand(ctx, undefined, rest));
 }
 
 /** `binship build`: one self-contained Linux executable. */
-export async function buildExecutable(options: BuildOptions = {}): Promise<WithWarnings<BuildResult>> {
+export async function buildExecutable(options: BuildOptions = {}): Promise<BuildResult> {
   const { ctx, rest } = contextOf(options);
   return result(await buildCommand(ctx, undefined, rest));
 }
 
 /** `binship pack lambda`: a zip with `bootstrap` for provided.al2023 / provided.al2. */
-export async function packLambda(options: PackLambdaOptions = {}): Promise<WithWarnings<PackLambdaResult>> {
+export async function packLambda(options: PackLambdaOptions = {}): Promise<PackLambdaResult> {
   const { ctx, rest } = contextOf(options);
   return result(await packLambdaCommand(ctx, undefined, rest));
 }
 
 /** `binship pack container`: a distroless image recipe and Kubernetes manifests (and, asked, the image). */
-export async function packContainer(options: PackContainerOptions = {}): Promise<WithWarnings<PackContainerResult>> {
+export async function packContainer(options: PackContainerOptions = {}): Promise<PackContainerResult> {
   const { ctx, rest } = contextOf(options);
   const { arch, ...others } = rest as PackContainerOptions;
   return result(await packContainerCommand(ctx, undefined, { ...others, arch: arch === undefined ? undefined : Array.isArray(arch) ? arch : [arch] }));
 }
 
 /** `binship inspect`: what an executable, a Lambda zip or a container directory holds. */
-export async function inspect(file: string, options: InspectOptions = {}): Promise<WithWarnings<InspectResult>> {
+export async function inspect(file: string, options: InspectOptions = {}): Promise<InspectResult> {
   const { ctx, rest } = contextOf(options);
   return result(await inspectCommand(ctx, file, rest));
 }

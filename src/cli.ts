@@ -48,7 +48,10 @@ function printError(err: unknown, cwd: string, verbose: boolean, json: boolean):
 
 /** commander's own messages ("error: unknown option '--x'") as binship errors, with the help to read. */
 function usageError(message: string, argv: string[], program: Command): BinshipError {
-  const text = message.trim().replace(/^error:\s*/, "");
+  // commander appends its suggestion on a line of its own: "(Did you mean --minify?)".
+  const [first = "", ...more] = message.trim().replace(/^error:\s*/, "").split("\n");
+  const text = first.trim();
+  const suggestion = more.join(" ").trim().replace(/^\((.*)\)$/, "$1");
   const words = argv.slice(2).filter((a) => !a.startsWith("-"));
   let cmd = program;
   for (const w of words) {
@@ -57,7 +60,7 @@ function usageError(message: string, argv: string[], program: Command): BinshipE
     cmd = sub;
   }
   const path = [program, ...ancestorsOf(cmd)].map((c) => c.name()).filter((n, i, all) => all.indexOf(n) === i).join(" ");
-  return new BinshipError("USAGE", text, { hint: `Run \`${path} --help\` for the usage.` });
+  return new BinshipError("USAGE", text, { hint: `${suggestion ? `${suggestion} ` : ""}Run \`${path} --help\` for the usage.` });
 }
 
 const ancestorsOf = (cmd: Command): Command[] => (cmd.parent ? [...ancestorsOf(cmd.parent), cmd] : []);

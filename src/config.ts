@@ -415,7 +415,7 @@ async function readJson(file: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new BinshipError("CONFIG_INVALID", `${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new BinshipError("CONFIG_INVALID", `${file} is not valid JSON: ${(err as Error).message}`, { cause: err, hint: "Fix the file: JSON has no comments or trailing commas. `binship init` in an empty directory shows a valid config." });
   }
 }
 
@@ -435,7 +435,7 @@ export async function loadConfig(cwd: string, explicitFile?: string): Promise<Lo
     try {
       parsed = JSON.parse(raw);
     } catch (err) {
-      throw new BinshipError("CONFIG_INVALID", `${own} is not valid JSON: ${(err as Error).message}`, { cause: err });
+      throw new BinshipError("CONFIG_INVALID", `${own} is not valid JSON: ${(err as Error).message}`, { cause: err, hint: "Fix the file: JSON has no comments or trailing commas. `binship init` in an empty directory shows a valid config." });
     }
     return { contents: validateConfigFile(parsed, own, cwd), file: own };
   } catch (err) {

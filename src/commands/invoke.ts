@@ -32,7 +32,7 @@ export interface InvokeCommandOptions {
 function positive(value: string | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new BinshipError("USAGE", `${flag} must be a number from 1 to ${max}, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new BinshipError("USAGE", `${flag} must be a number from 1 to ${max}, got "${value}"`, { hint: `Example: ${flag} ${fallback}` });
   return n;
 }
 

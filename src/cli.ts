@@ -3,7 +3,8 @@
 import { Command, CommanderError } from "commander";
 import { buildCommand } from "./commands/build.js";
 import { bundleCommand } from "./commands/bundle.js";
-import { createCommandContext, type CommandContext, type GlobalFlags } from "./commands/context.js";
+import { createCommandContext, printOutput, type CommandContext, type CommandOutput, type GlobalFlags } from "./commands/context.js";
+import { initCommand } from "./commands/init.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { invokeCommand } from "./commands/invoke.js";
 import { packContainerCommand } from "./commands/pack-container.js";
@@ -24,11 +25,13 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
-function printError(err: unknown, cwd: string, verbose: boolean): number {
+/** Prints an error on stderr (and, with --json, as one object on stdout); returns the exit code. */
+function printError(err: unknown, cwd: string, verbose: boolean, json: boolean): number {
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
-  if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
+  if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose, json);
   if (!isBinshipError(err)) {
     process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: "INTERNAL", message: String((err as Error)?.message ?? err), hint: "This is a bug in binship; please report it with the stack printed on stderr.", diagnostics: [] } }, null, 2)}\n`);
     return 1;
   }
   const out: string[] = [`binship: error: ${err.message}`];
@@ -36,7 +39,48 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
   if (err.hint) out.push(`  hint: ${err.hint}`);
   if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
   process.stderr.write(`${out.join("\n")}\n`);
+  if (json) {
+    const error = { code: err.code, message: err.message, hint: err.hint ?? null, diagnostics: err.diagnostics, exitCode: err.exitCode };
+    process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+  }
   return err.exitCode;
+}
+
+/** commander's own messages ("error: unknown option '--x'") as binship errors, with the help to read. */
+function usageError(message: string, argv: string[], program: Command): BinshipError {
+  // commander appends its suggestion on a line of its own: "(Did you mean --minify?)".
+  const [first = "", ...more] = message.trim().replace(/^error:\s*/, "").split("\n");
+  const text = first.trim();
+  const suggestion = more.join(" ").trim().replace(/^\((.*)\)$/, "$1");
+  const words = argv.slice(2).filter((a) => !a.startsWith("-"));
+  let cmd = program;
+  for (const w of words) {
+    const sub = cmd.commands.find((c) => c.name() === w);
+    if (!sub) break;
+    cmd = sub;
+  }
+  const path = [program, ...ancestorsOf(cmd)].map((c) => c.name()).filter((n, i, all) => all.indexOf(n) === i).join(" ");
+  return new BinshipError("USAGE", text, { hint: `${suggestion ? `${suggestion} ` : ""}Run \`${path} --help\` for the usage.` });
+}
+
+const ancestorsOf = (cmd: Command): Command[] => (cmd.parent ? [...ancestorsOf(cmd.parent), cmd] : []);
+
+/** A first word that is no command, caught before commander reads a --help after it as the program's. */
+function unknownCommand(argv: string[], program: Command): BinshipError | undefined {
+  const args = argv.slice(2);
+  const valued = new Set(["-c", "--config"]);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (valued.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith("-")) continue;
+    if (program.commands.some((c) => c.name() === a || c.aliases().includes(a)) || a === "help") return undefined;
+    const names = program.commands.map((c) => c.name());
+    return new BinshipError("USAGE", `unknown command '${a}'`, { hint: `Commands: ${names.join(", ")}. Run \`binship --help\` for the usage.` });
+  }
+  return undefined;
 }
 
 /** Flags of every command that bundles the service; each maps to the config key of its name. */
@@ -70,7 +114,7 @@ function withAuditFlags(cmd: Command): Command {
     .option("--report <file>", "write a self-contained HTML size report (treemap of the executable, bundle and zip)");
 }
 
-export function createProgram(run: (fn: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
+export function createProgram(run: (fn: (ctx: CommandContext) => Promise<CommandOutput | void>) => Promise<void>): Command {
   const program = new Command("binship")
     .description("Ship a TypeScript service as one self-contained Linux executable: a Lambda zip or a container recipe.")
     .version(binshipVersion(), "-V, --version")
@@ -78,7 +122,6 @@ export function createProgram(run: (fn: (ctx: CommandContext) => Promise<void>) 
     .option("-q, --quiet", "print nothing but errors (and --json output)")
     .option("-v, --verbose", "print debug logs")
     .option("-c, --config <file>", "config file (default: binship.config.json, or \"binship\" in package.json)")
-    .showHelpAfterError("(run binship --help for usage)")
     .addHelpText(
       "after",
       `
@@ -91,6 +134,13 @@ Examples:
 Exit codes: 0 ok, 1 build failed, 2 usage or configuration error.
 Docs: README.md`,
     );
+
+  program
+    .command("init")
+    .description("write binship.config.json and binship.mk (Makefile rules with depfiles) for the project here; never overwrites a file")
+    .argument("[entry]", "entry module (default: from package.json, else src/index.ts, src/main.ts, src/server.ts, ...)")
+    .addHelpText("after", "\nExample:\n  binship init && echo 'include binship.mk' >> Makefile && make lambda")
+    .action((entry: string | undefined) => run((ctx) => initCommand(ctx, entry)));
 
   withBundleFlags(
     program
@@ -176,6 +226,7 @@ Docs: README.md`,
     .option("--k8s", "write Kubernetes manifests to k8s/ (default)")
     .option("--no-k8s", "do not write Kubernetes manifests")
     .option("--executable <file>", "use an executable made by binship build instead of building (repeatable, one per arch)", collect)
+    .option("--depfile <file>", "write a make dependency file (target: the output directory) naming every input")
     .option("--sbom <file>", "also write the image's CycloneDX 1.6 JSON SBOM here (it is always in the context)")
     .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .option("--push <ref>", "build the multi-arch image without a daemon and push it to REGISTRY/REPO[:TAG]; k8s/ then names it by digest")
@@ -216,23 +267,33 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === "EPIPE") process.exit(exitCode);
     throw err;
   });
-  const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
+  const run = async (fn: (ctx: CommandContext) => Promise<CommandOutput | void>) => {
     globals = program.opts<GlobalFlags>();
-    await fn(createCommandContext(globals));
+    const ctx = createCommandContext(globals);
+    const output = await fn(ctx);
+    if (output) printOutput(ctx, output);
   };
   const program = createProgram(run).exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  // With --json a failure is one object on stdout too, even one commander finds before any command runs.
+  const json = () => Boolean(globals.json) || argv.includes("--json");
+  // commander's own error lines are replaced by binship's (printed once, below, from the error it throws).
+  const output = { writeErr: (s: string) => process.stderr.write(s), outputError: () => {} };
+  program.configureOutput(output);
   // Subcommands of groups (pack lambda, pack container) need it too: usage errors exit 2.
   const commandsOf = (c: Command): Command[] => c.commands.flatMap((sub) => [sub, ...commandsOf(sub)]);
-  for (const cmd of commandsOf(program)) cmd.exitOverride();
+  for (const cmd of commandsOf(program)) cmd.exitOverride().configureOutput(output);
   try {
+    const unknown = unknownCommand(argv, program);
+    if (unknown) throw unknown;
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end with exit code 0; every other parse problem is usage (2).
-      exitCode = err.exitCode === 0 ? 0 : 2;
+      // A group without its command (`binship pack`) printed its help: usage, exit 2, no error line.
+      if (err.code === "commander.help") exitCode = 2;
+      else exitCode = err.exitCode === 0 ? 0 : printError(usageError(err.message, argv, program), process.cwd(), false, json());
     } else {
-      exitCode = printError(err, process.cwd(), Boolean(globals.verbose));
+      exitCode = printError(err, process.cwd(), Boolean(globals.verbose), json());
     }
   }
   return exitCode;

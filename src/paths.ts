@@ -1,4 +1,4 @@
-// Where binship's own files are, whether it runs from dist/ (installed) or src/ (tests).
+// Where binship's own files are, whether it runs from lib/ (built) or src/ (tests).
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -8,7 +8,8 @@ import { withInterruptCleanup } from "../util/interrupt.js";
 import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { checkCommandOutputs, printOutput, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import type { ElfReport } from "../inspect/index.js";
+import { checkCommandOutputs, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput } from "./context.js";
 
 export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
@@ -20,10 +21,30 @@ export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
 /** Without --arch, the build host's CPU, so the result runs here. */
 const hostArch = (): Arch => ((archs as readonly string[]).includes(process.arch) ? (process.arch as Arch) : "x64");
 
-export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<void> {
-  const { depfile, metafile, sbom, report, ...configFlags } = flags;
-  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+/** What `binship build --json` prints and the API's `buildExecutable()` returns (with `warnings`). */
+export interface BuildResult {
+  path: string; // the executable, absolute
+  bytes: number;
+  sha256: string;
+  changed: boolean; // false when the file already held these bytes (left untouched)
+  arch: Arch;
+  nodeVersion: string;
+  stripped: boolean;
+  glibc: string | undefined; // the highest GLIBC_x.y it needs
+  glibcxx: string | undefined;
+  interpreter: string | undefined;
+  needed: string[]; // DT_NEEDED
+  sea: ElfReport["sea"];
+  bundle: { bytes: number; sha256: string; inputs: string[] };
+  packages: { name: string; version: string; bytes: number }[]; // npm packages in the bundle
+  sbom: string | null;
+  report: string | null;
+}
+
+export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<CommandOutput<BuildResult>> {
+  const loaded = await resolveConfig(ctx, "build", { entry, ...flags });
   const { config } = loaded;
+  const { depfile, metafile, sbom, report } = config;
   const arch = singleArch(config.arch, hostArch(), "binship build");
   const outfile = resolve(ctx.cwd, config.outfile ?? `dist/app-linux-${arch}`);
   checkAuditOutputs(ctx, { sbom, report }, outfile);
@@ -39,7 +60,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   const shown = shownPath(ctx.cwd, exe.outfile);
   const audit = await writeAuditOutputs(ctx, { sbom, report }, exe.outfile);
   const largest = largestLine(exe.buildInfo);
-  printOutput(ctx, {
+  return {
     lines: [
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
       ...(largest ? [largest] : []),
@@ -64,5 +85,5 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       report: report ? resolve(ctx.cwd, report) : null,
     },
     warnings,
-  });
+  };
 }

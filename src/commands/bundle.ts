@@ -4,7 +4,8 @@ import { shownPath } from "../util/shown-path.js";
 import { bundle, bundleOutputs, resolveBundleOptions } from "../bundle/index.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { formatBytes } from "../log.js";
-import { checkCommandOutputs, printOutput, resolveConfig, type BundleFlagValues, type CommandContext } from "./context.js";
+import type { BundleFormat } from "../config.js";
+import { checkCommandOutputs, resolveConfig, type BundleFlagValues, type CommandContext, type CommandOutput } from "./context.js";
 
 export interface BundleFlags extends BundleFlagValues {
   outfile?: string;
@@ -12,14 +13,25 @@ export interface BundleFlags extends BundleFlagValues {
   depfile?: string;
 }
 
-export async function bundleCommand(ctx: CommandContext, entry: string | undefined, flags: BundleFlags): Promise<void> {
-  const { metafile, depfile, ...configFlags } = flags;
-  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+/** What `binship bundle --json` prints and the API's `bundle()` returns (with `warnings`). */
+export interface BundleResult {
+  path: string; // the bundle, absolute
+  bytes: number;
+  sha256: string;
+  changed: boolean; // false when the file already held these bytes (left untouched)
+  format: BundleFormat;
+  node: number; // the Node major it targets
+  inputs: string[]; // every file esbuild read, absolute
+}
+
+export async function bundleCommand(ctx: CommandContext, entry: string | undefined, flags: BundleFlags): Promise<CommandOutput<BundleResult>> {
+  const loaded = await resolveConfig(ctx, "bundle", { entry, ...flags });
+  const { metafile, depfile } = loaded.config;
   const options = resolveBundleOptions(loaded.config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
   await checkCommandOutputs(ctx, loaded, bundleOutputs(options));
   const result = await withInterruptCleanup(() => bundle(options));
   const shown = shownPath(ctx.cwd, result.outfile);
-  printOutput(ctx, {
+  return {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],
     json: {
       path: result.outfile,
@@ -31,5 +43,5 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
       inputs: result.inputs,
     },
     warnings: result.warnings,
-  });
+  };
 }

@@ -1,6 +1,6 @@
 // What every command gets from the CLI: where it runs, how to log, how to print results.
 
-import { commandLine, loadConfig, mergeConfig, validateConfig, type LoadedConfig } from "../config.js";
+import { commandLine, configFor, loadConfig, mergeConfig, validateConfig, type LoadedConfig, type Section } from "../config.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostic.js";
 import { createLogger, type Logger } from "../log.js";
 import { cacheDirFrom } from "../executable/options.js";
@@ -14,7 +14,7 @@ export interface GlobalFlags {
   json?: boolean; // one JSON object on stdout
   quiet?: boolean; // no logs; results only with --json
   verbose?: boolean; // debug logs
-  config?: string; // explicit config file
+  config?: string | false; // explicit config file; false: none (the API's `config: false`)
 }
 
 export interface CommandContext {
@@ -23,19 +23,20 @@ export interface CommandContext {
   logger: Logger;
   flags: GlobalFlags;
   stdout: NodeJS.WritableStream;
+  optionsFrom: string; // how messages name the options: "command line" (as --flags) or the API's
 }
 
 export function createCommandContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CommandContext {
   const level = flags.quiet ? "quiet" : flags.verbose ? "verbose" : "normal";
-  return { cwd, env, flags, logger: createLogger({ level, env }), stdout: process.stdout };
+  return { cwd, env, flags, logger: createLogger({ level, env }), stdout: process.stdout, optionsFrom: commandLine };
 }
 
-/** The config file (if any) under the flags given for this command, and where it was read. */
-export async function resolveConfig(ctx: CommandContext, flagValues: Record<string, unknown>): Promise<LoadedConfig> {
-  const { config, file } = await loadConfig(ctx.cwd, ctx.flags.config);
+/** The config file's top level and `section` (if any) under the flags given for this command, and where it was read. */
+export async function resolveConfig(ctx: CommandContext, section: Section, flagValues: Record<string, unknown>): Promise<LoadedConfig> {
+  const { contents, file } = ctx.flags.config === false ? { contents: { shared: {}, sections: {} }, file: undefined } : await loadConfig(ctx.cwd, ctx.flags.config);
   if (file) ctx.logger.debug(`config: ${file}`);
   const defined = Object.fromEntries(Object.entries(flagValues).filter(([, v]) => v !== undefined));
-  return { config: mergeConfig(config, validateConfig(defined, commandLine, ctx.cwd)), file };
+  return { config: mergeConfig(configFor(contents, section), validateConfig(defined, ctx.optionsFrom, ctx.cwd)), file };
 }
 
 /** Flags of every bundling command (cli.ts withBundleFlags); each is the config key of its name. */
@@ -58,10 +59,10 @@ export interface ExecutableFlagValues extends BundleFlagValues {
   strip?: boolean;
 }
 
-/** A command's outcome: lines for people, one object for --json, and the warnings of every stage. */
-export interface CommandOutput {
+/** A command's outcome: lines for people, one object for --json (and the API), and the warnings of every stage. */
+export interface CommandOutput<T extends object = object> {
   lines: string[];
-  json: Record<string, unknown>;
+  json: T;
   warnings: Diagnostic[];
 }
 

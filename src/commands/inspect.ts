@@ -11,7 +11,7 @@ import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { printOutput, type CommandContext } from "./context.js";
+import type { CommandContext, CommandOutput } from "./context.js";
 
 const row = (k: string, v: string) => `  ${k.padEnd(13)}${v}`;
 
@@ -56,15 +56,18 @@ function formatArtifact(a: ArtifactInspection, shown: string): string[] {
   return lines;
 }
 
-export async function inspectCommand(ctx: CommandContext, file: string | undefined, flags: AuditFlags = {}): Promise<void> {
+/** What `binship inspect --json` prints and the API's `inspect()` returns (with `warnings`): an executable's ELF report, or a zip's or container directory's contents. */
+export type InspectResult = ElfReport | ArtifactInspection;
+
+export async function inspectCommand(ctx: CommandContext, file: string | undefined, flags: AuditFlags = {}): Promise<CommandOutput<InspectResult>> {
   if (!file) throw new BinshipError("USAGE", "inspect needs a file", { hint: "Example: binship inspect dist/app-linux-arm64" });
   const path = resolve(ctx.cwd, file);
   checkAuditOutputs(ctx, flags, path);
   const artifact = await inspectArtifact(path, readZip);
   const written = await writeAuditOutputs(ctx, flags, artifact);
-  printOutput(ctx, {
+  return {
     lines: [...formatArtifact(artifact, shownPath(ctx.cwd, path)), ...written],
     json: artifact.kind === "executable" ? { ...artifact.executables[0]!.report } : { ...artifact },
     warnings: [],
-  });
+  };
 }

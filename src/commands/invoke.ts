@@ -33,7 +33,7 @@ export interface InvokeCommandOptions {
 function positive(value: string | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new BinshipError("USAGE", `${flag} must be a number from 1 to ${max}, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw new BinshipError("USAGE", `${flag} must be a number from 1 to ${max}, got "${value}"`, { hint: `Example: ${flag} ${fallback}` });
   return n;
 }
 
@@ -100,6 +100,45 @@ function jsonOf(result: InvokeResult, http: boolean): Record<string, unknown> {
   return out;
 }
 
+// Keep the developer's PATH/HOME/locale; Lambda's own variables come from the emulator.
+const functionEnv = (env: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>;
+
+/** What `binship invoke --json` prints and the API's `invoke()` returns. */
+export interface InvokeRunResult {
+  artifact: string;
+  launcher: string;
+  init: InvokeArtifactResult["init"];
+  invocations: Record<string, unknown>[]; // requestId, status, durationMs, streamed; result or payload (or http), or error
+  processes: { init: unknown; invocations: number; exit?: unknown }[];
+  ok: boolean; // every invocation succeeded (the CLI's exit code 0)
+  warnings: [];
+}
+
+function runJson(run: InvokeArtifactResult, options: InvokeCommandOptions): InvokeRunResult {
+  const processes = run.processes.map((p) => ({ init: p.init, invocations: p.invocations, ...(p.exit ? { exit: p.exit } : {}) }));
+  return { artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), processes, ok: failure(run) === undefined, warnings: [] };
+}
+
+/** Invocations for the API: the same run as the command's, its --json as the result (a failed invocation is data, not a throw). */
+export async function invokeRun(
+  ctx: CommandContext,
+  artifact: string,
+  api: { event?: unknown; http?: string; headers?: string[]; body?: string; count?: number; timeoutSeconds?: number; layer?: string; onOutput?: (chunk: Buffer) => void },
+): Promise<InvokeRunResult> {
+  const options = await resolveInvokeOptions(ctx, artifact, { http: api.http, header: api.headers, body: api.body, count: api.count?.toString(), timeout: api.timeoutSeconds?.toString(), layer: api.layer });
+  if (api.event !== undefined && api.http === undefined) options.event = api.event;
+  const run = await invokeArtifact({
+    artifact: options.artifact,
+    events: Array.from({ length: options.count }, () => options.event),
+    emulator: { timeoutMs: options.timeoutMs },
+    layer: options.layer,
+    env: functionEnv(ctx.env),
+    output: (chunk) => api.onOutput?.(chunk),
+  });
+  return runJson(run, options);
+}
+
 function failure(run: InvokeArtifactResult): BinshipError | undefined {
   const bad = run.results.filter((r) => r.status !== "ok");
   if (!bad.length) return undefined;
@@ -124,14 +163,12 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     emulator: { timeoutMs: options.timeoutMs },
     layer: options.layer,
     invoke: live ? { onChunk: live.onChunk } : undefined,
-    // Keep the developer's PATH/HOME/locale; Lambda's own variables come from the emulator.
-    env: Object.fromEntries(Object.entries(ctx.env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>,
+    env: functionEnv(ctx.env),
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
     output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
   }));
   if (ctx.flags.json) {
-    const processes = run.processes.map((p) => ({ init: p.init, invocations: p.invocations, ...(p.exit ? { exit: p.exit } : {}) }));
-    ctx.stdout.write(`${JSON.stringify({ artifact: options.artifact, launcher: run.launcher, init: run.init, invocations: run.results.map((r) => jsonOf(r, options.http)), processes, warnings: [] }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify(runJson(run, options), null, 2)}\n`);
   } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {

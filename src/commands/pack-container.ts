@@ -13,7 +13,9 @@ import { withInterruptCleanup } from "../util/interrupt.js";
 import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import type { ContainerResult } from "../artifacts/container/index.js";
+import type { PublishResult } from "../artifacts/container/image/publish.js";
+import { checkCommandOutputs, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput } from "./context.js";
 import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
 export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, AuditFlags {
@@ -27,6 +29,7 @@ export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, Au
   replicas?: number;
   k8s?: boolean;
   executable?: string[]; // prebuilt executables (binship build), one per arch
+  depfile?: string;
 }
 
 async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, ElfReport>> {
@@ -44,17 +47,23 @@ async function readPrebuilt(files: string[], cwd: string): Promise<Map<Arch, Elf
   return reports;
 }
 
-export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<void> {
-  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, sbom, report, ...configFlags } = flags;
+/** What `binship pack container --json` prints and the API's `packContainer()` returns (with `warnings`). */
+export interface PackContainerResult extends Omit<ContainerResult, "warnings"> {
+  index?: PublishResult; // with push, ociLayout or tarball: the image built (image is then its digest reference)
+}
+
+export async function packContainerCommand(ctx: CommandContext, entry: string | undefined, flags: PackContainerFlags): Promise<CommandOutput<PackContainerResult>> {
+  const { executable: prebuiltFiles, push, ociLayout, tarball, insecureRegistry, ...configFlags } = flags;
   const imageFlags: ImageFlags = { push, ociLayout, tarball, insecureRegistry };
   const prebuilt = prebuiltFiles?.length ? await readPrebuilt(prebuiltFiles, ctx.cwd) : undefined;
-  const loaded = await resolveConfig(ctx, {
+  const loaded = await resolveConfig(ctx, "container", {
     entry,
     ...configFlags,
     // With prebuilt executables and no --arch, the image holds exactly their architectures.
     arch: configFlags.arch ?? (prebuilt ? [...prebuilt.keys()] : undefined),
   });
   const { config } = loaded;
+  const { sbom, report, depfile } = config;
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
   const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
@@ -77,10 +86,11 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (tarball) outputs.push({ flag: "--tarball", path: resolve(ctx.cwd, tarball) });
   if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
   if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
+  if (depfile) outputs.push({ flag: "--depfile", path: depfile });
   await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs }),
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs, depfile, configFile: loaded.file }),
   );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
@@ -96,7 +106,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     ctx.logger.warn("--sbom and --report need the executable layout: a --layout bundle recipe holds no executable with build info");
   }
   if (result.published) lines.push(...imageLines(result.published));
-  printOutput(ctx, {
+  return {
     lines,
     json: {
       dir: result.dir,
@@ -111,5 +121,5 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       ...(result.published ? { image: result.published.result.reference, index: result.published.result } : {}),
     },
     warnings: [...warnings, ...result.warnings],
-  });
+  };
 }

@@ -7,12 +7,16 @@ import { runtimeWarnings } from "../artifacts/lambda/runtimes.js";
 import { zipTime } from "../artifacts/zip.js";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
+import { cacheDirFrom } from "../executable/options.js";
 import { formatBytes } from "../log.js";
 import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
-import { checkCommandOutputs, printOutput, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext } from "./context.js";
+import type { LambdaRuntime } from "../config.js";
+import type { LambdaPackageResult } from "../artifacts/lambda/index.js";
+import type { FallbackReport } from "../pipeline/pack-lambda.js";
+import { checkCommandOutputs, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput } from "./context.js";
 
 export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
@@ -29,16 +33,44 @@ export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
 
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
-export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<void> {
-  const { executable, depfile, metafile, layout, sbom, report, ...configFlags } = flags;
-  const loaded = await resolveConfig(ctx, { entry, ...configFlags });
+/** A zip written by pack lambda. */
+export interface ZipSummary {
+  path: string;
+  bytes: number;
+  unzippedBytes: number;
+  sha256: string;
+  sha256Base64: string; // Terraform's filebase64sha256 / source_code_hash
+  changed: boolean;
+  entries: LambdaPackageResult["entries"];
+}
+
+/** What `binship pack lambda --json` prints and the API's `packLambda()` returns (with `warnings`). */
+export interface PackLambdaResult extends ZipSummary {
+  arch: Arch;
+  runtime: LambdaRuntime;
+  layout: string;
+  node: string | null;
+  libraries: string[]; // sonames shipped in lib/
+  fallback: (FallbackReport & { why: string }) | null;
+  executable: { path: string; bytes: number; sha256: string; glibc: string | null } | null; // null for the layer layout
+  depfile: string | null;
+  sbom: string | null;
+  report: string | null;
+  layer: (ZipSummary & { name: string; removed: string | null }) | null; // the runtime layer, for the layer layout
+}
+
+export async function packLambdaCommand(ctx: CommandContext, entry: string | undefined, flags: PackLambdaFlags): Promise<CommandOutput<PackLambdaResult>> {
+  const { executable, layout, ...configFlags } = flags;
+  const loaded = await resolveConfig(ctx, "lambda", { entry, ...configFlags });
   const { config, file: configFile } = loaded;
+  const { depfile, metafile, sbom, report } = config;
   const options = resolvePackLambdaOptions(config, ctx.cwd, {
     executable,
     depfile,
     metafile,
     mtime: zipTime(ctx.env.SOURCE_DATE_EPOCH),
     configFile,
+    cacheDir: cacheDirFrom(ctx.env, ctx.cwd),
     layout,
   });
   checkAuditOutputs(ctx, { sbom, report }, options.outfile);
@@ -53,7 +85,6 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   if (report) audits.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   options.alsoOutputs = audits; // the bundle stage checks them against every file it read
   const outputs = lambdaOutputs(options);
-  if (!options.executable) outputs.push({ flag: "the intermediate executable", path: join(options.workDir, `app-${options.arch}`) });
   await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
@@ -64,7 +95,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
   const largest = largestLine(exe.buildInfo);
   const layer = zip.layer;
-  printOutput(ctx, {
+  return {
     lines: [
       `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
       ...(layer ? [`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`] : []),
@@ -97,5 +128,5 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
         : null,
     },
     warnings: [...early, ...result.warnings],
-  });
+  };
 }

@@ -14,6 +14,8 @@ import type { Logger } from "../log.js";
 import type { Output } from "../util/outputs.js";
 import { noCleanup, type Cleanup } from "../util/interrupt.js";
 import { makeScratch } from "../util/stale.js";
+import { writeFileAtomic } from "../util/atomic.js";
+import { formatDepfile } from "../util/depfile.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
@@ -28,6 +30,8 @@ export interface PackContainerInput {
   cleanup?: Cleanup; // removes scratch and temporary output on interrupt
   image?: ImageRequest; // --push / --oci-layout / --tarball
   outputs?: Output[]; // every output of the command (-o, --tarball, --sbom, ...): checked against the bundle's inputs
+  depfile?: string; // write a make dependency file (target: the recipe directory) naming every input
+  configFile?: string; // the config file read, an input in the depfile
 }
 
 export interface PackContainerOutcome extends ContainerResult {
@@ -36,6 +40,7 @@ export interface PackContainerOutcome extends ContainerResult {
 
 interface Built {
   app: BuiltApp;
+  inputs: string[]; // every file the recipe was built from
   warnings: Diagnostic[];
 }
 
@@ -47,25 +52,31 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
     const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
     const result = await bundle({ ...bundleOptions, alsoOutputs: outputs });
     logger.done();
-    return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, warnings: result.warnings };
+    return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, inputs: withLockfile(result.inputs, result.lockfile), warnings: result.warnings };
   }
   const executables: AppExecutable[] = [];
   const warnings: Diagnostic[] = [];
+  const inputs: string[] = [];
   for (const arch of [...o.archs].sort()) {
     const given = input.prebuilt?.get(arch);
     if (given) {
       executables.push({ arch, report: given });
+      inputs.push(given.path);
       continue;
     }
     logger.progress(`building app-${dockerArchOf(arch)}`);
     const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs, logger });
     logger.done();
     executables.push({ arch, report: built.executable.report });
+    inputs.push(...withLockfile(built.bundle.inputs, built.bundle.lockfile));
     // The bundle is the same for every arch: its warnings once.
     warnings.push(...(executables.length === 1 ? built.warnings : built.executable.warnings));
   }
-  return { app: { executables }, warnings };
+  return { app: { executables }, inputs: [...new Set(inputs)], warnings };
 }
+
+// The build info records the lockfile's versions and integrity: it is an input too.
+const withLockfile = (inputs: string[], lockfile: string | undefined) => (lockfile ? [...inputs, lockfile] : inputs);
 
 export async function packContainerFlow(input: PackContainerInput): Promise<PackContainerOutcome> {
   const cleanup = input.cleanup ?? noCleanup;
@@ -82,6 +93,10 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     if (input.image) {
       const { config, cwd, env, logger } = input;
       outcome.published = await publishContainerImage({ request: input.image, options, packed: outcome, entry: config.entry, cwd, env, logger });
+    }
+    if (input.depfile) {
+      const inputs = [...built.inputs, ...(input.configFile ? [input.configFile] : [])];
+      await writeFileAtomic(input.depfile, formatDepfile(result.dir, inputs, input.cwd));
     }
     return outcome;
   } finally {

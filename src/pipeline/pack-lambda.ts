@@ -19,6 +19,7 @@ import { inspectFile, type ElfReport } from "../inspect/index.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
+import { sweepLambdaBuilds } from "../artifacts/lambda/build-dir.js";
 import { checkOutputs, type Output } from "../util/outputs.js";
 import { buildBundle, buildFromSource } from "./build.js";
 
@@ -75,7 +76,7 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
     cwd: options.cwd,
     env: deps.env,
     arch: options.arch,
-    outfile: join(options.workDir, `app-${options.arch}`),
+    outfile: join(options.buildDir, `app-${options.arch}`),
     outfileFlag: "the intermediate executable",
     metafile: options.metafile,
     outputs: lambdaOutputs(options),
@@ -89,9 +90,9 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
 
 /** The layer layout: app.cjs in the work directory (kept, so an unchanged bundle keeps its mtime) and the stripped Node. */
 async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): Promise<Built> {
-  const built = await buildBundle(options.config, options.cwd, join(options.workDir, "app.cjs"), deps.logger, lambdaOutputs(options));
-  const exeOptions = resolveExecutableOptions(options.config, options.cwd, deps.env, { bundle: built.bundle.path, outfile: join(options.workDir, "unused"), arch: options.arch, logger: deps.logger });
-  const node = await prepareNodeBinary(exeOptions, options.workDir);
+  const built = await buildBundle(options.config, options.cwd, join(options.buildDir, "app.cjs"), deps.logger, lambdaOutputs(options));
+  const exeOptions = resolveExecutableOptions(options.config, options.cwd, deps.env, { bundle: built.bundle.path, outfile: join(options.buildDir, "unused"), arch: options.arch, logger: deps.logger });
+  const node = await prepareNodeBinary(exeOptions, options.buildDir);
   return {
     binary: node.report,
     bundle: built.bundle,
@@ -153,6 +154,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
   const fallback = extra && (await fallbackReport(extra, zip, options.level));
   const inputs = [...built.inputs, ...(libraries?.libraries.map((l) => l.path) ?? []), ...(options.configFile ? [options.configFile] : [])];
   if (options.depfile) await writeFileAtomic(options.depfile, formatDepfile(options.outfile, inputs, options.cwd));
+  await sweepLambdaBuilds(cacheDirFrom(deps.env, options.cwd), options.buildDir);
   return {
     zip,
     ...(fallback ? { fallback } : {}),

@@ -1,4 +1,4 @@
-// Runs the built CLI (bin/binship.js -> dist/cli.js) as a user would.
+// Runs the built CLI (bin/binship.js -> lib/cli.js) as a user would.
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

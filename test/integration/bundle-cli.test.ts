@@ -114,7 +114,7 @@ describe("output", () => {
     const cfgDir = project();
     writeFileSync(
       join(cfgDir, "binship.config.json"),
-      JSON.stringify({ entry: "src/index.ts", outfile: "build/svc.cjs", minify: false, define: { STAGE: '"from-config"', "process.env.REGION": '"eu-west-1"' } }),
+      JSON.stringify({ entry: "src/index.ts", bundle: { outfile: "build/svc.cjs" }, minify: false, define: { STAGE: '"from-config"', "process.env.REGION": '"eu-west-1"' } }),
     );
     const r = await runCli(["--json", "bundle", "-o", "flagged.cjs", "--minify", "--define", 'STAGE="from-flag"'], { cwd: cfgDir });
     expect(r.code, r.stderr).toBe(0);
@@ -129,7 +129,7 @@ describe("output", () => {
 
   it("takes the entry and the outfile from the config when not given", async () => {
     const cfgDir = project();
-    writeFileSync(join(cfgDir, "binship.config.json"), JSON.stringify({ entry: "src/index.ts", outfile: "build/svc.cjs" }));
+    writeFileSync(join(cfgDir, "binship.config.json"), JSON.stringify({ entry: "src/index.ts", bundle: { outfile: "build/svc.cjs" } }));
     const r = await runCli(["bundle"], { cwd: cfgDir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^build\/svc\.cjs /);

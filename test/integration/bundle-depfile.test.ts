@@ -7,20 +7,7 @@ import { isAbsolute, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { binshipBin, repoRoot, tempDir } from "../helpers/cli.js";
 import { requireTools } from "../helpers/tools.js";
-
-/** Parses `target: dep dep ...` plus the empty per-dependency rules of a gcc -MP style depfile. */
-function parseDepfile(text: string): { target: string; deps: string[]; emptyRules: string[] } {
-  const logical = text.replace(/\\\n/g, " ").split("\n").filter((l) => l.trim() !== "");
-  const unescape = (s: string) => s.replace(/\\(.)/g, "$1");
-  const split = (s: string) => s.trim().split(/(?<!\\) +/).filter(Boolean).map(unescape);
-  const [first, ...rest] = logical;
-  const colon = first!.search(/(?<!\\):/);
-  return {
-    target: unescape(first!.slice(0, colon).trim()),
-    deps: split(first!.slice(colon + 1)),
-    emptyRules: rest.map((l) => unescape(l.replace(/:\s*$/, "").trim())),
-  };
-}
+import { parseDepfile } from "../helpers/depfile.js";
 
 const hasMake = requireTools("make");
 

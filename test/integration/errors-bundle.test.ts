@@ -215,10 +215,10 @@ describe("configuration errors exit 2 and name the key", () => {
   });
 
   it("an unknown key under \"binship\" in package.json", async () => {
-    const dir = project({ "src/index.ts": service, "package.json": JSON.stringify({ name: "svc", binship: { entry: "src/index.ts", port: "80" } }) });
+    const dir = project({ "src/index.ts": service, "package.json": JSON.stringify({ name: "svc", binship: { entry: "src/index.ts", container: { port: "80" } } }) });
     const r = await bundleIn(dir, []);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('("binship" key): "port" must be a number, got "80"');
+    expect(r.stderr).toContain('("binship" key): "container.port" must be a number, got "80"');
   });
 
   it("a --config file that does not exist", async () => {

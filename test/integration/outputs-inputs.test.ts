@@ -90,7 +90,7 @@ describe("configuration problems", () => {
 });
 
 describe("pack lambda takes --metafile, and keeps its intermediate files where the README says", () => {
-  it("writes the metafile and uses dist/.lambda.binship/ for dist/lambda.zip", async () => {
+  it("writes the metafile, builds the executable in the cache and keeps only the zip's digest in dist/.lambda.binship/", async () => {
     rmBinshipConfig();
     const r = await run(["pack", "lambda", "src/index.ts", "--arch", "x64", "--metafile", "dist/meta.json"]);
     expect(r.stderr).toBe("");
@@ -98,7 +98,9 @@ describe("pack lambda takes --metafile, and keeps its intermediate files where t
     const meta = JSON.parse(readFileSync(join(project, "dist", "meta.json"), "utf8")) as { inputs: Record<string, unknown> };
     expect(Object.keys(meta.inputs)).toContain("src/lib.ts");
     expect(readdirSync(join(project, "dist")).sort()).toEqual([".lambda.binship", "lambda.zip", "meta.json"]);
-    expect(existsSync(join(project, "dist", ".lambda.binship", "app-x64"))).toBe(true);
+    expect(readdirSync(join(project, "dist", ".lambda.binship"))).toEqual(["zip-stamp.json"]);
+    const builds = join(project, ".no-cache", "lambda-builds");
+    expect(readdirSync(builds).some((d) => existsSync(join(builds, d, "app-x64")))).toBe(true);
     expect(readFileSync(join(repoRoot, "README.md"), "utf8")).toContain("`dist/.lambda.binship/`");
   }, 300_000);
 });

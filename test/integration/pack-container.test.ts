@@ -175,7 +175,7 @@ describe("pack container", () => {
   it("--layout bundle: app.cjs on distroless Node, answering the probe paths the manifests use", async () => {
     const project = join(work, "bundle-project");
     mkdirSync(project);
-    writeFileSync(join(project, "binship.config.json"), JSON.stringify({ entry, livenessPath: "/-/live", readinessPath: "/-/ready", layout: "bundle" }));
+    writeFileSync(join(project, "binship.config.json"), JSON.stringify({ entry, livenessPath: "/-/live", readinessPath: "/-/ready", container: { layout: "bundle" } }));
     const r = await runCli(["pack", "container", "--name", "svc", "--image", image], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const out = join(project, "dist", "container");

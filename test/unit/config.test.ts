@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { commandLine, flagName, loadConfig, mergeConfig, validateConfig } from "../../src/config.js";
+import { commandLine, configFor, configJsonSchema, flagName, loadConfig, mergeConfig, validateConfig, validateConfigFile } from "../../src/config.js";
 import { BinshipError } from "../../src/errors.js";
 import { tempDir } from "../helpers/cli.js";
 
@@ -37,7 +37,7 @@ describe("validateConfig", () => {
     const err = rejection(() => validateConfig({ sourceMap: true }, "binship.config.json", "/"));
     expect(err).toMatchObject({ code: "CONFIG_INVALID", exitCode: 2 });
     expect(err.message).toBe('binship.config.json: "sourceMap" is not a known key');
-    expect(err.hint).toMatch(/^Did you mean "sourcemap"\? Known keys: entry, outfile, node, /);
+    expect(err.hint).toMatch(/^Did you mean "sourcemap"\? Known keys here: entry, outfile, /);
   });
 
   it("names flags as typed on the command line", () => {
@@ -91,20 +91,20 @@ describe("loadConfig", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "binship.config.json"), JSON.stringify({ node: "22" }));
     writeFileSync(join(dir, "package.json"), JSON.stringify({ binship: { node: "20" } }));
-    expect(await loadConfig(dir)).toEqual({ config: { node: "22" }, file: join(dir, "binship.config.json") });
+    expect(await loadConfig(dir)).toEqual({ contents: { shared: { node: "22" }, sections: {} }, file: join(dir, "binship.config.json") });
   });
 
   it("reads the \"binship\" key of package.json", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "x", binship: { entry: "src/main.ts" } }));
-    expect(await loadConfig(dir)).toEqual({ config: { entry: join(dir, "src", "main.ts") }, file: join(dir, "package.json") });
+    expect(await loadConfig(dir)).toEqual({ contents: { shared: { entry: join(dir, "src", "main.ts") }, sections: {} }, file: join(dir, "package.json") });
   });
 
   it("is empty without either", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "x" }));
-    expect(await loadConfig(dir)).toEqual({ config: {} });
-    expect(await loadConfig(tempDir())).toEqual({ config: {} });
+    expect(await loadConfig(dir)).toEqual({ contents: { shared: {}, sections: {} } });
+    expect(await loadConfig(tempDir())).toEqual({ contents: { shared: {}, sections: {} } });
   });
 
   it("resolves paths of an explicit --config file against that file's directory", async () => {
@@ -112,6 +112,69 @@ describe("loadConfig", () => {
     mkdirSync(join(dir, "deploy"));
     writeFileSync(join(dir, "deploy", "prod.json"), JSON.stringify({ entry: "../src/index.ts" }));
     const loaded = await loadConfig(dir, "deploy/prod.json");
-    expect(loaded.config.entry).toBe(join(dir, "src", "index.ts"));
+    expect(loaded.contents.shared.entry).toBe(join(dir, "src", "index.ts"));
+  });
+});
+
+describe("a config file: shared keys at the top, each command's own in its section", () => {
+  const file = {
+    $schema: "./node_modules/binship/schema.json",
+    entry: "src/index.ts",
+    node: "24",
+    minify: true,
+    bundle: { outfile: "dist/app.cjs", minify: false },
+    build: { outfile: "dist/app-x64", arch: "x64" },
+    lambda: { outfile: "dist/fn.zip", layout: "layer", runtime: "provided.al2", depfile: "dist/fn.d" },
+    container: { outfile: "dist/container", layout: "bundle", arch: ["arm64", "x64"], port: 3000 },
+  };
+
+  it("gives each command the top level under its own section, paths against the file's directory", () => {
+    const parsed = validateConfigFile(file, "binship.config.json", "/srv/app");
+    expect(configFor(parsed, "bundle")).toEqual({ entry: "/srv/app/src/index.ts", node: "24", minify: false, outfile: "/srv/app/dist/app.cjs" });
+    expect(configFor(parsed, "build")).toMatchObject({ outfile: "/srv/app/dist/app-x64", arch: "x64", minify: true });
+    expect(configFor(parsed, "lambda")).toMatchObject({ outfile: "/srv/app/dist/fn.zip", lambdaLayout: "layer", runtime: "provided.al2", depfile: "/srv/app/dist/fn.d" });
+    expect(configFor(parsed, "lambda").layout).toBeUndefined();
+    expect(configFor(parsed, "container")).toMatchObject({ outfile: "/srv/app/dist/container", layout: "bundle", port: 3000 });
+    expect(configFor(parsed, "container").lambdaLayout).toBeUndefined();
+  });
+
+  it("refuses a top-level outfile, naming the sections it belongs in", () => {
+    const err = rejection(() => validateConfigFile({ outfile: "dist/app.cjs" }, "binship.config.json", "/"));
+    expect(err.message).toBe('binship.config.json: "outfile" belongs in a command\'s section ("bundle", "build", "lambda", "container")');
+    expect(err.hint).toContain('{ "bundle": { "outfile": … } }');
+  });
+
+  it("says where a command's key goes when it is written at the top or in another section", () => {
+    expect(rejection(() => validateConfigFile({ runtime: "provided.al2" }, "cfg", "/")).message).toBe('cfg: "runtime" belongs in the "lambda" section');
+    expect(rejection(() => validateConfigFile({ bundle: { port: 3000 } }, "cfg", "/")).message).toBe('cfg: "bundle.port" belongs in the "container" section');
+  });
+
+  it("lists every problem at once, each with its own hint", () => {
+    const err = rejection(() => validateConfigFile({ minfy: true, node: "v24", lambda: { zipLevel: 12, outfile: 3 }, container: "x" }, "cfg", "/"));
+    expect(err.message).toBe("cfg: 5 problems");
+    expect(err.diagnostics.map((d) => d.text)).toEqual([
+      '"container" must be an object of the container command\'s options, got "x"',
+      '"minfy" is not a known key',
+      '"node" must be a version like "24", "24.21" or "24.21.0", got "v24"',
+      '"lambda.zipLevel" must be a whole number from 0 to 9, got 12',
+      '"lambda.outfile" must be a file path (string), got 3',
+    ]);
+    expect(err.diagnostics[1]!.hint).toMatch(/^Did you mean "minify"\?/);
+  });
+
+  it("accepts $schema, and only as a string", () => {
+    expect(validateConfigFile({ $schema: "x.json" }, "cfg", "/")).toEqual({ shared: {}, sections: {} });
+    expect(rejection(() => validateConfigFile({ $schema: 1 }, "cfg", "/")).message).toBe('cfg: "$schema" must be a string, got 1');
+  });
+});
+
+describe("the JSON Schema", () => {
+  it("has every key the validator accepts, at the level it accepts it", () => {
+    const schema = configJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown> }>; additionalProperties: boolean };
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toContain("entry");
+    expect(Object.keys(schema.properties)).not.toContain("outfile");
+    expect(Object.keys(schema.properties.lambda!.properties!)).toEqual(expect.arrayContaining(["outfile", "layout", "runtime", "entry"]));
+    expect(Object.keys(schema.properties.container!.properties!)).not.toContain("runtime");
   });
 });

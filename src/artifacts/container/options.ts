@@ -3,6 +3,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { packageRoot } from "../../paths.js";
 import { archs as allArchs, nodeMajor, type Arch, type Config } from "../../config.js";
 import { diagnostic, type Diagnostic } from "../../diagnostic.js";
 import { BinshipError } from "../../errors.js";
@@ -46,11 +47,15 @@ export function dnsLabel(raw: string): string {
   return label;
 }
 
-/** The nearest package.json name above the entry, else the entry's directory (skipping src/). */
+/**
+ * The nearest package.json name above the entry, else the entry's directory (skipping src/).
+ * binship's own package.json names no service: an example run from a clone is named by its directory.
+ */
 function defaultName(entry: string | undefined, cwd: string): string {
   const start = entry ? dirname(resolve(cwd, entry)) : cwd;
   for (let dir = start; ; dir = dirname(dir)) {
     const pkg = join(dir, "package.json");
+    if (dir === packageRoot()) break;
     if (existsSync(pkg)) {
       try {
         const name = dnsLabel(String((JSON.parse(readFileSync(pkg, "utf8")) as { name?: unknown }).name ?? ""));

@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { lambdaLayoutNames, singleArch, type Arch, type Config, type LambdaRuntime } from "../../config.js";
 import { BinshipError } from "../../errors.js";
 import type { LambdaLayoutName } from "./layouts/index.js";
+import { lambdaBuildDir } from "./build-dir.js";
 
 export interface PackLambdaOptions {
   config: Config; // the merged config, handed to the bundle + executable stages
@@ -15,7 +16,8 @@ export interface PackLambdaOptions {
   runtime: LambdaRuntime; // OS-only runtime (default provided.al2023)
   layout: LambdaLayoutName; // what goes into the zip (default "executable")
   executable?: string; // pack this prebuilt executable instead of building from source
-  workDir: string; // intermediate bundle + executable, beside the zip so rebuilds reuse them
+  workDir: string; // the zips' digests (a few hundred bytes), beside the zip: .<zip>.binship/
+  buildDir: string; // the intermediate bundle + executable (or stripped Node), in binship's cache: one directory per zip path, so rebuilds reuse them
   sysroot?: string; // libraries for provided.al2 (default: host libraries or the Debian cross root)
   mtime: Date; // time stored in the zip (SOURCE_DATE_EPOCH, else 1980-01-01)
   fallbackLibraries: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ as a fallback (default true)
@@ -32,7 +34,8 @@ export interface PackLambdaExtras {
   metafile?: string; // --metafile
   mtime: Date; // from SOURCE_DATE_EPOCH (the command reads the environment)
   configFile?: string;
-  layout?: string; // --layout (the config file's key is lambdaLayout, since "layout" is the container's)
+  cacheDir: string; // binship's cache: the intermediate files live there, not beside the zip
+  layout?: string; // --layout (over "layout" in the config file's lambda section)
 }
 
 export const defaultLambdaOutfile = "dist/lambda.zip";
@@ -74,6 +77,7 @@ export function resolvePackLambdaOptions(config: Config, cwd: string, extras: Pa
     layout,
     executable,
     workDir: join(dirname(outfile), `.${basename(outfile, ".zip")}.binship`),
+    buildDir: lambdaBuildDir(extras.cacheDir, outfile),
     sysroot: config.sysroot ? resolve(cwd, config.sysroot) : undefined,
     mtime: extras.mtime,
     level,

@@ -110,16 +110,17 @@ describe("installed from its tarball into a fresh project", () => {
   it("the API type-checks under tsc --strict and returns what --json prints", () => {
     writeFileSync(
       join(project, "api.mts"),
-      `import { BinshipError, bundle, packLambda, type BundleResult, type PackLambdaResult } from "binship";
+      `import { BinshipError, bundle, invoke, packLambda, type BundleResult, type InvokeRunResult, type PackLambdaResult } from "binship";
 const b: BundleResult = await bundle({ outfile: "dist/api.cjs", minify: false });
 const z: PackLambdaResult = await packLambda({ arch: "x64", outfile: "dist/api.zip", layout: "executable" });
+const i: InvokeRunResult = await invoke(z.path, { http: "GET /orders/5" });
 let code = "";
 try {
   await bundle({ config: false, entry: "src/missing.ts" });
 } catch (err) {
   if (err instanceof BinshipError) code = \`\${err.code} \${err.exitCode}\`;
 }
-console.log(JSON.stringify({ bundle: b.path, warnings: b.warnings, zip: z.path, base64: z.sha256Base64, code }));
+console.log(JSON.stringify({ bundle: b.path, warnings: b.warnings, zip: z.path, base64: z.sha256Base64, code, ok: i.ok, http: i.invocations[0]?.http }));
 `,
     );
     writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: ["node"] }, files: ["api.mts"] }));
@@ -132,7 +133,8 @@ console.log(JSON.stringify({ bundle: b.path, warnings: b.warnings, zip: z.path, 
     const run = sh(process.execPath, ["--experimental-strip-types", "--no-warnings", "api.mts"]);
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ bundle: join(project, "dist", "api.cjs"), warnings: [], zip: join(project, "dist", "api.zip"), code: "ENTRY_NOT_FOUND 2" });
+    expect(out).toMatchObject({ bundle: join(project, "dist", "api.cjs"), warnings: [], zip: join(project, "dist", "api.zip"), code: "ENTRY_NOT_FOUND 2", ok: true });
+    expect(out.http).toMatchObject({ statusCode: 200, body: expect.stringContaining('"id":5') });
     expect(existsSync(join(project, "dist", "api.zip"))).toBe(true);
   }, 600_000);
 });

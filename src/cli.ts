@@ -11,7 +11,9 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
+import { NetworkError, networkFailure } from "./util/http.js";
 import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
+import { redact } from "./util/redact.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -27,15 +29,17 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 function printError(err: unknown, cwd: string, verbose: boolean): number {
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
+  // A registry that hung or dropped the connection where no stage put it into words (a token service, a blob stream).
+  if (err instanceof NetworkError) return printError(networkFailure(err, "REGISTRY_FAILED", "try again once the registry answers"), cwd, verbose);
   if (!isBinshipError(err)) {
-    process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(redact(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`));
     return 1;
   }
   const out: string[] = [`binship: error: ${err.message}`];
   for (const d of err.diagnostics) out.push(...diagnosticLines(d, cwd).map((line) => `  ${line}`));
   if (err.hint) out.push(`  hint: ${err.hint}`);
   if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
-  process.stderr.write(`${out.join("\n")}\n`);
+  process.stderr.write(redact(`${out.join("\n")}\n`));
   return err.exitCode;
 }
 

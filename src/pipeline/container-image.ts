@@ -9,6 +9,7 @@ import { createdFrom, gitLabels, publishImage, registryClients, type PublishResu
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { cacheDirFrom } from "../executable/index.js";
 import type { Logger } from "../log.js";
+import { networkSettings } from "../util/http.js";
 
 /** Where the image goes; at least one destination. */
 export interface ImageRequest {
@@ -57,7 +58,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     push: request.push,
     ociLayout: request.ociLayout,
     tarball: request.tarball,
-    clients: registryClients({ insecure: request.insecure, env }),
+    clients: registryClients({ insecure: request.insecure, env, network: networkSettings(env) }),
     tmpDir: env.TMPDIR || tmpdir(),
     layerCache: join(cacheDirFrom(env, i.cwd), "layers"),
     logger: i.logger,

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { BinshipError } from "../../../errors.js";
+import { NetworkError, networkFailure } from "../../../util/http.js";
 import { authorize, parseChallenge, refused } from "./auth.js";
 import type { CredentialLookup } from "./credentials.js";
 import { apiHost } from "./reference.js";
@@ -81,7 +82,8 @@ export class RegistryClient {
   private async fail(res: HttpResponse, what: string): Promise<never> {
     const detail = await registryMessage(res);
     const denied = res.status === 403;
-    throw new BinshipError("REGISTRY_FAILED", `${this.registry}: ${what} failed with HTTP ${res.status}${detail ? ` (${detail})` : ""}`, {
+    const tried = res.tries > 1 ? `; tried ${res.tries} times` : "";
+    throw new BinshipError("REGISTRY_FAILED", `${this.registry}: ${what} failed with HTTP ${res.status}${detail ? ` (${detail})` : ""}${tried}`, {
       hint: denied ? "The account has no permission for this repository; check its access rights." : "Check the repository name and the registry's state.",
     });
   }
@@ -167,9 +169,12 @@ export class RegistryClient {
 
 function unreachable(registry: string, err: Error): BinshipError {
   if (err instanceof BinshipError) return err;
-  const code = (err as NodeJS.ErrnoException).code ?? "";
-  const tls = /CERT|SSL|TLS|EPROTO|self.signed|wrong version/i.test(`${code} ${err.message}`);
-  return new BinshipError("REGISTRY_FAILED", `cannot reach ${registry}: ${err.message}`, {
+  if (err instanceof NetworkError && err.phase) return networkFailure(err, "REGISTRY_FAILED", "try again once the registry answers");
+  const tried = err instanceof NetworkError && err.tries > 1 ? `; tried ${err.tries} times` : "";
+  const cause = err instanceof NetworkError && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as NodeJS.ErrnoException).code ?? "";
+  const tls = /CERT|SSL|TLS|EPROTO|self.signed|wrong version/i.test(`${code} ${cause.message}`);
+  return new BinshipError("REGISTRY_FAILED", `cannot reach ${registry}: ${cause.message}${tried}`, {
     cause: err,
     hint: tls
       ? `Its TLS certificate is not trusted: add its CA with NODE_EXTRA_CA_CERTS=ca.pem, or, for a registry without TLS or a self-signed one, pass --insecure-registry.`

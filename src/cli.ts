@@ -30,7 +30,7 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
   // A registry that hung or dropped the connection where no stage put it into words (a token service, a blob stream).
-  if (err instanceof NetworkError) return printError(networkFailure(err, "REGISTRY_FAILED", "try again once the registry answers"), cwd, verbose);
+  if (err instanceof NetworkError) return printError(networkFailure(err, "REGISTRY_FAILED", "or try again once the registry answers"), cwd, verbose);
   if (!isBinshipError(err)) {
     process.stderr.write(redact(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`));
     return 1;

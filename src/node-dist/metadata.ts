@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { defaultNetwork, isRetryableStatus, NetworkError, networkFailure, RetryableStatus, getText, type NetworkSettings, type TextResponse } from "../util/http.js";
+import { defaultNetwork, isRetryableStatus, NetworkError, networkFailure, RetryableStatus, getText, timeoutSetting, type NetworkSettings, type TextResponse } from "../util/http.js";
 import { authorizationFor, type RegistryConfig } from "./registry.js";
 
 export interface DistInfo {
@@ -33,7 +33,8 @@ export function registryHeaders(registry: RegistryConfig, url: string, accept: s
 
 export function downloadFailed(registry: RegistryConfig, what: string, cause: unknown): BinshipError {
   if (cause instanceof NetworkError && cause.phase) {
-    return networkFailure(cause, "NODE_DOWNLOAD_FAILED", "build from a warm cache (an exact --node version already downloaded needs no network), or pass --node-binary PATH to use a Node binary you already have");
+    const escape = "build with an exact --node version already in the cache (it needs no network), or pass --node-binary PATH to use a Node binary you have";
+    return networkFailure(cause, "NODE_DOWNLOAD_FAILED", escape, `${timeoutSetting}=SECONDS (or fetch-timeout in .npmrc, in ms)`);
   }
   const tried = cause instanceof NetworkError || cause instanceof RetryableStatus ? (cause.tries > 1 ? `; tried ${cause.tries} times` : "") : "";
   const inner = cause instanceof NetworkError && cause.cause instanceof Error ? cause.cause : cause;

@@ -375,7 +375,7 @@ export async function getText(req: Omit<HttpRequest, "method" | "body">, s: Netw
  * A NetworkError in the user's words: what fired (host, deadline, attempts) and how to get
  * past it; `escape` names the way around the registry for this request.
  */
-export function networkFailure(err: NetworkError, code: "NODE_DOWNLOAD_FAILED" | "REGISTRY_FAILED", escape: string): BinshipError {
-  const raise = err.phase ? `raise the deadline with ${timeoutSetting}=SECONDS, ` : "";
-  return new BinshipError(code, err.describe(), { cause: err, hint: `Check the network and the registry; ${raise}or ${escape}.` });
+export function networkFailure(err: NetworkError, code: "NODE_DOWNLOAD_FAILED" | "REGISTRY_FAILED", escape: string, raise = `${timeoutSetting}=SECONDS`): BinshipError {
+  const hint = err.phase ? `Raise the deadline with ${raise}, ${escape}.` : `Check the network and the registry, ${escape}.`;
+  return new BinshipError(code, err.describe(), { cause: err, hint });
 }

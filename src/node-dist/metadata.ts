@@ -92,7 +92,7 @@ async function readCachedVersions(file: string): Promise<CachedVersions | undefi
 
 const strip = ({ fetchedAt: _, ...versions }: CachedVersions): PackageVersions => versions;
 
-/** Fetches the version list; falls back to the cached copy (with a warning) when offline. */
+/** Fetches the version list; falls back to the cached copy (with a warning) when offline, or when the registry still answers 5xx/429 after the retries. */
 export async function fetchVersions(options: MetadataOptions): Promise<PackageVersions> {
   const { name, registry, cacheDir, logger } = options;
   const url = `${registry.url}${name}`;
@@ -110,7 +110,7 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
   try {
     logger.debug(`GET ${url}`);
     const headers = { ...registryHeaders(registry, url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"), "accept-encoding": "gzip" };
-    response = await getText({ url, headers }, network, 256 << 20);
+    response = await getText({ url, headers }, network, 256 << 20, (err, waitMs) => logger.debug(`${err.message}; trying again in ${waitMs} ms`));
   } catch (err) {
     const cached = await readCachedVersions(file);
     if (!cached) throw downloadFailed(registry, `the version list of ${name}`, err);

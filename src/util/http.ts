@@ -349,9 +349,9 @@ const idempotent = (req: HttpRequest) => req.method === "GET" || req.method === 
  * again; the last attempt's answer is returned whatever its status (with `tries`), and its
  * network failure thrown as a NetworkError naming the host.
  */
-export async function send(req: HttpRequest, s: NetworkSettings): Promise<HttpResponse> {
+export async function send(req: HttpRequest, s: NetworkSettings, onRetry?: (err: Error, waitMs: number) => void): Promise<HttpResponse> {
   const retries = idempotent(req) ? s.retries : 0;
-  return withRetries({ ...s, retries }, (n) => attempt(req, s, n, retries));
+  return withRetries({ ...s, retries }, (n) => attempt(req, s, n, retries), onRetry);
 }
 
 export interface TextResponse {
@@ -362,8 +362,8 @@ export interface TextResponse {
 }
 
 /** A GET whose whole body is read inside each attempt, so a stall mid-body is retried too. */
-export async function getText(req: Omit<HttpRequest, "method" | "body" | "buffer">, s: NetworkSettings, limit: number): Promise<TextResponse> {
-  const res = await send({ ...req, method: "GET", buffer: limit }, s);
+export async function getText(req: Omit<HttpRequest, "method" | "body" | "buffer">, s: NetworkSettings, limit: number, onRetry?: (err: Error, waitMs: number) => void): Promise<TextResponse> {
+  const res = await send({ ...req, method: "GET", buffer: limit }, s, onRetry);
   return { status: res.status, statusText: res.statusText, text: res.status === 200 ? await res.text() : "", tries: res.tries };
 }
 

@@ -3,8 +3,9 @@
 import { createServer, type Server } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { backoffMs, defaultNetwork, NetworkError, networkSettings, retryAfterMs, send, type NetworkSettings } from "../../../src/util/http.js";
+import { backoffMs, defaultNetwork, getText, NetworkError, networkSettings, retryAfterMs, send, type NetworkSettings } from "../../../src/util/http.js";
 
 const fast: NetworkSettings = { connectMs: 500, firstByteMs: 500, idleMs: 500, retries: 1, retryMinMs: 10, retryMaxMs: 50 };
 const servers: { server: Server; sockets: Set<Socket> }[] = [];
@@ -96,5 +97,10 @@ describe("send", () => {
     const body = "z".repeat(300_000);
     const res = await send({ method: "PUT", url, body: { stream: () => Readable.from([Buffer.from(body)]), length: body.length } }, fast);
     expect([res.status, res.headers["x-length"], got.length]).toEqual([201, "300000", 300_000]);
+  });
+
+  it("getText decompresses a gzip'd body (registries compress metadata when asked)", async () => {
+    const url = await serve((_req, res) => void res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync('{"name":"x"}')));
+    expect(await getText({ url, headers: { "accept-encoding": "gzip" } }, fast, 1 << 20)).toMatchObject({ status: 200, text: '{"name":"x"}', tries: 1 });
   });
 });

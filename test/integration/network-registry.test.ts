@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";
 import { integrityOf, makeNodeTarball } from "../fixtures/fake-registry/server.mjs";
+import { startOciRegistry } from "../helpers/oci-registry.js";
 
 const entry = join(appsDir, "fetch", "index.ts");
 const work = tempDir("binship-network-");
@@ -254,6 +255,23 @@ describe("container registry deadlines (pack container --push)", () => {
     expect(r.stderr).toContain(`${r.host} did not answer within 1 s (first byte); tried 3 times`);
     expect(r.stderr).toMatch(/hint: Raise the deadline with BINSHIP_NETWORK_TIMEOUT=SECONDS/);
     expect(r.stderr).not.toMatch(/unexpected error/);
+  });
+
+  it("503 to the first GET and HEAD of every path: each is retried, and the push completes", async () => {
+    const reg = await startOciRegistry({ flaky: true });
+    try {
+      const r = await runCli(["pack", "container", entry, "--layout", "bundle", "--arch", "x64", "--name", "svc", "-o", join(tempDir("binship-out-"), "ctr"), "--push", `${reg.host}/team/svc:1`, "--base", `${reg.host}/base:nonroot`, "--insecure-registry", "--json"], {
+        env: { DOCKER_CONFIG: join(work, "no-docker-config"), BINSHIP_NETWORK_TIMEOUT: "5" },
+        timeoutMs: 120_000,
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).index.push.reference).toBe(`${reg.host}/team/svc:1`);
+      const refused = reg.requests.filter((q) => q.startsWith("503 "));
+      expect(refused.length).toBeGreaterThan(2);
+      for (const q of refused) expect(reg.requests).toContain(q.slice(4)); // each answered on a later attempt
+    } finally {
+      await reg.close();
+    }
   });
 
   it("a manifest that stalls mid-body: retried, then exit 1 naming the idle deadline", async () => {

@@ -121,6 +121,13 @@ export class RegistryClient {
     return res.body;
   }
 
+  /** A small blob (an image config) read whole within each attempt, so a stall mid-body is retried. */
+  async getBlobBytes(repository: string, digest: string, limit = 8 << 20): Promise<Buffer> {
+    const res = await this.send({ method: "GET", path: `/v2/${repository}/blobs/${digest}`, redirects: true, buffer: limit }, [pullScope(repository)]);
+    if (res.status !== 200) await this.fail(res, `downloading ${repository}@${digest}`);
+    return Buffer.from(await res.text(), "utf8");
+  }
+
   /** Checking if content exists in the registry (end-2): HEAD /v2/<name>/blobs/<digest>. */
   async hasBlob(repository: string, digest: string): Promise<boolean> {
     const res = await this.send({ method: "HEAD", path: `/v2/${repository}/blobs/${digest}` }, [pushScope(repository)]);

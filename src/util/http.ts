@@ -33,7 +33,7 @@ export interface NetworkSettings {
 
 export const defaultNetwork: NetworkSettings = { connectMs: 10_000, firstByteMs: 30_000, idleMs: 30_000, retries: 2, retryMinMs: 1_000, retryMaxMs: 10_000 };
 
-/** Where each setting came from, for the error that names how to change it. */
+/** The environment variable that sets every deadline, named in the errors' hints. */
 export const timeoutSetting = "BINSHIP_NETWORK_TIMEOUT";
 
 function number(value: string, key: string, unit: string): number {
@@ -73,7 +73,7 @@ export function networkSettings(env: NodeJS.ProcessEnv, npmrc: Record<string, st
   return s;
 }
 
-export type Phase = "connect" | "first byte" | "idle";
+export type Phase = "connect" | "first byte" | "idle" | "sending";
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
@@ -97,6 +97,7 @@ export class NetworkError extends Error {
   static timeoutText(host: string, phase: Phase, ms: number): string {
     if (phase === "connect") return `${host} did not accept a connection within ${seconds(ms)} (connect)`;
     if (phase === "idle") return `${host} stopped sending for ${seconds(ms)} in the middle of a response (idle)`;
+    if (phase === "sending") return `${host} took nothing of the request for ${seconds(ms)} (idle)`;
     return `${host} did not answer within ${seconds(ms)} (first byte)`;
   }
 
@@ -268,6 +269,7 @@ export async function sendOnce(req: HttpRequest, s: NetworkSettings): Promise<Ht
       settled = true;
       reject(err);
       r.destroy(err);
+      if (body && !Buffer.isBuffer(body)) body.destroy(); // a file or another registry's blob stream
     };
     const deadline = (phase: Phase, ms: number) => {
       clearTimeout(timer);
@@ -275,17 +277,19 @@ export async function sendOnce(req: HttpRequest, s: NetworkSettings): Promise<Ht
     };
     let connected = false;
     let sent = false;
-    // A request body is sent under the idle deadline (a server that stops reading), then the wait for headers begins.
+    // The wait for headers starts at the TCP connection (it covers a TLS handshake that never
+    // completes, before which nothing is "sent"); a request body is sent under the socket's idle
+    // timeout instead (a server that stops reading), and the wait for headers starts after it.
     const next = () => {
       if (!connected || settled) return;
-      if (sent) deadline("first byte", s.firstByteMs);
+      if (sent || !body) deadline("first byte", s.firstByteMs);
       else clearTimeout(timer);
     };
     r.on("socket", (socket) => {
       const onConnect = () => {
         connected = true;
         if (s.idleMs > 0 && body && !sent) {
-          const stalled = () => fail(new NetworkError(host, { phase: "idle", ms: s.idleMs }));
+          const stalled = () => fail(new NetworkError(host, { phase: "sending", ms: s.idleMs }));
           socket.setTimeout(s.idleMs);
           socket.on("timeout", stalled);
           r.once("finish", () => {

@@ -1,7 +1,7 @@
 // Deadlines and retries of registry requests, against node:http servers on 127.0.0.1.
 
 import { createServer, type Server } from "node:http";
-import type { Socket } from "node:net";
+import { createServer as createNetServer, type Socket } from "node:net";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -102,5 +102,19 @@ describe("send", () => {
   it("getText decompresses a gzip'd body (registries compress metadata when asked)", async () => {
     const url = await serve((_req, res) => void res.writeHead(200, { "content-encoding": "gzip" }).end(gzipSync('{"name":"x"}')));
     expect(await getText({ url, headers: { "accept-encoding": "gzip" } }, fast, 1 << 20)).toMatchObject({ status: 200, text: '{"name":"x"}', tries: 1 });
+  });
+
+  it("https to a server that accepts the connection and never speaks TLS: the first-byte deadline fires", async () => {
+    const silent = createNetServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const url = `https://127.0.0.1:${(silent.address() as { port: number }).port}/v2/`;
+      const err = await send({ method: "GET", url }, { ...fast, retries: 0 }).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/did not answer within 0\.5 s \(first byte\)/);
+      const put = await send({ method: "PUT", url, body: Buffer.from("x") }, { ...fast, retries: 0 }).catch((e: unknown) => e);
+      expect((put as Error).message).toMatch(/took nothing of the request for 0\.5 s \(idle\)/);
+    } finally {
+      silent.close();
+    }
   });
 });

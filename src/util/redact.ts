@@ -40,8 +40,9 @@ export function redact(text: string): string {
         return colon < 0 ? `${scheme}***@` : `${scheme}${info.slice(0, colon)}:***@`;
       })
       .replace(queryKeys, "$1***")
-      .replace(/\b(authorization:?\s*(?:bearer|basic|token)?\s+)[^\s"',;]+/gi, "$1***")
-      .replace(/\b(bearer|basic)\s+[a-z0-9._~+/=-]{8,}/gi, "$1 ***")
+      .replace(/\b(authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token)\s+)?)[^\s"',;]+/gi, "$1***")
+      // A credential after its scheme has a digit somewhere; "basic authentication" stays words.
+      .replace(/\b(Bearer|Basic) (?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{8,}/g, "$1 ***")
       .replace(/(:_(?:authToken|auth|password)\s*=\s*)\S+/g, "$1***")
   );
 }

@@ -11,6 +11,10 @@ describe("redact", () => {
     expect(redact("authorization: Bearer eyJhbGciOi.x.y")).toBe("authorization: Bearer ***");
     expect(redact("//h.example/:_authToken=npm_abcdef")).toBe("//h.example/:_authToken=***");
     expect(redact("see http://h.example/y")).toBe("see http://h.example/y");
+    expect(redact('{"Authorization":"Basic dTpwYXNz"}')).toBe('{"Authorization":"Basic ***"}');
+    expect(redact("sent Bearer abcdef0123456789")).toBe("sent Bearer ***");
+    // Words stay words.
+    expect(redact("Use a registry with token or basic authentication; authorization failed")).toBe("Use a registry with token or basic authentication; authorization failed");
   });
 
   it("masks a registered secret wherever it appears, raw or percent-encoded", () => {

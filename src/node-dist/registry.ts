@@ -2,12 +2,13 @@
 // npm_config_registry environment variable, then the project .npmrc, then the user .npmrc
 // ($NPM_CONFIG_USERCONFIG or ~/.npmrc). Tokens are "//host/path/:_authToken=..." lines
 // matched by URL prefix, and ${VAR} is expanded from the environment (npm docs, "npmrc").
-// Basic auth comes from credentials in the registry URL (https://user:password@host/), which
-// fetch() refuses to send from the URL itself, or from "//host/path/:_auth" (base64 of
+// Basic auth comes from credentials in the registry URL (https://user:password@host/), taken
+// out of the URL and sent as a header, or from "//host/path/:_auth" (base64 of
 // user:password) and "//host/path/:username" + ":_password" (base64) lines. Credentials never
 // appear in a message: the URL binship keeps and prints has them removed, every credential read
 // is registered with util/redact.ts, which every log line and error goes through, and a URL that
 // cannot be used (unparseable, a malformed escape) is a config error naming where it was set.
+// npm's fetch-timeout / fetch-retries / fetch-retry-* keys are read here too (util/http.ts).
 
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";

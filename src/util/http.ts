@@ -3,10 +3,12 @@
 // different places, so there are three deadlines, each for one phase:
 // - connect: the TCP handshake. 10 s by default: a route that takes longer is a dropped SYN
 //   (a firewall, a dead host), not a slow one; undici's own default is the same.
-// - first byte: from the request sent to the response headers. 30 s: a mirror (Verdaccio,
+// - first byte: from the connection (TLS handshake included; for an upload, from its end) to
+//   the response headers. 30 s: a mirror (Verdaccio,
 //   Artifactory) that proxies a cold package upstream can take several seconds, a CDN far
 //   less; 30 s still ends a hung CI job quickly.
-// - idle: the longest silence between two body chunks. 30 s, for the same reasons. A slow but
+// - idle: the longest silence between two body chunks (of the response, or of an upload the
+//   server stopped taking). 30 s, for the same reasons. A slow but
 //   moving download never trips it, however long it takes; a reader that is slower than the
 //   network does not either (bytes waiting for it are not a silence).
 // Idempotent requests (GET, HEAD) are retried on connect errors, timeouts, resets, 5xx and 429,
@@ -24,7 +26,7 @@ import { BinshipError } from "../errors.js";
 
 export interface NetworkSettings {
   connectMs: number; // TCP connect deadline; 0: none
-  firstByteMs: number; // request sent -> response headers; 0: none
+  firstByteMs: number; // connected (or upload done) -> response headers; 0: none
   idleMs: number; // longest silence between body chunks; 0: none
   retries: number; // further attempts of an idempotent request
   retryMinMs: number; // first backoff, doubled per attempt

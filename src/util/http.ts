@@ -4,13 +4,12 @@
 // - connect: the TCP handshake. 10 s by default: a route that takes longer is a dropped SYN
 //   (a firewall, a dead host), not a slow one; undici's own default is the same.
 // - first byte: from the connection (TLS handshake included; for an upload, from its end) to
-//   the response headers. 30 s: a mirror (Verdaccio,
-//   Artifactory) that proxies a cold package upstream can take several seconds, a CDN far
-//   less; 30 s still ends a hung CI job quickly.
+//   the response headers. 30 s: a mirror (Verdaccio, Artifactory) that proxies a cold package
+//   upstream can take several seconds, a CDN far less; 30 s still ends a hung CI job quickly.
 // - idle: the longest silence between two body chunks (of the response, or of an upload the
-//   server stopped taking). 30 s, for the same reasons. A slow but
-//   moving download never trips it, however long it takes; a reader that is slower than the
-//   network does not either (bytes waiting for it are not a silence).
+//   server stopped taking). 30 s, for the same reasons. A slow but moving download never trips
+//   it, however long it takes; a reader slower than the network does not either (bytes waiting
+//   for it are not a silence).
 // Idempotent requests (GET, HEAD) are retried on connect errors, timeouts, resets, 5xx and 429,
 // with exponential backoff and jitter (Retry-After honoured up to the backoff cap); never on
 // another 4xx. Settings: BINSHIP_NETWORK_TIMEOUT (seconds, every phase), else npm's own

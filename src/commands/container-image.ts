@@ -1,6 +1,6 @@
 // The image flags of `binship pack container` (--push, --oci-layout, --tarball,
-// --insecure-registry, and BINSHIP_NETWORK_TIMEOUT for the registry requests): checked before anything is built, turned into the flow's image request,
-// and the result printed for people.
+// --insecure-registry; BINSHIP_NETWORK_TIMEOUT for the registry requests): checked before
+// anything is built, turned into the flow's image request, and the result printed for people.
 
 import { resolve } from "node:path";
 import { parseReference } from "../artifacts/container/image/index.js";

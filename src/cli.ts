@@ -12,7 +12,9 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
+import { NetworkError, networkFailure } from "./util/http.js";
 import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
+import { redact } from "./util/redact.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -29,19 +31,21 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 function printError(err: unknown, cwd: string, verbose: boolean, json: boolean): number {
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose, json);
+  // A registry that hung or dropped the connection where no stage put it into words (a token service, a blob stream).
+  if (err instanceof NetworkError) return printError(networkFailure(err, "REGISTRY_FAILED", "or try again once the registry answers"), cwd, verbose, json);
   if (!isBinshipError(err)) {
-    process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code: "INTERNAL", message: String((err as Error)?.message ?? err), hint: "This is a bug in binship; please report it with the stack printed on stderr.", diagnostics: [] } }, null, 2)}\n`);
+    process.stderr.write(redact(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`));
+    if (json) process.stdout.write(redact(`${JSON.stringify({ error: { code: "INTERNAL", message: String((err as Error)?.message ?? err), hint: "This is a bug in binship; please report it with the stack printed on stderr.", diagnostics: [] } }, null, 2)}\n`));
     return 1;
   }
   const out: string[] = [`binship: error: ${err.message}`];
   for (const d of err.diagnostics) out.push(...diagnosticLines(d, cwd).map((line) => `  ${line}`));
   if (err.hint) out.push(`  hint: ${err.hint}`);
   if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
-  process.stderr.write(`${out.join("\n")}\n`);
+  process.stderr.write(redact(`${out.join("\n")}\n`));
   if (json) {
     const error = { code: err.code, message: err.message, hint: err.hint ?? null, diagnostics: err.diagnostics, exitCode: err.exitCode };
-    process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+    process.stdout.write(redact(`${JSON.stringify({ error }, null, 2)}\n`));
   }
   return err.exitCode;
 }

@@ -1,5 +1,7 @@
 // Logs go to stderr; stdout is reserved for results. Colour only on a TTY without NO_COLOR,
-// progress only on a TTY.
+// progress only on a TTY. Every line goes through util/redact.ts: no mode prints a secret.
+
+import { redact } from "./util/redact.js";
 
 export type LogLevel = "quiet" | "normal" | "verbose";
 
@@ -36,21 +38,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info(message) {
       if (logger.level === "quiet") return;
       clear();
-      stream.write(`${message}\n`);
+      stream.write(`${redact(message)}\n`);
     },
     warn(message) {
       if (logger.level === "quiet") return;
       clear();
-      stream.write(`${paint("33", "warning:")} ${message}\n`);
+      stream.write(`${paint("33", "warning:")} ${redact(message)}\n`);
     },
     debug(message) {
       if (logger.level !== "verbose") return;
       clear();
-      stream.write(`${paint("2", message)}\n`);
+      stream.write(`${paint("2", redact(message))}\n`);
     },
     progress(message) {
       if (!tty || logger.level === "quiet") return;
-      stream.write(`\r\x1b[K${paint("2", message)}`);
+      stream.write(`\r\x1b[K${paint("2", redact(message))}`);
       progressShown = true;
     },
     done: clear,

@@ -1,12 +1,13 @@
 // The image flags of `binship pack container` (--push, --oci-layout, --tarball,
-// --insecure-registry): checked before anything is built, turned into the flow's image request,
-// and the result printed for people.
+// --insecure-registry; BINSHIP_NETWORK_TIMEOUT for the registry requests): checked before
+// anything is built, turned into the flow's image request, and the result printed for people.
 
 import { resolve } from "node:path";
 import { parseReference } from "../artifacts/container/image/index.js";
 import { BinshipError } from "../errors.js";
 import { formatBytes } from "../log.js";
 import type { ImageOutcome, ImageRequest } from "../pipeline/container-image.js";
+import { networkSettings } from "../util/http.js";
 
 export interface ImageFlags {
   push?: string; // registry/repository[:tag]
@@ -41,14 +42,15 @@ export function checkImageFlags(f: ImageFlags, image: string | undefined, cwd: s
   return f.push;
 }
 
-/** The flow's image request, or undefined when no image was asked for. */
-export function imageRequest(f: ImageFlags, cwd: string): ImageRequest | undefined {
+/** The flow's image request, or undefined when no image was asked for; a bad BINSHIP_NETWORK_TIMEOUT fails here, before any work. */
+export function imageRequest(f: ImageFlags, cwd: string, env: NodeJS.ProcessEnv): ImageRequest | undefined {
   if (!wantsImage(f)) return undefined;
   return {
     push: f.push,
     ociLayout: f.ociLayout ? resolve(cwd, f.ociLayout) : undefined,
     tarball: f.tarball ? resolve(cwd, f.tarball) : undefined,
     insecure: Boolean(f.insecureRegistry),
+    network: networkSettings(env),
   };
 }
 

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from "../log.js";
 import { cacheDirFrom } from "../executable/options.js";
 import { checkOutputs, checkOutsideCache, checkWritable, type Output } from "../util/outputs.js";
 import { join } from "node:path";
+import { redact } from "../util/redact.js";
 
 // Lockfiles a project may hold beside package.json: inputs of the build (versions, integrity).
 const lockfiles = ["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", "bun.lockb"];
@@ -81,8 +82,9 @@ export function printWarnings(ctx: CommandContext, warnings: Diagnostic[]): void
 /** Warnings on stderr (each with its hint), then results on stdout; `--json` carries the same warnings. */
 export function printOutput(ctx: CommandContext, output: CommandOutput): void {
   printWarnings(ctx, output.warnings);
-  if (ctx.flags.json) ctx.stdout.write(`${JSON.stringify({ ...output.json, warnings: output.warnings }, null, 2)}\n`);
-  else if (!ctx.flags.quiet) for (const line of output.lines) ctx.stdout.write(`${line}\n`);
+  // Results pass the same redaction as logs (util/redact.ts): a registry URL in a result cannot show its password.
+  if (ctx.flags.json) ctx.stdout.write(redact(`${JSON.stringify({ ...output.json, warnings: output.warnings }, null, 2)}\n`));
+  else if (!ctx.flags.quiet) for (const line of output.lines) ctx.stdout.write(`${redact(line)}\n`);
 }
 
 /**

@@ -90,7 +90,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
   const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs, depfile, configFile: loaded.file }),
+    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd, ctx.env), outputs, depfile, configFile: loaded.file }),
   );
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];

@@ -1,6 +1,7 @@
 // Downloads a Node package tarball and extracts package/bin/node in one streaming pass:
 // bytes -> integrity hash + gunzip -> tar -> temporary file. The file is kept only when the
-// registry's sha512 integrity matches the bytes received.
+// registry's sha512 integrity matches the bytes received. A transfer that stalls or breaks off
+// is downloaded again from its first byte (util/http.ts: deadlines, retries).
 
 import { createHash } from "node:crypto";
 import { mkdir, open, rm, type FileHandle } from "node:fs/promises";
@@ -9,7 +10,8 @@ import { createGunzip } from "node:zlib";
 import { BinshipError } from "../errors.js";
 import { formatBytes, type Logger } from "../log.js";
 import { cacheTempPath, commitCached, type CachedFile } from "./cache.js";
-import { downloadFailed, registryHeaders, type DistInfo } from "./metadata.js";
+import { asNetworkError, isRetryableStatus, isTransient, RetryableStatus, retryAfterMs, sendOnce, withRetries, type HttpResponse, type NetworkSettings } from "../util/http.js";
+import { downloadFailed, registryHeaders, usable, type DistInfo } from "./metadata.js";
 import { tarballUrl, withoutCredentials, type RegistryConfig } from "./registry.js";
 import { extractEntry } from "./tar.js";
 
@@ -47,24 +49,60 @@ async function* tee(body: AsyncIterable<Uint8Array>, onChunk: (b: Buffer) => voi
 }
 
 export async function downloadNode(options: DownloadOptions): Promise<CachedFile> {
-  const { pkg, version, dist, registry, dir, logger } = options;
-  // A tarball URL with credentials in it: fetch refuses those, so they go in the header instead.
+  const { pkg, version, dist, registry, logger } = options;
+  const network = usable(registry);
+  // A tarball URL with credentials in it: they go in the header instead.
   const given = withoutCredentials(tarballUrl(registry, dist.tarball));
+  if (given.problem === "not a URL" || given.problem === "not http") {
+    throw downloadFailed(registry, `${pkg}@${version}`, new Error(`the registry lists its tarball at ${given.url}, which is not an http(s) URL`));
+  }
   const url = given.url;
   const headers = registryHeaders(registry, url, "application/octet-stream");
   if (given.basic && !headers.authorization) headers.authorization = `Basic ${given.basic}`;
   const expected = parseIntegrity(dist.integrity);
-  let response: Response;
-  const abort = new AbortController(); // ends the transfer when extraction fails halfway
+  // Each attempt starts from the first byte: a stalled or reset transfer is downloaded again.
   try {
-    logger.debug(`GET ${url}`);
-    response = await fetch(url, { headers, signal: abort.signal });
+    return await withRetries(
+      network,
+      (attempt) => downloadOnce(options, { url, headers, expected, network, attempt }),
+      (err, waitMs) => logger.debug(`${err.message}; trying again in ${waitMs} ms`),
+    );
   } catch (err) {
-    throw downloadFailed(registry, `${pkg}@${version}`, err);
+    if (err instanceof BinshipError) throw err;
+    throw downloadFailed(registry, `${pkg}@${version} (${url})`, err);
   }
-  if (!response.ok || !response.body) throw downloadFailed(registry, `${pkg}@${version} (${url})`, new Error(`HTTP ${response.status} ${response.statusText}`));
+}
 
-  const total = Number(response.headers.get("content-length")) || 0;
+interface Attempt {
+  url: string;
+  headers: Record<string, string>;
+  expected: { algorithm: string; digest: string };
+  network: NetworkSettings;
+  attempt: number;
+}
+
+async function downloadOnce(options: DownloadOptions, a: Attempt): Promise<CachedFile> {
+  const { pkg, version, registry, dir, logger } = options;
+  const { url, expected } = a;
+  const host = new URL(url).host;
+  logger.debug(`GET ${url}${a.attempt > 1 ? ` (attempt ${a.attempt})` : ""}`);
+  let response: HttpResponse;
+  try {
+    response = await sendOnce({ method: "GET", url, headers: a.headers }, a.network);
+  } catch (err) {
+    throw asNetworkError(err, host);
+  }
+  if (isRetryableStatus(response.status)) {
+    response.discard();
+    throw new RetryableStatus(host, response.status, response.statusText, retryAfterMs(response.headers["retry-after"]));
+  }
+  if (response.status !== 200) {
+    response.discard();
+    throw downloadFailed(registry, `${pkg}@${version} (${url})`, new Error(`HTTP ${response.status} ${response.statusText}`));
+  }
+  const body = response.body;
+
+  const total = Number(response.headers["content-length"]) || 0;
   const integrityHash = createHash(expected.algorithm);
   const fileHash = createHash("sha256");
   let received = 0;
@@ -76,7 +114,7 @@ export async function downloadNode(options: DownloadOptions): Promise<CachedFile
     tmp = await cacheTempPath(dir, "node");
     fh = await open(tmp, "wx", 0o755);
   } catch (err) {
-    abort.abort();
+    body.destroy();
     throw new BinshipError("IO_FAILED", `cannot write to the cache ${dir}: ${(err as Error).message}`, {
       cause: err,
       hint: "Point BINSHIP_CACHE_DIR (or XDG_CACHE_HOME) at a writable directory.",
@@ -84,7 +122,7 @@ export async function downloadNode(options: DownloadOptions): Promise<CachedFile
   }
   try {
     const gunzip = createGunzip();
-    const source = tee(response.body as unknown as AsyncIterable<Uint8Array>, (b) => {
+    const source = tee(body, (b) => {
       integrityHash.update(b);
       received += b.length;
       if (received - lastShown > 1 << 20) {
@@ -109,6 +147,9 @@ export async function downloadNode(options: DownloadOptions): Promise<CachedFile
       await feeding; // read to the end so the integrity covers every byte
     } catch (err) {
       if (err instanceof BinshipError) throw err;
+      // A stall or a reset is worth another attempt; a broken gzip or tar stream is not.
+      const network = asNetworkError(err, host);
+      if (isTransient(network)) throw network;
       throw downloadFailed(registry, `${pkg}@${version} (${url})`, err);
     }
     logger.done();
@@ -126,7 +167,7 @@ export async function downloadNode(options: DownloadOptions): Promise<CachedFile
     return await commitCached(tmp, join(dir, "node"), { version, bytes: size, sha256: fileHash.digest("hex"), source: url });
   } catch (err) {
     logger.done();
-    abort.abort();
+    body.destroy();
     await fh.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;

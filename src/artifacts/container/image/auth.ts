@@ -6,6 +6,7 @@
 // (docs/spec/auth/oauth.md). Anonymous tokens (public bases) need no credential at all.
 
 import { BinshipError } from "../../../errors.js";
+import { registerSecret } from "../../../util/redact.js";
 import type { Credential } from "./credentials.js";
 import type { Transport } from "./transport.js";
 
@@ -69,6 +70,7 @@ export async function authorize(o: AuthorizeOptions): Promise<string> {
     // handled below
   }
   if (!token) throw new BinshipError("REGISTRY_FAILED", `the token service of ${o.registry} sent no token`, { hint: "Check the registry's token service configuration." });
+  registerSecret(token);
   return `Bearer ${token}`;
 }
 

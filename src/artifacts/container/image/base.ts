@@ -30,10 +30,7 @@ async function readPlatform(client: RegistryClient, ref: ImageReference, referen
     throw new BinshipError("REGISTRY_FAILED", `${formatReference(ref)} points to a ${fetched.mediaType || "manifest of unknown type"}, not an image manifest`, { hint: "Use an image as --base." });
   }
   const manifest = JSON.parse(fetched.bytes.toString("utf8")) as ImageManifest;
-  const stream = await client.getBlob(ref.repository, manifest.config.digest);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  const config = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ImageConfig;
+  const config = JSON.parse((await client.getBlobBytes(ref.repository, manifest.config.digest)).toString("utf8")) as ImageConfig;
   return {
     platform: { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) },
     manifest,

@@ -12,6 +12,7 @@ import { dockerConfigCredentials, dockerConfigPath, spawnHelper } from "./creden
 import { RegistryClient } from "./registry.js";
 import { createTransport } from "./transport.js";
 import type { Clients } from "./blobs.js";
+import type { NetworkSettings } from "../../../util/http.js";
 
 export { publishImage, nonroot, type PublishOptions, type PublishResult, type PublishedPlatform } from "./publish.js";
 export { parseReference, digestReference, type ImageReference } from "./reference.js";
@@ -21,11 +22,12 @@ export { dockerConfigPath } from "./credentials.js";
 export interface ClientSettings {
   insecure: boolean; // --insecure-registry: no certificate check, plain http when the registry has no TLS
   env: NodeJS.ProcessEnv; // DOCKER_CONFIG, HOME, PATH (credential helpers)
+  network: NetworkSettings; // deadlines and retries of every registry request
 }
 
 /** One client per registry host for a run, with the Docker config's credentials. */
 export function registryClients(s: ClientSettings): Clients {
-  const transport = createTransport(s.insecure);
+  const transport = createTransport(s.insecure, s.network);
   const credentials = dockerConfigCredentials(dockerConfigPath(s.env), spawnHelper(s.env));
   const clients = new Map<string, RegistryClient>();
   return (registry) => {

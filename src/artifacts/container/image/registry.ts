@@ -6,6 +6,8 @@
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { BinshipError } from "../../../errors.js";
+import { NetworkError, networkFailure } from "../../../util/http.js";
+import { registerSecret } from "../../../util/redact.js";
 import { authorize, parseChallenge, refused } from "./auth.js";
 import type { CredentialLookup } from "./credentials.js";
 import { apiHost } from "./reference.js";
@@ -68,6 +70,9 @@ export class RegistryClient {
     res.discard();
     if (!challenge) throw new BinshipError("REGISTRY_FAILED", `${this.registry} answered 401 without a challenge`, { hint: "Check the registry address." });
     const credential = await this.o.credentials(this.registry);
+    // Never printed, whatever message they end up in (util/redact.ts).
+    registerSecret(credential?.password);
+    registerSecret(credential?.identityToken);
     const header = await authorize({ challenge, scopes, credential, transport: this.o.transport, registry: this.registry });
     this.headers.set(key, header);
     res = await attempt(header);
@@ -81,14 +86,15 @@ export class RegistryClient {
   private async fail(res: HttpResponse, what: string): Promise<never> {
     const detail = await registryMessage(res);
     const denied = res.status === 403;
-    throw new BinshipError("REGISTRY_FAILED", `${this.registry}: ${what} failed with HTTP ${res.status}${detail ? ` (${detail})` : ""}`, {
+    const tried = res.tries > 1 ? `; tried ${res.tries} times` : "";
+    throw new BinshipError("REGISTRY_FAILED", `${this.registry}: ${what} failed with HTTP ${res.status}${detail ? ` (${detail})` : ""}${tried}`, {
       hint: denied ? "The account has no permission for this repository; check its access rights." : "Check the repository name and the registry's state.",
     });
   }
 
   /** Pulling manifests (end-3): GET /v2/<name>/manifests/<reference>, any of the four manifest types. */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
-    const res = await this.send({ method: "GET", path: `/v2/${repository}/manifests/${reference}`, headers: { accept: manifestAccept } }, [pullScope(repository)]);
+    const res = await this.send({ method: "GET", path: `/v2/${repository}/manifests/${reference}`, headers: { accept: manifestAccept }, buffer: 8 << 20 }, [pullScope(repository)]);
     if (res.status === 404) {
       await res.text().catch(() => "");
       throw new BinshipError("REGISTRY_FAILED", `${this.registry}/${repository}:${reference} does not exist`, { hint: "Check the --base reference (registry, repository, tag)." });
@@ -113,6 +119,13 @@ export class RegistryClient {
     const res = await this.send({ method: "GET", path: `/v2/${repository}/blobs/${digest}`, redirects: true }, [pullScope(repository)]);
     if (res.status !== 200) await this.fail(res, `downloading ${repository}@${digest}`);
     return res.body;
+  }
+
+  /** A small blob (an image config) read whole within each attempt, so a stall mid-body is retried. */
+  async getBlobBytes(repository: string, digest: string, limit = 8 << 20): Promise<Buffer> {
+    const res = await this.send({ method: "GET", path: `/v2/${repository}/blobs/${digest}`, redirects: true, buffer: limit }, [pullScope(repository)]);
+    if (res.status !== 200) await this.fail(res, `downloading ${repository}@${digest}`);
+    return Buffer.from(await res.text(), "utf8");
   }
 
   /** Checking if content exists in the registry (end-2): HEAD /v2/<name>/blobs/<digest>. */
@@ -167,9 +180,12 @@ export class RegistryClient {
 
 function unreachable(registry: string, err: Error): BinshipError {
   if (err instanceof BinshipError) return err;
-  const code = (err as NodeJS.ErrnoException).code ?? "";
-  const tls = /CERT|SSL|TLS|EPROTO|self.signed|wrong version/i.test(`${code} ${err.message}`);
-  return new BinshipError("REGISTRY_FAILED", `cannot reach ${registry}: ${err.message}`, {
+  if (err instanceof NetworkError && err.phase) return networkFailure(err, "REGISTRY_FAILED", "or try again once the registry answers");
+  const tried = err instanceof NetworkError && err.tries > 1 ? `; tried ${err.tries} times` : "";
+  const cause = err instanceof NetworkError && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as NodeJS.ErrnoException).code ?? "";
+  const tls = /CERT|SSL|TLS|EPROTO|self.signed|wrong version/i.test(`${code} ${cause.message}`);
+  return new BinshipError("REGISTRY_FAILED", `cannot reach ${registry}: ${cause.message}${tried}`, {
     cause: err,
     hint: tls
       ? `Its TLS certificate is not trusted: add its CA with NODE_EXTRA_CA_CERTS=ca.pem, or, for a registry without TLS or a self-signed one, pass --insecure-registry.`

@@ -271,9 +271,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code === "EPIPE") process.exit(exitCode);
     throw err;
   });
+  let current: CommandContext | undefined;
   const run = async (fn: (ctx: CommandContext) => Promise<CommandOutput | void>) => {
     globals = program.opts<GlobalFlags>();
-    const ctx = createCommandContext(globals);
+    const ctx = (current = createCommandContext(globals));
     const output = await fn(ctx);
     if (output) printOutput(ctx, output);
   };
@@ -297,7 +298,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === "commander.help") exitCode = 2;
       else exitCode = err.exitCode === 0 ? 0 : printError(usageError(err.message, argv, program), process.cwd(), false, json());
     } else {
-      exitCode = printError(err, process.cwd(), Boolean(globals.verbose), json());
+      exitCode = printError(err, process.cwd(), Boolean(globals.verbose), json() && !current?.jsonWritten);
     }
   }
   return exitCode;

@@ -25,6 +25,7 @@ export interface CommandContext {
   flags: GlobalFlags;
   stdout: NodeJS.WritableStream;
   optionsFrom: string; // how messages name the options: "command line" (as --flags) or the API's
+  jsonWritten?: boolean; // the command printed its one --json object already (with its error in it, if it failed)
 }
 
 export function createCommandContext(flags: GlobalFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CommandContext {

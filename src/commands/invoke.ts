@@ -167,8 +167,12 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
     output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
   }));
+  const err = failure(run);
   if (ctx.flags.json) {
-    ctx.stdout.write(`${JSON.stringify(runJson(run, options), null, 2)}\n`);
+    // One object on stdout, also when an invocation failed: the results and the error together.
+    const error = err ? { error: { code: err.code, message: err.message, hint: err.hint ?? null, diagnostics: err.diagnostics, exitCode: err.exitCode } } : {};
+    ctx.stdout.write(`${JSON.stringify({ ...runJson(run, options), ...error }, null, 2)}\n`);
+    ctx.jsonWritten = true;
   } else if (!ctx.flags.quiet) {
     for (const result of run.results) {
       if (result.status !== "ok") {
@@ -193,6 +197,5 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     const bytes = run.results.reduce((n, r) => n + r.payload.length, 0);
     ctx.logger.debug(`launcher: ${run.launcher}; ${formatBytes(bytes)} returned`);
   }
-  const err = failure(run);
   if (err) throw err;
 }

@@ -23,11 +23,13 @@ const work = tempDir("binship-registry-build-");
 // downloads each once): the x64 one is the host's, the arm64 one a cross target.
 let x64: NodeDist;
 let arm64: NodeDist;
+let older: NodeDist; // another Node major: a generator of the wrong version
 
 beforeAll(async () => {
   const common = { spec: "24", cacheDir: cacheDirFrom(process.env, repoRoot), registry: registryFromNpmConfig(process.env, repoRoot), logger: silentLogger };
   x64 = await provisionNode({ ...common, arch: "x64", host: { platform: "linux", arch: "x64" } });
   arm64 = await provisionNode({ ...common, spec: x64.version, arch: "arm64" });
+  older = await provisionNode({ ...common, spec: "22", arch: "x64" });
 });
 
 /** The output directory holds exactly these names: no executable, no temporary file. */
@@ -158,12 +160,11 @@ describe("--node-binary and --generator-node", () => {
   });
 
   it("exits 2 when the generator's version differs from the target's", async () => {
-    // The test runner's own Node (20 here) is not the target's version.
-    const r = await runCli(["build", entry, "--arch", "x64", "--node-binary", x64.target.path, "--generator-node", process.execPath, "-o", join(work, "skew")], {
+    const r = await runCli(["build", entry, "--arch", "x64", "--node-binary", x64.target.path, "--generator-node", older.target.path, "-o", join(work, "skew")], {
       env: await offline(),
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`--generator-node .* is Node ${process.version}, the target is v${x64.version}`));
+    expect(r.stderr).toMatch(new RegExp(`--generator-node .* is Node v${older.version}, the target is v${x64.version}`));
   });
 
   it("exits 2 for a --node-binary that does not exist", async () => {

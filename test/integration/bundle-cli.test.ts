@@ -98,7 +98,7 @@ describe("output", () => {
     const r = await runCli(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Exit codes: 0 ok, 1 build failed, 2 usage or configuration error.");
-    const commands = [...r.stdout.split("Commands:")[1]!.matchAll(/^ {2}([a-z-]+)( [a-z]+)?/gm)].map((m) => m[1]!).filter((c) => c !== "help");
+    const commands = [...r.stdout.split("Commands:")[1]!.split("\n\n")[0]!.matchAll(/^ {2}([a-z-]+)( [a-z]+)?/gm)].map((m) => m[1]!).filter((c) => c !== "help");
     expect(commands).toContain("bundle");
     for (const c of commands) {
       const help = await runCli([c, "--help"]);

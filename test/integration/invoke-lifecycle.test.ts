@@ -66,6 +66,7 @@ describe("a fresh environment after a crash", () => {
     ]);
     expect(out.processes.map((p) => p.exit.code)).toEqual([129, 129, 129]);
     expect(r.stderr).toContain("3 of 3 invocations failed: Error: exploded later");
+    expect((out as unknown as { error: { code: string } }).error.code).toBe("INVOKE_FAILED"); // one object: the results and the error
   });
 
   it("binship invoke --count 2 after a timeout starts a fresh process and shows both answers", async () => {

@@ -64,7 +64,7 @@ describe("the output flags are found in --help", () => {
     expect(names("build")).toEqual(["--depfile", "--metafile", "--outfile", "--report", "--sbom"]);
     expect(names("bundle")).toEqual(["--depfile", "--metafile", "--outfile"]);
     expect(names("pack lambda")).toEqual(["--depfile", "--metafile", "--outfile", "--report", "--sbom"]);
-    expect(names("pack container")).toEqual(["--oci-layout", "--outfile", "--report", "--sbom", "--tarball"]);
+    expect(names("pack container")).toEqual(["--depfile", "--oci-layout", "--outfile", "--report", "--sbom", "--tarball"]);
   });
 });
 

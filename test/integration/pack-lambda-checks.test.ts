@@ -64,7 +64,7 @@ describe.runIf(requirePaths("/bin/true"))("pack lambda checks", () => {
     const r = await pack("nosea", ["--executable", "/bin/true", "--arch", "x64", "--json"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("has no Node single-executable blob");
-    expect(r.stdout).toBe("");
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: "ARTIFACT_CHECK_FAILED", exitCode: 1 } }); // --json: the failure as one object
     expect(r.left).toEqual([]);
   });
 

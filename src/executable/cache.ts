@@ -7,11 +7,14 @@
 // Layout: <dir>/<key> (the executable) and <dir>/<key>.json (its manifest and ELF report),
 // written last, so an entry cut short is never used. A new entry is a hard link to the file the
 // build made (which becomes the output): storing costs no copy. Hits are copies (reflinks where
-// the filesystem has them), never links, so an output edited in place changes no other output;
-// and an edit to the one output sharing an entry's inode moves the entry's mtime, so the entry is
-// hashed before its next use and dropped. So that an unchanged rebuild does not copy and compare
+// the filesystem has them), never links, so an output edited in place changes no other output.
+// Every entry's bytes are checked against its sha256 before they are used (util/cache-object.ts):
+// a hit as it is copied out, a template before a new blob goes into it; a corrupt entry is
+// removed and the executable built again. So that an unchanged rebuild does not copy and compare
 // 100 MB, the cache also remembers, per output path, which key and sha256 it last wrote there and
-// the file's size, mtime and inode then; when all still match, the output is current.
+// the file's size, mtime and inode then; when all still match, the output is current. That trusts
+// the output, not the cache, except where the two are one file (the entry is still a hard link to
+// the output it came from): then the entry is hashed, since a byte changed in either is in both.
 
 import { createRequire } from "node:module";
 import { constants } from "node:fs";
@@ -19,9 +22,11 @@ import { chmod, copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utim
 import { dirname, join } from "node:path";
 import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
+import type { Diagnostic } from "../diagnostic.js";
 import { readCached } from "../node-dist/cache.js";
 import { binshipVersion } from "../paths.js";
 import { sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { checkFile, corruptWarning, discardEntry, markVerified, verifyEntry } from "../util/cache-object.js";
 
 export interface ExecutableCacheOptions {
   dir: string; // where entries live (default <cacheDir>/executables)
@@ -64,11 +69,13 @@ export function executableKey(parts: ExecutableKeyParts): string {
 
 export interface CacheHit {
   path: string; // the cached file
+  bytes: number; // its size and sha256 as stored, which its bytes must match before use
+  sha256: string;
   report: Omit<ElfReport, "path">;
   buildInfo: BuildInfo;
 }
 
-/** The cached executable for `key`, when present and intact (it is re-hashed only when its mtime moved). */
+/** The cached executable for `key`, when its manifest is there and the file has its size (its bytes are checked where they are used). */
 export async function lookupExecutable(cache: ExecutableCacheOptions, key: string): Promise<CacheHit | undefined> {
   const path = join(cache.dir, key);
   const hit = await readCached(path);
@@ -79,8 +86,10 @@ export async function lookupExecutable(cache: ExecutableCacheOptions, key: strin
   const now = new Date();
   await utimes(`${path}.json`, now, now).catch(() => {});
   if (!entry.buildInfo) return undefined; // written by a binship without build info
-  return { path, report: entry.report, buildInfo: entry.buildInfo };
+  return { path, bytes: hit.bytes, sha256: hit.sha256, report: entry.report, buildInfo: entry.buildInfo };
 }
+
+const instead = "building the executable again";
 
 /** Stores a finished executable (a hard link; a copy across filesystems; `file` stays where it is), then sweeps the cache down to its bound. */
 export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport, buildInfo: BuildInfo, target: string): Promise<void> {
@@ -95,6 +104,7 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
   }
   const { path: _, ...rest } = report;
   const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo, target, packager: pkgVersion() };
+  await markVerified(path, report); // inspectFile hashed these bytes
   await writeFileAtomic(`${path}.json`, `${JSON.stringify(entry, null, 2)}\n`);
   await sweepExecutables(cache, key);
 }
@@ -103,7 +113,7 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
  * An intact cached executable built into the same target binary by this pkg version, most
  * recently used first: its layout takes a new blob without running pkg (reinject.ts).
  */
-export async function findTemplate(cache: ExecutableCacheOptions, target: string): Promise<string | undefined> {
+export async function findTemplate(cache: ExecutableCacheOptions, target: string, warnings: Diagnostic[]): Promise<string | undefined> {
   const names = (await readdir(cache.dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
   const candidates: { key: string; used: number }[] = [];
   for (const name of names) {
@@ -116,7 +126,9 @@ export async function findTemplate(cache: ExecutableCacheOptions, target: string
   }
   for (const c of candidates.sort((a, b) => b.used - a.used)) {
     const path = join(cache.dir, c.key);
-    if (await readCached(path)) return path; // else edited on disk: not a template
+    // The template's bytes become the new executable's (all but the blob): checked in full.
+    const entry = await readCached(path);
+    if (entry && (await verifyEntry({ path, record: `${path}.json`, expected: entry, what: "executable", instead: "not using it as a template" }, warnings))) return path;
   }
   return undefined;
 }
@@ -152,11 +164,21 @@ export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: str
   return removed;
 }
 
-/** Puts the cached file at `tmp` (a reflink where the filesystem can, else a copy); the caller commits it. */
-export async function placeExecutable(hit: CacheHit, tmp: string): Promise<void> {
+/**
+ * Puts the cached file at `tmp` (a reflink where the filesystem can, else a copy) and checks the
+ * copy's bytes against the entry's sha256; the caller commits it. False when they differ: the
+ * entry is removed, a warning added, and `tmp` must be built instead.
+ */
+export async function placeExecutable(hit: CacheHit, tmp: string, warnings: Diagnostic[]): Promise<boolean> {
   await mkdir(dirname(tmp), { recursive: true });
   await copyFile(hit.path, tmp, constants.COPYFILE_FICLONE);
   await chmod(tmp, 0o755); // the entry shares its mode with the output it was linked from, which a user may have changed
+  const why = await checkFile(tmp, hit);
+  if (!why) return true;
+  await rm(tmp, { force: true });
+  await discardEntry(`${hit.path}.json`, hit.path);
+  warnings.push(corruptWarning("executable", hit.path, why, instead));
+  return false;
 }
 
 interface OutputRecord {
@@ -202,9 +224,21 @@ async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Pr
   }
 }
 
-/** True when `outfile` is still the file this cache wrote there for `key`. */
-export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
-  return (await currentRecord(cache, outfile))?.key === key;
+/**
+ * True when `outfile` is still the file this cache wrote there for the hit's key. When the output
+ * is the entry itself (a hard link), the entry is checked in full: a byte changed in place with
+ * the mtime kept is in both. A mismatch removes the entry and the record (so the output is
+ * rewritten, not compared against a stale sha256) and adds a warning.
+ */
+export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string, hit: CacheHit, warnings: Diagnostic[]): Promise<boolean> {
+  if ((await currentRecord(cache, outfile))?.key !== key) return false;
+  const [out, entry] = await Promise.all([stat(outfile), stat(hit.path).catch(() => undefined)]);
+  if (!entry || out.ino !== entry.ino || out.dev !== entry.dev) return true;
+  const why = await checkFile(hit.path, hit);
+  if (!why) return true;
+  await discardEntry(`${hit.path}.json`, hit.path, outputRecord(cache, outfile));
+  warnings.push(corruptWarning("executable", hit.path, why, instead));
+  return false;
 }
 
 /** The sha256 of what is at `outfile`, when this cache wrote it and it is untouched since; else undefined (hash it). */

@@ -82,6 +82,7 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     if (input.image) {
       const { config, cwd, env, logger } = input;
       outcome.published = await publishContainerImage({ request: input.image, options, packed: outcome, entry: config.entry, cwd, env, logger });
+      outcome.warnings.push(...outcome.published.result.warnings);
     }
     return outcome;
   } finally {

@@ -4,9 +4,12 @@
 // write would leave it), and the command runs again: it must succeed, say in one warning line
 // which object was corrupt, and write exactly the bytes a clean build writes. The Node binary is
 // the shared cache's official one; a lost one is downloaded again from a registry on 127.0.0.1.
+// Image layers are built on an empty base served by a small read-only OCI registry on 127.0.0.1.
 
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync, closeSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheDirFrom } from "../../src/executable/index.js";
@@ -160,5 +163,61 @@ describe.runIf(requireTools("llvm-strip", "touch", "cp", "unzip"))("a flipped by
     expect(readFileSync(zip).equals(clean.zip)).toBe(true);
     execFileSync("unzip", ["-t", "-q", zip]);
     expect(existsSync(victim)).toBe(true); // compressed again and kept
+  }, 300_000);
+});
+
+/** A read-only OCI registry serving one single-platform linux/amd64 base with no layers, as base:1. */
+async function startBaseRegistry(): Promise<{ host: string; server: Server }> {
+  const config = Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", config: { Env: ["PATH=/usr/bin"] }, rootfs: { type: "layers", diff_ids: [] } }));
+  const digest = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+  const manifest = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: digest(config), size: config.length }, layers: [] }),
+  );
+  const server = createServer((req, res) => {
+    const url = req.url ?? "";
+    if (url === "/v2/" || url === "/v2") return void res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    if (url === "/v2/base/manifests/1" || url === `/v2/base/manifests/${digest(manifest)}`) {
+      return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": digest(manifest), "content-length": manifest.length }).end(req.method === "HEAD" ? undefined : manifest);
+    }
+    if (url === `/v2/base/blobs/${digest(config)}`) return void res.writeHead(200, { "content-type": "application/octet-stream", "content-length": config.length }).end(config);
+    res.writeHead(404, { "content-type": "application/json" }).end('{"errors":[{"code":"NOT_FOUND"}]}');
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { host: `127.0.0.1:${(server.address() as { port: number }).port}`, server };
+}
+
+describe.runIf(requireTools("llvm-strip", "touch", "cp"))("a flipped byte in a cached image layer is never laid out", () => {
+  let base: { host: string; server: Server };
+  beforeAll(async () => {
+    base = await startBaseRegistry();
+  });
+  afterAll(() => base?.server.close());
+
+  const packImage = (cache: string, dir: string) =>
+    runCli(["pack", "container", entry, "--arch", "x64", "--node", dist.version, "-o", join(dir, "container"), "--base", `${base.host}/base:1`, "--image", "svc:1", "--insecure-registry", "--oci-layout", join(dir, "layout")], {
+      env: { ...env(cache), SOURCE_DATE_EPOCH: "1700000000" },
+    });
+
+  /** Every file of an OCI layout, by path, as bytes. */
+  const layout = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(join(dir, "layout"), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => [join(e.parentPath, e.name).slice(join(dir, "layout").length), readFileSync(join(e.parentPath, e.name)).toString("hex")]),
+    );
+
+  it("the layer is built again, with one warning, and the layout equals a clean one", async () => {
+    const cache = cacheWithNode();
+    const first = tempDir("binship-integrity-image-");
+    ok(await packImage(cache, first));
+    const layers = join(cache, "layers");
+    const [name] = readdirSync(layers).filter((n) => n.endsWith(".tar.gz"));
+    const layer = join(layers, name!);
+    flipByte(layer, statSync(layer).size >> 1);
+    const second = tempDir("binship-integrity-image-");
+    const r = ok(await packImage(cache, second));
+    const cacheWarnings = warnings(r).filter((w) => !w.includes("has no library table")); // the test base is unknown to binship
+    expect(cacheWarnings).toEqual([`warning: cached image layer ${layer} is corrupt (sha256 mismatch); building it again`]);
+    expect(layout(second)).toEqual(layout(first));
   }, 300_000);
 });

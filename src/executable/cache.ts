@@ -12,9 +12,10 @@
 // a hit as it is copied out, a template before a new blob goes into it; a corrupt entry is
 // removed and the executable built again. So that an unchanged rebuild does not copy and compare
 // 100 MB, the cache also remembers, per output path, which key and sha256 it last wrote there and
-// the file's size, mtime and inode then; when all still match, the output is current. That trusts
-// the output, not the cache, except where the two are one file (the entry is still a hard link to
-// the output it came from): then the entry is hashed, since a byte changed in either is in both.
+// the file's size, mtime, ctime and inode then; when all still match, the output is current. That
+// trusts the output, not the cache's bytes; the ctime is what makes it safe where the two are one
+// file (a new entry is a hard link to its output): any write to the inode moves it, and unlike the
+// mtime no one can put it back, so a byte changed in place sends the build through the checked copy.
 
 import { createRequire } from "node:module";
 import { constants } from "node:fs";
@@ -187,6 +188,7 @@ interface OutputRecord {
   sha256?: string; // the file's, so a rebuild knows without hashing whether new bytes differ
   size: number;
   mtimeMs: number;
+  ctimeMs?: number; // moved by any write or metadata change, and never set back: an edit that restored the mtime still shows
   ino: number;
 }
 
@@ -211,10 +213,11 @@ async function sweepOutputRecords(cache: ExecutableCacheOptions): Promise<void> 
   }
 }
 
-/** The record was written for the file `st` describes: same size, mtime and inode. */
-const describes = (record: OutputRecord, st: { size: number; mtimeMs: number; ino: number }) => record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino;
+/** The record was written for the file `st` describes: same size, mtime, ctime and inode (a record without a ctime describes nothing). */
+const describes = (record: OutputRecord, st: { size: number; mtimeMs: number; ctimeMs: number; ino: number }) =>
+  record.size === st.size && record.mtimeMs === st.mtimeMs && record.ctimeMs === st.ctimeMs && record.ino === st.ino;
 
-/** The record of what this cache last wrote at `outfile`, when the file is still that one (same size, mtime and inode). */
+/** The record of what this cache last wrote at `outfile`, when the file is still that one (same size, mtime, ctime and inode). */
 async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Promise<OutputRecord | undefined> {
   try {
     const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
@@ -224,21 +227,9 @@ async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Pr
   }
 }
 
-/**
- * True when `outfile` is still the file this cache wrote there for the hit's key. When the output
- * is the entry itself (a hard link), the entry is checked in full: a byte changed in place with
- * the mtime kept is in both. A mismatch removes the entry and the record (so the output is
- * rewritten, not compared against a stale sha256) and adds a warning.
- */
-export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string, hit: CacheHit, warnings: Diagnostic[]): Promise<boolean> {
-  if ((await currentRecord(cache, outfile))?.key !== key) return false;
-  const [out, entry] = await Promise.all([stat(outfile), stat(hit.path).catch(() => undefined)]);
-  if (!entry || out.ino !== entry.ino || out.dev !== entry.dev) return true;
-  const why = await checkFile(hit.path, hit);
-  if (!why) return true;
-  await discardEntry(`${hit.path}.json`, hit.path, outputRecord(cache, outfile));
-  warnings.push(corruptWarning("executable", hit.path, why, instead));
-  return false;
+/** True when `outfile` is still the file this cache wrote there for `key` (nothing has written to it since). */
+export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
+  return (await currentRecord(cache, outfile))?.key === key;
 }
 
 /** The sha256 of what is at `outfile`, when this cache wrote it and it is untouched since; else undefined (hash it). */
@@ -248,7 +239,7 @@ export async function outputSha256(cache: ExecutableCacheOptions, outfile: strin
 
 export async function recordOutput(cache: ExecutableCacheOptions, outfile: string, key: string, sha256: string): Promise<void> {
   const st = await stat(outfile);
-  const record: OutputRecord = { path: outfile, key, sha256, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  const record: OutputRecord = { path: outfile, key, sha256, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
   await mkdir(join(cache.dir, "outputs"), { recursive: true });
   await writeFileAtomic(outputRecord(cache, outfile), `${JSON.stringify(record)}\n`);
 }

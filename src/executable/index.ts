@@ -254,7 +254,7 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
   if (hit && cache && key) {
     logger.debug(`executable cache hit: ${hit.path}`);
-    if (await outputIsCurrent(cache, options.outfile, key, hit, warnings)) return { report: { ...hit.report, path: options.outfile }, buildInfo: hit.buildInfo, key, current: true };
+    if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, buildInfo: hit.buildInfo, key, current: true };
     // A corrupt entry (removed by then) is a miss: the executable is built below.
     if ((await stat(hit.path).catch(() => undefined)) && (await placeExecutable(hit, tmpOut, warnings))) return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
   }

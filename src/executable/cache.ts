@@ -27,7 +27,9 @@ import type { Diagnostic } from "../diagnostic.js";
 import { readCached } from "../node-dist/cache.js";
 import { binshipVersion } from "../paths.js";
 import { sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
-import { checkFile, corruptWarning, discardEntry, markVerified, verifyEntry } from "../util/cache-object.js";
+import { checkFile, corruptWarning, discardEntry, markVerified, openRecord, sealRecord, verifyEntry } from "../util/cache-object.js";
+
+const instead = "building the executable again";
 
 export interface ExecutableCacheOptions {
   dir: string; // where entries live (default <cacheDir>/executables)
@@ -77,20 +79,24 @@ export interface CacheHit {
 }
 
 /** The cached executable for `key`, when its manifest is there and the file has its size (its bytes are checked where they are used). */
-export async function lookupExecutable(cache: ExecutableCacheOptions, key: string): Promise<CacheHit | undefined> {
+export async function lookupExecutable(cache: ExecutableCacheOptions, key: string, warnings: Diagnostic[]): Promise<CacheHit | undefined> {
   const path = join(cache.dir, key);
   const hit = await readCached(path);
   if (!hit) return undefined;
-  const entry = JSON.parse(await readFile(`${path}.json`, "utf8")) as Entry;
-  if (entry.report.sha256 !== hit.sha256) return undefined;
+  // The manifest's report decides the artifact's checks (arch, glibc needs): sealed, like the bytes.
+  const entry = openRecord<Entry>(await readFile(`${path}.json`, "utf8").catch(() => ""));
+  if (entry === "corrupt") {
+    await discardEntry(`${path}.json`, path);
+    warnings.push(corruptWarning("executable manifest", `${path}.json`, "sha256 mismatch", instead));
+    return undefined;
+  }
+  if (entry === "unsealed" || entry.report.sha256 !== hit.sha256) return undefined; // written by an earlier binship
   // Recency for the sweep lives on the manifest: touching the executable would force a re-hash.
   const now = new Date();
   await utimes(`${path}.json`, now, now).catch(() => {});
   if (!entry.buildInfo) return undefined; // written by a binship without build info
   return { path, bytes: hit.bytes, sha256: hit.sha256, report: entry.report, buildInfo: entry.buildInfo };
 }
-
-const instead = "building the executable again";
 
 /** Stores a finished executable (a hard link; a copy across filesystems; `file` stays where it is), then sweeps the cache down to its bound. */
 export async function storeExecutable(cache: ExecutableCacheOptions, key: string, file: string, report: ElfReport, buildInfo: BuildInfo, target: string): Promise<void> {
@@ -106,7 +112,7 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
   const { path: _, ...rest } = report;
   const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo, target, packager: pkgVersion() };
   await markVerified(path, report); // inspectFile hashed these bytes
-  await writeFileAtomic(`${path}.json`, `${JSON.stringify(entry, null, 2)}\n`);
+  await writeFileAtomic(`${path}.json`, sealRecord(entry));
   await sweepExecutables(cache, key);
 }
 
@@ -120,9 +126,9 @@ export async function findTemplate(cache: ExecutableCacheOptions, target: string
   for (const name of names) {
     const path = join(cache.dir, name);
     const entry = await readFile(path, "utf8")
-      .then((t) => JSON.parse(t) as Entry)
+      .then((t) => openRecord<Entry>(t))
       .catch(() => undefined);
-    if (entry?.target !== target || entry.packager !== pkgVersion()) continue;
+    if (typeof entry !== "object" || entry.target !== target || entry.packager !== pkgVersion()) continue;
     candidates.push({ key: name.slice(0, -".json".length), used: (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs });
   }
   for (const c of candidates.sort((a, b) => b.used - a.used)) {

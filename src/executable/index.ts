@@ -251,7 +251,7 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
       sea: seaOptions,
       contents: options.contents ?? null, // recorded in the build info, so part of the bytes
     });
-  const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
+  const hit = cache && key ? await lookupExecutable(cache, key, warnings) : undefined;
   if (hit && cache && key) {
     logger.debug(`executable cache hit: ${hit.path}`);
     if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, buildInfo: hit.buildInfo, key, current: true };

@@ -122,3 +122,22 @@ export async function retryOnCorrupt<T>(attempt: () => Promise<T>): Promise<T> {
     return attempt();
   }
 }
+
+/** A record (a manifest) as JSON text carrying the sha256 of its own content, `seal`. */
+export function sealRecord(record: object): string {
+  return `${JSON.stringify({ ...record, seal: createHash("sha256").update(JSON.stringify(record)).digest("hex") }, null, 2)}\n`;
+}
+
+/** The record in `text` when its seal matches; "corrupt" when it does not (or the text is no JSON object); "unsealed" for a record without one. */
+export function openRecord<T extends object>(text: string): T | "corrupt" | "unsealed" {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return "corrupt";
+  }
+  if (typeof parsed !== "object" || parsed === null) return "corrupt";
+  const { seal, ...rest } = parsed as { seal?: unknown };
+  if (seal === undefined) return "unsealed";
+  return seal === createHash("sha256").update(JSON.stringify(rest)).digest("hex") ? (rest as T) : "corrupt";
+}

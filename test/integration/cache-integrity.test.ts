@@ -145,6 +145,15 @@ describe.runIf(requireTools("llvm-strip", "touch", "cp", "unzip"))("a flipped by
     expect(readFileSync(second).equals(clean.stripped)).toBe(true);
     const third = ok(await build(cache, join(dir, "app3")));
     expect(warnings(third)).toEqual([]);
+
+    // Its manifest (the ELF report the artifact's checks use) is sealed too.
+    const [last] = executables(cache);
+    const manifest = join(cache, "executables", `${last!}.json`);
+    const text = readFileSync(manifest, "utf8");
+    flipByte(manifest, text.indexOf('"report"') + 3); // '"report"' -> '"rUport"'-like: same size
+    const fourth = ok(await build(cache, join(dir, "app4")));
+    expect(warnings(fourth)).toEqual([`warning: cached executable manifest ${manifest} is corrupt (sha256 mismatch); building the executable again`]);
+    expect(readFileSync(join(dir, "app4")).equals(clean.stripped)).toBe(true);
   }, 300_000);
 
   it("the stripped Node binary a Lambda layer ships: stripped again, and the layer equals a clean pack's", async () => {

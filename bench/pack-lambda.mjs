@@ -8,7 +8,8 @@
 // Prints a markdown section for BENCHMARKS.md. COLD_RUNS, WARM_RUNS override the counts.
 // SKIP_PEERS=1 leaves out the by-hand and bun rows (they need `npm install` in bench/).
 // BASELINE_CLI=/path/to/other/binship/bin/binship.js also times that build (e.g. the previous
-// release) on the cold and fresh-output scenarios, interleaved, for "not slower than today".
+// release) on every scenario, interleaved, each with its own caches and zip, for "not slower
+// than today".
 //
 // Scenarios for the incremental pack (issue 13): "fresh" is a pack into an empty output
 // directory with only the Node download cached (no executable or deflate-segment cache: what
@@ -84,6 +85,12 @@ const nodeOnlyCache = () => {
   return { BINSHIP_CACHE_DIR: dir };
 };
 
+const baselineCache = baselineCli ? { BINSHIP_CACHE_DIR: mkdtempSync(join(tmpdir(), "binship-bench-cache-")) } : undefined;
+if (baselineCache) caches.push(baselineCache.BINSHIP_CACHE_DIR);
+const baselineZip = join(out, "project-baseline", "lambda.zip");
+if (baselineCli) packWith(baselineCli, baselineZip, baselineCache); // its warm cache and zip
+const baseline = { warm: [], changed: [], unchanged: [], commentOnly: [] };
+const timeBaseline = (what, zipPath) => baselineCli && baseline[what].push(timed(() => packWith(baselineCli, zipPath, baselineCache)));
 const warm = [];
 const fresh = [];
 const freshBaseline = [];
@@ -109,12 +116,16 @@ for (let i = 0; i < warmRuns; i++) {
   fresh.push(timed(() => pack(join(out, `fresh-${i}`, "lambda.zip"), nodeOnlyCache())));
   if (baselineCli) freshBaseline.push(timed(() => packWith(baselineCli, join(out, `fresh-baseline-${i}`, "lambda.zip"), nodeOnlyCache())));
   warm.push(timed(() => pack(join(out, `warm-${i}`, "lambda.zip"), cache))); // a new output directory each time
+  timeBaseline("warm", join(out, `warm-baseline-${i}`, "lambda.zip"));
   writeFileSync(behaviour, original.replace("return { message: `hello, ${name ?? \"world\"}` };", `return { message: \`hello ${i}, \${name ?? "world"}\` };`));
   changed.push(timed(() => pack(zip, cache)));
+  timeBaseline("changed", baselineZip);
   unchanged.push(timed(() => pack(zip, cache)));
+  timeBaseline("unchanged", baselineZip);
   // A comment the minifier drops: the source changed, the bundle did not.
   writeFileSync(behaviour, `${readFileSync(behaviour, "utf8")}\n// edit ${i}\n`);
   commentOnly.push(timed(() => pack(zip, cache)));
+  timeBaseline("commentOnly", baselineZip);
   if (skipPeers) continue;
 
   const hand = join(out, `hand-${i}`);
@@ -166,19 +177,24 @@ Machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem()
 
 | pack | median | runs (ms) |
 |---|---:|---:|
-${row("binship pack lambda, cold cache (Node from the npm registry)", cold)}
-${baselineCli ? `${row("baseline build, cold cache", coldBaseline)}
+${coldRuns ? `${row("binship pack lambda, cold cache (Node from the npm registry)", cold)}
+` : ""}${baselineCli && coldRuns ? `${row("baseline build, cold cache", coldBaseline)}
 ` : ""}${row("binship pack lambda, fresh: empty output directory, only the Node download cached", fresh)}
 ${baselineCli ? `${row("baseline build, fresh", freshBaseline)}
 ` : ""}${row("binship pack lambda, warm caches, new output directory", warm)}
-${row("binship pack lambda, after a one-line source change", changed)}
-${row("binship pack lambda, after a comment-only change (bundle byte-identical: no pkg)", commentOnly)}
-${row("binship pack lambda, nothing changed (zip neither rewritten nor recompressed)", unchanged)}
+${baselineCli ? `${row("baseline build, warm caches, new output directory", baseline.warm)}
+` : ""}${row("binship pack lambda, after a one-line source change", changed)}
+${baselineCli ? `${row("baseline build, after a one-line source change", baseline.changed)}
+` : ""}${row("binship pack lambda, after a comment-only change (bundle byte-identical: no pkg)", commentOnly)}
+${baselineCli ? `${row("baseline build, after a comment-only change", baseline.commentOnly)}
+` : ""}${row("binship pack lambda, nothing changed (zip neither rewritten nor recompressed)", unchanged)}
+${baselineCli ? `${row("baseline build, nothing changed", baseline.unchanged)}
+` : ""}
 ${skipPeers ? "" : `${row("by hand: binship bundle + pkg --sea + zip -9", byHand)}
 ${row(`bun ${bunVersion} build --compile + zip -9`, bunRuns)}`}
 
 Ratios of medians: one-line change / fresh ${ratio(changed, fresh)}; comment-only / fresh ${ratio(commentOnly, fresh)}; unchanged / fresh ${ratio(unchanged, fresh)};
-cold / warm ${ratio(cold, warm)}${baselineCli ? `; cold / baseline cold ${ratio(cold, coldBaseline)}; fresh / baseline fresh ${ratio(fresh, freshBaseline)}` : ""}${skipPeers ? "" : `; binship warm / by hand ${ratio(warm, byHand)}; binship warm / bun ${ratio(warm, bunRuns)}`}.
+cold / warm ${ratio(cold, warm)}${baselineCli ? `; cold / baseline cold ${ratio(cold, coldBaseline)}; fresh / baseline fresh ${ratio(fresh, freshBaseline)}; against the baseline: warm ${ratio(warm, baseline.warm)}, one-line change ${ratio(changed, baseline.changed)}, comment-only ${ratio(commentOnly, baseline.commentOnly)}, unchanged ${ratio(unchanged, baseline.unchanged)}` : ""}${skipPeers ? "" : `; binship warm / by hand ${ratio(warm, byHand)}; binship warm / bun ${ratio(warm, bunRuns)}`}.
 
 Layer layout (\`--layout layer\`, same project): function zip ${(layered.bytes / 1024).toFixed(1)} KiB (${layered.entries.map((e) => e.name).join(", ")}),
 layer \`${layered.layer.path.split("/").pop()}\` ${mib(layered.layer.bytes)} (${mib(layered.layer.unzippedBytes)} unzipped).

@@ -11,6 +11,9 @@
 // executable is never held whole, and allocating 100 MB at once costs more than deflating it anew.
 // Keys are BLAKE2b: collision-resistant like SHA-256, and about twice as fast here, which
 // matters when every pack hashes 100 MB to find the segments it already has.
+// A cached segment is its deflate output followed by that output's sha256 (32 bytes), checked
+// before the segment goes into a zip (util/cache-object.ts): a segment changed on disk would
+// otherwise become a zip whose CRC does not match its data. A mismatch is a miss.
 
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rm, stat, utimes, type FileHandle } from "node:fs/promises";
@@ -18,6 +21,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { constants, crc32, deflateRaw } from "node:zlib";
 import { tempPathBeside } from "../util/atomic.js";
+import { checkBytes } from "../util/cache-object.js";
 import { writeFile, rename } from "node:fs/promises";
 
 export const segmentBytes = 1 << 20;
@@ -34,6 +38,7 @@ export const defaultSegmentCacheBytes = 512 << 20;
 export interface DeflateStats {
   segments: number;
   reused: number; // served from the cache
+  corrupt: string[]; // cached segments whose bytes did not match their sha256: removed and compressed again
 }
 
 export interface Deflated {
@@ -43,8 +48,11 @@ export interface Deflated {
   stats: DeflateStats;
 }
 
+const digestBytes = 32; // the sha256 after the deflate output
+const format = 2; // 2: with the trailing sha256 (a segment of format 1 is never found, only swept)
+
 function segmentKey(segment: Buffer, level: number): string {
-  return createHash("blake2b512").update(`${process.versions.zlib}\0${level}\0`).update(segment).digest("hex").slice(0, 64);
+  return createHash("blake2b512").update(`${format}\0${process.versions.zlib}\0${level}\0`).update(segment).digest("hex").slice(0, 64);
 }
 
 async function compressSegment(segment: Buffer, level: number, cache: SegmentCache | undefined, stats: DeflateStats): Promise<Buffer> {
@@ -52,11 +60,16 @@ async function compressSegment(segment: Buffer, level: number, cache: SegmentCac
   const file = cache ? join(cache.dir, key.slice(0, 2), key) : "";
   if (cache) {
     const hit = await readFile(file).catch(() => undefined);
-    if (hit) {
+    const data = hit && hit.length >= digestBytes ? hit.subarray(0, hit.length - digestBytes) : undefined;
+    if (hit && data && !checkBytes(data, { bytes: data.length, sha256: hit.subarray(data.length).toString("hex") })) {
       stats.reused++;
       const now = new Date();
       await utimes(file, now, now).catch(() => {}); // recency, for the sweep
-      return hit;
+      return data;
+    }
+    if (hit) {
+      stats.corrupt.push(file);
+      await rm(file, { force: true });
     }
   }
   const out = await deflate(segment, { level, finishFlush: constants.Z_FULL_FLUSH });
@@ -65,7 +78,7 @@ async function compressSegment(segment: Buffer, level: number, cache: SegmentCac
     await mkdir(join(cache.dir, key.slice(0, 2)), { recursive: true })
       .then(async () => {
         const tmp = tempPathBeside(file);
-        await writeFile(tmp, out);
+        await writeFile(tmp, Buffer.concat([out, createHash("sha256").update(out).digest()]));
         await rename(tmp, file);
       })
       .catch(() => {});
@@ -95,7 +108,7 @@ export async function deflateSegmented(source: Buffer | string, level: number, c
     const size = fh ? (await fh.stat()).size : (source as Buffer).length;
     const count = Math.max(1, Math.ceil(size / segmentBytes));
     const outputs: Buffer[] = new Array(count);
-    const stats: DeflateStats = { segments: count, reused: 0 };
+    const stats: DeflateStats = { segments: count, reused: 0, corrupt: [] };
     const running = new Set<Promise<void>>();
     let failure: unknown;
     let crc = 0;

@@ -101,7 +101,7 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
   await mkdir(dirname(options.outfile), { recursive: true });
   const tmp = tempPathBeside(options.outfile);
   options.onTemp?.(tmp);
-  const stats: DeflateStats = { segments: 0, reused: 0 };
+  const stats: DeflateStats = { segments: 0, reused: 0, corrupt: [] };
   const listed: ZipResult["entries"] = [];
   try {
     const fh = await open(tmp, "w", 0o644);
@@ -125,6 +125,7 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
         const deflated = await deflateSegmented(source, options.level, options.cache);
         stats.segments += deflated.stats.segments;
         stats.reused += deflated.stats.reused;
+        stats.corrupt.push(...deflated.stats.corrupt);
         const r: Record = { name: Buffer.from(item.name), method: 8, crc: deflated.crc32, compressed: deflated.compressedBytes, size: deflated.bytes, external: (s_ifreg | (mode & 0o7777)) << 16, offset };
         records.push(r);
         listed.push({ name: item.name, bytes: deflated.bytes, mode: mode & 0o7777, zippedBytes: deflated.compressedBytes });

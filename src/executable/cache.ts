@@ -7,11 +7,15 @@
 // Layout: <dir>/<key> (the executable) and <dir>/<key>.json (its manifest and ELF report),
 // written last, so an entry cut short is never used. A new entry is a hard link to the file the
 // build made (which becomes the output): storing costs no copy. Hits are copies (reflinks where
-// the filesystem has them), never links, so an output edited in place changes no other output;
-// and an edit to the one output sharing an entry's inode moves the entry's mtime, so the entry is
-// hashed before its next use and dropped. So that an unchanged rebuild does not copy and compare
+// the filesystem has them), never links, so an output edited in place changes no other output.
+// Every entry's bytes are checked against its sha256 before they are used (util/cache-object.ts):
+// a hit as it is copied out, a template before a new blob goes into it; a corrupt entry is
+// removed and the executable built again. So that an unchanged rebuild does not copy and compare
 // 100 MB, the cache also remembers, per output path, which key and sha256 it last wrote there and
-// the file's size, mtime and inode then; when all still match, the output is current.
+// the file's size, mtime, ctime and inode then; when all still match, the output is current. That
+// trusts the output, not the cache's bytes; the ctime is what makes it safe where the two are one
+// file (a new entry is a hard link to its output): any write to the inode moves it, and unlike the
+// mtime no one can put it back, so a byte changed in place sends the build through the checked copy.
 
 import { createRequire } from "node:module";
 import { constants } from "node:fs";
@@ -19,9 +23,13 @@ import { chmod, copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utim
 import { dirname, join } from "node:path";
 import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
+import type { Diagnostic } from "../diagnostic.js";
 import { readCached } from "../node-dist/cache.js";
 import { binshipVersion } from "../paths.js";
 import { sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
+import { checkFile, corruptWarning, discardEntry, markVerified, openRecord, sealRecord, verifyEntry } from "../util/cache-object.js";
+
+const instead = "building the executable again";
 
 export interface ExecutableCacheOptions {
   dir: string; // where entries live (default <cacheDir>/executables)
@@ -64,22 +72,30 @@ export function executableKey(parts: ExecutableKeyParts): string {
 
 export interface CacheHit {
   path: string; // the cached file
+  bytes: number; // its size and sha256 as stored, which its bytes must match before use
+  sha256: string;
   report: Omit<ElfReport, "path">;
   buildInfo: BuildInfo;
 }
 
-/** The cached executable for `key`, when present and intact (it is re-hashed only when its mtime moved). */
-export async function lookupExecutable(cache: ExecutableCacheOptions, key: string): Promise<CacheHit | undefined> {
+/** The cached executable for `key`, when its manifest is there and the file has its size (its bytes are checked where they are used). */
+export async function lookupExecutable(cache: ExecutableCacheOptions, key: string, warnings: Diagnostic[]): Promise<CacheHit | undefined> {
   const path = join(cache.dir, key);
   const hit = await readCached(path);
   if (!hit) return undefined;
-  const entry = JSON.parse(await readFile(`${path}.json`, "utf8")) as Entry;
-  if (entry.report.sha256 !== hit.sha256) return undefined;
+  // The manifest's report decides the artifact's checks (arch, glibc needs): sealed, like the bytes.
+  const entry = openRecord<Entry>(await readFile(`${path}.json`, "utf8").catch(() => ""));
+  if (entry === "corrupt") {
+    await discardEntry(`${path}.json`, path);
+    warnings.push(corruptWarning("executable manifest", `${path}.json`, "sha256 mismatch", instead));
+    return undefined;
+  }
+  if (entry === "unsealed" || entry.report.sha256 !== hit.sha256) return undefined; // written by an earlier binship
   // Recency for the sweep lives on the manifest: touching the executable would force a re-hash.
   const now = new Date();
   await utimes(`${path}.json`, now, now).catch(() => {});
   if (!entry.buildInfo) return undefined; // written by a binship without build info
-  return { path, report: entry.report, buildInfo: entry.buildInfo };
+  return { path, bytes: hit.bytes, sha256: hit.sha256, report: entry.report, buildInfo: entry.buildInfo };
 }
 
 /** Stores a finished executable (a hard link; a copy across filesystems; `file` stays where it is), then sweeps the cache down to its bound. */
@@ -95,7 +111,8 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
   }
   const { path: _, ...rest } = report;
   const entry: Entry = { version: report.nodeVersion ?? "", bytes: report.bytes, sha256: report.sha256, source: key, mtimeMs: (await stat(path)).mtimeMs, report: rest, buildInfo, target, packager: pkgVersion() };
-  await writeFileAtomic(`${path}.json`, `${JSON.stringify(entry, null, 2)}\n`);
+  await markVerified(path, report); // inspectFile hashed these bytes
+  await writeFileAtomic(`${path}.json`, sealRecord(entry));
   await sweepExecutables(cache, key);
 }
 
@@ -103,20 +120,22 @@ export async function storeExecutable(cache: ExecutableCacheOptions, key: string
  * An intact cached executable built into the same target binary by this pkg version, most
  * recently used first: its layout takes a new blob without running pkg (reinject.ts).
  */
-export async function findTemplate(cache: ExecutableCacheOptions, target: string): Promise<string | undefined> {
+export async function findTemplate(cache: ExecutableCacheOptions, target: string, warnings: Diagnostic[]): Promise<string | undefined> {
   const names = (await readdir(cache.dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}\.json$/.test(n));
   const candidates: { key: string; used: number }[] = [];
   for (const name of names) {
     const path = join(cache.dir, name);
     const entry = await readFile(path, "utf8")
-      .then((t) => JSON.parse(t) as Entry)
+      .then((t) => openRecord<Entry>(t))
       .catch(() => undefined);
-    if (entry?.target !== target || entry.packager !== pkgVersion()) continue;
+    if (typeof entry !== "object" || entry.target !== target || entry.packager !== pkgVersion()) continue;
     candidates.push({ key: name.slice(0, -".json".length), used: (await stat(path).catch(() => ({ mtimeMs: 0 }))).mtimeMs });
   }
   for (const c of candidates.sort((a, b) => b.used - a.used)) {
     const path = join(cache.dir, c.key);
-    if (await readCached(path)) return path; // else edited on disk: not a template
+    // The template's bytes become the new executable's (all but the blob): checked in full.
+    const entry = await readCached(path);
+    if (entry && (await verifyEntry({ path, record: `${path}.json`, expected: entry, what: "executable", instead: "not using it as a template" }, warnings))) return path;
   }
   return undefined;
 }
@@ -152,11 +171,21 @@ export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: str
   return removed;
 }
 
-/** Puts the cached file at `tmp` (a reflink where the filesystem can, else a copy); the caller commits it. */
-export async function placeExecutable(hit: CacheHit, tmp: string): Promise<void> {
+/**
+ * Puts the cached file at `tmp` (a reflink where the filesystem can, else a copy) and checks the
+ * copy's bytes against the entry's sha256; the caller commits it. False when they differ: the
+ * entry is removed, a warning added, and `tmp` must be built instead.
+ */
+export async function placeExecutable(hit: CacheHit, tmp: string, warnings: Diagnostic[]): Promise<boolean> {
   await mkdir(dirname(tmp), { recursive: true });
   await copyFile(hit.path, tmp, constants.COPYFILE_FICLONE);
   await chmod(tmp, 0o755); // the entry shares its mode with the output it was linked from, which a user may have changed
+  const why = await checkFile(tmp, hit);
+  if (!why) return true;
+  await rm(tmp, { force: true });
+  await discardEntry(`${hit.path}.json`, hit.path);
+  warnings.push(corruptWarning("executable", hit.path, why, instead));
+  return false;
 }
 
 interface OutputRecord {
@@ -165,6 +194,7 @@ interface OutputRecord {
   sha256?: string; // the file's, so a rebuild knows without hashing whether new bytes differ
   size: number;
   mtimeMs: number;
+  ctimeMs?: number; // moved by any write or metadata change, and never set back: an edit that restored the mtime still shows
   ino: number;
 }
 
@@ -189,10 +219,11 @@ async function sweepOutputRecords(cache: ExecutableCacheOptions): Promise<void> 
   }
 }
 
-/** The record was written for the file `st` describes: same size, mtime and inode. */
-const describes = (record: OutputRecord, st: { size: number; mtimeMs: number; ino: number }) => record.size === st.size && record.mtimeMs === st.mtimeMs && record.ino === st.ino;
+/** The record was written for the file `st` describes: same size, mtime, ctime and inode (a record without a ctime describes nothing). */
+const describes = (record: OutputRecord, st: { size: number; mtimeMs: number; ctimeMs: number; ino: number }) =>
+  record.size === st.size && record.mtimeMs === st.mtimeMs && record.ctimeMs === st.ctimeMs && record.ino === st.ino;
 
-/** The record of what this cache last wrote at `outfile`, when the file is still that one (same size, mtime and inode). */
+/** The record of what this cache last wrote at `outfile`, when the file is still that one (same size, mtime, ctime and inode). */
 async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Promise<OutputRecord | undefined> {
   try {
     const [record, st] = await Promise.all([readFile(outputRecord(cache, outfile), "utf8").then((t) => JSON.parse(t) as OutputRecord), stat(outfile)]);
@@ -202,7 +233,7 @@ async function currentRecord(cache: ExecutableCacheOptions, outfile: string): Pr
   }
 }
 
-/** True when `outfile` is still the file this cache wrote there for `key`. */
+/** True when `outfile` is still the file this cache wrote there for `key` (nothing has written to it since). */
 export async function outputIsCurrent(cache: ExecutableCacheOptions, outfile: string, key: string): Promise<boolean> {
   return (await currentRecord(cache, outfile))?.key === key;
 }
@@ -214,7 +245,7 @@ export async function outputSha256(cache: ExecutableCacheOptions, outfile: strin
 
 export async function recordOutput(cache: ExecutableCacheOptions, outfile: string, key: string, sha256: string): Promise<void> {
   const st = await stat(outfile);
-  const record: OutputRecord = { path: outfile, key, sha256, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
+  const record: OutputRecord = { path: outfile, key, sha256, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino };
   await mkdir(join(cache.dir, "outputs"), { recursive: true });
   await writeFileAtomic(outputRecord(cache, outfile), `${JSON.stringify(record)}\n`);
 }

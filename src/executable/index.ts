@@ -4,7 +4,7 @@
 // (arch, SEA blob, Node version) and written atomically.
 
 import { execFile } from "node:child_process";
-import { appendFile, chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import type { Arch } from "../config.js";
@@ -13,8 +13,9 @@ import { BinshipError } from "../errors.js";
 import { encodeBuildInfo, makeBuildInfo, type BuildInfo } from "../inspect/build-info.js";
 import { inspectFile, type ElfReport } from "../inspect/index.js";
 import { binshipVersion } from "../paths.js";
-import { provisionHostNode, provisionNode, type CachedFile } from "../node-dist/index.js";
+import { provisionHostNode, provisionNode, requireCached, type CachedFile } from "../node-dist/index.js";
 import { commitFile, freshTempBeside, sha256, sha256File } from "../util/atomic.js";
+import { CorruptEntry, retryOnCorrupt } from "../util/cache-object.js";
 import { makeScratch } from "../util/stale.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
@@ -50,6 +51,7 @@ interface NodeBinaries {
   target: string; // the linux-<arch> binary the blob goes into
   cached?: CachedFile; // the target's cache entry, when it came from the registry
   generator: string; // host-runnable Node of the same version
+  generatorCached?: CachedFile; // its cache entry, when it came from the registry
 }
 
 const runFile = promisify(execFile);
@@ -92,11 +94,12 @@ async function nodeBinaries(options: ExecutableOptions): Promise<NodeBinaries> {
   let result: NodeBinaries;
   if (options.nodeBinary) {
     const version = await versionOfGivenBinary(options, options.nodeBinary);
-    const generator = options.generatorNode ?? (hostIsTarget ? options.nodeBinary : (await provisionHostNode({ version, host, cacheDir, registry, logger })).path);
-    result = { version, target: options.nodeBinary, generator };
+    const hostNode = options.generatorNode || hostIsTarget ? undefined : await provisionHostNode({ version, host, cacheDir, registry, logger });
+    result = { version, target: options.nodeBinary, generator: options.generatorNode ?? hostNode?.path ?? options.nodeBinary, generatorCached: hostNode };
   } else {
     const dist = await provisionNode({ spec: options.node, arch, host: options.generatorNode ? undefined : host, cacheDir, registry, logger });
-    result = { version: dist.version, target: dist.target.path, cached: dist.target, generator: options.generatorNode ?? dist.host!.path };
+    const hostNode = options.generatorNode ? undefined : dist.host!;
+    result = { version: dist.version, target: dist.target.path, cached: dist.target, generator: options.generatorNode ?? hostNode!.path, generatorCached: hostNode };
   }
   if (Number(result.version.split(".")[0]) < minimumNodeMajor) {
     throw new BinshipError("CONFIG_INVALID", `single executables need Node ${minimumNodeMajor} or later; the target binary is ${result.version}`, { hint: "Use e.g. --node 24." });
@@ -109,10 +112,21 @@ interface TargetBinary {
   path: string;
   stripped: boolean;
   sha256?: string; // known for cache entries, so the executable cache key costs no hashing
+  cached?: CachedFile; // the cache entry it is, whose bytes are checked before pkg reads them
+}
+
+/** The cached Node binaries pkg or the blob generator is about to read, checked in full; a corrupt one throws CorruptEntry. */
+async function requireIntactInputs(files: (CachedFile | undefined)[], warnings: Diagnostic[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (!f || seen.has(f.path)) continue;
+    seen.add(f.path);
+    await requireCached(f, f.path.endsWith("-stripped") ? "stripped Node binary" : "Node binary", f.path.endsWith("-stripped") ? "stripping it again" : "downloading it again", warnings);
+  }
 }
 
 async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workDir: string, warnings: Diagnostic[]): Promise<TargetBinary> {
-  const unstripped = { path: nodes.target, stripped: false, sha256: nodes.cached?.sha256 };
+  const unstripped = { path: nodes.target, stripped: false, sha256: nodes.cached?.sha256, cached: nodes.cached };
   if (!options.strip) return unstripped;
   if (!options.stripTool) {
     warnings.push(diagnostic("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger)", "Install llvm or binutils, or pass --no-strip."));
@@ -121,13 +135,14 @@ async function maybeStrip(options: ExecutableOptions, nodes: NodeBinaries, workD
   try {
     // The registry's binary is stripped once into the cache; the user's own into scratch space.
     if (nodes.cached) {
-      const stripped = await stripCached(options.stripTool, nodes.cached);
-      return { path: stripped.path, stripped: true, sha256: stripped.sha256 };
+      const stripped = await stripCached(options.stripTool, nodes.cached, warnings);
+      return { path: stripped.path, stripped: true, sha256: stripped.sha256, cached: stripped };
     }
     const out = join(workDir, "node-stripped");
     await stripFile(options.stripTool, nodes.target, out);
     return { path: out, stripped: true };
   } catch (err) {
+    if (err instanceof CorruptEntry) throw err; // the source was corrupt: the stage starts over
     warnings.push(diagnostic(`${options.stripTool} failed, the Node binary is not stripped: ${(err as Error).message.split("\n")[0]}`));
     return unstripped;
   }
@@ -193,8 +208,8 @@ interface Produced {
  * target binary: the blob is generated as pkg would and put in that executable's layout
  * (reinject.ts). False when there is no such template or its layout is not understood.
  */
-async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOptions, target: string, input: SeaBlobInput, tmpOut: string): Promise<boolean> {
-  const template = await findTemplate(cache, target);
+async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOptions, target: string, input: SeaBlobInput & { generatorCached?: CachedFile }, tmpOut: string, warnings: Diagnostic[]): Promise<boolean> {
+  const template = await findTemplate(cache, target, warnings);
   if (!template) return false;
   const layout = await readSeaLayout(template).catch((err: unknown) => `unreadable: ${(err as Error).message}`);
   if (typeof layout === "string") {
@@ -205,6 +220,7 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
   options.logger.progress(`putting the new bundle into the cached executable's layout (linux-${options.arch})`);
   // A plain CommonJS main is spliced into the template's blob; anything else is generated.
   const spliced = input.seaConfig ? undefined : spliceBlob(layout.blob, recordedMainPath(input.main), await readFile(input.main));
+  if (!spliced) await requireIntactInputs([input.generatorCached], warnings);
   const blob = spliced ?? (await generateSeaBlob(input)); // a generator failure is reported as pkg's would be
   options.logger.debug(`executable cache: the blob was ${spliced ? "spliced from the template's" : "generated"}`);
   try {
@@ -220,7 +236,7 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
 }
 
 /** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
-async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string): Promise<Produced> {
+async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string, warnings: Diagnostic[]): Promise<Produced> {
   const { logger } = options;
   const cache = options.cache;
   const targetSha256 = cache ? (target.sha256 ?? (await sha256File(target.path))) : undefined;
@@ -235,16 +251,17 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
       sea: seaOptions,
       contents: options.contents ?? null, // recorded in the build info, so part of the bytes
     });
-  const hit = cache && key ? await lookupExecutable(cache, key) : undefined;
+  const hit = cache && key ? await lookupExecutable(cache, key, warnings) : undefined;
   if (hit && cache && key) {
     logger.debug(`executable cache hit: ${hit.path}`);
     if (await outputIsCurrent(cache, options.outfile, key)) return { report: { ...hit.report, path: options.outfile }, buildInfo: hit.buildInfo, key, current: true };
-    await placeExecutable(hit, tmpOut);
-    return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
+    // A corrupt entry (removed by then) is a miss: the executable is built below.
+    if ((await stat(hit.path).catch(() => undefined)) && (await placeExecutable(hit, tmpOut, warnings))) return { report: { ...hit.report, path: tmpOut }, buildInfo: hit.buildInfo, key };
   }
   const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
   const blobInput = { generator: nodes.generator, main, seaConfig, workDir };
-  if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, blobInput, tmpOut)))) {
+  if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, { ...blobInput, generatorCached: nodes.generatorCached }, tmpOut, warnings)))) {
+    await requireIntactInputs([target.cached, nodes.generatorCached], warnings);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
     const { log } = await packager({ ...blobInput, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut });
@@ -263,8 +280,17 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   return { report, buildInfo, key };
 }
 
+/**
+ * Builds the executable. A cached Node binary found corrupt on the way (warned about and removed)
+ * starts the build over once, which then fetches or strips it again.
+ */
 export async function buildExecutable(options: ExecutableOptions): Promise<ExecutableResult> {
   const warnings: Diagnostic[] = [];
+  const result = await retryOnCorrupt(() => buildOnce(options, warnings));
+  return { ...result, warnings: warnings.filter((w, i) => warnings.findIndex((o) => o.text === w.text) === i) }; // a retry meets the same notes again
+}
+
+async function buildOnce(options: ExecutableOptions, warnings: Diagnostic[]): Promise<ExecutableResult> {
   const nodes = await nodeBinaries(options);
   await mkdir(options.tmpDir, { recursive: true });
   const scratch = await makeScratch(options.tmpDir, "build");
@@ -273,7 +299,7 @@ export async function buildExecutable(options: ExecutableOptions): Promise<Execu
   const tmpOut = await freshTempBeside(options.outfile);
   try {
     const target = await maybeStrip(options, nodes, workDir, warnings);
-    const { report, buildInfo, key, current } = await produce(options, nodes, target, workDir, tmpOut);
+    const { report, buildInfo, key, current } = await produce(options, nodes, target, workDir, tmpOut, warnings);
     const existingSha256 = options.cache && !current ? await outputSha256(options.cache, options.outfile) : undefined;
     const written = current
       ? { bytes: report.bytes, sha256: report.sha256, changed: false }

@@ -2,12 +2,14 @@
 // removes .symtab/.strtab and .debug_*; the dynamic symbol table stays, so native addons still
 // link. Stripping happens before injection: postject then adds the blob's note to the stripped
 // file, and a strip after injection could not be trusted to keep it. The registry's binaries
-// are stripped once into the cache, keyed by the source's sha256.
+// are stripped once into the cache, keyed by the source's sha256; the source's bytes are checked
+// against that sha256 before they are stripped.
 
 import { execFile } from "node:child_process";
 import { rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { cacheTempPath, commitCached, readCached, type CachedFile } from "../node-dist/cache.js";
+import type { Diagnostic } from "../diagnostic.js";
+import { cacheTempPath, commitCached, readCached, requireCached, type CachedFile } from "../node-dist/cache.js";
 import { sha256File } from "../util/atomic.js";
 import { endOnInterrupt } from "../util/interrupt.js";
 
@@ -30,11 +32,15 @@ export async function stripFile(tool: string, source: string, out: string): Prom
   }
 }
 
-/** The stripped copy of a cached binary, made once and kept beside it. */
-export async function stripCached(tool: string, source: CachedFile): Promise<CachedFile> {
+/**
+ * The stripped copy of a cached binary, made once and kept beside it. A hit passes the cheap
+ * check only (its user checks the bytes it uses); a corrupt source throws CorruptEntry.
+ */
+export async function stripCached(tool: string, source: CachedFile, warnings: Diagnostic[]): Promise<CachedFile> {
   const out = join(dirname(source.path), "node-stripped");
   const hit = await readCached(out);
   if (hit && hit.source === `sha256:${source.sha256}`) return hit;
+  await requireCached(source, "Node binary", "downloading it again", warnings);
   const tmp = await cacheTempPath(dirname(out), "stripped");
   try {
     await stripFile(tool, source.path, tmp);

@@ -15,7 +15,7 @@ import { resolveVersion } from "./resolve.js";
 
 export { registryFromNpmConfig, defaultRegistry, type RegistryConfig } from "./registry.js";
 export { nearestVersions, resolveVersion } from "./resolve.js";
-export { readCached, type CachedFile } from "./cache.js";
+export { readCached, requireCached, verifyCached, type CachedFile } from "./cache.js";
 
 /** The machine running the build (process.platform / process.arch there). */
 export interface HostPlatform {

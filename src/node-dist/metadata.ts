@@ -3,13 +3,16 @@
 // is enough (npm registry API, "Package metadata"). The last good copy is kept in the cache,
 // so a partial version spec still resolves offline, and a copy younger than `maxAgeMs` answers
 // a range like "24" without asking the registry at all (an exact version never relies on it:
-// index.ts goes to the registry whenever that version is not in the binary cache).
+// index.ts goes to the registry whenever that version is not in the binary cache). The copy is
+// sealed with the sha256 of its content, as every cache entry is checked (util/cache-object.ts):
+// a changed one is removed with a warning and never decides a version or a tarball URL.
 
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { BinshipError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { writeFileAtomic } from "../util/atomic.js";
+import { sha256, writeFileAtomic } from "../util/atomic.js";
+import { corruptWarning, discardEntry } from "../util/cache-object.js";
 import { defaultNetwork, isRetryableStatus, NetworkError, networkFailure, RetryableStatus, getText, timeoutSetting, type NetworkSettings, type TextResponse } from "../util/http.js";
 import { authorizationFor, type RegistryConfig } from "./registry.js";
 
@@ -80,17 +83,26 @@ export interface MetadataOptions {
 /** The list cached by an earlier fetch: when it was fetched (ms since 1970) and the versions. */
 interface CachedVersions extends PackageVersions {
   fetchedAt?: number;
+  seal?: string; // sha256 of the JSON of the other fields (absent in lists written before it)
 }
 
-async function readCachedVersions(file: string): Promise<CachedVersions | undefined> {
+const sealOf = (list: Omit<CachedVersions, "seal">) => sha256(JSON.stringify(list));
+
+async function readCachedVersions(file: string, logger: Logger): Promise<CachedVersions | undefined> {
+  let list: CachedVersions;
   try {
-    return JSON.parse(await readFile(file, "utf8")) as CachedVersions;
+    list = JSON.parse(await readFile(file, "utf8")) as CachedVersions;
   } catch {
     return undefined;
   }
+  const { seal, ...rest } = list;
+  if (seal === undefined || seal === sealOf(rest)) return list;
+  await discardEntry(undefined, file);
+  logger.warn(corruptWarning("version list", file, "sha256 mismatch", "not using it").text);
+  return undefined;
 }
 
-const strip = ({ fetchedAt: _, ...versions }: CachedVersions): PackageVersions => versions;
+const strip = ({ fetchedAt: _, seal: __, ...versions }: CachedVersions): PackageVersions => versions;
 
 /** Fetches the version list; falls back to the cached copy (with a warning) when offline, or when the registry still answers 5xx/429 after the retries. */
 export async function fetchVersions(options: MetadataOptions): Promise<PackageVersions> {
@@ -98,7 +110,7 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
   const url = `${registry.url}${name}`;
   const file = cacheFile(cacheDir, registry, name);
   if (options.maxAgeMs !== undefined) {
-    const recent = await readCachedVersions(file);
+    const recent = await readCachedVersions(file, logger);
     const age = recent?.fetchedAt === undefined ? Infinity : Date.now() - recent.fetchedAt;
     if (recent && age >= 0 && age < options.maxAgeMs) {
       logger.debug(`using the version list of ${name} fetched ${Math.round(age / 1000)} s ago (${file})`);
@@ -112,7 +124,7 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
     const headers = { ...registryHeaders(registry, url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8"), "accept-encoding": "gzip" };
     response = await getText({ url, headers }, network, 256 << 20, (err, waitMs) => logger.debug(`${err.message}; trying again in ${waitMs} ms`));
   } catch (err) {
-    const cached = await readCachedVersions(file);
+    const cached = await readCachedVersions(file, logger);
     if (!cached) throw downloadFailed(registry, `the version list of ${name}`, err);
     logger.warn(`cannot reach ${registry.url} (${err instanceof NetworkError ? err.describe() : (err as Error).message}); using the version list of ${name} cached in ${file}`);
     return strip(cached);
@@ -125,7 +137,7 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
   if (response.status !== 200) {
     const failure = new RetryableStatus(new URL(url).host, response.status, response.statusText);
     failure.tries = response.tries;
-    const cached = isRetryableStatus(response.status) ? await readCachedVersions(file) : undefined;
+    const cached = isRetryableStatus(response.status) ? await readCachedVersions(file, logger) : undefined;
     if (!cached) throw downloadFailed(registry, `the version list of ${name}`, failure);
     logger.warn(`${failure.describe()}; using the version list of ${name} cached in ${file}`);
     return strip(cached);
@@ -139,7 +151,10 @@ export async function fetchVersions(options: MetadataOptions): Promise<PackageVe
   const versions = parseVersions(name, doc);
   // Kept for offline use only; a cache that cannot be written fails later, where it matters.
   await mkdir(join(file, ".."), { recursive: true })
-    .then(() => writeFileAtomic(file, JSON.stringify({ ...versions, fetchedAt: Date.now() } satisfies CachedVersions)))
+    .then(() => {
+      const list = { ...versions, fetchedAt: Date.now() };
+      return writeFileAtomic(file, JSON.stringify({ ...list, seal: sealOf(list) } satisfies CachedVersions));
+    })
     .catch((err: unknown) => logger.debug(`cannot keep the version list in ${file}: ${(err as Error).message}`));
   return versions;
 }

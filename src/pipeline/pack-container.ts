@@ -93,6 +93,7 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     if (input.image) {
       const { config, cwd, env, logger } = input;
       outcome.published = await publishContainerImage({ request: input.image, options, packed: outcome, entry: config.entry, cwd, env, logger });
+      outcome.warnings.push(...outcome.published.result.warnings);
     }
     if (input.depfile) {
       const inputs = [...built.inputs, ...(input.configFile ? [input.configFile] : [])];

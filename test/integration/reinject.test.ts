@@ -35,7 +35,7 @@ async function target(arch: "x64" | "arm64", unstripped = false): Promise<Target
   const dist = await provisionNode({ ...common, spec: "24", arch, host });
   const tool = findStripTool(process.env, arch, host);
   if (!tool) throw new Error("no llvm-strip or binutils strip on PATH (apt-get install llvm)");
-  const binary = unstripped ? dist.target.path : (await stripCached(tool, dist.target)).path;
+  const binary = unstripped ? dist.target.path : (await stripCached(tool, dist.target, [])).path;
   return { version: dist.version, binary, generator: dist.host!.path };
 }
 

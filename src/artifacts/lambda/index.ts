@@ -56,6 +56,7 @@ const knownHashes = (input: LambdaPackageInput) =>
 
 interface Written {
   zip: ZipResult;
+  warnings: Diagnostic[]; // cache entries found corrupt on the way
   removed?: string; // a layer zip no longer used (layer-prune.ts)
 }
 
@@ -66,10 +67,11 @@ async function writePlan(input: LambdaPackageInput, plan: LambdaZipPlan): Promis
   const stampFile = input.stampDir ? join(input.stampDir, stampNames[plan.role]) : undefined;
   const key = stampFile ? await zipKey(plan.entries, knownHashes(input), settings) : undefined;
   const reused = stampFile && key ? await reusableZip(stampFile, key, layer ? undefined : input.outfile) : undefined;
-  if (reused) return { zip: reused };
+  if (reused) return { zip: reused, warnings: [] };
   // A layer's name comes from its bytes: written in the stamp directory, then moved beside the function zip.
   const target = layer ? join(input.stampDir ?? dirname(input.outfile), "layer.zip") : input.outfile;
-  let zip = await writeLambdaZip({ outfile: target, entries: plan.entries, ...settings, onTemp: input.onTemp, segmentCache: input.segmentCache });
+  const { warnings, ...written } = await writeLambdaZip({ outfile: target, entries: plan.entries, ...settings, onTemp: input.onTemp, segmentCache: input.segmentCache });
+  let zip: ZipResult = written;
   if (layer) {
     const named = join(dirname(input.outfile), plan.fileName!(zip.sha256));
     const existing = await stat(named).catch(() => undefined);
@@ -78,8 +80,8 @@ async function writePlan(input: LambdaPackageInput, plan: LambdaZipPlan): Promis
   }
   const previous = layer && stampFile ? await stampedPath(stampFile) : undefined;
   if (stampFile && key) await saveStamp(stampFile, key, zip);
-  if (layer && stampFile && (await pruneLayer(previous, zip.path))) return { zip, removed: previous };
-  return { zip };
+  if (layer && stampFile && (await pruneLayer(previous, zip.path))) return { zip, warnings, removed: previous };
+  return { zip, warnings };
 }
 
 const layerName = (file: string) => file.replace(/\.zip$/, "").replace(/[^A-Za-z0-9_-]/g, "_");
@@ -102,7 +104,7 @@ export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPa
   const sizeWarnings = [zip, ...(layerZip ? [layerZip] : [])].flatMap((z) => enforce(checkZippedSize(z.bytes), z.path));
   return {
     ...zip,
-    warnings: [...warnings, ...sizeWarnings],
+    warnings: [...warnings, ...results.flatMap((r) => r.warnings), ...sizeWarnings],
     libraries,
     layer: layerZip && { ...layerZip, name: layerName(layerZip.path.slice(dirname(layerZip.path).length + 1)), ...(removed ? { removed } : {}) },
   };

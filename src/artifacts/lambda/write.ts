@@ -4,6 +4,7 @@
 // Both give the same kind of archive; the numbers behind the switch are in BENCHMARKS.md.
 
 import { stat } from "node:fs/promises";
+import { diagnostic, type Diagnostic } from "../../diagnostic.js";
 import { defaultSegmentCacheBytes } from "../deflate-segments.js";
 import { writeSegmentedZip } from "../zip-segmented.js";
 import { writeZip, type ZipOptions, type ZipResult } from "../zip.js";
@@ -21,11 +22,18 @@ async function largest(options: ZipOptions): Promise<number> {
   return Math.max(0, ...sizes);
 }
 
-export async function writeLambdaZip(options: LambdaZipOptions): Promise<ZipResult> {
+/** The one line for cached segments that failed their check (compressed again, so the zip is right). */
+function corruptSegments(paths: string[]): Diagnostic[] {
+  if (paths.length === 0) return [];
+  const which = paths.length === 1 ? `zip segment ${paths[0]}` : `zip segments ${paths[0]} and ${paths.length - 1} more`;
+  return [diagnostic(`cached ${which} ${paths.length === 1 ? "is" : "are"} corrupt (sha256 mismatch); compressing ${paths.length === 1 ? "it" : "them"} again`)];
+}
+
+export async function writeLambdaZip(options: LambdaZipOptions): Promise<ZipResult & { warnings: Diagnostic[] }> {
   const { segmentCache, ...rest } = options;
   if (segmentCache && options.level > 0 && (await largest(rest)) >= segmentedFrom) {
-    const { deflate: _, ...result } = await writeSegmentedZip({ ...rest, cache: { dir: segmentCache, maxBytes: defaultSegmentCacheBytes } });
-    return result;
+    const { deflate, ...result } = await writeSegmentedZip({ ...rest, cache: { dir: segmentCache, maxBytes: defaultSegmentCacheBytes } });
+    return { ...result, warnings: corruptSegments(deflate.corrupt) };
   }
-  return writeZip(rest);
+  return { ...(await writeZip(rest)), warnings: [] };
 }

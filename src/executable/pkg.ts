@@ -71,6 +71,11 @@ cp.execFile = function (file, args, options, callback) {
   return original.call(this, file, args, withCwd(args, options), callback);
 };
 cp.execFile[promisify.custom] = (file, args, options) => promised(file, args, withCwd(args, options));
+// binship holds the other end of stdin: once it is gone, however it died (SIGKILL included),
+// pkg and the generator end too, instead of writing an output no one will move into place.
+process.stdin.on("error", () => {}).on("end", () => {
+  try { process.kill(-process.pid, "SIGKILL"); } catch {}
+}).resume().unref();
 `;
 
 // pkg's CLI passes no SEA config in its simple --sea mode; its sea() function takes one, merged
@@ -138,7 +143,9 @@ export function logTail(log: string, lines = 8): { text: string }[] {
  */
 export function runGrouped(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ err?: NodeJS.ErrnoException; log: string }> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // stdin stays open for as long as binship lives (runPkg's preload watches it).
+    const child = spawn(file, args, { ...options, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => {});
     endOnInterrupt(child);
     let log = "";
     child.stdout.on("data", (d: Buffer) => (log += d));

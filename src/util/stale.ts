@@ -42,6 +42,14 @@ export async function removeStale(dir: string, pattern: RegExp): Promise<void> {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * Every temporary of earlier runs in `dir`, whatever it was for (`.<name>.<pid>.<hex>.tmp`):
+ * for binship's own directories (the cache), where no other program names files that way.
+ */
+export function removeStaleTemps(dir: string): Promise<void> {
+  return removeStale(dir, /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/);
+}
+
 /** Temporary files of earlier runs beside `target` (named by tempPathBeside). */
 export function removeStaleBeside(dir: string, name: string): Promise<void> {
   return removeStale(dir, new RegExp(`^\\.${escape(name)}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`));

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256File, tempPathBeside, writeFileAtomic } from "../../../util/atomic.js";
+import { removeStaleTemps } from "../../../util/stale.js";
 import { buildLayer, type BuiltLayer, type LayerOptions } from "./layer.js";
 
 const format = 2; // bump when the layer's layout changes
@@ -56,6 +57,7 @@ export async function buildLayerCached(o: LayerOptions, cacheDir: string | undef
 }
 
 async function prune(dir: string): Promise<void> {
+  await removeStaleTemps(dir); // layers a killed pack was writing
   const entries = await Promise.all(
     (await readdir(dir)).filter((n) => n.endsWith(".json")).map(async (n) => ({ key: n.slice(0, -5), used: (await stat(join(dir, n))).mtimeMs })),
   );

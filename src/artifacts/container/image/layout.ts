@@ -9,7 +9,7 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { writeDirAtomic } from "../../../util/dir-atomic.js";
-import { commitFile, tempPathBeside } from "../../../util/atomic.js";
+import { commitFile, freshTempBeside } from "../../../util/atomic.js";
 import type { AssembledImage } from "./assemble.js";
 import { allBlobs, openBlob, type Clients } from "./blobs.js";
 import { tarStream, type TarEntry } from "./tar.js";
@@ -97,7 +97,7 @@ export async function writeTarball(image: AssembledImage, file: string, names: {
       }),
     ),
   ];
-  const tmp = tempPathBeside(file);
+  const tmp = await freshTempBeside(file);
   try {
     await pipeline(tarStream(entries), createWriteStream(tmp, { mode: 0o644 }));
     await chmod(tmp, 0o644);

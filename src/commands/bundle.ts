@@ -16,8 +16,9 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
   const { metafile, depfile, ...configFlags } = flags;
   const loaded = await resolveConfig(ctx, { entry, ...configFlags });
   const options = resolveBundleOptions(loaded.config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
-  await checkCommandOutputs(ctx, loaded, bundleOutputs(options));
-  const result = await withInterruptCleanup(() => bundle(options));
+  const outputs = bundleOutputs(options);
+  await checkCommandOutputs(ctx, loaded, outputs);
+  const result = await withInterruptCleanup(() => bundle(options), outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, result.outfile);
   printOutput(ctx, {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],

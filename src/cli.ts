@@ -11,7 +11,9 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
-import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
+import { tmpdir } from "node:os";
+import { cacheDirFrom } from "./executable/index.js";
+import { diskFullError, diskFullFailure, diskFullSomewhere, fileSystemFailure, isFileSystemError, noteOwnedDirs } from "./util/io-error.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -27,6 +29,11 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 function printError(err: unknown, cwd: string, verbose: boolean): number {
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
+  // A full disk under a stage's own words: say which disk, when the errno names a path.
+  const full = diskFullError(err);
+  const fullPath = full && ((full as { dest?: string }).dest ?? full.path);
+  if (isBinshipError(err) && fullPath && !err.message.includes(`(${full.code})`)) return printError(diskFullFailure(fullPath, err), cwd, verbose);
+  if (full && !fullPath && !(isBinshipError(err) && err.message.includes(`(${full.code})`))) return printError(diskFullSomewhere(err, cwd), cwd, verbose);
   if (!isBinshipError(err)) {
     process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
     return 1;
@@ -218,7 +225,13 @@ export async function main(argv: string[]): Promise<number> {
   });
   const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
     globals = program.opts<GlobalFlags>();
-    await fn(createCommandContext(globals));
+    const ctx = createCommandContext(globals);
+    // What a full disk's hint may name: the cache can go whole, $TMPDIR can move.
+    noteOwnedDirs([
+      { dir: cacheDirFrom(ctx.env, ctx.cwd), label: "binship's cache", removable: "binship's cache", elsewhere: "set BINSHIP_CACHE_DIR to a directory on another disk" },
+      { dir: ctx.env.TMPDIR || tmpdir(), label: "$TMPDIR", names: /^binship-[a-z]+-\d+-/, elsewhere: "set TMPDIR to a directory on another disk" },
+    ]);
+    await fn(ctx);
   };
   const program = createProgram(run).exitOverride();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -11,6 +11,7 @@ import { BinshipError } from "../errors.js";
 import { commitFile, freshTempBeside } from "../util/atomic.js";
 import { deflateSegmented, sweepSegments, type DeflateStats, type SegmentCache } from "./deflate-segments.js";
 import { checkName, type ZipEntry, type ZipOptions, type ZipResult } from "./zip.js";
+import { diskFullError, diskFullFailure } from "../util/io-error.js";
 
 export interface SegmentedZipOptions extends ZipOptions {
   cache?: SegmentCache; // compressed segments kept between packs; absent: compress everything
@@ -145,6 +146,7 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
     await rm(tmp, { force: true });
     options.onTemp?.(undefined);
     if (err instanceof BinshipError) throw err;
+    if (diskFullError(err)) throw diskFullFailure(options.outfile, err); // fd writes name no path
     throw new BinshipError("IO_FAILED", `writing ${options.outfile} failed: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -13,6 +13,7 @@ import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
 import { tmpdir } from "node:os";
 import { cacheDirFrom } from "./executable/index.js";
+import { checkUtf8Paths } from "./util/utf8-paths.js";
 import { diskFullError, diskFullFailure, diskFullSomewhere, fileSystemFailure, isFileSystemError, noteOwnedDirs } from "./util/io-error.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -225,6 +226,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   const run = async (fn: (ctx: CommandContext) => Promise<void>) => {
     globals = program.opts<GlobalFlags>();
+    checkUtf8Paths(); // before anything resolves a path against a directory Node cannot name
     const ctx = createCommandContext(globals);
     // What a full disk's hint may name: the cache can go whole, $TMPDIR can move.
     noteOwnedDirs([

@@ -15,6 +15,7 @@
 
 import { lstatSync, readFileSync, rmSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
+import { noteOutputs } from "./io-error.js";
 
 export type OnTemp = (path: string | undefined) => void;
 
@@ -117,6 +118,7 @@ function removeReplaced(paths: readonly string[], before: readonly string[]): vo
 export async function withInterruptCleanup<T>(work: (cleanup: Cleanup) => Promise<T>, outputs: readonly string[] = []): Promise<T> {
   let releaseCurrent = () => {};
   const before = outputs.map(identity);
+  noteOutputs(outputs);
   const handler = (signal: NodeJS.Signals) => {
     cleanUpNow();
     removeReplaced(outputs, before);

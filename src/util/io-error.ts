@@ -31,6 +31,12 @@ export interface OwnedDir {
 // stages, and only the CLI knows where the cache and $TMPDIR are.
 const owned: OwnedDir[] = [];
 
+/** Called by each command (util/interrupt.ts): where its outputs go, for a full disk's list. */
+const outputDirs = new Set<string>();
+export function noteOutputs(paths: readonly string[]): void {
+  for (const p of paths) outputDirs.add(dirname(p));
+}
+
 /** Called once by the CLI: the directories a full disk's hint may point at. */
 export function noteOwnedDirs(dirs: OwnedDir[]): void {
   owned.splice(0, owned.length, ...dirs);
@@ -151,7 +157,8 @@ function freeBytes(dir: string): number | undefined {
  */
 export function diskFullSomewhere(err: unknown, cwd: string): BinshipError {
   const code = diskFullError(err)?.code ?? "ENOSPC";
-  const places = [...owned, { dir: cwd, label: "the current directory", elsewhere: "write the output to another disk (-o)" }]
+  const outputs = [...(outputDirs.size ? outputDirs : [cwd])].map((dir) => ({ dir, label: "the output directory", elsewhere: "write the output to another disk" }));
+  const places = [...owned, ...outputs]
     .map((o) => ({ ...o, mount: mountPointOf(existingDir(o.dir)), free: freeBytes(o.dir) ?? Infinity }))
     .sort((a, b) => a.free - b.free);
   const fullest = places[0]!;

@@ -14,6 +14,7 @@ import { silentLogger } from "../../src/log.js";
 import { provisionNode, registryFromNpmConfig } from "../../src/node-dist/index.js";
 import { appsDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { integrityOf, makeNodeTarball } from "../fixtures/fake-registry/server.mjs";
+import { startOciBase } from "../helpers/oci-base.js";
 
 const entry = join(appsDir, "fetch", "index.ts");
 const sharedCache = cacheDirFrom(process.env, repoRoot);
@@ -81,6 +82,28 @@ describe.runIf(canMount)("a full disk is named, with what to free, and nothing p
     expect(r.stderr).toContain(`hint: Free space on ${disk}`);
     expect(readdirSync(disk).filter((n) => !n.endsWith(".binship"))).toEqual([]);
     for (const dir of readdirSync(disk)) expect(readdirSync(join(disk, dir))).toEqual([]);
+  }, 300_000);
+
+  it("pack container --tarball and --oci-layout on a full disk: named, and neither is left half written", async () => {
+    const disk = tinyDisk()!;
+    const base = await startOciBase("amd64");
+    try {
+      const out = tempDir("binship-full-out-");
+      const common = ["pack", "container", "--name", "svc", "--executable", exe, "--arch", "x64", "--base", base.reference, "--insecure-registry", "-o", join(out, "ctr")];
+      const env = { DOCKER_CONFIG: join(out, "no-docker-config") };
+      const tar = await runCli([...common, "--tarball", join(disk, "img.tar")], { env });
+      expect(tar.code).toBe(1);
+      expect(tar.stderr).toContain(`cannot write ${join(disk, "img.tar")}: the disk is full (ENOSPC): the file system at ${disk}`);
+      expect(readdirSync(disk)).toEqual([]);
+      const oci = await runCli([...common, "--oci-layout", join(disk, "oci")], { env });
+      expect(oci.code).toBe(1);
+      expect(oci.stderr).toContain("the disk is full (ENOSPC)");
+      expect(oci.stderr).toContain(`Free space on ${disk}`);
+      expect(oci.stderr).not.toMatch(/unexpected error/);
+      expect(readdirSync(disk)).toEqual([]);
+    } finally {
+      await base.stop();
+    }
   }, 300_000);
 
   it("a full $TMPDIR (the executable's scratch) is named as $TMPDIR, and TMPDIR is the setting to move", async () => {

@@ -14,6 +14,7 @@ import type { AssembledImage } from "./assemble.js";
 import { allBlobs, openBlob, type Clients } from "./blobs.js";
 import { tarStream, type TarEntry } from "./tar.js";
 import { mediaTypes, type Blob } from "./types.js";
+import { diskFullError, diskFullFailure } from "../../../util/io-error.js";
 
 export interface LayoutResult {
   path: string;
@@ -105,6 +106,7 @@ export async function writeTarball(image: AssembledImage, file: string, names: {
     return { path: file, changed: result.changed };
   } catch (err) {
     await rm(tmp, { force: true });
+    if (diskFullError(err)) throw diskFullFailure(file, err); // a write on a stream names no path
     throw err;
   }
 }

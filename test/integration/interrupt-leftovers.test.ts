@@ -8,7 +8,7 @@
 // fetched; complete cache entries are fine, temporaries are not.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheDirFrom } from "../../src/executable/index.js";
@@ -113,6 +113,29 @@ async function waitForStage(run: Run, marker: RegExp, dirs: string[]): Promise<s
   }
 }
 
+/** Pids of live processes (zombies excluded) whose command line mentions `needle`. */
+function processesWith(needle: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(needle)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** The processes still working on `dir` once `ms` have passed (or none earlier). */
+async function survivorsAfter(dir: string, ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  while (processesWith(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return processesWith(dir);
+}
+
 interface Case {
   command: string;
   stage: string;
@@ -173,8 +196,9 @@ runIf("SIGKILL at each stage: the next run sweeps what the killed one left", () 
       await waitForStage(run, c.marker, dirsOf(p));
       run.child.kill("SIGKILL");
       await run.exit;
-      // pkg runs in its own process group and outlives a SIGKILLed binship: wait for it to finish.
-      await new Promise((r) => setTimeout(r, 200));
+      // pkg runs in its own process group, out of reach of the signal: it must end by itself
+      // (it watches the pipe binship held), not finish an output no one will move into place.
+      expect(await survivorsAfter(p.out, 2_000)).toEqual([]);
       const again = await runCli(c.args(p), { env: { TMPDIR: p.tmp, BINSHIP_CACHE_DIR: p.cache, DOCKER_CONFIG: join(p.tmp, "..", "no-docker-config") } });
       expect(again.code, again.stderr).toBe(0);
       const left = leftovers(p, []);

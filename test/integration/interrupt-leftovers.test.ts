@@ -97,13 +97,14 @@ function start(args: string[], p: Places): Run {
   return { child, exit, stderr: () => stderr };
 }
 
-/** Polls until some path under one of `dirs` matches `marker` (the stage has begun). */
-async function waitForStage(run: Run, marker: RegExp, dirs: string[]): Promise<string> {
+/** Polls until some path under one of `dirs` matches `marker`, or a process `running` names exists (the stage has begun). */
+async function waitForStage(run: Run, marker: RegExp, dirs: string[], running?: string): Promise<string> {
   let exited = false;
   void run.exit.then(() => (exited = true));
   const deadline = Date.now() + 240_000;
   for (;;) {
-    for (const dir of dirs) {
+    if (running && processesWith(running).length > 0) return running;
+    for (const dir of running ? [] : dirs) {
       const hit = walk(dir).find((n) => marker.test(n));
       if (hit) return hit;
     }
@@ -140,6 +141,7 @@ interface Case {
   command: string;
   stage: string;
   marker: RegExp; // a path (relative to out, tmp or cache) that exists only during the stage
+  running?: (p: Places) => string; // or: a process whose command line holds this runs (pkg)
   args: (p: Places) => string[];
   setup?: (p: Places) => Promise<void>; // e.g. an earlier run, so a later stage is reached warm
 }
@@ -153,6 +155,7 @@ const containerArgs = (p: Places) => [
 
 const cases: Case[] = [
   { command: "build", stage: "bundle", marker: /^binship-bundle-/, args: buildArgs },
+  { command: "build", stage: "pkg starting", marker: /^$/, running: (p) => `${p.out}/.app.`, args: buildArgs },
   { command: "build", stage: "pkg writing the executable", marker: /^\.app\.\d+\.[0-9a-f]+\.tmp$/, args: buildArgs },
   { command: "pack lambda", stage: "zip (segments into the cache)", marker: /^zip-segments\/.*\.tmp$/, args: lambdaArgs },
   { command: "pack lambda", stage: "zip (the temporary zip)", marker: /^\.fn\.zip\.\d+\.[0-9a-f]+\.tmp$/, args: lambdaArgs },
@@ -175,7 +178,7 @@ runIf("SIGINT and SIGTERM at each stage leave nothing behind", () => {
         await c.setup?.(p);
         const before = walk(p.out);
         const run = start(c.args(p), p);
-        await waitForStage(run, c.marker, dirsOf(p));
+        await waitForStage(run, c.marker, dirsOf(p), c.running?.(p));
         run.child.kill(signal);
         const { code, signal: died } = await run.exit;
         // A run that finished before the signal landed proves nothing: the stage was too short.
@@ -193,14 +196,15 @@ runIf("SIGKILL at each stage: the next run sweeps what the killed one left", () 
       const p = places();
       await c.setup?.(p);
       const run = start(c.args(p), p);
-      await waitForStage(run, c.marker, dirsOf(p));
+      await waitForStage(run, c.marker, dirsOf(p), c.running?.(p));
       run.child.kill("SIGKILL");
       await run.exit;
-      // pkg runs in its own process group, out of reach of the signal: it must end by itself
-      // (it watches the pipe binship held), not finish an output no one will move into place.
-      expect(await survivorsAfter(p.out, 2_000)).toEqual([]);
+      // At once, as make would: pkg runs in its own process group, out of the signal's reach, and
+      // must end by itself (it watches the pipe binship held) rather than write an output after
+      // this run swept the killed one's temporaries.
       const again = await runCli(c.args(p), { env: { TMPDIR: p.tmp, BINSHIP_CACHE_DIR: p.cache, DOCKER_CONFIG: join(p.tmp, "..", "no-docker-config") } });
       expect(again.code, again.stderr).toBe(0);
+      expect(await survivorsAfter(p.out, 30_000)).toEqual([]);
       const left = leftovers(p, []);
       expect({ ...left, out: left.out.filter(temporary) }).toEqual(none);
     }, 300_000);

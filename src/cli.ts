@@ -28,13 +28,14 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 }
 
 function printError(err: unknown, cwd: string, verbose: boolean): number {
+  // A full disk, raw or under a stage's own words, not yet put as one: which disk, what to free.
+  const full = diskFullError(err);
+  if (full && !(isBinshipError(err) && err.message.includes(`(${full.code})`))) {
+    const path = (full as { dest?: string }).dest ?? full.path; // copyFile names its source first
+    return printError(path ? diskFullFailure(path, err) : diskFullSomewhere(err, cwd), cwd, verbose);
+  }
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);
-  // A full disk under a stage's own words: say which disk, when the errno names a path.
-  const full = diskFullError(err);
-  const fullPath = full && ((full as { dest?: string }).dest ?? full.path);
-  if (isBinshipError(err) && fullPath && !err.message.includes(`(${full.code})`)) return printError(diskFullFailure(fullPath, err), cwd, verbose);
-  if (full && !fullPath && !(isBinshipError(err) && err.message.includes(`(${full.code})`))) return printError(diskFullSomewhere(err, cwd), cwd, verbose);
   if (!isBinshipError(err)) {
     process.stderr.write(`binship: unexpected error (a bug; please report it with this stack):\n${(err as Error)?.stack ?? String(err)}\n`);
     return 1;

@@ -7,8 +7,9 @@
 // registered path, and let the process die of the same signal, as make and shells expect of an
 // interrupted child. Outputs the command had already replaced when the signal came are removed
 // too, as make deletes the target of an interrupted recipe: a command either completes, or
-// leaves no output of its own that make would take as up to date. Leftovers of runs killed outright (SIGKILL, power loss) carry the pid of
-// their run in their name, and the next run removes them (util/stale.ts).
+// leaves no output of its own that make would take as up to date. Leftovers of runs killed
+// outright (SIGKILL, power loss) carry the pid of their run in their name, and the next run
+// removes them (util/stale.ts).
 //
 // The registry is process-wide on purpose: the paths are born deep inside stages (a download
 // into the cache, a strip, pkg's output) that should not have to thread a handle through.

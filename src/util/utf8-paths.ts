@@ -67,7 +67,6 @@ export function checkUtf8Paths(): void {
   } catch {
     return;
   }
-  // node, binship.js, then the user's arguments (node's own options come before the script).
-  const script = args.findIndex((a, i) => i > 0 && !a.toString("latin1").startsWith("-"));
-  for (const arg of args.slice(script + 1)) if (firstInvalid(arg) !== -1) throw failure("the argument", arg);
+  // node, its own options, binship.js, then the user's arguments.
+  for (const arg of args.slice(2 + process.execArgv.length)) if (firstInvalid(arg) !== -1) throw failure("the argument", arg);
 }

@@ -23,6 +23,8 @@ const sharedCache = cacheDirFrom(process.env, repoRoot);
 let nodeVersion: string;
 let exe: string; // a finished x64 executable, for the packs that take --executable
 let base: OciBase;
+let pushTo: OciBase; // answers each blob upload after 3 s, so a push can be interrupted mid-upload
+let pushes = 0;
 
 beforeAll(async () => {
   const common = { cacheDir: sharedCache, registry: registryFromNpmConfig(process.env, repoRoot), logger: silentLogger };
@@ -31,9 +33,13 @@ beforeAll(async () => {
   const built = await runCli(["build", entry, "--arch", "x64", "--node", nodeVersion, "-o", exe]);
   expect(built.code, built.stderr).toBe(0);
   base = await startOciBase("amd64");
+  pushTo = await startOciBase("amd64", 3_000);
 }, 600_000);
 
-afterAll(async () => base?.stop());
+afterAll(async () => {
+  await base?.stop();
+  await pushTo?.stop();
+});
 
 interface Places {
   out: string; // the output directory
@@ -98,13 +104,14 @@ function start(args: string[], p: Places): Run {
 }
 
 /** Polls until some path under one of `dirs` matches `marker`, or a process `running` names exists (the stage has begun). */
-async function waitForStage(run: Run, marker: RegExp, dirs: string[], running?: string): Promise<string> {
+async function waitForStage(run: Run, marker: RegExp, dirs: string[], running?: string, began?: () => boolean): Promise<string> {
   let exited = false;
   void run.exit.then(() => (exited = true));
   const deadline = Date.now() + 240_000;
   for (;;) {
     if (running && processesWith(running).length > 0) return running;
-    for (const dir of running ? [] : dirs) {
+    if (began?.()) return "began";
+    for (const dir of running || began ? [] : dirs) {
       const hit = walk(dir).find((n) => marker.test(n));
       if (hit) return hit;
     }
@@ -142,6 +149,7 @@ interface Case {
   stage: string;
   marker: RegExp; // a path (relative to out, tmp or cache) that exists only during the stage
   running?: (p: Places) => string; // or: a process whose command line holds this runs (pkg)
+  started?: () => () => boolean; // or: called before the run, gives a check that the stage began
   args: (p: Places) => string[];
   setup?: (p: Places) => Promise<void>; // e.g. an earlier run, so a later stage is reached warm
 }
@@ -153,6 +161,16 @@ const containerArgs = (p: Places) => [
   "-o", join(p.out, "ctr"), "--oci-layout", join(p.out, "oci"), "--tarball", join(p.out, "img.tar"),
 ];
 
+// Each push goes to a repository of its own, so every blob is uploaded (none is already there).
+const pushArgs = (p: Places) => [
+  "pack", "container", "--name", "svc", "--executable", exe, "--arch", "x64", "--base", pushTo.reference, "--insecure-registry",
+  "-o", join(p.out, "ctr"), "--push", `${pushTo.host}/team/svc${++pushes}:1`,
+];
+const uploading = () => {
+  const before = pushTo.uploadsStarted();
+  return () => pushTo.uploadsStarted() > before;
+};
+
 const cases: Case[] = [
   { command: "build", stage: "bundle", marker: /^binship-bundle-/, args: buildArgs },
   { command: "build", stage: "pkg starting", marker: /^$/, running: (p) => `${p.out}/.app.`, args: buildArgs },
@@ -161,6 +179,7 @@ const cases: Case[] = [
   { command: "pack lambda", stage: "zip (the temporary zip)", marker: /^\.fn\.zip\.\d+\.[0-9a-f]+\.tmp$/, args: lambdaArgs },
   { command: "pack container", stage: "recipe", marker: /^\.ctr\.\d+\.[0-9a-f]+\.tmp$/, args: containerArgs },
   { command: "pack container", stage: "image layer", marker: /^binship-image-/, args: containerArgs },
+  { command: "pack container --push", stage: "the upload", marker: /^$/, started: uploading, args: pushArgs },
   { command: "pack container", stage: "tarball", marker: /^\.img\.tar\.\d+\.[0-9a-f]+\.tmp$/, args: containerArgs },
 ];
 
@@ -177,8 +196,9 @@ runIf("SIGINT and SIGTERM at each stage leave nothing behind", () => {
         const p = places();
         await c.setup?.(p);
         const before = walk(p.out);
+        const began = c.started?.();
         const run = start(c.args(p), p);
-        await waitForStage(run, c.marker, dirsOf(p), c.running?.(p));
+        await waitForStage(run, c.marker, dirsOf(p), c.running?.(p), began);
         run.child.kill(signal);
         const { code, signal: died } = await run.exit;
         // A run that finished before the signal landed proves nothing: the stage was too short.
@@ -195,8 +215,9 @@ runIf("SIGKILL at each stage: the next run sweeps what the killed one left", () 
     it(`${c.command}, SIGKILL during ${c.stage}, then the same command again`, async () => {
       const p = places();
       await c.setup?.(p);
+      const began = c.started?.();
       const run = start(c.args(p), p);
-      await waitForStage(run, c.marker, dirsOf(p), c.running?.(p));
+      await waitForStage(run, c.marker, dirsOf(p), c.running?.(p), began);
       run.child.kill("SIGKILL");
       await run.exit;
       // At once, as make would: pkg runs in its own process group, out of the signal's reach, and

@@ -89,8 +89,8 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
   await removeStale(parent, basename(target));
   // Checked before the (slow) build, so a refused target costs nothing.
   const previous = await existingTree(target, options);
+  options.onTemp?.(tmp); // before it exists: a signal in between would leave it
   await mkdir(tmp);
-  options.onTemp?.(tmp);
   try {
     await populate(tmp);
     const entries = await listTree(tmp);

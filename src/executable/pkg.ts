@@ -20,6 +20,7 @@ import { basename, dirname, join } from "node:path";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { endOnInterrupt } from "../util/interrupt.js";
+import { diskFullFailure } from "../util/io-error.js";
 
 export interface SeaPackageInput {
   generator: string; // host Node of exactly `version`: runs pkg and generates the blob
@@ -118,6 +119,9 @@ export const runPkg: SeaPackager = async (input) => {
       hint: `Pass --generator-node with a Node ${input.version} built for this machine (on Alpine/musl, an unofficial musl build).`,
     });
   }
+  // pkg writes the executable where it was told (beside the output) and only logs a full disk.
+  const full = /\b(ENOSPC|EDQUOT)\b/.exec(log);
+  if ((err || /^> Error!/m.test(log)) && full) throw diskFullFailure(input.output, Object.assign(new Error(logTail(log, 1)[0]?.text ?? full[1]), { code: full[1] }));
   if (err || /^> Error!/m.test(log)) {
     throw new BinshipError("EXECUTABLE_FAILED", `pkg --sea failed for linux-${input.arch} (Node ${input.version})`, {
       cause: err,

@@ -120,15 +120,18 @@ function freeable(mount: string): string[] {
     .map((o) => `${o.what} (${o.dir}) holds ${mib(o.bytes)} there and can be removed; it refills as needed.`);
 }
 
-/** `cannot write PATH: the disk is full (ENOSPC): /mnt has 0.0 MiB free of 1.0 MiB`, with what to free. */
-export function diskFullFailure(path: string, err: unknown): BinshipError {
+/**
+ * `cannot write PATH: the disk is full (ENOSPC): the file system at /mnt holds …`, with what to
+ * free; `needed`: the file's size, where it is known (a copy).
+ */
+export function diskFullFailure(path: string, err: unknown, needed?: number): BinshipError {
   const code = diskFullError(err)?.code ?? "ENOSPC";
   const here = existingDir(path);
   const mount = mountPointOf(here);
   let space = "";
   try {
     const fs = statfsSync(here);
-    space = `: the file system at ${mount} holds ${mib(fs.blocks * fs.bsize)} in all, ${mib(fs.bavail * fs.bsize)} free now`;
+    space = `: the file system at ${mount} holds ${mib(fs.blocks * fs.bsize)} in all, ${mib(fs.bavail * fs.bsize)} free now${needed ? `, and the file needs ${mib(needed)}` : ""}`;
   } catch {
     space = `: the file system mounted at ${mount}`;
   }
@@ -139,6 +142,14 @@ export function diskFullFailure(path: string, err: unknown): BinshipError {
     cause: err,
     hint: [`Free space on ${mount}, or ${mine ? mine.elsewhere : "write the output to another disk (-o)"}.`, ...freeable(mount)].join(" "),
   });
+}
+
+function sizeOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).size;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Free bytes of the file system holding `dir` (undefined where statfs fails). */
@@ -179,7 +190,7 @@ export function writeFailure(path: string, err: unknown, hint = "Choose an outpu
 /** A file system error no stage put into words: the path, the reason, and the system call. */
 export function fileSystemFailure(err: NodeJS.ErrnoException & { path: string; dest?: string }): BinshipError {
   // copyFile and rename name their source first; a full disk is the destination's.
-  if (diskFullError(err)) return diskFullFailure(err.dest ?? err.path, err);
+  if (diskFullError(err)) return diskFullFailure(err.dest ?? err.path, err, err.dest ? sizeOf(err.path) : undefined);
   const verb = err.syscall === "open" || err.syscall === "scandir" || err.syscall === "stat" ? "access" : err.syscall === "mkdir" ? "create" : "write";
   return writeFailure(err.path, err, "Check the permissions of that path, or choose paths you can write (-o, TMPDIR, BINSHIP_CACHE_DIR).", verb);
 }

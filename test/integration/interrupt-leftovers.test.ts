@@ -9,7 +9,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheDirFrom } from "../../src/executable/index.js";
 import { silentLogger } from "../../src/log.js";
@@ -22,6 +22,7 @@ const entry = join(appsDir, "fetch", "index.ts");
 const sharedCache = cacheDirFrom(process.env, repoRoot);
 let nodeVersion: string;
 let exe: string; // a finished x64 executable, for the packs that take --executable
+let zip: string; // a Lambda zip of it, for inspect
 let base: OciBase;
 let pushTo: OciBase; // answers each blob upload after 3 s, so a push can be interrupted mid-upload
 let pushes = 0;
@@ -32,6 +33,9 @@ beforeAll(async () => {
   exe = join(tempDir("binship-lo-exe-"), "app");
   const built = await runCli(["build", entry, "--arch", "x64", "--node", nodeVersion, "-o", exe]);
   expect(built.code, built.stderr).toBe(0);
+  zip = join(dirname(exe), "fn.zip");
+  const packed = await runCli(["pack", "lambda", "--executable", exe, "--arch", "x64", "-o", zip]);
+  expect(packed.code, packed.stderr).toBe(0);
   base = await startOciBase("amd64");
   pushTo = await startOciBase("amd64", 3_000);
 }, 600_000);
@@ -180,6 +184,7 @@ const cases: Case[] = [
   { command: "pack container", stage: "recipe", marker: /^\.ctr\.\d+\.[0-9a-f]+\.tmp$/, args: containerArgs },
   { command: "pack container", stage: "image layer", marker: /^binship-image-/, args: containerArgs },
   { command: "pack container --push", stage: "the upload", marker: /^$/, started: uploading, args: pushArgs },
+  { command: "inspect --sbom", stage: "the zip's executable unpacked into scratch", marker: /^binship-inspect-/, args: (p) => ["inspect", zip, "--sbom", join(p.out, "fn.cdx.json")] },
   { command: "pack container", stage: "tarball", marker: /^\.img\.tar\.\d+\.[0-9a-f]+\.tmp$/, args: containerArgs },
 ];
 

@@ -11,11 +11,11 @@ import { packLambdaCommand } from "./commands/pack-lambda.js";
 import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
-import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { cacheDirFrom } from "./executable/index.js";
 import { checkUtf8Paths } from "./util/utf8-paths.js";
-import { diskFullError, diskFullFailure, diskFullSomewhere, fileSystemFailure, isFileSystemError, noteOwnedDirs } from "./util/io-error.js";
+import { diskFullError, diskFullFailure, diskFullSomewhere, noteOwnedDirs } from "./util/disk-full.js";
+import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const collectArchs = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((a) => a.trim()).filter(Boolean)];
@@ -32,9 +32,8 @@ function printError(err: unknown, cwd: string, verbose: boolean): number {
   // A full disk, raw or under a stage's own words, not yet put as one: which disk, what to free.
   const full = diskFullError(err);
   if (full && !(isBinshipError(err) && err.message.includes(`(${full.code})`))) {
-    const dest = (full as { dest?: string }).dest; // copyFile names its source first, whose size the copy needs
-    const path = dest ?? full.path;
-    return printError(path ? diskFullFailure(path, err, dest && full.path ? statSync(full.path, { throwIfNoEntry: false })?.size : undefined) : diskFullSomewhere(err, cwd), cwd, verbose);
+    const path = (full as { dest?: string }).dest ?? full.path; // copyFile names its source first
+    return printError(path ? diskFullFailure(path, err) : diskFullSomewhere(err, cwd), cwd, verbose);
   }
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose);

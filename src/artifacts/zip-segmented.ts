@@ -11,7 +11,7 @@ import { BinshipError } from "../errors.js";
 import { commitFile, freshTempBeside } from "../util/atomic.js";
 import { deflateSegmented, sweepSegments, type DeflateStats, type SegmentCache } from "./deflate-segments.js";
 import { checkName, type ZipEntry, type ZipOptions, type ZipResult } from "./zip.js";
-import { diskFullError, diskFullFailure } from "../util/io-error.js";
+import { diskFullError, diskFullFailure } from "../util/disk-full.js";
 
 export interface SegmentedZipOptions extends ZipOptions {
   cache?: SegmentCache; // compressed segments kept between packs; absent: compress everything

@@ -9,7 +9,7 @@ import { dirname, posix } from "node:path";
 import { finished } from "node:stream/promises";
 import { BinshipError } from "../errors.js";
 import { commitFile, freshTempBeside, type WriteResult } from "../util/atomic.js";
-import { diskFullError, diskFullFailure } from "../util/io-error.js";
+import { diskFullError, diskFullFailure } from "../util/disk-full.js";
 
 /** One file in the archive. Directories are added for every parent automatically. */
 export interface ZipEntry {

@@ -20,7 +20,7 @@ import { basename, dirname, join } from "node:path";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { endOnInterrupt } from "../util/interrupt.js";
-import { diskFullFailure } from "../util/io-error.js";
+import { diskFullFailure } from "../util/disk-full.js";
 
 export interface SeaPackageInput {
   generator: string; // host Node of exactly `version`: runs pkg and generates the blob

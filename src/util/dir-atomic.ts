@@ -9,7 +9,7 @@ import { lstat, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promise
 import { basename, dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { sha256File } from "./atomic.js";
-import { diskFullError, diskFullFailure } from "./io-error.js";
+import { diskFullError, diskFullFailure } from "./disk-full.js";
 
 export interface TreeEntry {
   path: string; // relative, with "/" separators

@@ -16,7 +16,7 @@
 
 import { lstatSync, readFileSync, rmSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
-import { noteOutputs } from "./io-error.js";
+import { noteOutputs } from "./disk-full.js";
 
 export type OnTemp = (path: string | undefined) => void;
 

@@ -14,7 +14,7 @@ import type { AssembledImage } from "./assemble.js";
 import { allBlobs, openBlob, type Clients } from "./blobs.js";
 import { tarStream, type TarEntry } from "./tar.js";
 import { mediaTypes, type Blob } from "./types.js";
-import { diskFullError, diskFullFailure } from "../../../util/io-error.js";
+import { diskFullError, diskFullFailure } from "../../../util/disk-full.js";
 
 export interface LayoutResult {
   path: string;

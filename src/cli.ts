@@ -13,6 +13,10 @@ import { BinshipError, isBinshipError } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
 import { NetworkError, networkFailure } from "./util/http.js";
+import { tmpdir } from "node:os";
+import { cacheDirFrom } from "./executable/index.js";
+import { checkUtf8Paths } from "./util/utf8-paths.js";
+import { diskFullError, diskFullFailure, diskFullSomewhere, noteOwnedDirs } from "./util/disk-full.js";
 import { fileSystemFailure, isFileSystemError } from "./util/io-error.js";
 import { redact } from "./util/redact.js";
 
@@ -29,6 +33,12 @@ function collectDefine(value: string, previous: Record<string, string> = {}): Re
 
 /** Prints an error on stderr (and, with --json, as one object on stdout); returns the exit code. */
 function printError(err: unknown, cwd: string, verbose: boolean, json: boolean): number {
+  // A full disk, raw or under a stage's own words, not yet put as one: which disk, what to free.
+  const full = diskFullError(err);
+  if (full && !(isBinshipError(err) && err.message.includes(`(${full.code})`))) {
+    const path = (full as { dest?: string }).dest ?? full.path; // copyFile names its source first
+    return printError(path ? diskFullFailure(path, err) : diskFullSomewhere(err, cwd), cwd, verbose, json);
+  }
   // A file system refusal no stage put into words (EACCES, EROFS, ...) is the machine's answer, not a bug.
   if (!isBinshipError(err) && isFileSystemError(err)) return printError(fileSystemFailure(err), cwd, verbose, json);
   // A registry that hung or dropped the connection where no stage put it into words (a token service, a blob stream).
@@ -274,7 +284,13 @@ export async function main(argv: string[]): Promise<number> {
   let current: CommandContext | undefined;
   const run = async (fn: (ctx: CommandContext) => Promise<CommandOutput | void>) => {
     globals = program.opts<GlobalFlags>();
+    checkUtf8Paths(); // before anything resolves a path against a directory Node cannot name
     const ctx = (current = createCommandContext(globals));
+    // What a full disk's hint may name: the cache can go whole, $TMPDIR can move.
+    noteOwnedDirs([
+      { dir: cacheDirFrom(ctx.env, ctx.cwd), label: "binship's cache", removable: "binship's cache", elsewhere: "set BINSHIP_CACHE_DIR to a directory on another disk" },
+      { dir: ctx.env.TMPDIR || tmpdir(), label: "$TMPDIR", names: /^binship-[a-z]+-\d+-/, elsewhere: "set TMPDIR to a directory on another disk" },
+    ]);
     const output = await fn(ctx);
     if (output) printOutput(ctx, output);
   };

@@ -22,6 +22,7 @@ import { promisify } from "node:util";
 import { constants, crc32, deflateRaw } from "node:zlib";
 import { tempPathBeside } from "../util/atomic.js";
 import { checkBytes } from "../util/cache-object.js";
+import { removeStaleTemps } from "../util/stale.js";
 import { writeFile, rename } from "node:fs/promises";
 
 export const segmentBytes = 1 << 20;
@@ -136,7 +137,9 @@ export async function deflateSegmented(source: Buffer | string, level: number, c
 export async function sweepSegments(cache: SegmentCache): Promise<number> {
   const files: { path: string; bytes: number; used: number }[] = [];
   for (const sub of await readdir(cache.dir).catch(() => [] as string[])) {
+    await removeStaleTemps(join(cache.dir, sub)); // segments a killed pack was writing
     for (const name of await readdir(join(cache.dir, sub)).catch(() => [] as string[])) {
+      if (name.endsWith(".tmp")) continue; // being written by a live pack
       const path = join(cache.dir, sub, name);
       const st = await stat(path).catch(() => undefined);
       if (st?.isFile()) files.push({ path, bytes: st.size, used: st.mtimeMs });

@@ -8,9 +8,10 @@
 import { open, rm, mkdir } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { BinshipError } from "../errors.js";
-import { commitFile, tempPathBeside } from "../util/atomic.js";
+import { commitFile, freshTempBeside } from "../util/atomic.js";
 import { deflateSegmented, sweepSegments, type DeflateStats, type SegmentCache } from "./deflate-segments.js";
 import { checkName, type ZipEntry, type ZipOptions, type ZipResult } from "./zip.js";
+import { diskFullError, diskFullFailure } from "../util/disk-full.js";
 
 export interface SegmentedZipOptions extends ZipOptions {
   cache?: SegmentCache; // compressed segments kept between packs; absent: compress everything
@@ -99,7 +100,7 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
   if (dupe) throw new BinshipError("IO_FAILED", `zip entry "${dupe}" is listed twice (a bug in binship)`);
   const when = dosDateTime(options.mtime);
   await mkdir(dirname(options.outfile), { recursive: true });
-  const tmp = tempPathBeside(options.outfile);
+  const tmp = await freshTempBeside(options.outfile);
   options.onTemp?.(tmp);
   const stats: DeflateStats = { segments: 0, reused: 0, corrupt: [] };
   const listed: ZipResult["entries"] = [];
@@ -146,6 +147,7 @@ export async function writeSegmentedZip(options: SegmentedZipOptions): Promise<S
     await rm(tmp, { force: true });
     options.onTemp?.(undefined);
     if (err instanceof BinshipError) throw err;
+    if (diskFullError(err)) throw diskFullFailure(options.outfile, err); // fd writes name no path
     throw new BinshipError("IO_FAILED", `writing ${options.outfile} failed: ${(err as Error).message}`, { cause: err });
   }
 }

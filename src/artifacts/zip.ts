@@ -9,6 +9,7 @@ import { dirname, posix } from "node:path";
 import { finished } from "node:stream/promises";
 import { BinshipError } from "../errors.js";
 import { commitFile, freshTempBeside, type WriteResult } from "../util/atomic.js";
+import { diskFullError, diskFullFailure } from "../util/disk-full.js";
 
 /** One file in the archive. Directories are added for every parent automatically. */
 export interface ZipEntry {
@@ -110,6 +111,7 @@ export async function writeZip(options: ZipOptions): Promise<ZipResult> {
     await rm(tmp, { force: true });
     options.onTemp?.(undefined);
     if (err instanceof BinshipError) throw err;
+    if (diskFullError(err)) throw diskFullFailure(options.outfile, err); // fd writes name no path
     throw new BinshipError("IO_FAILED", `writing ${options.outfile} failed: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -54,11 +54,12 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   if (sbom) outputs.push({ flag: "--sbom", path: resolve(ctx.cwd, sbom) });
   if (report) outputs.push({ flag: "--report", path: resolve(ctx.cwd, report) });
   await checkCommandOutputs(ctx, loaded, outputs);
-  const { bundle, executable: exe, warnings } = await withInterruptCleanup(() =>
-    buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs }),
-  );
+  // The SBOM and report inside too: an interrupt while they are written leaves no output either.
+  const { bundle, executable: exe, warnings, audit } = await withInterruptCleanup(async () => {
+    const built = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs });
+    return { ...built, audit: await writeAuditOutputs(ctx, { sbom, report }, built.executable.outfile) };
+  }, outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, exe.outfile);
-  const audit = await writeAuditOutputs(ctx, { sbom, report }, exe.outfile);
   const largest = largestLine(exe.buildInfo);
   return {
     lines: [

@@ -28,8 +28,9 @@ export async function bundleCommand(ctx: CommandContext, entry: string | undefin
   const loaded = await resolveConfig(ctx, "bundle", { entry, ...flags });
   const { metafile, depfile } = loaded.config;
   const options = resolveBundleOptions(loaded.config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
-  await checkCommandOutputs(ctx, loaded, bundleOutputs(options));
-  const result = await withInterruptCleanup(() => bundle(options));
+  const outputs = bundleOutputs(options);
+  await checkCommandOutputs(ctx, loaded, outputs);
+  const result = await withInterruptCleanup(() => bundle(options), outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, result.outfile);
   return {
     lines: [`${shown}  ${formatBytes(result.bytes)}  sha256:${result.sha256.slice(0, 12)}${result.changed ? "" : "  (unchanged)"}`],

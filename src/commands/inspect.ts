@@ -9,6 +9,7 @@ import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
 import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
+import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import type { CommandContext, CommandOutput } from "./context.js";
@@ -63,8 +64,12 @@ export async function inspectCommand(ctx: CommandContext, file: string | undefin
   if (!file) throw new BinshipError("USAGE", "inspect needs a file", { hint: "Example: binship inspect dist/app-linux-arm64" });
   const path = resolve(ctx.cwd, file);
   checkAuditOutputs(ctx, flags, path);
-  const artifact = await inspectArtifact(path, readZip);
-  const written = await writeAuditOutputs(ctx, flags, artifact);
+  // A zip's executables are unpacked into scratch: an interrupt removes it, and a half-written SBOM or report.
+  const outputs = [flags.sbom, flags.report].filter((f): f is string => f !== undefined).map((f) => resolve(ctx.cwd, f));
+  const { artifact, written } = await withInterruptCleanup(async () => {
+    const inspected = await inspectArtifact(path, readZip);
+    return { artifact: inspected, written: await writeAuditOutputs(ctx, flags, inspected) };
+  }, outputs);
   return {
     lines: [...formatArtifact(artifact, shownPath(ctx.cwd, path)), ...written],
     json: artifact.kind === "executable" ? { ...artifact.executables[0]!.report } : { ...artifact },

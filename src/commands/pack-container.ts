@@ -89,9 +89,10 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   if (depfile) outputs.push({ flag: "--depfile", path: depfile });
   await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
-  const result = await withInterruptCleanup((cleanup) =>
-    packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd, ctx.env), outputs, depfile, configFile: loaded.file }),
-  );
+  const { result, audit } = await withInterruptCleanup(async (cleanup) => {
+    const packed = await packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd, ctx.env), outputs, depfile, configFile: loaded.file });
+    return { result: packed, audit: packed.executables.length > 0 ? await writeAuditOutputs(ctx, { sbom, report }, packed.dir) : [] };
+  }, outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, result.dir);
   const lines = [`${shown}/  ${result.layout} on ${result.base}  ${result.platforms.join(",")}${result.changed ? "" : "  (unchanged)"}`];
   for (const e of result.executables) {
@@ -99,7 +100,6 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   }
   for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
   if (result.executables.length > 0) {
-    const audit = await writeAuditOutputs(ctx, { sbom, report }, result.dir);
     const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
     lines.push(...(largest ? [largest] : []), ...audit);
   } else if (sbom || report) {

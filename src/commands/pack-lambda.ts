@@ -88,11 +88,13 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   await checkCommandOutputs(ctx, loaded, outputs, [options.executable]);
   const early = runtimeWarnings(options.runtime);
   printWarnings(ctx, early);
-  const result = await withInterruptCleanup(({ onTemp }) => packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp }));
+  const { result, audit } = await withInterruptCleanup(async ({ onTemp }) => {
+    const packed = await packLambda(options, { env: ctx.env, hostArch: process.arch as Arch, logger: ctx.logger, onTemp });
+    return { result: packed, audit: await writeAuditOutputs(ctx, { sbom, report }, packed.zip.path) };
+  }, outputs.map((o) => o.path));
   const { zip, executable: exe } = result;
   const shown = shownPath(ctx.cwd, zip.path);
   const node = exe.nodeVersion ?? "unknown";
-  const audit = await writeAuditOutputs(ctx, { sbom, report }, zip.path);
   const largest = largestLine(exe.buildInfo);
   const layer = zip.layer;
   return {

@@ -30,6 +30,7 @@ import { sha256, tempPathBeside, writeFileAtomic } from "../util/atomic.js";
 import { checkFile, corruptWarning, discardEntry, markVerified, openRecord, sealRecord, verifyEntry } from "../util/cache-object.js";
 
 const instead = "building the executable again";
+import { removeStaleTemps } from "../util/stale.js";
 
 export interface ExecutableCacheOptions {
   dir: string; // where entries live (default <cacheDir>/executables)
@@ -142,15 +143,11 @@ export async function findTemplate(cache: ExecutableCacheOptions, target: string
 
 /** Removes least recently used entries until the total fits `maxBytes`; `keep` is never removed. Leftover temporary files go too. */
 export async function sweepExecutables(cache: ExecutableCacheOptions, keep?: string): Promise<string[]> {
+  await removeStaleTemps(cache.dir); // what builds that were killed were writing
   const names = await readdir(cache.dir).catch(() => [] as string[]);
   const entries: { key: string; bytes: number; used: number }[] = [];
-  const now = Date.now();
   for (const name of names) {
-    if (name.endsWith(".tmp")) {
-      const st = await stat(join(cache.dir, name)).catch(() => undefined);
-      if (st && now - st.mtimeMs > 3_600_000) await rm(join(cache.dir, name), { force: true }); // a build that died an hour ago
-      continue;
-    }
+    if (name.endsWith(".tmp")) continue; // being written by a live build
     if (!name.endsWith(".json")) continue;
     const key = name.slice(0, -".json".length);
     const [manifest, file] = await Promise.all([stat(join(cache.dir, name)).catch(() => undefined), stat(join(cache.dir, key)).catch(() => undefined)]);

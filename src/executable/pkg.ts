@@ -20,6 +20,7 @@ import { basename, dirname, join } from "node:path";
 import type { Arch } from "../config.js";
 import { BinshipError } from "../errors.js";
 import { endOnInterrupt } from "../util/interrupt.js";
+import { diskFullFailure } from "../util/disk-full.js";
 
 export interface SeaPackageInput {
   generator: string; // host Node of exactly `version`: runs pkg and generates the blob
@@ -71,6 +72,11 @@ cp.execFile = function (file, args, options, callback) {
   return original.call(this, file, args, withCwd(args, options), callback);
 };
 cp.execFile[promisify.custom] = (file, args, options) => promised(file, args, withCwd(args, options));
+// binship holds the other end of stdin: once it is gone, however it died (SIGKILL included),
+// pkg and the generator end too, instead of writing an output no one will move into place.
+process.stdin.on("error", () => {}).on("end", () => {
+  try { process.kill(-process.pid, "SIGKILL"); } catch {}
+}).resume().unref();
 `;
 
 // pkg's CLI passes no SEA config in its simple --sea mode; its sea() function takes one, merged
@@ -113,6 +119,9 @@ export const runPkg: SeaPackager = async (input) => {
       hint: `Pass --generator-node with a Node ${input.version} built for this machine (on Alpine/musl, an unofficial musl build).`,
     });
   }
+  // pkg writes the executable where it was told (beside the output) and only logs a full disk.
+  const full = /\b(ENOSPC|EDQUOT)\b/.exec(log);
+  if ((err || /^> Error!/m.test(log)) && full) throw diskFullFailure(input.output, Object.assign(new Error(logTail(log, 1)[0]?.text ?? full[1]), { code: full[1] }));
   if (err || /^> Error!/m.test(log)) {
     throw new BinshipError("EXECUTABLE_FAILED", `pkg --sea failed for linux-${input.arch} (Node ${input.version})`, {
       cause: err,
@@ -138,7 +147,9 @@ export function logTail(log: string, lines = 8): { text: string }[] {
  */
 export function runGrouped(file: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ err?: NodeJS.ErrnoException; log: string }> {
   return new Promise((resolve) => {
-    const child = spawn(file, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // stdin stays open for as long as binship lives (runPkg's preload watches it).
+    const child = spawn(file, args, { ...options, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.on("error", () => {});
     endOnInterrupt(child);
     let log = "";
     child.stdout.on("data", (d: Buffer) => (log += d));

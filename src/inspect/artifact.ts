@@ -4,12 +4,13 @@
 // `inspect --sbom` of the same file agree.
 
 import { createHash } from "node:crypto";
-import { mkdtemp, open, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { open, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { isElfMagic } from "./elf.js";
 import { inspectFile, type ElfReport } from "./index.js";
+import { makeScratch } from "../util/stale.js";
 
 export type ArtifactKind = "executable" | "lambda-zip" | "container";
 
@@ -47,7 +48,7 @@ const hash = (alg: string, data: Uint8Array) => createHash(alg).update(data).dig
 
 async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promise<ArtifactInspection> {
   const entries = readZip(buf, path).filter((e) => !e.directory);
-  const scratch = await mkdtemp(join(tmpdir(), "binship-inspect-"));
+  const scratch = await makeScratch(tmpdir(), "inspect");
   try {
     const executables: ArtifactExecutable[] = [];
     const libraries: ArtifactLibrary[] = [];
@@ -56,7 +57,7 @@ async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promis
       if (entry.name.startsWith("lib/")) {
         libraries.push({ file: entry.name, sha256: hash("sha256", data), md5: hash("md5", data) });
       } else if (isElfMagic(data.subarray(0, 4))) {
-        const file = join(scratch, basename(entry.name));
+        const file = join(scratch.path, basename(entry.name));
         await writeFile(file, data);
         executables.push({ name: entry.name, report: { ...(await inspectFile(file)), path: `${path}!${entry.name}` } });
       }
@@ -64,7 +65,7 @@ async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promis
     const zipEntries = entries.map((e) => ({ name: e.name, bytes: e.bytes, compressedBytes: e.compressedBytes }));
     return { kind: "lambda-zip", path, bytes: buf.length, sha256: hash("sha256", buf), executables, zipEntries, libraries };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    await scratch.dispose();
   }
 }
 

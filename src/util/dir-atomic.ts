@@ -9,6 +9,7 @@ import { lstat, mkdir, readdir, rename, rm, stat, utimes } from "node:fs/promise
 import { basename, dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { sha256File } from "./atomic.js";
+import { diskFullError, diskFullFailure } from "./disk-full.js";
 
 export interface TreeEntry {
   path: string; // relative, with "/" separators
@@ -88,8 +89,8 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
   await removeStale(parent, basename(target));
   // Checked before the (slow) build, so a refused target costs nothing.
   const previous = await existingTree(target, options);
+  options.onTemp?.(tmp); // before it exists: a signal in between would leave it
   await mkdir(tmp);
-  options.onTemp?.(tmp);
   try {
     await populate(tmp);
     const entries = await listTree(tmp);
@@ -119,6 +120,7 @@ export async function writeDirAtomic(target: string, populate: (tmp: string) => 
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     options.onTemp?.(undefined);
+    if (diskFullError(err) && !(err instanceof BinshipError)) throw diskFullFailure(target, err);
     throw err;
   }
 }

@@ -5,14 +5,18 @@
 // (`endOnInterrupt`). While a command runs inside `withInterruptCleanup`, SIGINT/SIGTERM/SIGHUP
 // end those children (their whole process group), wait briefly for them to die, remove every
 // registered path, and let the process die of the same signal, as make and shells expect of an
-// interrupted child. Leftovers of runs killed outright (SIGKILL, power loss) carry the pid of
-// their run in their name, and the next run removes them (util/stale.ts).
+// interrupted child. Outputs the command had already replaced when the signal came are removed
+// too, as make deletes the target of an interrupted recipe: a command either completes, or
+// leaves no output of its own that make would take as up to date. Leftovers of runs killed
+// outright (SIGKILL, power loss) carry the pid of their run in their name, and the next run
+// removes them (util/stale.ts).
 //
 // The registry is process-wide on purpose: the paths are born deep inside stages (a download
 // into the cache, a strip, pkg's output) that should not have to thread a handle through.
 
-import { readFileSync, rmSync } from "node:fs";
+import { lstatSync, readFileSync, rmSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
+import { noteOutputs } from "./disk-full.js";
 
 export type OnTemp = (path: string | undefined) => void;
 
@@ -85,11 +89,40 @@ export function cleanUpNow(): void {
   paths.clear();
 }
 
-/** Runs `work` with cleanup on interrupt registered, and always unregisters it. */
-export async function withInterruptCleanup<T>(work: (cleanup: Cleanup) => Promise<T>): Promise<T> {
+/** What a path is now: a replaced file or directory (renamed into place) has another inode. */
+function identity(path: string): string {
+  try {
+    const st = lstatSync(path);
+    return `${st.dev}:${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return "absent";
+  }
+}
+
+/** Removes each of `paths` that is not what it was (`before`): written by the interrupted command. */
+function removeReplaced(paths: readonly string[], before: readonly string[]): void {
+  paths.forEach((path, i) => {
+    if (identity(path) === before[i]) return;
+    try {
+      rmSync(path, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // best effort, as above
+    }
+  });
+}
+
+/**
+ * Runs `work` with cleanup on interrupt registered, and always unregisters it. `outputs`: the
+ * command's outputs (absolute paths; never an input, util/outputs.ts checks that), each removed
+ * on interrupt if the command had replaced it by then.
+ */
+export async function withInterruptCleanup<T>(work: (cleanup: Cleanup) => Promise<T>, outputs: readonly string[] = []): Promise<T> {
   let releaseCurrent = () => {};
+  const before = outputs.map(identity);
+  noteOutputs(outputs);
   const handler = (signal: NodeJS.Signals) => {
     cleanUpNow();
+    removeReplaced(outputs, before);
     dispose();
     process.kill(process.pid, signal);
   };

@@ -4,7 +4,8 @@
 // loss) could not remove them; the next run does: an entry is stale when its process is gone,
 // or when it is older than a day (its pid may have been reused since).
 
-import { lstat, mkdtemp, readdir, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { lstat, mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { removeOnInterrupt } from "./interrupt.js";
 
@@ -42,6 +43,14 @@ export async function removeStale(dir: string, pattern: RegExp): Promise<void> {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * Every temporary of earlier runs in `dir`, whatever it was for (`.<name>.<pid>.<hex>.tmp`):
+ * for binship's own directories (the cache), where no other program names files that way.
+ */
+export function removeStaleTemps(dir: string): Promise<void> {
+  return removeStale(dir, /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/);
+}
+
 /** Temporary files of earlier runs beside `target` (named by tempPathBeside). */
 export function removeStaleBeside(dir: string, name: string): Promise<void> {
   return removeStale(dir, new RegExp(`^\\.${escape(name)}\\.(\\d+)\\.[0-9a-f]+\\.tmp$`));
@@ -59,8 +68,21 @@ export interface Scratch {
  */
 export async function makeScratch(tmpDir: string, kind: string): Promise<Scratch> {
   await removeStale(tmpDir, new RegExp(`^binship-${escape(kind)}-(\\d+)-[A-Za-z0-9]{6}$`));
-  const path = await mkdtemp(join(tmpDir, `binship-${kind}-${process.pid}-`));
-  const release = removeOnInterrupt(path);
+  // Named and registered before it exists (mkdtemp names it only once it is made): a signal
+  // between the two would leave a directory no one removes.
+  let path: string;
+  let release: () => void;
+  for (;;) {
+    path = join(tmpDir, `binship-${kind}-${process.pid}-${randomBytes(6).toString("base64url").replace(/[-_]/g, "x").slice(0, 6)}`);
+    release = removeOnInterrupt(path);
+    try {
+      await mkdir(path, { mode: 0o700 });
+      break;
+    } catch (err) {
+      release();
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
   return {
     path,
     dispose: async () => {

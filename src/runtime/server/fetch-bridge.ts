@@ -62,6 +62,16 @@ function readNow(read: Promise<Chunk>): Promise<Chunk | typeof notYet> {
   return Promise.race([read, new Promise<typeof notYet>((resolve) => setImmediate(resolve, notYet))]);
 }
 
+/**
+ * A body stream's chunk as Node writes it. The Fetch standard allows only Uint8Array; strings are
+ * let through as Node takes them. Anything else (a number, an object, a BigInt) fails the response
+ * before its headers go out, so it is answered 500, not with a broken connection.
+ */
+function chunkOf(value: unknown): Uint8Array | string {
+  if (value instanceof Uint8Array || typeof value === "string") return value;
+  throw new TypeError(`the response body stream gave a chunk of type ${value === null ? "null" : typeof value}; a Response body stream must yield Uint8Array chunks`);
+}
+
 function drained(res: ServerResponse): Promise<void> {
   return new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
 }
@@ -120,25 +130,28 @@ async function writeStreamed(response: Response, res: ServerResponse): Promise<v
       res.end();
       return;
     }
+    const firstChunk = chunkOf(first.value);
     const secondRead = reader.read();
     let next = await readNow(secondRead);
     if (!res.headersSent) {
       if (next !== notYet && next.done) {
-        if (headers["content-length"] === undefined) headers["content-length"] = String(first.value.byteLength);
-        res.writeHead(response.status, status, headers).end(first.value);
+        if (headers["content-length"] === undefined) headers["content-length"] = String(Buffer.byteLength(firstChunk));
+        res.writeHead(response.status, status, headers).end(firstChunk);
         return;
       }
       res.writeHead(response.status, status, headers);
     }
-    if (!res.write(first.value)) await drained(res);
+    if (!res.write(firstChunk)) await drained(res);
     if (next === notYet) next = await secondRead;
     while (!next.done && !res.destroyed) {
-      if (!res.write(next.value)) await drained(res);
+      if (!res.write(chunkOf(next.value))) await drained(res);
       next = await reader.read();
     }
     res.end();
   } catch (err) {
-    // Headers may be gone already: the only honest signal left is a broken connection.
+    if (!res.headersSent) throw err; // nothing sent yet: the caller answers 500
+    // Headers are gone already: the only honest signal left is a broken connection.
+    console.error(err);
     res.destroy(err as Error);
   }
 }

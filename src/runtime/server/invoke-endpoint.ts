@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import type { LambdaHandler } from "../contract.js";
 import { createContext, type LambdaContext } from "../lambda/context.js";
 import { callHandler } from "../lambda/dispatch.js";
+import { MarshalError } from "../lambda/errors.js";
 import { isStreamingHandler } from "../lambda/streaming.js";
 
 export const invocationPath = "/2015-03-31/functions/function/invocations";
@@ -67,6 +68,13 @@ async function runStreaming(handler: LambdaHandler, event: unknown, res: ServerR
   await new Promise<void>((resolve, reject) => stream.once("finish", resolve).once("error", reject));
 }
 
+/** The error answer; `status` 500 when the runtime, not the handler, failed the invocation. */
+function answerError(res: ServerResponse, e: Error, status = 200): void {
+  res
+    .writeHead(status, { "content-type": "application/json", "x-amz-function-error": "Unhandled" })
+    .end(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? "").split("\n") }));
+}
+
 export async function serveInvocation(handler: LambdaHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const text = await readBody(req);
   let event: unknown;
@@ -76,16 +84,25 @@ export async function serveInvocation(handler: LambdaHandler, req: IncomingMessa
     res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ errorType: "InvalidRequestContent", errorMessage: "the event is not valid JSON" }));
     return;
   }
+  let result: unknown;
   try {
     if (isStreamingHandler(handler as unknown)) return await runStreaming(handler, event, res);
-    const result = await callHandler(handler, event, localContext());
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result ?? null));
+    result = await callHandler(handler, event, localContext());
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     console.error(e);
     if (res.headersSent) return void res.destroy(e); // mid-stream: only a broken response says so
-    res
-      .writeHead(200, { "content-type": "application/json", "x-amz-function-error": "Unhandled" })
-      .end(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: (e.stack ?? "").split("\n") }));
+    return answerError(res, e);
   }
+  // Serialized before any header goes out: a cycle, a BigInt or a throwing toJSON fails the
+  // invocation as Lambda mode fails it (Runtime.MarshalError), and the connection stays usable.
+  let body: string;
+  try {
+    body = JSON.stringify(result ?? null) ?? "null";
+  } catch (err) {
+    const e = new MarshalError(`the handler's result cannot be serialized as JSON: ${(err as Error).message}`);
+    console.error(e);
+    return answerError(res, e, 500);
+  }
+  res.writeHead(200, { "content-type": "application/json" }).end(body);
 }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Diagnostic } from "../../../diagnostic.js";
 import { sha256, sha256File, tempPathBeside, writeFileAtomic } from "../../../util/atomic.js";
 import { corruptWarning, discardEntry, verifyEntry } from "../../../util/cache-object.js";
+import { removeStaleTemps } from "../../../util/stale.js";
 import { buildLayer, type BuiltLayer, type LayerOptions } from "./layer.js";
 
 const format = 3; // bump when the layer's layout or its record changes (3: the record is sealed)
@@ -68,6 +69,7 @@ export async function buildLayerCached(o: LayerOptions, cacheDir: string | undef
 }
 
 async function prune(dir: string): Promise<void> {
+  await removeStaleTemps(dir); // layers a killed pack was writing
   const entries = await Promise.all(
     (await readdir(dir)).filter((n) => n.endsWith(".json")).map(async (n) => ({ key: n.slice(0, -5), used: (await stat(join(dir, n))).mtimeMs })),
   );

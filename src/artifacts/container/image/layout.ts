@@ -9,11 +9,12 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { writeDirAtomic } from "../../../util/dir-atomic.js";
-import { commitFile, tempPathBeside } from "../../../util/atomic.js";
+import { commitFile, freshTempBeside } from "../../../util/atomic.js";
 import type { AssembledImage } from "./assemble.js";
 import { allBlobs, openBlob, type Clients } from "./blobs.js";
 import { tarStream, type TarEntry } from "./tar.js";
 import { mediaTypes, type Blob } from "./types.js";
+import { diskFullError, diskFullFailure } from "../../../util/disk-full.js";
 
 export interface LayoutResult {
   path: string;
@@ -97,7 +98,7 @@ export async function writeTarball(image: AssembledImage, file: string, names: {
       }),
     ),
   ];
-  const tmp = tempPathBeside(file);
+  const tmp = await freshTempBeside(file);
   try {
     await pipeline(tarStream(entries), createWriteStream(tmp, { mode: 0o644 }));
     await chmod(tmp, 0o644);
@@ -105,6 +106,7 @@ export async function writeTarball(image: AssembledImage, file: string, names: {
     return { path: file, changed: result.changed };
   } catch (err) {
     await rm(tmp, { force: true });
+    if (diskFullError(err)) throw diskFullFailure(file, err); // a write on a stream names no path
     throw err;
   }
 }

@@ -3,7 +3,6 @@
 // platform, and writes the result where asked: a registry (--push), an OCI layout, a tarball.
 // It never builds the app and never reads argv, env or cwd: the command passes all of it.
 
-import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Arch, ContainerLayout } from "../../../config.js";
 import type { Diagnostic } from "../../../diagnostic.js";
@@ -19,6 +18,7 @@ import { writeOciLayout, writeTarball, type LayoutResult } from "./layout.js";
 import { pushImage, type PushReport } from "./push.js";
 import { digestReference, formatReference, parseReference, repositoryName } from "./reference.js";
 import { mediaTypes, type Platform } from "./types.js";
+import { makeScratch } from "../../../util/stale.js";
 
 /** The nonroot user of distroless images, which the Kubernetes manifests require. */
 export const nonroot = 65532;
@@ -102,7 +102,9 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
   const named = target ?? parseReference(o.image, "--image");
   // Index order amd64, arm64, as Docker's platform names sort.
   const archs = [...new Set(o.files.map((f) => f.arch))].sort((a, b) => (platformOf(a).architecture < platformOf(b).architecture ? -1 : 1));
-  const work = await mkdtemp(join(o.tmpDir, "binship-image-"));
+  // Private, removed on interrupt, and swept by the next run if this one is killed.
+  const scratch = await makeScratch(o.tmpDir, "image");
+  const work = scratch.path;
   try {
     // The base first: a wrong reference, a login or TLS problem fails before seconds of gzip.
     o.logger.progress(`reading ${formatReference(baseRef)}`);
@@ -144,6 +146,6 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     }
     return result;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await scratch.dispose();
   }
 }

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { invoke } from "../../src/index.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { fixturesDir, runCli, tempDir, type CliOptions } from "../helpers/cli.js";
 
@@ -147,5 +148,28 @@ describe("START, END and REPORT", () => {
       expect(m[6]).toBeDefined();
       expect(m[7]).toBe("\tStatus: error\tError Type: Runtime.ExitError");
     }
+  });
+});
+
+describe("the API's invoke()", () => {
+  it("takes the same settings: environment, envFile, memory, functionName, region; env is only what binship reads", async () => {
+    const dotenv = file("api.env", "FROM_FILE=1\nSHARED=file\n");
+    let output = "";
+    const run = await invoke(probe, {
+      config: false,
+      env: { PATH: process.env.PATH, AWS_REGION: "eu-central-1", BAR_HOST_ONLY: "host" },
+      environment: { SHARED: "option", OWN: "yes" },
+      envFile: dotenv,
+      memory: 2048,
+      functionName: "Api",
+      onOutput: (c) => (output += c),
+    });
+    expect(run.ok).toBe(true);
+    const inv = run.invocations[0]!;
+    expect((inv.result as { env: Record<string, string> }).env).toMatchObject({ FROM_FILE: "1", SHARED: "option", OWN: "yes", AWS_REGION: "eu-central-1", AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "2048", AWS_LAMBDA_FUNCTION_NAME: "Api" });
+    expect((inv.result as { env: Record<string, string> }).env.BAR_HOST_ONLY).toBeUndefined();
+    expect(inv).toMatchObject({ memorySizeMb: 2048 });
+    expect(typeof inv.initDurationMs).toBe("number");
+    expect(output).toMatch(new RegExp(reportRe.source, "m"));
   });
 });

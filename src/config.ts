@@ -407,7 +407,7 @@ export function configJsonSchema(): Record<string, unknown> {
     properties: {
       $schema: { type: "string", description: "This schema, for editors." },
       ...(top.properties as object),
-      ...Object.fromEntries(sections.map((s) => [s, { ...objectOf(s), description: `Options of \`binship ${s === "lambda" || s === "container" ? `pack ${s}` : s}\` (over the top level's).` }])),
+      ...Object.fromEntries(sections.map((s) => [s, { ...objectOf(s), description: `Options of \`binship ${s === "lambda" || s === "container" ? `pack ${s}` : s}\`${s === "lambda" ? " and `binship invoke`" : ""} (over the top level's).` }])),
     },
   };
 }

@@ -11,6 +11,7 @@ import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { fixturesDir, runCli, tempDir, type CliOptions } from "../helpers/cli.js";
 
 let probe: string;
+let handler: string;
 const work = tempDir("binship-invoke-env-");
 const file = (name: string, text: string) => {
   const path = join(work, name);
@@ -19,7 +20,7 @@ const file = (name: string, text: string) => {
 };
 
 beforeAll(async () => {
-  probe = await bundleEntry(join(fixturesDir, "lambda-apps", "env-probe.ts"));
+  [probe, handler] = await Promise.all([bundleEntry(join(fixturesDir, "lambda-apps", "env-probe.ts")), bundleEntry(join(fixturesDir, "lambda-apps", "handler.ts"))]);
 });
 
 // The shell binship runs in: no region or credentials unless a test sets them.
@@ -148,6 +149,14 @@ describe("START, END and REPORT", () => {
       expect(m[6]).toBeDefined();
       expect(m[7]).toBe("\tStatus: error\tError Type: Runtime.ExitError");
     }
+  });
+
+  it("ends a timed-out invocation's REPORT with Status: timeout, its duration the timeout", async () => {
+    const r = await runCli(["invoke", handler, "--event", file("hang.json", JSON.stringify({ action: "hang" })), "--timeout", "1"], { env: shell() });
+    expect(r.code).toBe(1);
+    const [m] = [...r.stderr.matchAll(reportRe)];
+    expect(m?.[7]).toBe("\tStatus: timeout");
+    expect(Number(m![2])).toBeGreaterThanOrEqual(1000);
   });
 });
 

@@ -212,6 +212,8 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
       options.output?.(Buffer.from(startLine(id, runtime.AWS_LAMBDA_FUNCTION_VERSION!)), "stderr");
     } });
     if (!started) return result;
+    // The function wrote its logs before it answered; let the pipes deliver them first, so END follows them as on Lambda.
+    await new Promise((resolve) => setImmediate(resolve));
     on.peakKb = peakRssKb(on.pid) ?? on.peakKb;
     result.report = invocationReport(result.durationMs, Number(runtime.AWS_LAMBDA_FUNCTION_MEMORY_SIZE), on.peakKb, on.initMs);
     on.initMs = undefined;

@@ -141,7 +141,6 @@ function jsonOf(result: InvokeResult, http: boolean): Record<string, unknown> {
   return out;
 }
 
-
 /** What `binship invoke --json` prints and the API's `invoke()` returns. */
 export interface InvokeRunResult {
   artifact: string;

@@ -28,14 +28,19 @@ const reserved = new Set([
 
 const keyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+function reservedHint(key: string): string {
+  if (key.endsWith("REGION")) return "Pass the region with --region (or set AWS_REGION in the shell that runs binship).";
+  if (key === "AWS_LAMBDA_FUNCTION_MEMORY_SIZE") return "Use --memory (or \"memory\" in the config's lambda section).";
+  if (key === "AWS_LAMBDA_FUNCTION_NAME") return "Use --function-name (or \"functionName\" in the config's lambda section).";
+  if (key.includes("KEY") || key === "AWS_SESSION_TOKEN") return "Credentials come from the shell that runs binship: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.";
+  return "Lambda sets it itself.";
+}
+
 /** Checks the user's variables: names Lambda accepts, none of its reserved keys. */
 export function checkUserVariables(vars: Record<string, string>, where: string): void {
   for (const key of Object.keys(vars)) {
     if (!keyPattern.test(key)) throw new BinshipError("USAGE", `${where}: "${key}" is not a valid environment variable name`, { hint: "Names are letters, digits and underscores, not starting with a digit." });
-    if (reserved.has(key)) {
-      const hint = key.includes("REGION") ? "Pass the region with --region (or set AWS_REGION in the shell that runs binship)." : key.startsWith("AWS_") && key.includes("KEY") || key === "AWS_SESSION_TOKEN" ? "Credentials come from the shell that runs binship (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)." : key === "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" ? "Use --memory." : key === "AWS_LAMBDA_FUNCTION_NAME" ? "Use --function-name." : "Lambda sets it itself.";
-      throw new BinshipError("USAGE", `${where}: ${key} is one of Lambda's reserved variables, which a function's configuration cannot set`, { hint });
-    }
+    if (reserved.has(key)) throw new BinshipError("USAGE", `${where}: ${key} is one of Lambda's reserved variables, which a function's configuration cannot set`, { hint: reservedHint(key) });
   }
 }
 

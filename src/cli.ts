@@ -264,9 +264,14 @@ Docs: README.md`,
     .option("--count <n>", "invoke N times on the same warm process (default 1)")
     .option("--timeout <seconds>", "the function's timeout per invocation (default 30)")
     .option("--layer <zip>", "the runtime layer a function zip from --layout layer runs on (unpacked where its bootstrap looks for /opt)")
+    .option("--env <KEY=VALUE>", "a variable for the function (repeatable); the function sees only Lambda's variables, the region, AWS credentials and these", collect)
+    .option("--env-file <file>", "the function's variables: SAM's --env-vars JSON (Parameters + the function's section) or a dotenv file")
+    .option("--memory <mb>", "the function's memory, 128-10240 MB (default 128): AWS_LAMBDA_FUNCTION_MEMORY_SIZE and REPORT's Memory Size")
+    .option("--function-name <name>", 'AWS_LAMBDA_FUNCTION_NAME, and the --env-file section to read (default "function")')
+    .option("--region <region>", "AWS_REGION/AWS_DEFAULT_REGION (default: the shell's, else us-east-1)")
     .addHelpText(
       "after",
-      '\nExit codes: 0 every invocation succeeded, 1 the function failed (error, crash, timeout), 2 usage.\nExamples:\n  binship invoke dist/app.cjs --http "GET /hello?name=x"\n  binship invoke dist/app-linux-arm64 --event events/sqs.json --count 10',
+      '\nExit codes: 0 every invocation succeeded, 1 the function failed (error, crash, timeout), 2 usage.\nExamples:\n  binship invoke dist/app.cjs --http "GET /hello?name=x"\n  binship invoke dist/app-linux-arm64 --event events/sqs.json --count 10\n  binship invoke dist/lambda.zip --env-file env.json --function-name Orders --memory 512 --region eu-west-1',
     )
     .action((artifact: string, opts: Record<string, unknown>) => run((ctx) => invokeCommand(ctx, artifact, opts)));
 

@@ -78,6 +78,9 @@ export interface Config {
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
   fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
+  environment?: Record<string, string>; // binship invoke: the function's own variables (lambda section)
+  memory?: number; // binship invoke: AWS_LAMBDA_FUNCTION_MEMORY_SIZE in MB, 128-10240 (default 128; lambda section)
+  functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
 }
 
 type Kind = "string" | "boolean" | "number" | "string[]" | "record" | "path" | "string|false";
@@ -152,6 +155,23 @@ export const schema: Record<keyof Config, KeySpec> = {
   fallbackLibraries: { kind: "boolean", description: "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true).", in: ["lambda"] },
   zipLevel: { kind: "number", description: "Deflate level of the zips, 0-9 (default 6).", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9"), integer: true, minimum: 0, maximum: 9, in: ["lambda"] },
   base: { kind: "string", description: "Base image (default distroless cc; distroless Node for layout bundle).", in: ["container"] },
+  environment: { kind: "record", description: "binship invoke: the function's environment variables, as on Lambda (--env and --env-file add to them).", in: ["lambda"] },
+  memory: {
+    kind: "number",
+    description: "binship invoke: the function's memory in MB, 128-10240 (default 128): AWS_LAMBDA_FUNCTION_MEMORY_SIZE and REPORT's Memory Size.",
+    check: (v) => (Number.isInteger(v) && (v as number) >= 128 && (v as number) <= 10240 ? undefined : "a whole number of MB from 128 to 10240"),
+    integer: true,
+    minimum: 128,
+    maximum: 10240,
+    in: ["lambda"],
+  },
+  functionName: {
+    kind: "string",
+    description: 'binship invoke: the function\'s name (default "function"): AWS_LAMBDA_FUNCTION_NAME, and the section of a SAM --env-file it reads.',
+    check: (v) => (/^[A-Za-z0-9_-]{1,64}$/.test(String(v)) ? undefined : "a Lambda function name (1-64 letters, digits, '-' or '_')"),
+    pattern: "^[A-Za-z0-9_-]{1,64}$",
+    in: ["lambda"],
+  },
 };
 
 export const configKeys = Object.keys(schema) as (keyof Config)[];
@@ -387,7 +407,7 @@ export function configJsonSchema(): Record<string, unknown> {
     properties: {
       $schema: { type: "string", description: "This schema, for editors." },
       ...(top.properties as object),
-      ...Object.fromEntries(sections.map((s) => [s, { ...objectOf(s), description: `Options of \`binship ${s === "lambda" || s === "container" ? `pack ${s}` : s}\` (over the top level's).` }])),
+      ...Object.fromEntries(sections.map((s) => [s, { ...objectOf(s), description: `Options of \`binship ${s === "lambda" || s === "container" ? `pack ${s}` : s}\`${s === "lambda" ? " and `binship invoke`" : ""} (over the top level's).` }])),
     },
   };
 }

@@ -55,7 +55,7 @@ export interface InspectOptions extends CommonOptions {
   sbom?: string;
   report?: string;
 }
-export interface InvokeOptions extends Omit<CommonOptions, "config"> {
+export interface InvokeOptions extends CommonOptions {
   event?: unknown; // the event every invocation gets (default {})
   http?: string; // instead of `event`: a function URL event for "METHOD /path?query"
   headers?: string[]; // with http: "name: value"
@@ -63,7 +63,14 @@ export interface InvokeOptions extends Omit<CommonOptions, "config"> {
   count?: number; // invocations on the same warm process (default 1)
   timeoutSeconds?: number; // per invocation (default 30)
   layer?: string; // the runtime layer zip a --layout layer function zip runs on
-  onOutput?: (chunk: Buffer) => void; // the function's own logs (default: dropped)
+  onOutput?: (chunk: Buffer) => void; // the function's own logs and Lambda's START/END/REPORT lines (default: dropped)
+  // What the function sees besides Lambda's variables (`env` above is what binship itself reads:
+  // the region and AWS credentials are taken from it, nothing else reaches the function).
+  environment?: Record<string, string>; // the function's variables, over the config's "environment" and envFile's
+  envFile?: string; // SAM --env-vars JSON ({"Parameters": {...}, "<functionName>": {...}}) or a dotenv file
+  memory?: number; // MB, 128-10240 (default 128)
+  functionName?: string; // default "function"
+  region?: string; // default: the env's AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
 }
 
 /** A result as the command's --json prints it: the command's object and the warnings of every stage. */
@@ -117,6 +124,6 @@ export async function inspect(file: string, options: InspectOptions = {}): Promi
 
 /** `binship invoke`: runs a bundle, an executable or a Lambda zip against a local Lambda Runtime API. */
 export async function invoke(artifact: string, options: InvokeOptions = {}): Promise<InvokeRunResult> {
-  const { ctx } = contextOf({ cwd: options.cwd, env: options.env, logLevel: options.logLevel, config: false });
+  const { ctx } = contextOf({ cwd: options.cwd, env: options.env, logLevel: options.logLevel, config: options.config });
   return invokeRun(ctx, artifact, options);
 }

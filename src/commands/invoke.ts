@@ -1,15 +1,17 @@
 // binship invoke ARTIFACT [--event FILE | --http "GET /path" [--header K:V]... [--body STR]] [--count N]
+//   [--env K=V]... [--env-file FILE] [--memory MB] [--function-name NAME] [--region R]
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
 import { formatBytes } from "../log.js";
 import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
+import { checkUserVariables, functionEnvironment, parseEnvFile, parseEnvFlags, regionOf } from "../invoke/function-env.js";
 import { formatHttp, functionUrlEvent, functionUrlResponse, type HttpView } from "../invoke/function-url.js";
 import { liveStream } from "../invoke/live-stream.js";
 import type { InvokeResult } from "../invoke/emulator/index.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
-import type { CommandContext } from "./context.js";
+import { resolveConfig, type CommandContext } from "./context.js";
 
 export interface InvokeFlags {
   event?: string; // file with the event JSON ("-" for stdin)
@@ -19,6 +21,11 @@ export interface InvokeFlags {
   count?: string; // invocations on the same warm process (default 1)
   timeout?: string; // per-invocation timeout in seconds (default 30)
   layer?: string; // a runtime layer zip for a --layout layer function zip
+  env?: string[]; // KEY=VALUE for the function, repeatable
+  envFile?: string; // SAM --env-vars JSON or a dotenv file
+  memory?: string; // MB, 128-10240 (config "memory")
+  functionName?: string; // config "functionName"
+  region?: string; // AWS_REGION/AWS_DEFAULT_REGION (default: the host's, else us-east-1)
 }
 
 export interface InvokeCommandOptions {
@@ -28,6 +35,10 @@ export interface InvokeCommandOptions {
   count: number;
   timeoutMs: number;
   layer?: string; // absolute path of the runtime layer zip
+  functionName: string;
+  memoryMb: number;
+  region: string;
+  env: Record<string, string>; // what the function sees besides the emulator's reserved variables
 }
 
 function positive(value: string | undefined, flag: string, fallback: number, max: number): number {
@@ -64,6 +75,17 @@ export async function resolveInvokeOptions(ctx: CommandContext, artifact: string
   if (flags.http === undefined && (flags.header?.length || flags.body !== undefined)) {
     throw new BinshipError("USAGE", "--header and --body only go with --http", { hint: 'Example: binship invoke app.cjs --http "POST /orders" --header "content-type: application/json" --body \'{"id":1}\'' });
   }
+  if (flags.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(flags.region)) {
+    throw new BinshipError("USAGE", `--region must be an AWS Region name, got "${flags.region}"`, { hint: "Example: --region eu-west-1" });
+  }
+  const memory = flags.memory === undefined || !Number.isFinite(Number(flags.memory)) ? flags.memory : Number(flags.memory);
+  // The lambda section of the config (environment, memory, functionName) under the flags.
+  const { config } = await resolveConfig(ctx, "lambda", { memory, functionName: flags.functionName });
+  const functionName = config.functionName ?? "function";
+  const fromConfig = config.environment ?? {};
+  checkUserVariables(fromConfig, 'the config\'s "environment"');
+  const fromFile = flags.envFile === undefined ? {} : await readEnvFile(ctx, flags.envFile, functionName);
+  const user = { ...fromConfig, ...fromFile, ...parseEnvFlags(flags.env ?? []) };
   const event =
     flags.http !== undefined
       ? functionUrlEvent({ request: flags.http, headers: flags.header ?? [], body: flags.body })
@@ -77,11 +99,30 @@ export async function resolveInvokeOptions(ctx: CommandContext, artifact: string
     count: Math.floor(positive(flags.count, "--count", 1, 100_000)),
     timeoutMs: Math.round(positive(flags.timeout, "--timeout", 30, 900) * 1000),
     layer: flags.layer === undefined ? undefined : resolve(ctx.cwd, flags.layer),
+    functionName,
+    memoryMb: config.memory ?? 128,
+    region: regionOf(ctx.env, flags.region),
+    env: functionEnvironment(ctx.env, user),
   };
 }
 
+async function readEnvFile(ctx: CommandContext, file: string, functionName: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.cwd, file), "utf8");
+  } catch (err) {
+    throw new BinshipError("USAGE", `cannot read the env file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  const { vars, sections } = parseEnvFile(text, file, functionName);
+  if (sections.length && !sections.includes(functionName)) {
+    ctx.logger.warn(`${file} has variables for ${sections.join(", ")} but none for "${functionName}"; only its Parameters apply\n  hint: Name the function with --function-name (or "functionName" in the config's lambda section).`);
+  }
+  return vars;
+}
+
 function jsonOf(result: InvokeResult, http: boolean): Record<string, unknown> {
-  const out: Record<string, unknown> = { requestId: result.requestId, status: result.status, durationMs: result.durationMs, streamed: result.streamed };
+  // REPORT's figures when the function took the event (durationMs, billedDurationMs, memorySizeMb, maxMemoryUsedMb, initDurationMs).
+  const out: Record<string, unknown> = { requestId: result.requestId, status: result.status, durationMs: Math.round(result.durationMs * 100) / 100, ...result.report, streamed: result.streamed };
   if (result.error) out.error = result.error;
   if (result.status !== "ok") return out;
   if (http) {
@@ -100,16 +141,12 @@ function jsonOf(result: InvokeResult, http: boolean): Record<string, unknown> {
   return out;
 }
 
-// Keep the developer's PATH/HOME/locale; Lambda's own variables come from the emulator.
-const functionEnv = (env: NodeJS.ProcessEnv) =>
-  Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && !k.startsWith("AWS_LAMBDA_") && k !== "_HANDLER")) as Record<string, string>;
-
 /** What `binship invoke --json` prints and the API's `invoke()` returns. */
 export interface InvokeRunResult {
   artifact: string;
   launcher: string;
   init: InvokeArtifactResult["init"];
-  invocations: Record<string, unknown>[]; // requestId, status, durationMs, streamed; result or payload (or http), or error
+  invocations: Record<string, unknown>[]; // requestId, status, durationMs (+ billedDurationMs, memorySizeMb, maxMemoryUsedMb, initDurationMs on the first of a process), streamed; result or payload (or http), or error
   processes: { init: unknown; invocations: number; exit?: unknown }[];
   ok: boolean; // every invocation succeeded (the CLI's exit code 0)
   warnings: [];
@@ -124,16 +161,24 @@ function runJson(run: InvokeArtifactResult, options: InvokeCommandOptions): Invo
 export async function invokeRun(
   ctx: CommandContext,
   artifact: string,
-  api: { event?: unknown; http?: string; headers?: string[]; body?: string; count?: number; timeoutSeconds?: number; layer?: string; onOutput?: (chunk: Buffer) => void },
+  api: {
+    event?: unknown; http?: string; headers?: string[]; body?: string; count?: number; timeoutSeconds?: number; layer?: string; onOutput?: (chunk: Buffer) => void;
+    environment?: Record<string, string>; envFile?: string; memory?: number; functionName?: string; region?: string;
+  },
 ): Promise<InvokeRunResult> {
-  const options = await resolveInvokeOptions(ctx, artifact, { http: api.http, header: api.headers, body: api.body, count: api.count?.toString(), timeout: api.timeoutSeconds?.toString(), layer: api.layer });
+  const env = Object.entries(api.environment ?? {}).map(([k, v]) => `${k}=${v}`);
+  const options = await resolveInvokeOptions(ctx, artifact, {
+    http: api.http, header: api.headers, body: api.body, count: api.count?.toString(), timeout: api.timeoutSeconds?.toString(), layer: api.layer,
+    env, envFile: api.envFile, memory: api.memory?.toString(), functionName: api.functionName, region: api.region,
+  });
   if (api.event !== undefined && api.http === undefined) options.event = api.event;
   const run = await invokeArtifact({
     artifact: options.artifact,
     events: Array.from({ length: options.count }, () => options.event),
-    emulator: { timeoutMs: options.timeoutMs },
+    emulator: { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, functionName: options.functionName, region: options.region },
     layer: options.layer,
-    env: functionEnv(ctx.env),
+    env: options.env,
+    hostPath: ctx.env.PATH,
     output: (chunk) => api.onOutput?.(chunk),
   });
   return runJson(run, options);
@@ -160,10 +205,11 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   const run = await withInterruptCleanup(() => invokeArtifact({
     artifact: options.artifact,
     events: Array.from({ length: options.count }, () => options.event),
-    emulator: { timeoutMs: options.timeoutMs },
+    emulator: { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, functionName: options.functionName, region: options.region },
     layer: options.layer,
     invoke: live ? { onChunk: live.onChunk } : undefined,
-    env: functionEnv(ctx.env),
+    env: options.env,
+    hostPath: ctx.env.PATH,
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
     output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
   }));
@@ -192,7 +238,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     if (run.results.length > 1) {
       const ms = run.results.map((r) => r.durationMs).sort((a, b) => a - b);
       const restarts = run.processes.length > 1 ? `; ${run.processes.length} processes (a crash, a timeout or a failed init ends one, and the next event gets a fresh one, as on Lambda)` : "";
-      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]} ms${restarts}`);
+      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms${restarts}`);
     }
     const bytes = run.results.reduce((n, r) => n + r.payload.length, 0);
     ctx.logger.debug(`launcher: ${run.launcher}; ${formatBytes(bytes)} returned`);

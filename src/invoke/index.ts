@@ -8,9 +8,11 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
+import { performance } from "node:perf_hooks";
 import { startEmulator, type Emulator, type EmulatorOptions, type FunctionError, type InitOutcome, type InvokeOptions, type InvokeResult } from "./emulator/index.js";
 import { BinshipError } from "../errors.js";
 import { endOnInterrupt } from "../util/interrupt.js";
+import { endLine, invocationReport, peakRssKb, reportLine, startLine } from "./report.js";
 import { launchers as defaultLaunchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
 
 export { bundleLauncher, elfArch, executableLauncher, launchers, pickLauncher, type Launch, type Launcher } from "./launchers/index.js";
@@ -25,8 +27,9 @@ export interface InvokeArtifactOptions {
   events: unknown[]; // invoked in order, on one process while it lives (JSON values or raw bytes)
   emulator?: Omit<EmulatorOptions, "taskRoot" | "onTimeout">; // function name, memory, timeout, limits
   invoke?: Omit<InvokeOptions, "timeoutMs">; // per-invocation extras (trace id, onChunk)
-  env?: Record<string, string>; // extra variables for the function (PATH, AWS_LAMBDA_LOG_FORMAT, ...)
-  output?: (chunk: Buffer, stream: "stdout" | "stderr") => void; // the function's logs, and Lambda's INIT_REPORT lines (default: dropped)
+  env?: Record<string, string>; // the function's variables besides the emulator's (Lambda's PATH/LANG, credentials, the user's); nothing else reaches it
+  hostPath?: string; // the host's PATH, where binship finds qemu-user (default process.env.PATH)
+  output?: (chunk: Buffer, stream: "stdout" | "stderr") => void; // the function's logs, and Lambda's START/END/REPORT and INIT_REPORT lines (default: dropped)
   launchers?: Launcher[]; // the launcher table (default: every known kind)
   initTimeoutMs?: number; // the init limit (default 10000, Lambda's; tests shorten it)
   layer?: string; // a runtime layer zip for a function zip of the layer layout (absolute path)
@@ -54,6 +57,10 @@ export interface InvokeArtifactResult {
 interface Environment {
   emulator: Emulator;
   run: ProcessRun;
+  pid?: number;
+  startedAt: number; // performance.now() at spawn
+  initMs?: number; // set once ready; reported with (and cleared by) the first invocation
+  peakKb: number; // the last VmHWM read, for a process gone before it could be read again
   alive: () => boolean;
   stop: () => Promise<void>; // kills the process if it still runs; waits for it
   exited: Promise<void>;
@@ -90,7 +97,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     // The launcher runs once (a zip is unpacked once); each environment gets its own Runtime API.
     if (!launch) {
       try {
-        launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env }, { layer: options.layer });
+        launch = await launcher.launch(options.artifact, { ...options.env, ...emulator.env }, { layer: options.layer, hostPath: options.hostPath ?? process.env.PATH });
       } catch (err) {
         await emulator.close();
         throw err;
@@ -107,6 +114,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     const taskRoot = launch.env.LAMBDA_TASK_ROOT === firstTaskRoot ? launch.cwd : launch.env.LAMBDA_TASK_ROOT!;
     // Its own process group, so that everything the function started ends with it (a timeout, or
     // Ctrl-C/SIGTERM to binship through the interrupt registry), as a Lambda sandbox ends whole.
+    const startedAt = performance.now();
     const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: { ...launch.env, ...emulator.env, LAMBDA_TASK_ROOT: taskRoot }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     endOnInterrupt(child);
     const run: ProcessRun = { init: { status: "ready" }, invocations: 0 };
@@ -143,6 +151,9 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     return {
       emulator,
       run,
+      pid: child.pid,
+      startedAt,
+      peakKb: 0,
       exited,
       alive: () => !ended && !stopping,
       stop: async () => {
@@ -158,6 +169,10 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     const fresh = await start(); // the first start may stretch the init limit (qemu)
     const init = await withinMs(fresh.emulator.initialized(), limitMs());
     if (init !== "timeout") fresh.run.init = init;
+    if (init !== "timeout" && init.status === "ready") {
+      fresh.initMs = fresh.emulator.readyAt()! - fresh.startedAt;
+      fresh.peakKb = peakRssKb(fresh.pid) ?? 0;
+    }
     // A failed init ends the process on its own (non-zero); give it a moment to say how.
     if (init !== "timeout" && init.status === "init-error") await withinMs(fresh.exited, 5_000);
     if (init === "timeout" || init.status !== "ready") await fresh.stop();
@@ -187,6 +202,25 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     return { env: retry.env, remainingMs: Math.max(1, timeoutMs - (Date.now() - retryStart)) };
   };
 
+  /** One event on a ready environment, between Lambda's START and END/REPORT lines. */
+  const invokeOne = async (on: Environment, event: unknown, invokeOptions: InvokeOptions | undefined): Promise<InvokeResult> => {
+    const runtime = on.emulator.env;
+    let started = false;
+    // The request id is the emulator's; START is written when the event is handed out.
+    const result = await on.emulator.invoke(event, { ...invokeOptions, onHandOut: (id) => {
+      started = true;
+      options.output?.(Buffer.from(startLine(id, runtime.AWS_LAMBDA_FUNCTION_VERSION!)), "stderr");
+    } });
+    if (!started) return result;
+    // The function wrote its logs before it answered; let the pipes deliver them first, so END follows them as on Lambda.
+    await new Promise((resolve) => setImmediate(resolve));
+    on.peakKb = peakRssKb(on.pid) ?? on.peakKb;
+    result.report = invocationReport(result.durationMs, Number(runtime.AWS_LAMBDA_FUNCTION_MEMORY_SIZE), on.peakKb, on.initMs);
+    on.initMs = undefined;
+    options.output?.(Buffer.from(endLine(result.requestId) + reportLine(result, result.report)), "stderr");
+    return result;
+  };
+
   try {
     for (const event of options.events) {
       const got = await ready();
@@ -196,7 +230,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
       }
       env = got.env;
       env.run.invocations++;
-      const result = await env.emulator.invoke(event, got.remainingMs === undefined ? options.invoke : { ...options.invoke, timeoutMs: got.remainingMs });
+      const result = await invokeOne(env, event, got.remainingMs === undefined ? options.invoke : { ...options.invoke, timeoutMs: got.remainingMs });
       results.push(result);
       // A crash or a timeout ends the environment; the next event gets a fresh one, as on Lambda.
       if (result.status === "exited" || result.status === "timeout") await env.stop();

@@ -60,7 +60,7 @@ describe.each(archs)("%s executables", (arch) => {
   it("answer the plain handler through invoke, with the config loaded in init", async () => {
     const event = join(work, "event.json");
     writeFileSync(event, JSON.stringify({ name: arch }));
-    const r = await runCli(["invoke", exe("handler", arch), "--event", event], { env: { FIXTURE_GREETING: `hi ${arch}` } });
+    const r = await runCli(["invoke", exe("handler", arch), "--event", event, "--env", `FIXTURE_GREETING=hi ${arch}`]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ greeting: `hi ${arch}`, name: arch });
   });
@@ -80,8 +80,8 @@ describe("Lambda zips made from those executables, run by invoke", () => {
     const zip = await packZip(app, arch, runtime);
     const r =
       app === "hono"
-        ? await runCli(["invoke", zip, "--http", "GET /config", "--json"], { env: { FIXTURE_GREETING: runtime } })
-        : await runCli(["invoke", zip, "--json"], { env: { FIXTURE_GREETING: runtime } });
+        ? await runCli(["invoke", zip, "--http", "GET /config", "--json", "--env", `FIXTURE_GREETING=${runtime}`])
+        : await runCli(["invoke", zip, "--json", "--env", `FIXTURE_GREETING=${runtime}`]);
     expect(r.code, r.stderr).toBe(0);
     const [invocation] = JSON.parse(r.stdout).invocations;
     if (app === "hono") {
@@ -92,7 +92,7 @@ describe("Lambda zips made from those executables, run by invoke", () => {
 
   it("a rejected await is an init error: invoke exits 1 naming it", async () => {
     const zip = await packZip("handler", host, "provided.al2023");
-    const r = await runCli(["invoke", zip], { env: { FIXTURE_INIT_FAIL: "secrets store unreachable" } });
+    const r = await runCli(["invoke", zip, "--env", "FIXTURE_INIT_FAIL=secrets store unreachable"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("the function failed to start: Error: secrets store unreachable");
   });

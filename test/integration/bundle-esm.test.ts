@@ -50,13 +50,13 @@ describe("a service with top-level await, bundled", () => {
   it("runs as a Lambda handler through invoke, the await done in init", async () => {
     const event = join(work, "event.json");
     writeFileSync(event, JSON.stringify({ name: "init" }));
-    const r = await runCli(["invoke", handler, "--event", event], { env: { FIXTURE_GREETING: "from init" } });
+    const r = await runCli(["invoke", handler, "--event", event, "--env", "FIXTURE_GREETING=from init"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ greeting: "from init", name: "init" });
   });
 
   it("reports a rejected await as the function failing to start (init/error), exit 1", async () => {
-    const r = await runCli(["invoke", handler], { env: { FIXTURE_INIT_FAIL: "secrets store unreachable" } });
+    const r = await runCli(["invoke", handler, "--env", "FIXTURE_INIT_FAIL=secrets store unreachable"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("the function failed to start: Error: secrets store unreachable");
   });

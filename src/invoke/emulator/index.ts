@@ -7,12 +7,13 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import http from "node:http";
+import { performance } from "node:perf_hooks";
 import type { AddressInfo } from "node:net";
 import { runtimeEnvironment } from "./environment.js";
 import { httpIntegrationContentType, splitPrelude, streamErrorFromTrailers } from "./stream.js";
 import type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
 
-export type { EmulatorOptions, FunctionError, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
+export type { EmulatorOptions, FunctionError, InvocationReport, InvokeOptions, InvokeResult, InvokeStatus } from "./types.js";
 
 // Lambda's synchronous payload limit (6 MB) and response streaming's soft limit (20 MB),
 // defined once beside the runtime that checks against them.
@@ -47,6 +48,8 @@ export interface Emulator {
   invoke(event: unknown, options?: InvokeOptions): Promise<InvokeResult>;
   /** Resolves when the runtime asks for its first event, posts an init error, or exits. */
   initialized(): Promise<InitOutcome>;
+  /** performance.now() when the runtime first asked for an event (the end of its init phase), if it has. */
+  readyAt(): number | undefined;
   /** Resolves true once the runtime waits on invocation/next, false once its process has exited. */
   waitingForEvent(): Promise<boolean>;
   /** Tell the emulator the function's process ended: what it was doing fails with Runtime.ExitError. */
@@ -107,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const parked = new Set<http.ServerResponse>();
   const forced = new Map<string, number>();
   let initOutcome: InitOutcome | undefined;
+  let readyAt: number | undefined;
   let initWaiters: ((o: InitOutcome) => void)[] = [];
   let gone: FunctionError | undefined; // set once the process exited
   let nextWaiters: ((waiting: boolean) => void)[] = [];
@@ -135,7 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       payload: Buffer.alloc(0),
       streamed: false,
       chunks: [],
-      durationMs: p.handedOutAt === undefined ? 0 : Date.now() - p.handedOutAt,
+      durationMs: p.handedOutAt === undefined ? 0 : performance.now() - p.handedOutAt,
       ...fields,
     });
   };
@@ -147,7 +151,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const handOut = (p: Pending, res: http.ServerResponse) => {
     const limit = p.options.timeoutMs ?? timeoutMs;
     const deadline = Date.now() + limit;
-    p.handedOutAt = Date.now();
+    p.options.onHandOut?.(p.requestId);
+    p.handedOutAt = performance.now();
     inflight.set(p.requestId, p);
     p.timer = setTimeout(() => {
       finish(p, "timeout", {
@@ -169,6 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const next = (res: http.ServerResponse) => {
+    readyAt ??= performance.now();
     settleInit({ status: "ready" });
     const p = queue.shift();
     if (p) return handOut(p, res);
@@ -305,6 +311,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (initOutcome) return Promise.resolve(initOutcome);
       return new Promise((resolve) => initWaiters.push(resolve));
     },
+    readyAt: () => readyAt,
     processExited(code, signal) {
       const how = signal ? `signal: ${signal}` : `exit status ${code}`;
       gone = { errorType: "Runtime.ExitError", errorMessage: `Runtime exited with error: ${how}` };

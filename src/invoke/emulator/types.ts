@@ -14,6 +14,7 @@ export interface InvokeOptions {
   cognitoIdentity?: unknown; // Lambda-Runtime-Cognito-Identity (JSON), absent by default
   timeoutMs?: number; // overrides the emulator's timeout for this invocation
   onChunk?: (chunk: Buffer, contentType: string | undefined) => void; // streamed responses: each chunk as it arrives, with the stream's Content-Type
+  onHandOut?: (requestId: string) => void; // called as the runtime is given the event (Lambda's START)
 }
 
 export type InvokeStatus =
@@ -33,7 +34,17 @@ export interface InvokeResult {
   prelude?: unknown; // streamed HTTP integration responses: the JSON before the 8 NUL bytes
   chunks: Buffer[]; // streamed: the body chunks as they arrived (prelude included)
   error?: FunctionError; // status other than "ok"
-  durationMs: number; // from handing out the event to the answer
+  durationMs: number; // from handing out the event to the answer (fractional milliseconds)
+  report?: InvocationReport; // Lambda's REPORT figures, set by invokeArtifact for an event a running function took
+}
+
+/** The figures of Lambda's REPORT line for one invocation. */
+export interface InvocationReport {
+  durationMs: number; // two decimals, as REPORT prints it
+  billedDurationMs: number; // whole milliseconds: the duration rounded up, plus the init on a process's first invocation (provided.* runtimes bill init)
+  memorySizeMb: number; // the configured memory (--memory)
+  maxMemoryUsedMb: number; // the process's peak RSS (VmHWM), in MiB rounded up
+  initDurationMs?: number; // the first invocation of each process: from its start to its first request for an event
 }
 
 export interface EmulatorOptions {

@@ -43,7 +43,7 @@ export function executableLauncher(hostArch: string = process.arch): Launcher {
     async matches(path) {
       return (await elfArch(path)) !== undefined;
     },
-    async launch(path, env) {
+    async launch(path, env, extras) {
       const arch = await elfArch(path);
       if (arch === "other") {
         throw new BinshipError("USAGE", `${path} is an ELF file for a CPU binship does not run (only x86_64 and arm64)`, {
@@ -53,7 +53,7 @@ export function executableLauncher(hostArch: string = process.arch): Launcher {
       const base = { env, cwd: dirname(path), cleanup: noCleanup };
       if (arch === hostArch) return { ...base, command: path, args: [] };
       const how = emulation[arch!];
-      const qemu = await findOnPath(how.qemu, env.PATH);
+      const qemu = await findOnPath(how.qemu, extras?.hostPath ?? process.env.PATH);
       if (!qemu) {
         throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable and this machine is ${hostArch}; running it needs ${how.qemu}, which is not on PATH`, {
           hint: `Install user-mode qemu and the ${arch} libraries (Debian/Ubuntu: apt-get install ${how.packages}), or build for ${hostArch}.`,

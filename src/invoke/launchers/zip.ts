@@ -13,7 +13,7 @@ import { extractZip } from "../unzip.js";
 import { BinshipError } from "../../errors.js";
 import { makeScratch, type Scratch } from "../../util/stale.js";
 import { elfArch, executableLauncher } from "./executable.js";
-import type { Launch, Launcher } from "./types.js";
+import type { Launch, LaunchExtras, Launcher } from "./types.js";
 
 async function isZip(path: string): Promise<boolean> {
   const fh = await open(path, "r").catch(() => undefined);
@@ -28,11 +28,11 @@ async function isZip(path: string): Promise<boolean> {
 }
 
 /** How to start the unpacked task root: bootstrap itself, or the launcher script's loader under qemu. */
-async function startCommand(root: string, env: Record<string, string>, hostArch: string): Promise<Omit<Launch, "cleanup">> {
+async function startCommand(root: string, env: Record<string, string>, hostArch: string, extras?: LaunchExtras): Promise<Omit<Launch, "cleanup">> {
   const bootstrap = join(root, "bootstrap");
   const exe = executableLauncher(hostArch);
   if ((await elfArch(bootstrap)) !== undefined) {
-    const launch = await exe.launch(bootstrap, env);
+    const launch = await exe.launch(bootstrap, env, extras);
     return { command: launch.command, args: launch.args, env, cwd: root };
   }
   // A script. Same arch: run it as Lambda does. Foreign arch: the kernel cannot exec the loader
@@ -42,7 +42,7 @@ async function startCommand(root: string, env: Record<string, string>, hostArch:
   if (appArch === undefined || appArch === hostArch) return { command: bootstrap, args: [], env, cwd: root };
   if (appArch === "other") throw new BinshipError("USAGE", `${app} is for a CPU binship does not run`);
   const loader = join(root, libDir, loaderNames[appArch]);
-  const viaQemu = await exe.launch(loader, env); // qemu + checks for the foreign arch
+  const viaQemu = await exe.launch(loader, env, extras); // qemu + checks for the foreign arch
   const args = [viaQemu.args.at(-1)!, "--library-path", join(root, libDir), "--argv0", app, app];
   return { command: viaQemu.command, args, env, cwd: root };
 }
@@ -52,7 +52,7 @@ async function startCommand(root: string, env: Record<string, string>, hostArch:
  * app.cjs. Same arch: the script itself runs. Foreign arch: the kernel cannot exec the layer's
  * Node, so it starts under qemu, through the layer's own loader when it brings one.
  */
-async function layerCommand(root: string, opt: string, env: Record<string, string>, hostArch: string): Promise<Omit<Launch, "cleanup">> {
+async function layerCommand(root: string, opt: string, env: Record<string, string>, hostArch: string, extras?: LaunchExtras): Promise<Omit<Launch, "cleanup">> {
   const node = join(opt, "bin", "node");
   const arch = await elfArch(node);
   if (arch === undefined) throw new BinshipError("USAGE", `the layer has no bin/node, so this function's bootstrap has no Node to run`, { hint: "Pass the node-<version>-<arch>-<sha>.zip that binship pack lambda --layout layer wrote." });
@@ -62,10 +62,10 @@ async function layerCommand(root: string, opt: string, env: Record<string, strin
   const loader = join(opt, libDir, loaderNames[arch]);
   const app = join(root, "app.cjs");
   if (await access(loader).then(() => true, () => false)) {
-    const viaQemu = await exe.launch(loader, env);
+    const viaQemu = await exe.launch(loader, env, extras);
     return { command: viaQemu.command, args: [viaQemu.args.at(-1)!, "--library-path", join(opt, libDir), "--argv0", node, node, app], env, cwd: root };
   }
-  const viaQemu = await exe.launch(node, env);
+  const viaQemu = await exe.launch(node, env, extras);
   return { command: viaQemu.command, args: [...viaQemu.args, app], env, cwd: root };
 }
 
@@ -114,13 +114,13 @@ export function zipLauncher(hostArch: string = process.arch): Launcher {
             hint: "Pass the layer too: binship invoke FUNCTION.zip --layer node-<version>-<arch>-<sha>.zip (both written by pack lambda --layout layer).",
           });
         }
-        if (!opt) return { ...(await startCommand(root, taskEnv, hostArch)), cleanup };
+        if (!opt) return { ...(await startCommand(root, taskEnv, hostArch, extras)), cleanup };
         // Lambda's unzipped limit counts the function and its layers together.
         const used = entries.reduce((n, e) => n + e.bytes, 0);
         await extractZip(extras!.layer!, opt, { limitBytes: lambdaLimits.unzipped - used });
         // Lambda mounts layers at /opt; the bootstrap reads this variable instead, so no root is needed.
         const layerEnv = { ...taskEnv, [layerRootVariable]: opt };
-        return { ...(await (layered ? layerCommand(root, opt, layerEnv, hostArch) : startCommand(root, layerEnv, hostArch))), cleanup };
+        return { ...(await (layered ? layerCommand(root, opt, layerEnv, hostArch, extras) : startCommand(root, layerEnv, hostArch, extras))), cleanup };
       } catch (err) {
         await cleanup();
         throw err;

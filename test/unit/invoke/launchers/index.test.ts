@@ -40,13 +40,13 @@ describe("launchers", () => {
 
   it.runIf(requireTools("qemu-aarch64") && requirePaths(arm64Elf))("runs an arm64 executable on x86_64 under qemu-aarch64 with the cross library root", async () => {
     expect(await elfArch(arm64Elf)).toBe("arm64");
-    const launch = await executableLauncher("x64").launch(arm64Elf, { PATH: process.env.PATH! });
+    const launch = await executableLauncher("x64").launch(arm64Elf, {}, { hostPath: process.env.PATH! });
     expect(launch.command).toMatch(/\/qemu-aarch64$/);
     expect(launch.args).toEqual(["-L", "/usr/aarch64-linux-gnu", arm64Elf]);
   });
 
-  it("says which package to install when qemu is missing", async () => {
-    const err = await executableLauncher(foreign).launch("/bin/true", { PATH: tempDir() }).catch((e: unknown) => e);
+  it("says which package to install when qemu is not on the host's PATH (the function's PATH is not searched)", async () => {
+    const err = await executableLauncher(foreign).launch("/bin/true", { PATH: process.env.PATH! }, { hostPath: tempDir() }).catch((e: unknown) => e);
     expect(isBinshipError(err) && err.code).toBe("TOOL_MISSING");
     expect((err as Error).message).toContain("qemu-");
     expect((err as { hint: string }).hint).toContain("apt-get install qemu-user");

@@ -1,6 +1,7 @@
-// Starts a service process and waits until its port answers.
+// Starts a service process and waits until its port answers; finds processes by pid or command line.
 
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 
 export function freePort(): Promise<number> {
@@ -70,4 +71,30 @@ export async function startService(command: string, args: string[], options: Spa
       await exited;
     },
   };
+}
+
+/** True while `pid` runs (a zombie has ended: it only waits to be reaped by whoever adopted it). */
+export function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of live processes (zombies excluded) whose command line mentions `needle`. */
+export function processesWith(needle: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(needle)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }

@@ -8,7 +8,7 @@
 // fetched; complete cache entries are fine, temporaries are not.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, symlinkSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cacheDirFrom } from "../../src/executable/index.js";
@@ -17,6 +17,7 @@ import { provisionNode, registryFromNpmConfig } from "../../src/node-dist/index.
 import { appsDir, binshipBin, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { startOciBase, type OciBase } from "../helpers/oci-base.js";
 import { requireTools } from "../helpers/tools.js";
+import { processesWith } from "../helpers/process.js";
 
 const entry = join(appsDir, "fetch", "index.ts");
 const sharedCache = cacheDirFrom(process.env, repoRoot);
@@ -125,21 +126,6 @@ async function waitForStage(run: Run, marker: RegExp, dirs: string[], running?: 
   }
 }
 
-/** Pids of live processes (zombies excluded) whose command line mentions `needle`. */
-function processesWith(needle: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(needle)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 /** The processes still working on `dir` once `ms` have passed (or none earlier). */
 async function survivorsAfter(dir: string, ms: number): Promise<number[]> {

@@ -17,6 +17,7 @@ import { provisionNode, registryFromNpmConfig, type NodeDist } from "../../src/n
 import { appsDir, binshipBin, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { requireTools } from "../helpers/tools.js";
 import { integrityOf, makeNodeTarball } from "../fixtures/fake-registry/server.mjs";
+import { processesWith } from "../helpers/process.js";
 
 const entry = join(appsDir, "fetch", "index.ts");
 let dist: NodeDist; // the host's (x64) official Node, in the shared cache
@@ -56,21 +57,6 @@ async function waitFor<T>(what: string, probe: () => T | undefined, run: Run, ti
 const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 const tmpFiles = (dir: string) => list(dir).filter((n) => n.endsWith(".tmp"));
 
-/** Pids of live processes whose command line contains `needle`. */
-function processesWith(needle: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) continue;
-      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(needle)) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 async function interrupted(run: Run): Promise<void> {
   run.child.kill("SIGINT");

@@ -10,6 +10,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { binshipBin, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 import { rawZip } from "../helpers/raw-zip.js";
+import { running } from "../helpers/process.js";
 
 let zip: string; // bootstrap (a script running the handler bundle on this Node) + app.cjs
 
@@ -26,15 +27,6 @@ afterEach(() => {
   for (const pid of seen.splice(0)) if (running(pid)) process.kill(pid, "SIGKILL");
 });
 
-/** True while `pid` runs (a zombie has ended: it only waits to be reaped by whoever adopted it). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 interface Started {
   child: ChildProcess;

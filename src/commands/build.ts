@@ -9,7 +9,7 @@ import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import type { ElfReport } from "../inspect/index.js";
-import { checkCommandOutputs, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput } from "./context.js";
+import { checkCommandOutputs, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput, type WrittenFile } from "./context.js";
 
 export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
@@ -22,11 +22,7 @@ export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
 const hostArch = (): Arch => ((archs as readonly string[]).includes(process.arch) ? (process.arch as Arch) : "x64");
 
 /** What `binship build --json` prints and the API's `buildExecutable()` returns (with `warnings`). */
-export interface BuildResult {
-  path: string; // the executable, absolute
-  bytes: number;
-  sha256: string;
-  changed: boolean; // false when the file already held these bytes (left untouched)
+export interface BuildResult extends WrittenFile {
   arch: Arch;
   nodeVersion: string;
   stripped: boolean;

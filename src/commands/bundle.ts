@@ -5,7 +5,7 @@ import { bundle, bundleOutputs, resolveBundleOptions } from "../bundle/index.js"
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { formatBytes } from "../log.js";
 import type { BundleFormat } from "../config.js";
-import { checkCommandOutputs, resolveConfig, type BundleFlagValues, type CommandContext, type CommandOutput } from "./context.js";
+import { checkCommandOutputs, resolveConfig, type BundleFlagValues, type CommandContext, type CommandOutput, type WrittenFile } from "./context.js";
 
 export interface BundleFlags extends BundleFlagValues {
   outfile?: string;
@@ -14,11 +14,7 @@ export interface BundleFlags extends BundleFlagValues {
 }
 
 /** What `binship bundle --json` prints and the API's `bundle()` returns (with `warnings`). */
-export interface BundleResult {
-  path: string; // the bundle, absolute
-  bytes: number;
-  sha256: string;
-  changed: boolean; // false when the file already held these bytes (left untouched)
+export interface BundleResult extends WrittenFile {
   format: BundleFormat;
   node: number; // the Node major it targets
   inputs: string[]; // every file esbuild read, absolute

@@ -61,6 +61,14 @@ export interface ExecutableFlagValues extends BundleFlagValues {
   strip?: boolean;
 }
 
+/** A file a command wrote, as its --json names it. */
+export interface WrittenFile {
+  path: string; // absolute
+  bytes: number;
+  sha256: string;
+  changed: boolean; // false when the file already held these bytes (left untouched, mtime kept)
+}
+
 /** A command's outcome: lines for people, one object for --json (and the API), and the warnings of every stage. */
 export interface CommandOutput<T extends object = object> {
   lines: string[];

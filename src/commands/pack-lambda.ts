@@ -16,7 +16,7 @@ import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } fr
 import type { LambdaRuntime } from "../config.js";
 import type { LambdaPackageResult } from "../artifacts/lambda/index.js";
 import type { FallbackReport } from "../pipeline/pack-lambda.js";
-import { checkCommandOutputs, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput } from "./context.js";
+import { checkCommandOutputs, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput, type WrittenFile } from "./context.js";
 
 export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
   outfile?: string;
@@ -34,13 +34,9 @@ export interface PackLambdaFlags extends ExecutableFlagValues, AuditFlags {
 const base64OfHex = (hex: string) => Buffer.from(hex, "hex").toString("base64");
 
 /** A zip written by pack lambda. */
-export interface ZipSummary {
-  path: string;
-  bytes: number;
+export interface ZipSummary extends WrittenFile {
   unzippedBytes: number;
-  sha256: string;
   sha256Base64: string; // Terraform's filebase64sha256 / source_code_hash
-  changed: boolean;
   entries: LambdaPackageResult["entries"];
 }
 

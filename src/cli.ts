@@ -9,7 +9,7 @@ import { inspectCommand } from "./commands/inspect.js";
 import { invokeCommand } from "./commands/invoke.js";
 import { packContainerCommand } from "./commands/pack-container.js";
 import { packLambdaCommand } from "./commands/pack-lambda.js";
-import { BinshipError, isBinshipError } from "./errors.js";
+import { BinshipError, isBinshipError, errorJson } from "./errors.js";
 import { binshipVersion } from "./paths.js";
 import { diagnosticLines } from "./diagnostic.js";
 import { NetworkError, networkFailure } from "./util/http.js";
@@ -54,8 +54,7 @@ function printError(err: unknown, cwd: string, verbose: boolean, json: boolean):
   if (verbose && err.cause) out.push(`  cause: ${(err.cause as Error)?.stack ?? String(err.cause)}`);
   process.stderr.write(redact(`${out.join("\n")}\n`));
   if (json) {
-    const error = { code: err.code, message: err.message, hint: err.hint ?? null, diagnostics: err.diagnostics, exitCode: err.exitCode };
-    process.stdout.write(redact(`${JSON.stringify({ error }, null, 2)}\n`));
+    process.stdout.write(redact(`${JSON.stringify(errorJson(err), null, 2)}\n`));
   }
   return err.exitCode;
 }
@@ -73,7 +72,7 @@ function usageError(message: string, argv: string[], program: Command): BinshipE
     if (!sub) break;
     cmd = sub;
   }
-  const path = [program, ...ancestorsOf(cmd)].map((c) => c.name()).filter((n, i, all) => all.indexOf(n) === i).join(" ");
+  const path = [program, ...ancestorsOf(cmd)].map((c) => c.name()).join(" ");
   return new BinshipError("USAGE", text, { hint: `${suggestion ? `${suggestion} ` : ""}Run \`${path} --help\` for the usage.` });
 }
 

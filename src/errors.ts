@@ -54,6 +54,11 @@ export class BinshipError extends Error {
   }
 }
 
+/** The error as `--json` prints it: `{"error": …}` on stdout, beside the message on stderr. */
+export function errorJson(err: BinshipError): { error: { code: ErrorCode; message: string; hint: string | null; diagnostics: Diagnostic[]; exitCode: 1 | 2 } } {
+  return { error: { code: err.code, message: err.message, hint: err.hint ?? null, diagnostics: err.diagnostics, exitCode: err.exitCode } };
+}
+
 export function isBinshipError(err: unknown): err is BinshipError {
   return err instanceof BinshipError;
 }

@@ -3,7 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { BinshipError } from "../errors.js";
+import { BinshipError, errorJson } from "../errors.js";
 import { formatBytes } from "../log.js";
 import { invokeArtifact, type InvokeArtifactResult } from "../invoke/index.js";
 import { checkUserVariables, functionEnvironment, parseEnvFile, parseEnvFlags, regionOf } from "../invoke/function-env.js";
@@ -172,16 +172,26 @@ export async function invokeRun(
     env, envFile: api.envFile, memory: api.memory?.toString(), functionName: api.functionName, region: api.region,
   });
   if (api.event !== undefined && api.http === undefined) options.event = api.event;
-  const run = await invokeArtifact({
-    artifact: options.artifact,
-    events: Array.from({ length: options.count }, () => options.event),
-    emulator: { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, functionName: options.functionName, region: options.region },
-    layer: options.layer,
-    env: options.env,
-    hostPath: ctx.env.PATH,
-    output: (chunk) => api.onOutput?.(chunk),
-  });
-  return runJson(run, options);
+  return runJson(await runInvocations(ctx, options, { output: (chunk) => api.onOutput?.(chunk) }), options);
+}
+
+/**
+ * Every event of `options` on the artifact, as Lambda runs them. Ctrl-C/SIGTERM/SIGHUP end the
+ * function's process group and remove the unpacked task root before binship dies of the signal.
+ */
+function runInvocations(ctx: CommandContext, options: InvokeCommandOptions, io: { output: (chunk: Buffer) => void; onChunk?: (chunk: Buffer, contentType: string | undefined) => void }): Promise<InvokeArtifactResult> {
+  return withInterruptCleanup(() =>
+    invokeArtifact({
+      artifact: options.artifact,
+      events: Array.from({ length: options.count }, () => options.event),
+      emulator: { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, functionName: options.functionName, region: options.region },
+      layer: options.layer,
+      invoke: io.onChunk ? { onChunk: io.onChunk } : undefined,
+      env: options.env,
+      hostPath: ctx.env.PATH,
+      output: io.output,
+    }),
+  );
 }
 
 function failure(run: InvokeArtifactResult): BinshipError | undefined {
@@ -200,23 +210,15 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   const options = await resolveInvokeOptions(ctx, artifact, flags);
   // One invocation shown to a person: a streamed response appears as it arrives.
   const live = !ctx.flags.json && !ctx.flags.quiet && options.count === 1 ? liveStream((data) => ctx.stdout.write(data), options.http) : undefined;
-  // Ctrl-C/SIGTERM/SIGHUP end the function's process group and remove the unpacked task root
-  // before binship dies of the signal.
-  const run = await withInterruptCleanup(() => invokeArtifact({
-    artifact: options.artifact,
-    events: Array.from({ length: options.count }, () => options.event),
-    emulator: { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, functionName: options.functionName, region: options.region },
-    layer: options.layer,
-    invoke: live ? { onChunk: live.onChunk } : undefined,
-    env: options.env,
-    hostPath: ctx.env.PATH,
+  const run = await runInvocations(ctx, options, {
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
-    output: (chunk) => (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
-  }));
+    output: (chunk) => void (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
+    onChunk: live?.onChunk,
+  });
   const err = failure(run);
   if (ctx.flags.json) {
     // One object on stdout, also when an invocation failed: the results and the error together.
-    const error = err ? { error: { code: err.code, message: err.message, hint: err.hint ?? null, diagnostics: err.diagnostics, exitCode: err.exitCode } } : {};
+    const error = err ? errorJson(err) : {};
     ctx.stdout.write(`${JSON.stringify({ ...runJson(run, options), ...error }, null, 2)}\n`);
     ctx.jsonWritten = true;
   } else if (!ctx.flags.quiet) {

@@ -1,7 +1,9 @@
 // What went into the bundle, by who wrote it: each npm package that contributed bytes (from
 // esbuild's metafile: an input with bytesInOutput > 0, mapped to the package.json above it,
 // with the lockfile's integrity), the service's own files, and binship's runtime. Packages
-// esbuild read but tree-shook away contribute nothing and are not listed.
+// esbuild read but tree-shook away contribute nothing and are not listed. Code under
+// node_modules in a folder without a package.json of its own (Prisma's generated
+// `.prisma/client`) belongs to the package that imports it.
 
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -82,6 +84,43 @@ export function projectRoot(entryDir: string, cwd: string): string {
   return entryDir === cwd || entryDir.startsWith(cwd.endsWith(sep) ? cwd : cwd + sep) ? cwd : entryDir;
 }
 
+const named = (dir: string) => {
+  const pkg = readJson<PackageJson>(join(dir, "package.json"));
+  return pkg?.name ? pkg : undefined;
+};
+
+function importersOf(metafile: Metafile): Map<string, string[]> {
+  const importers = new Map<string, string[]>();
+  for (const [from, { imports }] of Object.entries(metafile.inputs)) {
+    for (const { path } of imports) importers.set(path, [...(importers.get(path) ?? []), from]);
+  }
+  return importers;
+}
+
+/**
+ * The package (with a name) whose module imports `input`, directly or through other files
+ * without a package of their own; breadth-first over importers in name order, so the answer
+ * does not depend on the metafile's order.
+ */
+function importingPackage(input: string, importers: Map<string, string[]>, root: string): { dir: string; pkg: PackageJson } | undefined {
+  const seen = new Set([input]);
+  for (let queue = [input]; queue.length > 0; ) {
+    const next: string[] = [];
+    for (const at of queue) {
+      for (const from of (importers.get(at) ?? []).sort()) {
+        if (seen.has(from)) continue;
+        seen.add(from);
+        const owner = packageDirOf(resolve(root, from));
+        const pkg = owner && named(owner.dir);
+        if (owner && pkg) return { dir: owner.dir, pkg };
+        if (owner) next.push(from); // another generated file: keep climbing
+      }
+    }
+    queue = next;
+  }
+  return undefined;
+}
+
 /**
  * Attributes every byte of the bundle's JavaScript output to a package, a source file or the
  * runtime. Metafile inputs are relative to `root` (esbuild's working directory, from
@@ -94,6 +133,7 @@ export function bundleContents(metafile: Metafile, root: string, isRuntime: (inp
   const packages = new Map<string, BundledPackage>();
   const sources = new Map<string, number>();
   let runtimeBytes = 0;
+  let importers: Map<string, string[]> | undefined;
   for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
     if (bytesInOutput === 0) continue; // read, then tree-shaken away
     if (isRuntime(input)) {
@@ -101,8 +141,18 @@ export function bundleContents(metafile: Metafile, root: string, isRuntime: (inp
       continue;
     }
     const file = resolve(root, input);
-    const owner = packageDirOf(file);
-    const pkgJson = owner && readJson<PackageJson>(join(owner.dir, "package.json"));
+    let owner = packageDirOf(file);
+    let pkgJson = owner && named(owner.dir);
+    if (owner && !pkgJson) {
+      // A generated folder inside node_modules: attributed to its nearest importing package,
+      // its files keyed by their path from the project root.
+      importers ??= importersOf(metafile);
+      const importer = importingPackage(input, importers, root);
+      if (importer) {
+        owner = { dir: importer.dir, inner: posix(relative(root, file)) };
+        pkgJson = importer.pkg;
+      }
+    }
     if (!owner || !pkgJson?.name) {
       const key = posix(relative(root, file));
       sources.set(key, (sources.get(key) ?? 0) + bytesInOutput);

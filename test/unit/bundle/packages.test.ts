@@ -63,3 +63,31 @@ describe("the bundle's package list", () => {
     expect(attributed).toBeLessThanOrEqual(result.bytes);
   });
 });
+
+describe("a generated folder without package.json (Prisma's .prisma/client)", () => {
+  const gen = tempDir("binship-packages-gen-");
+  afterAll(() => rmSync(gen, { recursive: true, force: true }));
+  const put = (path: string, text: string) => {
+    mkdirSync(join(gen, path, ".."), { recursive: true });
+    writeFileSync(join(gen, path), text);
+  };
+  put("package.json", JSON.stringify({ name: "orders", version: "1.0.0", dependencies: { "@prisma/client": "6.1.0" } }));
+  put("package-lock.json", JSON.stringify({ lockfileVersion: 3, packages: { "": { name: "orders" }, "node_modules/@prisma/client": { version: "6.1.0", integrity: "sha512-cHJpc21h" } } }));
+  // The shape Prisma 6 installs: @prisma/client re-exports the client generated into
+  // node_modules/.prisma/client, a folder with no package.json of its own.
+  put("node_modules/@prisma/client/package.json", JSON.stringify({ name: "@prisma/client", version: "6.1.0", license: "Apache-2.0", main: "index.js" }));
+  put("node_modules/@prisma/client/index.js", "module.exports = { ...require('.prisma/client/default') };\n");
+  put("node_modules/.prisma/client/default.js", "module.exports = { ...require('./index.js') };\n");
+  put("node_modules/.prisma/client/index.js", `exports.PrismaClient = class PrismaClient { models() { return ${JSON.stringify("x".repeat(4000))}; } };\n`);
+  put("src/index.ts", "import { PrismaClient } from '@prisma/client';\nexport const handler = async () => new PrismaClient().models().length;\n");
+
+  it("counts the generated client's bytes as @prisma/client's, not as the service's own code", async () => {
+    const result = await bundle(resolveBundleOptions({ entry: "src/index.ts", node: "24", minify: true }, gen, join(gen, "dist", "app.cjs")));
+    expect(Object.keys(result.contents.sources)).toEqual(["src/index.ts"]);
+    const prisma = result.contents.packages.find((p) => p.name === "@prisma/client");
+    expect(prisma).toMatchObject({ version: "6.1.0", path: "node_modules/@prisma/client", integrity: "sha512-cHJpc21h" });
+    expect(Object.keys(prisma!.files).sort()).toEqual(["index.js", "node_modules/.prisma/client/default.js", "node_modules/.prisma/client/index.js"]);
+    expect(prisma!.files["node_modules/.prisma/client/index.js"]).toBeGreaterThan(4000);
+    expect(prisma!.bytes).toBe(Object.values(prisma!.files).reduce((n, b) => n + b, 0));
+  });
+});

@@ -15,6 +15,7 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { nativeAddonPlugin } from "./native.js";
+import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
 import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
@@ -77,7 +78,7 @@ export function bundleOutputs(options: BundleOptions): Output[] {
   return out;
 }
 
-function esbuild(options: BundleOptions, format: BundleFormat, workDir: string) {
+function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
   const settings = formatSettings(format);
   return build({
     entryPoints: ["binship:entry"],
@@ -107,26 +108,33 @@ function esbuild(options: BundleOptions, format: BundleFormat, workDir: string) 
     metafile: true,
     logLevel: "silent",
     charset: "utf8",
-    plugins: [shimPlugin(options, format), runtimeSourcePlugin(), nativeAddonPlugin(options.external)],
+    plugins: [
+      ...(missing.size > 0 ? [missingRequirePlugin(missing, workDir)] : []),
+      shimPlugin(options, format),
+      runtimeSourcePlugin(),
+      nativeAddonPlugin(options.external),
+    ],
   });
 }
 
 /**
  * Builds in the forced format, or CommonJS first and an ES module when esbuild says the code
- * needs one: a CommonJS service pays nothing for the check.
+ * needs one: a CommonJS service pays nothing for the check. A dependency's require of a package
+ * that is not installed is bundled as a module that throws, on a second try (optional.ts).
  */
 async function buildInFormat(options: BundleOptions, workDir: string) {
   let format: BundleFormat = options.format ?? "cjs";
+  const missing: MissingRequires = new Map();
   for (;;) {
     try {
-      return { format, result: await esbuild(options, format, workDir) };
+      return { format, result: await esbuild(options, format, workDir, missing), missing };
     } catch (err) {
       const errors = (err as { errors?: Message[] }).errors;
       if (!errors?.length) throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
       const esmOnly = format === "cjs" ? needsEsm(errors) : undefined;
       if (esmOnly && options.format === "cjs") throw forcedCjsError(esmOnly, workDir, options.cwd);
-      if (!esmOnly) throw bundleFailure(errors, workDir, options.cwd);
-      format = "esm";
+      if (esmOnly) format = "esm";
+      else if (!collectMissing(errors, workDir, missing)) throw bundleFailure(errors, workDir, options.cwd);
     }
   }
 }
@@ -145,15 +153,15 @@ function outfileFor(options: BundleOptions, format: BundleFormat): string {
 
 export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const workDir = projectRoot(dirname(options.entry), options.cwd);
-  const { format, result } = await buildInFormat(options, workDir);
+  const { format, result, missing } = await buildInFormat(options, workDir);
   const outfile = outfileFor(options, format);
   const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
   const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((p) => !p.startsWith(`${shimNamespace}:`))
+    .filter((p) => !p.startsWith(`${shimNamespace}:`) && !p.startsWith(`${missingNamespace}:`))
     .map((p) => runtimeFile(p) ?? resolve(workDir, p));
-  const read = bundleContents(result.metafile, workDir, (p) => p.startsWith(`${shimNamespace}:`) || runtimeFile(p) !== undefined);
+  const read = bundleContents(result.metafile, workDir, (p) => p.startsWith(`${shimNamespace}:`) || p.startsWith(`${missingNamespace}:`) || runtimeFile(p) !== undefined);
   // Only now are all the inputs known: no output of the command may be one of them (the lockfile read included).
   checkOutputs([...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])], read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
   const written = await write(outfile, code);
@@ -169,7 +177,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     sha256: written.sha256,
     changed: written.changed,
     inputs,
-    warnings: [...nodeWarnings(options), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
+    warnings: [...nodeWarnings(options), ...missingWarning(missing, workDir), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
     metafile: result.metafile,
     contents: read.contents,
     ...(read.lockfile ? { lockfile: read.lockfile } : {}),

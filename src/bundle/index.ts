@@ -3,18 +3,20 @@
 // keep their mtime.
 
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { newestKnownNodeMajor } from "../config.js";
 import { diagnostic } from "../diagnostic.js";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
+import { shownPath } from "../util/shown-path.js";
 import { formatDepfile } from "../util/depfile.js";
 import { writeFailure } from "../util/io-error.js";
 import { checkOutputs, type Output } from "../util/outputs.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
-import { nativeAddonPlugin } from "./native.js";
+import { dlopenCalls, dlopenHint, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
@@ -156,6 +158,15 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const { format, result, missing } = await buildInFormat(options, workDir);
   const outfile = outfileFor(options, format);
   const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
+  const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
+  const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
+  if (dlopen.length > 0) {
+    const first = dlopen[0]!;
+    throw new BinshipError("NATIVE_ADDON", `the service loads a native library with process.dlopen() in ${shownPath(options.cwd, resolve(workDir, first.input))}:${first.line}:${first.column + 1}`, {
+      diagnostics: dlopen.map((c) => ({ text: "process.dlopen() loads a native library from a file on disk at run time", file: resolve(workDir, c.input), line: c.line, column: c.column, lineText: c.lineText })),
+      hint: dlopenHint(dlopen),
+    });
+  }
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
   const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
   const inputs = Object.keys(result.metafile.inputs)

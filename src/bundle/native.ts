@@ -30,3 +30,41 @@ export function nativeAddonPlugin(external: string[]): Plugin {
     },
   };
 }
+
+// Prisma up to 6 (and any package like it) loads its engine with process.dlopen() rather than
+// require(), which the resolve-time check above never sees: it would bundle, work from the
+// project root and fail once deployed. The output is searched once; only a hit reads inputs.
+const dlopenCall = /\bprocess\.dlopen\s*\(/;
+
+export interface DlopenCall {
+  input: string; // metafile path, relative to the working directory
+  line: number;
+  column: number;
+  lineText: string;
+}
+
+/** Bundled inputs (bytes in the output) that call process.dlopen, with the first call's place. */
+export function dlopenCalls(js: string, inputs: Record<string, { bytesInOutput: number }>, read: (input: string) => string | undefined): DlopenCall[] {
+  if (!dlopenCall.test(js)) return [];
+  const calls: DlopenCall[] = [];
+  for (const [input, { bytesInOutput }] of Object.entries(inputs)) {
+    if (bytesInOutput === 0) continue;
+    const text = read(input);
+    const at = text === undefined ? -1 : text.search(dlopenCall);
+    if (at === -1) continue;
+    const before = text!.slice(0, at).split("\n");
+    calls.push({ input, line: before.length, column: before.at(-1)!.length, lineText: text!.split("\n")[before.length - 1]!.slice(0, 200) });
+  }
+  return calls;
+}
+
+export function dlopenHint(calls: DlopenCall[]): string {
+  const prisma = calls.some((c) => /(^|\/)node_modules\/(@prisma\/client|\.prisma\/client)\//.test(c.input));
+  const general = "mark the package --external and ship it, with its native library built for the target's OS, CPU and libc, beside the executable yourself.";
+  if (!prisma) return `A single executable cannot load a native library from inside itself: process.dlopen() needs a file on disk. Use a pure-JavaScript or WebAssembly alternative, or ${general}`;
+  return (
+    "Prisma's query engine (libquery_engine-<platform>.so.node, e.g. linux-arm64-openssl-3.0.x) is a native library loaded with process.dlopen(). " +
+    'Generate the client without it: Prisma 6.16+ with `engineType = "client"` in the generator block and a driver adapter (e.g. @prisma/adapter-pg); Prisma 7 does so by default. ' +
+    `Or ${general}`
+  );
+}

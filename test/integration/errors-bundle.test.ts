@@ -98,6 +98,30 @@ describe("errors in the service's code exit 1", () => {
     expect(r.stderr).toContain('"node-gyp-build" loads a native Node addon at run time');
   });
 
+  // Prisma <= 6's shape: @prisma/client's runtime loads libquery_engine-*.so.node from
+  // node_modules/.prisma/client with process.dlopen, which no import names.
+  const prismaShaped = {
+    "package.json": JSON.stringify({ name: "orders", dependencies: { "@prisma/client": "6.1.0" } }),
+    "node_modules/@prisma/client/package.json": JSON.stringify({ name: "@prisma/client", version: "6.1.0", main: "index.js" }),
+    "node_modules/@prisma/client/index.js": "module.exports = require('./runtime/library.js');\n",
+    "node_modules/@prisma/client/runtime/library.js":
+      "const path = require('path');\nexports.PrismaClient = class PrismaClient {\n  constructor() { const m = { exports: {} }; process.dlopen(m, path.join(__dirname, '../../.prisma/client/libquery_engine-debian-openssl-3.0.x.so.node')); this.engine = m.exports; }\n};\n",
+    "src/index.ts": 'import { PrismaClient } from "@prisma/client";\nconst db = new PrismaClient();\nexport default { fetch: () => new Response(String(db)) };\n',
+  };
+
+  it("a package that loads a native library with process.dlopen (Prisma's query engine), naming the call and Prisma's fix", async () => {
+    const r = await bundleIn(project(prismaShaped));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the service loads a native library with process.dlopen() in node_modules/@prisma/client/runtime/library.js:3:");
+    expect(r.stderr).toContain("libquery_engine-<platform>.so.node");
+    expect(r.stderr).toContain('engineType = "client"');
+  });
+
+  it("a dlopen package marked --external is left to the user, and the bundle builds", async () => {
+    const r = await runCli(["bundle", "src/index.ts", "-o", "dist/app.cjs", "--external", "@prisma/client"], { cwd: project(prismaShaped) });
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it("a native addon marked --external is left to the user, and the bundle builds", async () => {
     const dir = project({ "src/index.ts": 'import load from "bindings";\nconsole.log(load);\n' + service });
     const r = await runCli(["bundle", "src/index.ts", "-o", "dist/app.cjs", "--external", "bindings"], { cwd: dir });

@@ -16,6 +16,7 @@ import { checkOutputs, type Output } from "../util/outputs.js";
 import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
+import { decoratorMetadataPlugin, type DecoratorState } from "./decorators.js";
 import { dlopenCalls, dlopenHint, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
@@ -80,9 +81,10 @@ export function bundleOutputs(options: BundleOptions): Output[] {
   return out;
 }
 
-function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
+async function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
   const settings = formatSettings(format);
-  return build({
+  const decorators: DecoratorState = { warnings: [], compiled: [] };
+  const result = await build({
     entryPoints: ["binship:entry"],
     // esbuild names modules in the output by their path from here (the module keys of lazily
     // loaded modules): the project root, so the bundle does not depend on where binship runs.
@@ -115,8 +117,10 @@ function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, 
       shimPlugin(options, format),
       runtimeSourcePlugin(),
       nativeAddonPlugin(options.external),
+      decoratorMetadataPlugin(workDir, decorators),
     ],
   });
+  return { ...result, decorators };
 }
 
 /**
@@ -188,7 +192,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     sha256: written.sha256,
     changed: written.changed,
     inputs,
-    warnings: [...nodeWarnings(options), ...missingWarning(missing, workDir), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
+    warnings: [...nodeWarnings(options), ...result.decorators.warnings, ...missingWarning(missing, workDir), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
     metafile: result.metafile,
     contents: read.contents,
     ...(read.lockfile ? { lockfile: read.lockfile } : {}),

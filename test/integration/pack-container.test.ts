@@ -69,7 +69,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("pack container", () => {
   it("writes the recipe, one executable per architecture under Docker's names, and k8s/", async () => {
     expect(readdirSync(outA).sort()).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app-amd64", "app-arm64", "k8s", "sbom-amd64.cdx.json", "sbom-arm64.cdx.json"]);
-    expect(readdirSync(join(outA, "k8s")).sort()).toEqual(["deployment.yaml", "hpa.yaml", "pdb.yaml", "service.yaml"]);
+    expect(readdirSync(join(outA, "k8s")).sort()).toEqual(["deployment.yaml", "hpa.yaml", "kustomization.yaml", "pdb.yaml", "service.yaml"]);
     const amd64 = await inspectFile(join(outA, "app-amd64"));
     const arm64 = await inspectFile(join(outA, "app-arm64"));
     expect([amd64.arch, arm64.arch]).toEqual(["x64", "arm64"]);

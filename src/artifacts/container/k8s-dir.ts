@@ -42,7 +42,13 @@ export async function readK8sRecord(outDir: string): Promise<K8sRecord | undefin
   }
   try {
     const files = (JSON.parse(text) as { files?: unknown }).files;
-    if (files && typeof files === "object") return files as K8sRecord;
+    if (files && typeof files === "object" && !Array.isArray(files)) {
+      const entries = Object.entries(files).filter(
+        (e): e is [string, string[]] => e[0].startsWith("k8s/") && Array.isArray(e[1]) && e[1].every((h) => typeof h === "string"),
+      );
+      // One bad entry and the record cannot be trusted: read it as no record (binship's names).
+      if (entries.length === Object.keys(files).length) return Object.fromEntries(entries);
+    }
   } catch {
     // A damaged record: fall back to the names, as for an output written before records.
   }
@@ -68,12 +74,25 @@ export interface K8sCarry {
  * Called while the new tree `tmp` is built, after binship's files are in it: copies the user's
  * files from the current `outDir`/k8s/ into it, saves edited copies, and writes the record.
  */
+/** <file>.edited, or .edited.2, .3, ... when an earlier saved edit (now the user's file) has that name. */
+function savedName(rel: string, taken: Set<string>): string {
+  for (let n = 1; ; n++) {
+    const name = `${rel}${editedSuffix}${n === 1 ? "" : `.${n}`}`;
+    if (!taken.has(name)) {
+      taken.add(name);
+      return name;
+    }
+  }
+}
+
 export async function carryK8sDir(outDir: string, tmp: string, written: RenderedFile[]): Promise<K8sCarry> {
   const ours = new Map(written.filter((f) => f.path.startsWith("k8s/")).map((f) => [f.path, sha256(f.text)]));
   const previous = (await readK8sRecord(outDir)) ?? legacyRecord();
   const warnings: Diagnostic[] = [];
   let userKustomization = false;
   const names = await readdir(join(outDir, "k8s")).catch(() => [] as string[]);
+  // Every name in the new k8s/: binship's files and the user's, so a saved edit replaces neither.
+  const taken = new Set([...names.map((n) => `k8s/${n}`), ...ours.keys()]);
   for (const name of names.sort()) {
     const rel = `k8s/${name}`;
     const from = join(outDir, rel);
@@ -89,10 +108,11 @@ export async function carryK8sDir(outDir: string, tmp: string, written: Rendered
         warnings.push(diagnostic(`${rel} was edited after binship wrote it and binship no longer writes it: kept as it is`));
         continue;
       }
-      await cp(from, `${to}${editedSuffix}`, { preserveTimestamps: true });
+      const saved = savedName(rel, taken);
+      await cp(from, join(tmp, saved), { preserveTimestamps: true });
       warnings.push(
         diagnostic(
-          `${rel} was edited after binship wrote it: replaced, and your version saved as ${rel}${editedSuffix}`,
+          `${rel} was edited after binship wrote it: replaced, and your version saved as ${saved}`,
           "binship rewrites its k8s/ files on every pack; put changes in a kustomize overlay or a patch file of your own in k8s/ (README, \"Kubernetes and kustomize\").",
         ),
       );
@@ -117,8 +137,9 @@ export async function carryK8sDir(outDir: string, tmp: string, written: Rendered
     }
     if (ours.has(rel)) {
       // A file of the user's under a name binship writes: never lost, saved like an edit.
-      await cp(from, `${to}${editedSuffix}`, { preserveTimestamps: true, recursive: true, verbatimSymlinks: true });
-      warnings.push(diagnostic(`${rel} was not written by binship: replaced by binship's, and yours saved as ${rel}${editedSuffix}`));
+      const saved = savedName(rel, taken);
+      await cp(from, join(tmp, saved), { preserveTimestamps: true, recursive: true, verbatimSymlinks: true });
+      warnings.push(diagnostic(`${rel} was not written by binship: replaced by binship's, and yours saved as ${saved}`));
       continue;
     }
     await cp(from, to, { preserveTimestamps: true, recursive: true, verbatimSymlinks: true });

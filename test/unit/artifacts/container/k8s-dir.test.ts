@@ -90,6 +90,27 @@ describe("k8s/ and kustomize", () => {
     const next = await pack(options(out));
     expect(next.warnings).toEqual([]);
     expect(read(join(out, "k8s", "deployment.yaml.edited"))).toBe(edited);
+    // A second edit is saved beside the first, which stays as it was.
+    const again = read(join(out, "k8s", "deployment.yaml")).replace("maxSurge: 1", "maxSurge: 4");
+    writeFileSync(join(out, "k8s", "deployment.yaml"), again);
+    const third = await pack(options(out));
+    expect(third.warnings.map((w) => w.text)).toEqual([
+      "k8s/deployment.yaml was edited after binship wrote it: replaced, and your version saved as k8s/deployment.yaml.edited.2",
+    ]);
+    expect(read(join(out, "k8s", "deployment.yaml.edited"))).toBe(edited);
+    expect(read(join(out, "k8s", "deployment.yaml.edited.2"))).toBe(again);
+  });
+
+  it("a damaged record is read as no record: nothing is lost, binship's objects are replaced", async () => {
+    const out = join(work, "damaged");
+    await pack(options(out));
+    writeFileSync(join(out, ".binship-k8s.json"), '{"files": {"k8s/deployment.yaml": "not-a-list", "../Dockerfile": []}}');
+    writeFileSync(join(out, "k8s", "notes.txt"), "mine\n");
+    const r = await pack(options(out, { port: 9094 }));
+    expect(r.warnings).toEqual([]);
+    expect(read(join(out, "k8s", "notes.txt"))).toBe("mine\n");
+    expect(read(join(out, "k8s", "deployment.yaml"))).toContain("containerPort: 9094");
+    expect(JSON.parse(read(join(out, ".binship-k8s.json"))).files["k8s/deployment.yaml"]).toHaveLength(1);
   });
 
   it("leaves a kustomization.yaml of the user's alone and names the objects it does not list", async () => {

@@ -72,5 +72,5 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     if (entry) Object.assign(entry, { bytes: p.bytes, sha256: p.sha256 });
   }
   if (pinned.some((p) => p.changed)) packed.changed = true;
-  return { result, pinned: pinned.map((p) => p.relative) };
+  return { result, pinned: pinned.filter((p) => p.relative.startsWith("k8s/")).map((p) => p.relative) };
 }

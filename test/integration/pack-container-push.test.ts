@@ -161,10 +161,13 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     }
   });
 
-  it("pins the Kubernetes manifests to the pushed digest", () => {
+  it("pins the Kubernetes manifests and the kustomization to the pushed digest", () => {
     const deployment = parseYaml(readFileSync(join(work, "out1", "k8s", "deployment.yaml"), "utf8"));
     expect(deployment.spec.template.spec.containers[0].image).toBe(`${plain.host}/team/svc@${first.index.digest}`);
     expect(first.image).toBe(`${plain.host}/team/svc@${first.index.digest}`);
+    // The digest read back from the registry above, in kustomize's images: entry.
+    const kustomization = parseYaml(readFileSync(join(work, "out1", "k8s", "kustomization.yaml"), "utf8"));
+    expect(kustomization.images).toEqual([{ name: `${plain.host}/team/svc`, digest: first.index.digest }]);
   });
 
   it("mounts the base layers from the base's repository instead of sending them", () => {

@@ -68,8 +68,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("pack container", () => {
   it("writes the recipe, one executable per architecture under Docker's names, and k8s/", async () => {
-    expect(readdirSync(outA).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app-amd64", "app-arm64", "k8s", "sbom-amd64.cdx.json", "sbom-arm64.cdx.json"]);
-    expect(readdirSync(join(outA, "k8s")).sort()).toEqual(["deployment.yaml", "hpa.yaml", "pdb.yaml", "service.yaml"]);
+    expect(readdirSync(outA).sort()).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app-amd64", "app-arm64", "k8s", "sbom-amd64.cdx.json", "sbom-arm64.cdx.json"]);
+    expect(readdirSync(join(outA, "k8s")).sort()).toEqual(["deployment.yaml", "hpa.yaml", "kustomization.yaml", "pdb.yaml", "service.yaml"]);
     const amd64 = await inspectFile(join(outA, "app-amd64"));
     const arm64 = await inspectFile(join(outA, "app-arm64"));
     expect([amd64.arch, arm64.arch]).toEqual(["x64", "arm64"]);
@@ -87,7 +87,7 @@ describe("pack container", () => {
 
   it("gives identical trees for identical inputs (every file hashed)", () => {
     const a = hashTree(outA);
-    expect(Object.keys(a)).toHaveLength(11);
+    expect(Object.keys(a)).toHaveLength(13);
     expect(hashTree(outB)).toEqual(a);
   });
 
@@ -179,7 +179,7 @@ describe("pack container", () => {
     const r = await runCli(["pack", "container", "--name", "svc", "--image", image], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const out = join(project, "dist", "container");
-    expect(readdirSync(out).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app.cjs", "k8s"]);
+    expect(readdirSync(out).sort()).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app.cjs", "k8s"]);
     expect(readFileSync(join(out, "Dockerfile"), "utf8")).toContain("ARG BASE=gcr.io/distroless/nodejs24-debian13:nonroot\n");
     const c = parseYaml(readFileSync(join(out, "k8s", "deployment.yaml"), "utf8")).spec.template.spec.containers[0];
     let svc: Service | undefined;

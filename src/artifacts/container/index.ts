@@ -1,7 +1,8 @@
 // Stage: finished app files -> the container recipe. One output directory holding the
 // Dockerfile, .dockerignore, README, the app (one executable per arch, or the bundle, as the
 // layout says) and k8s/ manifests, checked against the base first, written as a whole or not at
-// all, and identical for identical inputs.
+// all, and identical for identical inputs. The user's own files in k8s/ are carried over
+// (k8s-dir.ts).
 
 import { chmod, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -11,6 +12,7 @@ import { writeDirAtomic, type TreeEntry } from "../../util/dir-atomic.js";
 import { enforce } from "../target.js";
 import type { BuiltApp } from "../types.js";
 import { dockerArchOf, type BaseContents } from "./base.js";
+import { carryK8sDir, type K8sCarry } from "./k8s-dir.js";
 import { renderK8s, type RenderedFile } from "./k8s.js";
 import { containerLayouts, type ContextFile } from "./layouts/index.js";
 import { dockerfileMarker, renderRecipe, type DockerArch } from "./recipe.js";
@@ -97,11 +99,14 @@ export async function renderContainerFiles(o: ContainerOptions): Promise<Rendere
 export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: RenderedFile[], onTemp?: (path: string | undefined) => void): Promise<ContainerResult> {
   const layout = containerLayouts[o.layout];
   enforce(layout.check(app, { ref: o.base, contents: o.baseContents }).map((d) => ({ ...d, level: "error" as const })), o.outDir);
+  let carried: K8sCarry | undefined;
   const written = await writeDirAtomic(
     o.outDir,
     async (tmp) => {
       for (const file of layout.files(app)) await place(tmp, file);
       for (const file of [...texts, ...sbomFiles(app, o.name)]) await writeText(tmp, file);
+      // The user's files in k8s/ go into the new tree too: binship replaces only what it wrote.
+      carried = await carryK8sDir(o.outDir, tmp, texts);
     },
     { replaceable: isContainerOutput, producer: "binship pack container", onTemp },
   );
@@ -122,6 +127,6 @@ export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: R
       sha256: report.sha256,
       nodeVersion: report.nodeVersion,
     })),
-    warnings: [],
+    warnings: carried?.warnings ?? [],
   };
 }

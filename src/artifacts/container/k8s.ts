@@ -27,7 +27,16 @@ export const startupSeconds = 30;
 // Slack after the drain for the process to exit before SIGKILL.
 const exitMarginSeconds = 5;
 
-export const k8sFiles = ["deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml"] as const;
+/** The objects, in the order kustomization.yaml lists them as its resources. */
+export const k8sObjectFiles = ["deployment.yaml", "service.yaml", "hpa.yaml", "pdb.yaml"] as const;
+/** Every file binship writes in k8s/: the objects and the kustomization that lists them. */
+export const k8sFiles = [...k8sObjectFiles, "kustomization.yaml"] as const;
+
+/** "registry/repo@sha256:..." -> its name and digest, for kustomize's images: entry; a tag -> undefined. */
+export function digestReference(image: string): { name: string; digest: string } | undefined {
+  const at = image.indexOf("@");
+  return at > 0 ? { name: image.slice(0, at), digest: image.slice(at + 1) } : undefined;
+}
 
 export function terminationGracePeriod(drainSeconds: number): number {
   return preStopSeconds + Math.ceil(drainSeconds) + exitMarginSeconds;
@@ -49,6 +58,9 @@ export async function renderK8s(options: K8sOptions): Promise<RenderedFile[]> {
     drainSeconds: options.drainSeconds,
     terminationGracePeriodSeconds: terminationGracePeriod(options.drainSeconds),
     nodeArch: options.nodeArch,
+    // Only an image by digest is pinned in the kustomization; a tag stays the manifests' business.
+    imageName: digestReference(options.image)?.name,
+    imageDigest: digestReference(options.image)?.digest,
   };
   return Promise.all(
     k8sFiles.map(async (file) => ({

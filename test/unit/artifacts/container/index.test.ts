@@ -66,7 +66,7 @@ describe.runIf(canCompile)("packContainer", () => {
   it("writes the recipe, the executable (0755) and k8s/, and the same tree twice", async () => {
     const a = await pack(options(join(work, "a")), await elfApp(plainElf));
     const b = await pack(options(join(work, "b")), await elfApp(plainElf));
-    expect(a.files.map((f) => f.path)).toEqual([".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/pdb.yaml", "k8s/service.yaml", `sbom-${app.slice(4)}.cdx.json`]);
+    expect(a.files.map((f) => f.path)).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", app, "k8s/deployment.yaml", "k8s/hpa.yaml", "k8s/kustomization.yaml", "k8s/pdb.yaml", "k8s/service.yaml", `sbom-${app.slice(4)}.cdx.json`]);
     const sbom = JSON.parse(readFileSync(join(work, "a", `sbom-${app.slice(4)}.cdx.json`), "utf8"));
     expect(sbom.metadata.component).toMatchObject({ type: "container", name: "svc" });
     expect(sbom.components.map((c: { purl?: string }) => c.purl)).toContain("pkg:npm/express@5.3.0");
@@ -134,7 +134,7 @@ describe.runIf(canCompile)("packContainer", () => {
     const bundle = join(work, "app.cjs");
     copyFileSync(plainElf, bundle);
     const r = await pack(options(join(work, "bundle"), { layout: "bundle", arch: ["arm64", "x64"] }), { executables: [], bundle: { path: bundle, bytes: 1, sha256: "0" } });
-    expect(r.files.map((f) => f.path).filter((p) => !p.startsWith("k8s/"))).toEqual([".dockerignore", "Dockerfile", "README.md", "app.cjs"]);
+    expect(r.files.map((f) => f.path).filter((p) => !p.startsWith("k8s/"))).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app.cjs"]);
     expect(r.files.find((f) => f.path === "app.cjs")!.mode).toBe(0o644);
     expect(r.executables).toEqual([]);
     expect(r.platforms).toEqual(["linux/amd64", "linux/arm64"]);

@@ -238,7 +238,7 @@ describe("Dockerfile and README", () => {
     expect(block).toHaveLength(3);
     expect(block[0]).toMatch(/^podman build --platform linux\/amd64,linux\/arm64 --manifest registry.example.com\/team\/svc:1.4.0 \.$/);
     expect(block[1]).toMatch(/^podman manifest push /);
-    expect(block[2]).toBe("kubectl apply -f k8s/");
+    expect(block[2]).toBe("kubectl apply -k k8s/");
     expect(r.readme).toContain("docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push .");
     expect(r.readme).toContain("AWS_LAMBDA_RUNTIME_API");
     expect(r.readme).toContain("--provenance=false -t registry.example.com/team/svc:1.4.0-lambda");

@@ -9,5 +9,8 @@ export default defineConfig({
     pool: "forks",
     setupFiles: ["test/setup.ts"],
     reporters: ["default"],
+    // GitHub's workflow parser imports its JSON schema without an import attribute, which Node
+    // refuses; run through Vite's transform, the import works (test/integration/deploy-examples.test.ts).
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });

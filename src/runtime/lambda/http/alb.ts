@@ -23,12 +23,12 @@ export const alb: EventAdapter<AlbEvent> = {
   name: "alb",
   matches: (e): e is AlbEvent => isObject(e) && typeof e.httpMethod === "string" && isObject(e.requestContext) && isObject(e.requestContext.elb),
   toRequest(event) {
-    const headers = headerList(event.headers, event.multiValueHeaders);
+    const headers = headerList(event.headers, event.multiValueHeaders, true);
     return {
       method: event.httpMethod,
       // ALB passes query parameters as the client encoded them: no re-encoding.
       url: encodePath(event.path) + queryString(event.queryStringParameters, event.multiValueQueryStringParameters, false),
-      headers: requestHeaders(headers),
+      ...requestHeaders(headers),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: headers.find(([n]) => n.toLowerCase() === "x-forwarded-for")?.[1].split(",")[0]?.trim(),
     };

@@ -28,7 +28,7 @@ export const apigwV1: EventAdapter<ApiGatewayV1Event> = {
       method: event.httpMethod,
       // Query values arrive decoded; multiValue* holds every value of a repeated key.
       url: encodePath(path) + queryString(event.queryStringParameters, event.multiValueQueryStringParameters, true),
-      headers: requestHeaders(headerList(event.headers, event.multiValueHeaders), event.requestContext.domainName),
+      ...requestHeaders(headerList(event.headers, event.multiValueHeaders, true), event.requestContext.domainName),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: event.requestContext.identity?.sourceIp,
     };

@@ -35,7 +35,7 @@ export const apigwV2: EventAdapter<ApiGatewayV2Event> = {
       // rawPath arrives decoded and is encoded again; rawQueryString keeps the client's
       // encoding and repeated keys. A named stage is part of rawPath; basePath strips it.
       url: encodePath(stripBasePath(event.rawPath, options)) + (event.rawQueryString ? `?${event.rawQueryString}` : ""),
-      headers: requestHeaders(headers, event.requestContext.domainName),
+      ...requestHeaders(headers, event.requestContext.domainName),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: event.requestContext.http.sourceIp,
     };

@@ -25,7 +25,7 @@ export const latticeV2: EventAdapter<LatticeV2Event> = {
     return {
       method: event.method,
       url: encodePath(event.path) + queryString(undefined, asArrays(event.queryStringParameters), true),
-      headers: requestHeaders(headers),
+      ...requestHeaders(headers),
       body: decodeBody(event.body, event.isBase64Encoded),
       sourceIp: headers.find(([n]) => n.toLowerCase() === "x-forwarded-for")?.[1].split(",")[0]?.trim(),
     };

@@ -19,7 +19,7 @@ function toFetchRequest(req: HttpRequest): Request {
   const hasBody = req.body !== undefined && req.method !== "GET" && req.method !== "HEAD";
   return LightRequest.create({
     method: req.method,
-    url: () => absoluteUrl(headersOf().get("x-forwarded-proto") ?? "https", headersOf().get("host") ?? undefined, req.url),
+    url: () => absoluteUrl(headersOf().get("x-forwarded-proto") ?? "https", req.urlHost ?? headersOf().get("host") ?? undefined, req.url),
     headers: headersOf,
     body: hasBody ? Body.bytes(req.body!) : null,
     // Lambda has no client connection to lose: the signal never aborts.

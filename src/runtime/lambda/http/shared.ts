@@ -6,14 +6,22 @@ import type { AdapterOptions, HeaderList, HttpResponse } from "./types.js";
 type Single = Record<string, string | null | undefined> | null | undefined;
 type Multi = Record<string, (string | null)[] | null | undefined> | null | undefined;
 
-/** Multi-value maps hold every value; single-value maps only the last. Prefer the first. */
-export function headerList(single: Single, multi: Multi): HeaderList {
+/**
+ * Multi-value maps hold every value; single-value maps only the last. Both maps can arrive, and
+ * not always with the same names (API Gateway REST events seen with a header in `headers` only):
+ * the union, the multi-value map winning for a name in both. `caseless`: names compare
+ * ignoring case (headers), else exactly (query keys).
+ */
+export function headerList(single: Single, multi: Multi, caseless = false): HeaderList {
   const out: HeaderList = [];
-  if (multi) {
-    for (const [name, values] of Object.entries(multi)) for (const v of values ?? []) if (v != null) out.push([name, v]);
-    return out;
+  const key = caseless ? (n: string) => n.toLowerCase() : (n: string) => n;
+  const seen = new Set<string>();
+  for (const [name, values] of Object.entries(multi ?? {})) {
+    if (!values?.length) continue;
+    seen.add(key(name));
+    for (const v of values) if (v != null) out.push([name, v]);
   }
-  for (const [name, value] of Object.entries(single ?? {})) if (value != null) out.push([name, value]);
+  for (const [name, value] of Object.entries(single ?? {})) if (value != null && !seen.has(key(name))) out.push([name, value]);
   return out;
 }
 
@@ -127,22 +135,35 @@ export function latin1Value(value: string): string {
   return /[^\x00-\x7f]/.test(value) ? Buffer.from(value, "utf8").toString("latin1") : value;
 }
 
-const usableHost = (host: string | undefined): host is string => !!host && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host);
+export const usableHost = (host: string | undefined | null): host is string => !!host && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host);
 
 /**
- * The request's headers as the app gets them: values latin1-safe, and exactly one usable Host
- * (the event's, else `domainName` from its requestContext, else "localhost"), because the URL
- * a Fetch app sees is built from it. Function URL events may carry a placeholder host.
+ * Hop-by-hop headers (RFC 9110 section 7.6.1) describe the connection between the client and
+ * AWS, which the app is not on: an intermediary drops them, and the names Connection lists.
+ * One rule for every app (Fetch, listener, self-listening).
  */
-export function requestHeaders(headers: HeaderList, domainName?: string): HeaderList {
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/**
+ * The request's headers as the app gets them: values latin1-safe, no hop-by-hop headers, and
+ * exactly one Host: the event's as sent, else `domainName` from its requestContext, else
+ * "localhost". A Host that cannot stand in a URL (function URL test events carry placeholders
+ * such as `<url-id>.lambda-url...`) still reaches the app as sent; `urlHost` is then the usable
+ * host (domainName, else "localhost") the URL a Fetch app sees is built from.
+ */
+export function requestHeaders(headers: HeaderList, domainName?: string): { headers: HeaderList; urlHost?: string } {
+  const connection = new Set<string>();
+  for (const [name, value] of headers) if (name.toLowerCase() === "connection") for (const n of value.split(",")) connection.add(n.trim().toLowerCase());
   const out: HeaderList = [];
   let host: string | undefined;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() === "host") host ??= value;
-    else out.push([name, latin1Value(value)]);
+    const lower = name.toLowerCase();
+    if (lower === "host") host ??= value;
+    else if (!hopByHop.has(lower) && !connection.has(lower)) out.push([name, latin1Value(value)]);
   }
-  out.unshift(["host", usableHost(host) ? host : usableHost(domainName) ? domainName : "localhost"]);
-  return out;
+  const fallback = usableHost(domainName) ? domainName : "localhost";
+  out.unshift(["host", host ? latin1Value(host) : fallback]);
+  return usableHost(host) || !host ? { headers: out } : { headers: out, urlHost: fallback };
 }
 
 /** VPC Lattice sends header and query values as arrays, or (seen in real traffic) as plain strings. */

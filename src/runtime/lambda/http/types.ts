@@ -6,7 +6,8 @@ export type HeaderList = [name: string, value: string][]; // in order, repeats k
 export interface HttpRequest {
   method: string;
   url: string; // path and query as the client sent them, starting with "/"
-  headers: HeaderList; // cookies joined into one Cookie header
+  headers: HeaderList; // cookies joined into one Cookie header; Host as sent; no hop-by-hop headers
+  urlHost?: string; // the host of the URL a Fetch app sees, when the Host header is not usable in one (a placeholder)
   body?: Buffer; // decoded from base64 when the event said so
   sourceIp?: string;
 }
@@ -23,7 +24,7 @@ export interface AdapterOptions {
 }
 
 export interface EventAdapter<E = any> {
-  name: string; // "apigw-v1", "apigw-v2", "alb", "lattice-v2"
+  name: string; // "apigw-v1", "apigw-v2", "alb", "lattice-v1", "lattice-v2"
   matches(event: unknown): event is E;
   toRequest(event: E, options: AdapterOptions): HttpRequest;
   toResult(response: HttpResponse, event: E, options: AdapterOptions): unknown;

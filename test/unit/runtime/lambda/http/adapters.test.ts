@@ -117,19 +117,51 @@ describe("what real traffic sends", () => {
   });
 
   it("gives header values beyond ASCII as their UTF-8 bytes, one character per byte", () => {
-    const [, value] = requestHeaders([["x-name", "Zoë 日本"]]).find(([n]) => n === "x-name")!;
+    const [, value] = requestHeaders([["x-name", "Zoë 日本"]]).headers.find(([n]) => n === "x-name")!;
     expect([...value].every((c) => c.charCodeAt(0) <= 0xff)).toBe(true);
     expect(Buffer.from(value, "latin1").toString("utf8")).toBe("Zoë 日本");
   });
 
   it.each([
-    [[["Host", "api.example.com"]], "d.example.com", "api.example.com"],
-    [[["host", "<url-id>.lambda-url.us-west-2.on.aws"]], "abc.lambda-url.us-west-2.on.aws", "abc.lambda-url.us-west-2.on.aws"],
-    [[], "d.example.com", "d.example.com"],
-    [[["host", "<url-id>.lambda-url.us-west-2.on.aws"]], "<url-id>.lambda-url.us-west-2.on.aws", "localhost"],
-    [[["host", "[::1]:8080"]], undefined, "[::1]:8080"],
-  ] as [[string, string][], string | undefined, string][])("takes the host from %j, then domainName %s: %s", (headers, domainName, host) => {
-    expect(requestHeaders(headers, domainName).filter(([n]) => n.toLowerCase() === "host")).toEqual([["host", host]]);
+    [[["Host", "api.example.com"]], "d.example.com", "api.example.com", undefined],
+    [[["host", "<url-id>.lambda-url.us-west-2.on.aws"]], "abc.lambda-url.us-west-2.on.aws", "<url-id>.lambda-url.us-west-2.on.aws", "abc.lambda-url.us-west-2.on.aws"],
+    [[], "d.example.com", "d.example.com", undefined],
+    [[["host", "<url-id>.lambda-url.us-west-2.on.aws"]], "<url-id>.lambda-url.us-west-2.on.aws", "<url-id>.lambda-url.us-west-2.on.aws", "localhost"],
+    [[["host", "lambda.{dns_suffix}"]], undefined, "lambda.{dns_suffix}", "localhost"],
+    [[["host", "[::1]:8080"]], undefined, "[::1]:8080", undefined],
+  ] as [[string, string][], string | undefined, string, string | undefined][])("from headers %j and domainName %s: Host %s as sent, URL host %s", (headers, domainName, host, urlHost) => {
+    const req = requestHeaders(headers, domainName);
+    expect(req.headers.filter(([n]) => n.toLowerCase() === "host")).toEqual([["host", host]]);
+    expect(req.urlHost).toBe(urlHost);
+  });
+
+  it("drops hop-by-hop headers and the names Connection lists, keeping the rest", () => {
+    const { headers } = requestHeaders([["Connection", "close, X-Private"], ["Keep-Alive", "timeout=5"], ["TE", "trailers"], ["Transfer-Encoding", "chunked"], ["Upgrade", "websocket"], ["Trailer", "x"], ["Proxy-Connection", "close"], ["x-private", "1"], ["Accept", "*/*"]]);
+    expect(headers).toEqual([["host", "localhost"], ["Accept", "*/*"]]);
+  });
+
+  it("takes REST headers and query values from both maps, the multi-value map winning for a name in both", () => {
+    const event = { ...template("apigw-v1"), path: "/p", headers: { "X-Single": "s", Accept: "text/html" }, multiValueHeaders: { accept: ["a/1", "a/2"] }, queryStringParameters: { q: "2", only: "x" }, multiValueQueryStringParameters: { q: ["1", "2"], Only: ["y"] } };
+    const req = apigwV1.toRequest(event as never, quiet);
+    expect(req.headers.filter(([n]) => n.toLowerCase() !== "host")).toEqual([["accept", "a/1"], ["accept", "a/2"], ["X-Single", "s"]]);
+    // Query keys are case-sensitive: Only and only are two parameters.
+    expect(req.url).toBe("/p?q=1&q=2&Only=y&only=x");
+  });
+
+  it("takes a VPC Lattice 1.0 event with its own adapter and answers in Lattice's format", () => {
+    const event = { raw_path: "/a b", method: "PUT", headers: { host: "svc.vpc-lattice-svcs.us-east-1.on.aws", "x-forwarded-for": "10.0.0.9, 10.0.0.1" }, query_string_parameters: { k: "v w" }, body: "aGk=", is_base64_encoded: true };
+    const adapter = pickAdapter(event)!;
+    expect(adapter.name).toBe("lattice-v1");
+    const req = adapter.toRequest(event, quiet);
+    expect(req).toMatchObject({ method: "PUT", url: "/a%20b?k=v%20w", sourceIp: "10.0.0.9" });
+    expect(req.body?.toString()).toBe("hi");
+    expect(adapter.toResult(response([["content-type", "text/plain"], ["set-cookie", "a=1"]], "ok"), event, quiet)).toEqual({ statusCode: 200, statusDescription: "200 OK", headers: { "content-type": "text/plain", "set-cookie": "a=1" }, body: "ok", isBase64Encoded: false });
+  });
+
+  it("takes no adapter for an API Gateway WebSocket event, even with httpMethod and path", () => {
+    const rest = template("apigw-v1") as Record<string, any>;
+    for (const eventType of ["CONNECT", "MESSAGE", "DISCONNECT"]) expect(pickAdapter({ ...rest, requestContext: { ...rest.requestContext, eventType, connectionId: "abc=" } })).toBeUndefined();
+    expect(pickAdapter(rest)?.name).toBe("apigw-v1");
   });
 
   it("reads VPC Lattice string values whole, like arrays", () => {

@@ -14,7 +14,7 @@ export const contracts = ["auto", "fetch", "listener", "handler", "listen"] as c
 export type Contract = (typeof contracts)[number];
 export const invokeModes = ["BUFFERED", "RESPONSE_STREAM"] as const;
 export type InvokeMode = (typeof invokeModes)[number];
-export const containerLayouts = ["executable", "bundle"] as const;
+export const containerLayouts = ["executable", "bundle", "node"] as const;
 export const lambdaLayoutNames = ["executable", "layer"] as const; // artifacts/lambda/layouts/index.ts has one layout per name
 export type ContainerLayout = (typeof containerLayouts)[number];
 export const bundleFormats = ["cjs", "esm"] as const;
@@ -149,7 +149,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   },
   port: { kind: "number", description: "Container port (default 8080).", check: (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "a port from 1 to 65535"), integer: true, minimum: 1, maximum: 65535, in: ["container"] },
   replicas: { kind: "number", description: "Minimum replicas (default 2).", check: positiveInt, integer: true, minimum: 1, in: ["container"] },
-  layout: { kind: "string", description: "Container layout: executable (default) or bundle.", values: containerLayouts, in: ["container"] },
+  layout: { kind: "string", description: "Container layout: executable (default), bundle, or node (the stripped Node binary as its own shared layer + the bundle in a small layer).", values: containerLayouts, in: ["container"] },
   lambdaLayout: { kind: "string", description: "Lambda layout: executable (default) or layer.", values: lambdaLayoutNames, in: ["lambda"] },
   k8s: { kind: "boolean", description: "Write Kubernetes manifests to k8s/ (default true).", in: ["container"] },
   fallbackLibraries: { kind: "boolean", description: "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true).", in: ["lambda"] },

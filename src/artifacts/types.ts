@@ -34,6 +34,7 @@ export interface BuiltApp {
   executables: AppExecutable[]; // one per arch the layout needs, sorted by arch; empty for a bundle layout
   bundle?: AppBundle; // for layouts that need the bundle
   node?: AppNode; // for layouts that ship Node beside the bundle
+  nodes?: AppNode[]; // the container node layout: one Node binary per arch, sorted by arch
 }
 
 /** One way to lay out an artifact kind: one file each, one line in its kind's table. */

@@ -58,7 +58,11 @@ export function imageRequest(f: ImageFlags, cwd: string, env: NodeJS.ProcessEnv)
 export function imageLines(o: ImageOutcome): string[] {
   const r = o.result;
   const lines = [`image ${r.reference}`];
-  for (const p of r.platforms) lines.push(`  ${p.platform}  ${p.digest}  app layer ${formatBytes(p.appLayer.size)}`);
+  for (const p of r.platforms) {
+    const node = p.nodeLayer ? `, Node layer ${formatBytes(p.nodeLayer.size)}` : "";
+    const sent = p.uploadedBytes !== undefined ? `; ${formatBytes(p.uploadedBytes)} uploaded` : "";
+    lines.push(`  ${p.platform}  ${p.digest}  app layer ${formatBytes(p.appLayer.size)}${node}${sent}`);
+  }
   if (r.push) {
     const sent = r.push.blobs.filter((b) => b.outcome === "uploaded").length;
     lines.push(`  pushed ${r.push.reference}: ${sent} blob(s), ${formatBytes(r.push.uploadedBytes)} uploaded, ${r.push.blobs.length - sent} already there or mounted`);

@@ -67,8 +67,8 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
   const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
-  if (prebuilt && options.layout === "bundle") {
-    throw new BinshipError("USAGE", "--executable cannot be used with --layout bundle", { hint: "Drop --executable, or use --layout executable." });
+  if (prebuilt && options.layout !== "executable") {
+    throw new BinshipError("USAGE", `--executable cannot be used with --layout ${options.layout}`, { hint: "Drop --executable, or use --layout executable." });
   }
   if (prebuilt) {
     const missing = options.archs.filter((a) => !prebuilt.has(a));

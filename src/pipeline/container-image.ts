@@ -4,7 +4,7 @@
 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { ContainerOptions, ContainerResult } from "../artifacts/container/index.js";
+import { dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import { createdFrom, gitLabels, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { cacheDirFrom } from "../executable/index.js";
@@ -43,14 +43,18 @@ function sbomOf(packed: ContainerResult, dockerArch: string): string | undefined
 
 export async function publishContainerImage(i: ImageStepInput): Promise<ImageOutcome> {
   const { packed, options, request, env } = i;
+  const bundleFile = options.bundleFile ?? "app.cjs";
   const files =
     packed.layout === "executable"
       ? packed.executables.map((e) => ({ arch: e.arch, path: e.path, sbom: sbomOf(packed, e.dockerArch) }))
-      : options.archs.map((arch) => ({ arch, path: join(packed.dir, "app.cjs") }));
+      : packed.layout === "node"
+        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`) }))
+        : options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile) }));
   const result = await publishImage({
     layout: packed.layout,
     files,
     name: packed.name,
+    bundleFile,
     base: packed.base,
     port: options.port,
     labels: await gitLabels(i.entry ? dirname(resolve(i.cwd, i.entry)) : i.cwd),
@@ -64,7 +68,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     layerCache: join(cacheDirFrom(env, i.cwd), "layers"),
     logger: i.logger,
   });
-  const nodeArch = packed.layout === "executable" && packed.platforms.length === 1 ? (packed.platforms[0]!.split("/")[1] as "amd64" | "arm64") : undefined;
+  const nodeArch = packed.layout !== "bundle" && packed.platforms.length === 1 ? (packed.platforms[0]!.split("/")[1] as "amd64" | "arm64") : undefined;
   const pinned = options.k8s ? await pinK8sImage(packed.dir, { ...options, nodeArch }, result.reference) : [];
   // The recipe's file list describes the directory as it is now.
   for (const p of pinned) {

@@ -6,7 +6,7 @@
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
-import type { AppExecutable, BuiltApp } from "../artifacts/types.js";
+import type { AppExecutable, AppNode, BuiltApp } from "../artifacts/types.js";
 import type { Arch, Config } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { ElfReport } from "../inspect/index.js";
@@ -17,6 +17,7 @@ import { makeScratch } from "../util/stale.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
+import { prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
@@ -47,12 +48,26 @@ interface Built {
 async function buildApp(input: PackContainerInput, scratch: string): Promise<Built> {
   const { options: o, config, cwd, env, logger } = input;
   const outputs: Output[] = input.outputs ?? [{ flag: "-o", path: o.outDir, dir: true }];
-  if (containerLayouts[o.layout].needs === "bundle") {
+  const needs = containerLayouts[o.layout].needs;
+  if (needs === "bundle" || needs === "node-and-bundle") {
     logger.progress("bundling the app");
     const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
     const result = await bundle({ ...bundleOptions, alsoOutputs: outputs });
     logger.done();
-    return { app: { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } }, inputs: withLockfile(result.inputs, result.lockfile), warnings: result.warnings };
+    const app: BuiltApp = { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } };
+    const warnings = [...result.warnings];
+    if (needs === "node-and-bundle") {
+      // The same Node (registry cache, strip cache) the executable layout would have been built on.
+      const nodes: AppNode[] = [];
+      for (const arch of [...o.archs].sort()) {
+        const exeOptions = resolveExecutableOptions(config, cwd, env, { bundle: result.outfile, outfile: join(scratch, `unused-${arch}`), arch, logger });
+        const node = await prepareNodeBinary(exeOptions, scratch);
+        nodes.push({ arch, version: node.version, report: node.report });
+        warnings.push(...node.warnings.filter((w) => !warnings.some((x) => x.text === w.text)));
+      }
+      app.nodes = nodes;
+    }
+    return { app, inputs: withLockfile(result.inputs, result.lockfile), warnings };
   }
   const executables: AppExecutable[] = [];
   const warnings: Diagnostic[] = [];

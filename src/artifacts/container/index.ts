@@ -92,7 +92,7 @@ export async function renderContainerFiles(o: ContainerOptions): Promise<Rendere
   const dockerArchs = platformsOf(o.archs);
   const recipe = await renderRecipe({ ...o, dockerfile: containerLayouts[o.layout].dockerfile, dockerArchs });
   if (!o.k8s) return recipe;
-  const nodeArch = o.layout === "executable" && dockerArchs.length === 1 ? dockerArchs[0] : undefined;
+  const nodeArch = o.layout !== "bundle" && dockerArchs.length === 1 ? dockerArchs[0] : undefined;
   return [...recipe, ...(await renderK8s({ ...o, nodeArch }))];
 }
 

@@ -105,9 +105,10 @@ export function resolveContainerOptions(config: Config, cwd: string): ResolvedCo
   } else {
     base = defaultExecutableBase;
   }
-  const baseContents = layout === "executable" ? knownBaseContents(base) : undefined;
-  if (layout === "executable" && !baseContents) {
-    warnings.push(diagnostic(`binship has no library table for ${base}: the executable is not checked against it`));
+  // The node layout runs the official Node binary on the same distroless cc base: checked alike.
+  const baseContents = layout !== "bundle" ? knownBaseContents(base) : undefined;
+  if (layout !== "bundle" && !baseContents) {
+    warnings.push(diagnostic(`binship has no library table for ${base}: the ${layout === "node" ? "Node binary" : "executable"} is not checked against it`));
   }
 
   // A module that calls listen() itself owns its server: the runtime serves no probe paths there.

@@ -41,6 +41,8 @@ export async function renderRecipe(o: RecipeOptions): Promise<RenderedFile[]> {
   const values = {
     version: o.version,
     executable,
+    nodeLayout: o.layout === "node",
+    bundleLayout: o.layout === "bundle",
     base: o.base,
     name: o.name,
     image: o.image,
@@ -49,6 +51,7 @@ export async function renderRecipe(o: RecipeOptions): Promise<RenderedFile[]> {
     bundleFile: o.bundleFile ?? "app.cjs",
     platforms: o.dockerArchs.map((a) => `linux/${a}`).join(","),
     appFiles: o.dockerArchs.map((a) => `\`app-${a}\``).join(", "),
+    nodeFiles: o.dockerArchs.map((a) => `\`node-${a}\``).join(", "),
     livenessPath: o.livenessPath || undefined,
     readinessPath: o.readinessPath || undefined,
     drainSeconds: o.drainSeconds,

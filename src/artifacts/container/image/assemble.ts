@@ -1,4 +1,5 @@
-// The new image, ko's way: per platform the base's layers plus one app layer, a config derived
+// The new image, ko's way: per platform the base's layers plus the app's layers (one, or for the
+// node layout the Node binary's and the bundle's), a config derived
 // from the base's (user, entrypoint, env, port, labels, created, history, rootfs), a manifest of
 // the base's kind (OCI or Docker v2) naming its base (image-spec annotations.md:
 // org.opencontainers.image.base.name/.digest), and an index tying the platforms together. Pure:
@@ -43,7 +44,7 @@ function mergeEnv(base: string[] | undefined, set: Record<string, string>): stri
   return out;
 }
 
-export function deriveConfig(base: ImageConfig, layer: BuiltLayer, run: RunSettings): ImageConfig {
+export function deriveConfig(base: ImageConfig, layers: AppLayer[], run: RunSettings): ImageConfig {
   const { Cmd: _cmd, ...baseRun } = base.config ?? {};
   return {
     ...base,
@@ -56,8 +57,8 @@ export function deriveConfig(base: ImageConfig, layer: BuiltLayer, run: RunSetti
       ExposedPorts: { ...base.config?.ExposedPorts, [`${run.exposedPort}/tcp`]: {} },
       Labels: { ...base.config?.Labels, ...run.labels },
     },
-    rootfs: { type: "layers", diff_ids: [...base.rootfs.diff_ids, layer.diffId] },
-    history: [...(base.history ?? []), { created: run.created, created_by: "binship pack container", comment: "the app" }],
+    rootfs: { type: "layers", diff_ids: [...base.rootfs.diff_ids, ...layers.map((l) => l.diffId)] },
+    history: [...(base.history ?? []), ...layers.map((l) => ({ created: run.created, created_by: "binship pack container", comment: l.comment }))],
   };
 }
 
@@ -65,27 +66,32 @@ export interface AssembleInput {
   base: BasePlatform;
   baseSource: { registry: string; repository: string }; // where the base layers are
   baseName: string; // the --base reference, for the annotation
-  layer: BuiltLayer;
+  layers: AppLayer[]; // on top of the base, in order
   run: RunSettings;
+}
+
+/** A layer binship adds, and the history comment that says what it holds. */
+export interface AppLayer extends BuiltLayer {
+  comment: string; // "the app", "Node 24.11.0"
 }
 
 export function assemblePlatform(i: AssembleInput): PlatformImage {
   const docker = i.base.manifestMediaType === mediaTypes.dockerManifest;
-  const config = jsonBlob(docker ? mediaTypes.dockerConfig : mediaTypes.ociConfig, deriveConfig(i.base.config, i.layer, i.run));
-  const app: Blob = {
-    descriptor: { mediaType: docker ? mediaTypes.dockerLayerGzip : mediaTypes.ociLayerGzip, digest: i.layer.digest, size: i.layer.size },
-    source: { kind: "file", path: i.layer.path },
-  };
+  const config = jsonBlob(docker ? mediaTypes.dockerConfig : mediaTypes.ociConfig, deriveConfig(i.base.config, i.layers, i.run));
+  const app: Blob[] = i.layers.map((l) => ({
+    descriptor: { mediaType: docker ? mediaTypes.dockerLayerGzip : mediaTypes.ociLayerGzip, digest: l.digest, size: l.size },
+    source: { kind: "file", path: l.path },
+  }));
   const baseLayers: Blob[] = i.base.manifest.layers.map((d) => ({ descriptor: d, source: { kind: "remote", ...i.baseSource } }));
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: docker ? mediaTypes.dockerManifest : mediaTypes.ociManifest,
     config: config.descriptor,
-    layers: [...i.base.manifest.layers, app.descriptor],
+    layers: [...i.base.manifest.layers, ...app.map((b) => b.descriptor)],
     // Docker v2 manifests have no annotations field.
     ...(docker ? {} : { annotations: { "org.opencontainers.image.base.digest": i.base.manifestDigest, "org.opencontainers.image.base.name": i.baseName } }),
   };
-  return { platform: i.base.platform, manifest: jsonBlob(manifest.mediaType!, manifest), config, layers: [...baseLayers, app] };
+  return { platform: i.base.platform, manifest: jsonBlob(manifest.mediaType!, manifest), config, layers: [...baseLayers, ...app] };
 }
 
 export function assembleIndex(images: PlatformImage[], dockerList: boolean): AssembledImage {

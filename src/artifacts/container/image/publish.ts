@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { Arch, ContainerLayout } from "../../../config.js";
 import type { Diagnostic } from "../../../diagnostic.js";
 import { BinshipError } from "../../../errors.js";
-import type { Logger } from "../../../log.js";
-import { assembleIndex, assemblePlatform, type AssembledImage, type RunSettings } from "./assemble.js";
+import { formatBytes, type Logger } from "../../../log.js";
+import { assembleIndex, assemblePlatform, type AppLayer, type AssembledImage, type RunSettings } from "./assemble.js";
+import { nodeImagePath } from "../layouts/node.js";
 import { readBase } from "./base.js";
 import type { Clients } from "./blobs.js";
 import type { BuiltLayer } from "./layer.js";
@@ -24,9 +25,10 @@ import { makeScratch } from "../../../util/stale.js";
 export const nonroot = 65532;
 
 export interface PublishOptions {
-  layout: ContainerLayout; // "executable": files holds one executable per arch; "bundle": one app.cjs for every arch
-  files: { arch: Arch; path: string; sbom?: string }[]; // the finished app files (for bundle: the same path for each arch), and each one's SBOM file
+  layout: ContainerLayout; // "executable": files holds one executable per arch; "bundle": one app.cjs for every arch; "node": the bundle and each arch's Node binary
+  files: { arch: Arch; path: string; sbom?: string; node?: string }[]; // the finished app files (for bundle and node: the same path for each arch), each one's SBOM file, and (node layout) the arch's stripped Node binary
   name: string; // the executable's name in the image: /app/<name>
+  bundleFile?: string; // the bundle's name in the image, /app/<bundleFile> (default app.cjs; app.mjs for an ES module bundle)
   base: string; // base image reference, read from its registry
   port: number; // ENV PORT and the exposed port
   labels: Record<string, string>; // OCI labels for the config
@@ -45,7 +47,9 @@ export interface PublishedPlatform {
   platform: string; // linux/amd64
   digest: string; // the platform's manifest
   size: number;
-  appLayer: { digest: string; size: number; diffId: string };
+  appLayer: { digest: string; size: number; diffId: string }; // the top layer: the executable, or the bundle
+  nodeLayer?: { digest: string; size: number; diffId: string }; // the node layout's Node binary layer, below the app's
+  uploadedBytes?: number; // with --push: blob bytes of this platform really sent (a blob shared with an earlier platform counts there)
 }
 
 export interface PublishResult {
@@ -66,7 +70,7 @@ function runSettings(o: PublishOptions): RunSettings {
   const created = o.created.toISOString().replace(/\.000Z$/, "Z");
   return {
     user: `${nonroot}:${nonroot}`,
-    entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : ["/nodejs/bin/node", "/app/app.cjs"],
+    entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : [o.layout === "node" ? nodeImagePath : "/nodejs/bin/node", `/app/${bundleFileOf(o)}`],
     env: { PORT: String(o.port) },
     exposedPort: o.port,
     labels: { ...o.labels, "org.opencontainers.image.created": created },
@@ -74,21 +78,37 @@ function runSettings(o: PublishOptions): RunSettings {
   };
 }
 
-async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[]): Promise<Map<Arch, BuiltLayer>> {
-  const layers = new Map<Arch, BuiltLayer>();
+const bundleFileOf = (o: PublishOptions) => o.bundleFile ?? "app.cjs";
+
+async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[]): Promise<Map<Arch, AppLayer[]>> {
+  const layers = new Map<Arch, AppLayer[]>();
   const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch
   const mtime = Math.floor(o.created.getTime() / 1000);
   for (const f of [...o.files].sort((a, b) => (a.arch < b.arch ? -1 : 1))) {
+    const own: AppLayer[] = [];
+    if (f.node) {
+      o.logger.progress(`layering ${f.node}`);
+      // Root's, mode 0755 and mtime 0 whatever SOURCE_DATE_EPOCH says: the layer depends on the
+      // Node binary alone, so every service built on this Node has the same digest and shares it.
+      const file = { source: f.node, path: nodeImagePath.slice(1), mode: 0o755 };
+      const node = await buildLayerCached({ files: [file], uid: 0, gid: 0, mtime: 0, outfile: join(dir, `node-${f.arch}.tar.gz`) }, o.layerCache, warnings);
+      own.push({ ...node, comment: "the Node runtime" });
+    }
     let layer = byPath.get(f.path);
     if (!layer) {
       o.logger.progress(`layering ${f.path}`);
-      const file = o.layout === "executable" ? { source: f.path, path: `app/${o.name}`, mode: 0o755 } : { source: f.path, path: "app/app.cjs", mode: 0o644 };
+      const file =
+        o.layout === "executable"
+          ? { source: f.path, path: `app/${o.name}`, mode: 0o755 }
+          : // The node layout's Dockerfile copies the bundle without --chown: root's, as here.
+            { source: f.path, path: `app/${bundleFileOf(o)}`, mode: 0o644, ...(o.layout === "node" ? { owner: 0 } : {}) };
       // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
       const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
       layer = await buildLayerCached({ files: [file, ...sbom], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       byPath.set(f.path, layer);
     }
-    layers.set(f.arch, layer);
+    own.push({ ...layer, comment: "the app" });
+    layers.set(f.arch, own);
   }
   o.logger.done();
   return layers;
@@ -114,7 +134,7 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     const layers = await buildLayers(o, work, warnings);
     const run = runSettings(o);
     const images = archs.map((arch, i) =>
-      assemblePlatform({ base: base.platforms[i]!, baseSource: { registry: baseRef.registry, repository: baseRef.repository }, baseName: o.base, layer: layers.get(arch)!, run }),
+      assemblePlatform({ base: base.platforms[i]!, baseSource: { registry: baseRef.registry, repository: baseRef.repository }, baseName: o.base, layers: layers.get(arch)!, run }),
     );
     const image: AssembledImage = assembleIndex(images, images.every((img) => img.manifest.descriptor.mediaType === mediaTypes.dockerManifest));
     const result: PublishResult = {
@@ -123,20 +143,40 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
       reference: digestReference(named, image.index.descriptor.digest),
       base: { reference: o.base, digest: base.digest },
       platforms: images.map((img, i) => {
-        const layer = layers.get(archs[i]!)!;
+        const own = layers.get(archs[i]!)!;
+        const layer = own.at(-1)!;
+        const node = own.length > 1 ? own[0]! : undefined;
         return {
           platform: `${img.platform.os}/${img.platform.architecture}`,
           digest: img.manifest.descriptor.digest,
           size: img.manifest.descriptor.size,
           appLayer: { digest: layer.digest, size: layer.size, diffId: layer.diffId },
+          ...(node ? { nodeLayer: { digest: node.digest, size: node.size, diffId: node.diffId } } : {}),
         };
       }),
       warnings,
     };
     if (target) {
       o.logger.progress(`pushing to ${repositoryName(target)}`);
-      result.push = await pushImage(image, target, o.clients, (b) => o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`));
+      let sent = 0;
+      result.push = await pushImage(image, target, o.clients, (b) => {
+        if (b.outcome === "uploaded") sent += b.size;
+        o.logger.progress(`pushing to ${repositoryName(target)}: ${formatBytes(sent)} uploaded`);
+        o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`);
+      });
       o.logger.done();
+      const uploaded = new Map(result.push.blobs.filter((b) => b.outcome === "uploaded").map((b) => [b.digest, b.size]));
+      const counted = new Set<string>();
+      images.forEach((img, i) => {
+        let bytes = 0;
+        for (const blob of [...img.layers, img.config]) {
+          const d = blob.descriptor.digest;
+          if (counted.has(d)) continue;
+          counted.add(d);
+          bytes += uploaded.get(d) ?? 0;
+        }
+        result.platforms[i]!.uploadedBytes = bytes;
+      });
     }
     const tag = named.tag ?? "latest";
     if (o.ociLayout) result.ociLayout = await writeOciLayout(image, o.ociLayout, tag, o.clients);

@@ -4,6 +4,7 @@
 import type { ContainerLayout as ContainerLayoutName } from "../../../config.js";
 import { bundleLayout } from "./bundle.js";
 import { executableLayout } from "./executable.js";
+import { nodeLayout } from "./node.js";
 import type { ContainerLayout } from "./types.js";
 
 export type { ContainerLayout, ContextFile } from "./types.js";
@@ -11,4 +12,5 @@ export type { ContainerLayout, ContextFile } from "./types.js";
 export const containerLayouts: Record<ContainerLayoutName, ContainerLayout> = {
   executable: executableLayout,
   bundle: bundleLayout,
+  node: nodeLayout,
 };

@@ -1,0 +1,169 @@
+// `binship pack container --layout node --push` against the real local registry (Debian's
+// docker-registry) and the distroless cc stand-in: the stripped Node binary is its own layer and
+// the bundle a small one on top, so a one-line change to the app uploads only the bundle's layer
+// (the Node layer is already there), an unchanged repush uploads nothing, and the pulled image
+// runs (amd64 natively, arm64 under qemu). The recipe's Dockerfile, built by buildah, gives the
+// same files in the same places.
+
+import { execFile } from "node:child_process";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
+import { httpRequest } from "../helpers/http.js";
+import { startService } from "../helpers/process.js";
+import { startRegistry, type TestRegistry } from "../helpers/registry.js";
+import { requireTools } from "../helpers/tools.js";
+
+const run = promisify(execFile);
+const entry = join(appsDir, "express", "index.ts");
+const hostArch = process.arch === "arm64" ? "arm64" : "amd64";
+const otherArch = hostArch === "amd64" ? "arm64" : "amd64";
+const qemuForOther = otherArch === "arm64" ? "qemu-aarch64" : "qemu-x86_64";
+const canRun = requireTools("docker-registry", "skopeo", "buildah", "chroot", "apt-get", "dpkg-deb", qemuForOther);
+
+interface Layer {
+  digest: string;
+  size: number;
+}
+interface PushJson {
+  index: {
+    digest: string;
+    platforms: { platform: string; digest: string; appLayer: Layer; nodeLayer?: Layer; uploadedBytes?: number }[];
+    push?: { uploadedBytes: number; blobs: { digest: string; size: number; outcome: string }[] };
+  };
+}
+
+const buildah = async (...args: string[]) => (await run("buildah", ["--storage-driver", "vfs", ...args], { maxBuffer: 16 << 20 })).stdout.trim();
+const skopeo = async (...args: string[]) => (await run("skopeo", args, { maxBuffer: 64 << 20 })).stdout;
+const MiB = 1 << 20;
+
+describe.runIf(canRun)("pack container --layout node: Node in its own shared layer, the app in a small one", () => {
+  let work: string;
+  let registry: TestRegistry;
+  let changedEntry: string;
+  let first: PushJson;
+  const containers: string[] = [];
+  const images: string[] = [];
+  const cleanup: string[] = [];
+  const base = () => `${registry.host}/distroless/cc:nonroot`;
+  const pack = async (source: string, out: string, tag: string) => {
+    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "--layout", "node", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
+      env: { DOCKER_CONFIG: join(work, "no-docker-config") },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as PushJson;
+  };
+
+  async function mount(from: string): Promise<{ config: Record<string, any>; root: string }> {
+    const c = await buildah("from", "--pull=never", from);
+    containers.push(c);
+    const config = JSON.parse(await buildah("inspect", "--type", "container", c)).OCIv1;
+    images.push(JSON.parse(await buildah("inspect", "--type", "container", c)).FromImageID);
+    return { config, root: await buildah("mount", c) };
+  }
+
+  beforeAll(async () => {
+    work = tempDir("binship-node-layout-");
+    // A one-line change to the service: one more route.
+    changedEntry = join(work, "changed.ts");
+    writeFileSync(changedEntry, `import app from ${JSON.stringify(entry)};\napp.get("/version", (_req, res) => { res.send("2"); });\nexport default app;\n`);
+    registry = await startRegistry({ dir: join(work, "registry") });
+    const list = `localhost/binship-test/node-layout-base:${process.pid}`;
+    await buildah("manifest", "create", list);
+    for (const arch of ["amd64", "arm64"]) {
+      const cc = (await run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin"), arch])).stdout.trim();
+      await buildah("manifest", "add", list, `containers-storage:${cc}`);
+    }
+    await buildah("manifest", "push", "--all", "--format", "oci", "--tls-verify=false", list, `docker://${base()}`);
+    await buildah("manifest", "rm", list);
+    first = await pack(entry, "out1", "1.0");
+  });
+
+  afterAll(async () => {
+    for (const c of containers) {
+      await buildah("umount", c).catch(() => undefined);
+      await buildah("rm", c).catch(() => undefined);
+    }
+    for (const id of images) await buildah("rmi", id).catch(() => undefined);
+    await registry?.stop();
+    for (const dir of [work, ...cleanup]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("pushes two layers per platform on the base: the Node binary's, then the bundle's", async () => {
+    for (const p of first.index.platforms) {
+      const manifest = JSON.parse(await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/team/svc@${p.digest}`));
+      expect(manifest.layers.at(-1).digest).toBe(p.appLayer.digest);
+      expect(manifest.layers.at(-2).digest).toBe(p.nodeLayer!.digest);
+      expect(p.nodeLayer!.size).toBeGreaterThan(10 * MiB); // the whole Node runtime
+      expect(p.appLayer.size).toBeLessThan(MiB); // the express bundle, gzip'd
+    }
+    // The first push sends both, and says so per platform.
+    const uploaded = first.index.push!.blobs.filter((b) => b.outcome === "uploaded").reduce((n, b) => n + b.size, 0);
+    expect(first.index.platforms.reduce((n, p) => n + p.uploadedBytes!, 0)).toBe(uploaded);
+    expect(uploaded).toBe(first.index.push!.uploadedBytes);
+  });
+
+  it("an unchanged repush uploads nothing; a one-line change uploads the bundle layer, not the Node layer", async () => {
+    const again = await pack(entry, "out2", "1.0");
+    expect(again.index.digest).toBe(first.index.digest);
+    expect(again.index.push!.uploadedBytes).toBe(0);
+
+    const changed = await pack(changedEntry, "out3", "1.1");
+    expect(changed.index.digest).not.toBe(first.index.digest);
+    const outcome = new Map(changed.index.push!.blobs.map((b) => [b.digest, b.outcome]));
+    for (const [i, p] of changed.index.platforms.entries()) {
+      // Same Node, same layer digest: the registry already has it.
+      expect(p.nodeLayer!.digest).toBe(first.index.platforms[i]!.nodeLayer!.digest);
+      expect(outcome.get(p.nodeLayer!.digest)).toBe("present");
+      expect(p.appLayer.digest).not.toBe(first.index.platforms[i]!.appLayer.digest);
+      expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
+    }
+    // The bundle is the same for both arches: one upload of it, plus one config per platform.
+    expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(3);
+  });
+
+  it("the pulled image runs the app: uid 65532, Node as PID 1's program (amd64 natively, arm64 under qemu)", async () => {
+    const layout = join(tmpdir(), `binship-node-layout-pulled-${process.pid}`);
+    cleanup.push(layout);
+    const roots: Record<string, string> = {};
+    for (const arch of ["amd64", "arm64"]) {
+      await skopeo("--override-arch", arch, "copy", "--src-tls-verify=false", `docker://${registry.host}/team/svc:1.1`, `oci:${layout}:${arch}`);
+      const { config, root } = await mount(`oci:${layout}:${arch}`);
+      expect(config.architecture).toBe(arch);
+      expect(config.config.User).toBe("65532:65532");
+      expect(config.config.Entrypoint).toEqual(["/usr/local/bin/node", "/app/app.cjs"]);
+      expect(config.config.Env).toContain("PORT=8080");
+      const node = statSync(join(root, "usr", "local", "bin", "node"));
+      expect([node.uid, node.gid, node.mode & 0o777]).toEqual([0, 0, 0o755]);
+      expect(readFileSync(join(root, "app", "app.cjs")).equals(readFileSync(join(work, "out3", "app.cjs")))).toBe(true);
+      roots[arch] = root;
+    }
+    const host = await startService("chroot", ["--userspec=65532:65532", roots[hostArch]!, "/usr/local/bin/node", "/app/app.cjs"]);
+    try {
+      expect((await httpRequest(`${host.url}/healthz`)).status).toBe(200);
+      expect((await httpRequest(`${host.url}/version`)).body.toString()).toBe("2");
+    } finally {
+      await host.stop();
+    }
+    const other = await startService(qemuForOther, ["-L", roots[otherArch]!, join(roots[otherArch]!, "usr", "local", "bin", "node"), join(roots[otherArch]!, "app", "app.cjs")], { timeoutMs: 60_000 });
+    try {
+      expect(JSON.parse((await httpRequest(`${other.url}/hello?name=${otherArch}`)).body.toString())).toEqual({ message: `hello, ${otherArch}` });
+      expect((await httpRequest(`${other.url}/version`)).body.toString()).toBe("2");
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it("buildah bud of the recipe gives the same image shape: Node and the bundle at the same paths, same entrypoint", async () => {
+    const built = await buildah("bud", "-q", "--platform", `linux/${hostArch}`, "--build-arg", `BASE=${base()}`, "--tls-verify=false", join(work, "out3"));
+    images.push(built);
+    const { config, root } = await mount(built);
+    expect(config.config.Entrypoint).toEqual(["/usr/local/bin/node", "/app/app.cjs"]);
+    expect(config.config.User).toBe("65532:65532");
+    expect(readFileSync(join(root, "usr", "local", "bin", "node")).equals(readFileSync(join(work, "out3", `node-${hostArch}`)))).toBe(true);
+    expect(readFileSync(join(root, "app", "app.cjs")).equals(readFileSync(join(work, "out3", "app.cjs")))).toBe(true);
+  });
+});

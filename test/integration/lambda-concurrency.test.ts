@@ -4,11 +4,13 @@
 // loop stays one at a time.
 
 import { spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type InvokeResult } from "../../src/invoke/emulator/index.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
-import { fixturesDir } from "../helpers/cli.js";
+import { httpEvent } from "../fixtures/events/index.js";
+import { fixturesDir, tempDir } from "../helpers/cli.js";
 
 let bundle: string;
 
@@ -19,9 +21,9 @@ beforeAll(async () => {
 const trace = (i: number) => `Root=1-6745f2a1-${String(i).padStart(24, "0")};Parent=0123456789abcdef;Sampled=1`;
 
 /** Runs the bundle with `variables`, sends `events` all at once; records how many overlapped. */
-async function overlap(variables: Record<string, string>, events: object[], endsOnItsOwn = false) {
+async function overlap(variables: Record<string, string>, events: object[], endsOnItsOwn = false, file = bundle, onChunk?: (i: number, chunk: Buffer) => void) {
   const emulator = await startEmulator({ timeoutMs: 20_000 });
-  const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, ...variables, PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [file], { env: { ...emulator.env, ...variables, PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";
   child.stdout.on("data", (c: Buffer) => (logs += c));
   child.stderr.on("data", (c: Buffer) => (logs += c));
@@ -32,7 +34,7 @@ async function overlap(variables: Record<string, string>, events: object[], ends
     const results: InvokeResult[] = await Promise.all(
       events.map((event, i) =>
         emulator
-          .invoke(event, { traceId: trace(i), onHandOut: () => (maxInFlight = Math.max(maxInFlight, ++inFlight)) })
+          .invoke(event, { traceId: trace(i), onChunk: onChunk && ((c) => onChunk(i, c)), onHandOut: () => (maxInFlight = Math.max(maxInFlight, ++inFlight)) })
           .finally(() => inFlight--),
       ),
     );
@@ -94,6 +96,38 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
     } finally {
       child.kill("SIGKILL");
       await emulator.close();
+    }
+  });
+
+  it("adapts HTTP events and streams responses for overlapping invocations, each on its own", async () => {
+    const echo = await bundleEntry(join(fixturesDir, "lambda-apps", "echo-fetch.ts"));
+    const paths = Array.from({ length: 6 }, (_, i) => `/orders/${i}`);
+    const buffered = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3" }, paths.map((path) => httpEvent("apigw-v2", { path })), false, echo);
+    expect(buffered.maxInFlight).toBe(3);
+    for (const [i, r] of buffered.results.entries()) expect(JSON.parse(body(r).body).url).toMatch(new RegExp(`${paths[i]}$`));
+
+    // Three streams at once: no gate opens before every stream has sent its first chunk, then
+    // they are opened last to first, so each stream must finish while the others are still open.
+    const streams = await bundleEntry(join(fixturesDir, "lambda-apps", "stream-app.ts"), { invokeMode: "RESPONSE_STREAM" });
+    const dir = tempDir("binship-concurrent-gates-");
+    const gates = [0, 1, 2].map((i) => join(dir, `gate-${i}`));
+    const started = new Set<number>();
+    const opened = await overlap(
+      { AWS_LAMBDA_MAX_CONCURRENCY: "3" },
+      gates.map((gate) => httpEvent("function-url", { path: "/gated", query: [["file", gate]] })),
+      false,
+      streams,
+      (i, chunk) => {
+        if (!chunk.includes("chunk 1")) return;
+        started.add(i);
+        if (started.size === 3) for (const gate of [...gates].reverse()) if (!existsSync(gate)) writeFileSync(gate, "");
+      },
+    );
+    expect(opened.maxInFlight).toBe(3);
+    for (const r of opened.results) {
+      expect(r.status).toBe("ok");
+      expect(r.streamed).toBe(true);
+      expect(r.payload.toString("utf8")).toBe("chunk 1\nchunk 2\n");
     }
   });
 });

@@ -261,6 +261,7 @@ Docs: README.md`,
     .option("--header <name:value>", "with --http: a request header (repeatable)", collect)
     .option("--body <text>", "with --http: the request body")
     .option("--count <n>", "invoke N times on the same warm process (default 1)")
+    .option("--concurrency <n>", "keep N invocations in flight at once, as Lambda Managed Instances does; the function gets AWS_LAMBDA_MAX_CONCURRENCY=N")
     .option("--timeout <seconds>", "the function's timeout per invocation (default 30)")
     .option("--layer <zip>", "the runtime layer a function zip from --layout layer runs on (unpacked where its bootstrap looks for /opt)")
     .option("--env <KEY=VALUE>", "a variable for the function (repeatable); the function sees only Lambda's variables, the region, AWS credentials and these", collect)
@@ -270,7 +271,7 @@ Docs: README.md`,
     .option("--region <region>", "AWS_REGION/AWS_DEFAULT_REGION (default: the shell's, else us-east-1)")
     .addHelpText(
       "after",
-      '\nExit codes: 0 every invocation succeeded, 1 the function failed (error, crash, timeout), 2 usage.\nExamples:\n  binship invoke dist/app.cjs --http "GET /hello?name=x"\n  binship invoke dist/app-linux-arm64 --event events/sqs.json --count 10\n  binship invoke dist/lambda.zip --env-file env.json --function-name Orders --memory 512 --region eu-west-1',
+      '\nExit codes: 0 every invocation succeeded, 1 the function failed (error, crash, timeout), 2 usage.\nExamples:\n  binship invoke dist/app.cjs --http "GET /hello?name=x"\n  binship invoke dist/app-linux-arm64 --event events/sqs.json --count 10\n  binship invoke dist/app.cjs --count 64 --concurrency 8\n  binship invoke dist/lambda.zip --env-file env.json --function-name Orders --memory 512 --region eu-west-1',
     )
     .action((artifact: string, opts: Record<string, unknown>) => run((ctx) => invokeCommand(ctx, artifact, opts)));
 

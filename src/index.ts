@@ -61,6 +61,7 @@ export interface InvokeOptions extends CommonOptions {
   headers?: string[]; // with http: "name: value"
   body?: string; // with http: the request body
   count?: number; // invocations on the same warm process (default 1)
+  concurrency?: number; // invocations in flight at once, and AWS_LAMBDA_MAX_CONCURRENCY for the function (Lambda Managed Instances)
   timeoutSeconds?: number; // per invocation (default 30)
   layer?: string; // the runtime layer zip a --layout layer function zip runs on
   onOutput?: (chunk: Buffer) => void; // the function's own logs and Lambda's START/END/REPORT lines (default: dropped)

@@ -1,7 +1,8 @@
 // binship invoke ARTIFACT [--event FILE | --http "GET /path" [--header K:V]... [--body STR]] [--count N]
-//   [--env K=V]... [--env-file FILE] [--memory MB] [--function-name NAME] [--region R]
+//   [--concurrency N] [--env K=V]... [--env-file FILE] [--memory MB] [--function-name NAME] [--region R]
 
 import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
 import { BinshipError, errorJson } from "../errors.js";
 import { formatBytes } from "../log.js";
@@ -19,6 +20,7 @@ export interface InvokeFlags {
   header?: string[]; // with --http: "Name: value", repeatable
   body?: string; // with --http: the request body
   count?: string; // invocations on the same warm process (default 1)
+  concurrency?: string; // invocations in flight at once (Lambda Managed Instances); sets AWS_LAMBDA_MAX_CONCURRENCY
   timeout?: string; // per-invocation timeout in seconds (default 30)
   layer?: string; // a runtime layer zip for a --layout layer function zip
   env?: string[]; // KEY=VALUE for the function, repeatable
@@ -33,6 +35,7 @@ export interface InvokeCommandOptions {
   event: unknown; // the event every invocation gets
   http: boolean; // show results as function URL HTTP responses
   count: number;
+  concurrency?: number; // undefined: one at a time, and no AWS_LAMBDA_MAX_CONCURRENCY
   timeoutMs: number;
   layer?: string; // absolute path of the runtime layer zip
   functionName: string;
@@ -45,6 +48,13 @@ function positive(value: string | undefined, flag: string, fallback: number, max
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > max) throw new BinshipError("USAGE", `${flag} must be a number from 1 to ${max}, got "${value}"`, { hint: `Example: ${flag} ${fallback}` });
+  return n;
+}
+
+/** A whole number from 1 to `max`: AWS_LAMBDA_MAX_CONCURRENCY takes no fractions. */
+function whole(value: string, flag: string, max: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) throw new BinshipError("USAGE", `${flag} must be a whole number from 1 to ${max}, got "${value}"`, { hint: `Example: ${flag} 8` });
   return n;
 }
 
@@ -97,6 +107,7 @@ export async function resolveInvokeOptions(ctx: CommandContext, artifact: string
     event,
     http: flags.http !== undefined,
     count: Math.floor(positive(flags.count, "--count", 1, 100_000)),
+    concurrency: flags.concurrency === undefined ? undefined : whole(flags.concurrency, "--concurrency", 1024),
     timeoutMs: Math.round(positive(flags.timeout, "--timeout", 30, 900) * 1000),
     layer: flags.layer === undefined ? undefined : resolve(ctx.cwd, flags.layer),
     functionName,
@@ -162,13 +173,13 @@ export async function invokeRun(
   ctx: CommandContext,
   artifact: string,
   api: {
-    event?: unknown; http?: string; headers?: string[]; body?: string; count?: number; timeoutSeconds?: number; layer?: string; onOutput?: (chunk: Buffer) => void;
+    event?: unknown; http?: string; headers?: string[]; body?: string; count?: number; concurrency?: number; timeoutSeconds?: number; layer?: string; onOutput?: (chunk: Buffer) => void;
     environment?: Record<string, string>; envFile?: string; memory?: number; functionName?: string; region?: string;
   },
 ): Promise<InvokeRunResult> {
   const env = Object.entries(api.environment ?? {}).map(([k, v]) => `${k}=${v}`);
   const options = await resolveInvokeOptions(ctx, artifact, {
-    http: api.http, header: api.headers, body: api.body, count: api.count?.toString(), timeout: api.timeoutSeconds?.toString(), layer: api.layer,
+    http: api.http, header: api.headers, body: api.body, count: api.count?.toString(), concurrency: api.concurrency?.toString(), timeout: api.timeoutSeconds?.toString(), layer: api.layer,
     env, envFile: api.envFile, memory: api.memory?.toString(), functionName: api.functionName, region: api.region,
   });
   if (api.event !== undefined && api.http === undefined) options.event = api.event;
@@ -184,6 +195,7 @@ function runInvocations(ctx: CommandContext, options: InvokeCommandOptions, io: 
     invokeArtifact({
       artifact: options.artifact,
       events: Array.from({ length: options.count }, () => options.event),
+      concurrency: options.concurrency,
       emulator: { timeoutMs: options.timeoutMs, memoryMb: options.memoryMb, functionName: options.functionName, region: options.region },
       layer: options.layer,
       invoke: io.onChunk ? { onChunk: io.onChunk } : undefined,
@@ -210,6 +222,7 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
   const options = await resolveInvokeOptions(ctx, artifact, flags);
   // One invocation shown to a person: a streamed response appears as it arrives.
   const live = !ctx.flags.json && !ctx.flags.quiet && options.count === 1 ? liveStream((data) => ctx.stdout.write(data), options.http) : undefined;
+  const began = performance.now();
   const run = await runInvocations(ctx, options, {
     // The function's own logs go to stderr, as the function wrote them; stdout is for results.
     output: (chunk) => void (ctx.flags.quiet ? undefined : process.stderr.write(chunk)),
@@ -240,7 +253,8 @@ export async function invokeCommand(ctx: CommandContext, artifact: string, flags
     if (run.results.length > 1) {
       const ms = run.results.map((r) => r.durationMs).sort((a, b) => a - b);
       const restarts = run.processes.length > 1 ? `; ${run.processes.length} processes (a crash, a timeout or a failed init ends one, and the next event gets a fresh one, as on Lambda)` : "";
-      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms${restarts}`);
+      const overlap = options.concurrency ? `; up to ${options.concurrency} in flight, ${(performance.now() - began).toFixed(0)} ms in all` : "";
+      ctx.logger.info(`${run.results.length} invocations, ${run.results.filter((r) => r.status === "ok").length} ok; median ${ms[Math.floor(ms.length / 2)]!.toFixed(2)} ms${overlap}${restarts}`);
     }
     const bytes = run.results.reduce((n, r) => n + r.payload.length, 0);
     ctx.logger.debug(`launcher: ${run.launcher}; ${formatBytes(bytes)} returned`);

@@ -25,6 +25,7 @@ const emulationSlowdown = 10; // how much longer the init limit is under qemu-us
 export interface InvokeArtifactOptions {
   artifact: string; // absolute path of the bundle, executable or zip
   events: unknown[]; // invoked in order, on one process while it lives (JSON values or raw bytes)
+  concurrency?: number; // this many events in flight at once, and AWS_LAMBDA_MAX_CONCURRENCY for the function (Lambda Managed Instances); default one at a time, variable unset
   emulator?: Omit<EmulatorOptions, "taskRoot" | "onTimeout">; // function name, memory, timeout, limits
   invoke?: Omit<InvokeOptions, "timeoutMs">; // per-invocation extras (trace id, onChunk)
   env?: Record<string, string>; // the function's variables besides the emulator's (Lambda's PATH/LANG, credentials, the user's); nothing else reaches it
@@ -91,6 +92,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
   let firstTaskRoot = "";
   let env: Environment | undefined;
 
+  const maxConcurrency = options.concurrency === undefined ? {} : { AWS_LAMBDA_MAX_CONCURRENCY: String(options.concurrency) };
   const start = async (): Promise<Environment> => {
     let kill = () => {};
     const emulator = await startEmulator({ ...options.emulator, onTimeout: () => kill() });
@@ -115,7 +117,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     // Its own process group, so that everything the function started ends with it (a timeout, or
     // Ctrl-C/SIGTERM to binship through the interrupt registry), as a Lambda sandbox ends whole.
     const startedAt = performance.now();
-    const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: { ...launch.env, ...emulator.env, LAMBDA_TASK_ROOT: taskRoot }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child = spawn(launch.command, launch.args, { cwd: launch.cwd, env: { ...launch.env, ...emulator.env, ...maxConcurrency, LAMBDA_TASK_ROOT: taskRoot }, stdio: ["ignore", "pipe", "pipe"], detached: true });
     endOnInterrupt(child);
     const run: ProcessRun = { init: { status: "ready" }, invocations: 0 };
     processes.push(run);
@@ -221,20 +223,40 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
     return result;
   };
 
-  try {
-    for (const event of options.events) {
+  // One caller at a time picks (or starts) the environment, so overlapping events share one.
+  let picking: Promise<unknown> = Promise.resolve();
+  const pick = (): Promise<{ env: Environment; remainingMs?: number } | InvokeResult> => {
+    const picked = picking.then(async () => {
       const got = await ready();
-      if (!("env" in got)) {
-        results.push(got);
-        continue;
+      if ("env" in got) env = got.env;
+      return got;
+    });
+    picking = picked.catch(() => {});
+    return picked;
+  };
+
+  const runEvent = async (event: unknown): Promise<InvokeResult> => {
+    const got = await pick();
+    if (!("env" in got)) return got;
+    const on = got.env;
+    on.run.invocations++;
+    const result = await invokeOne(on, event, got.remainingMs === undefined ? options.invoke : { ...options.invoke, timeoutMs: got.remainingMs });
+    // A crash or a timeout ends the environment (and whatever else was in flight on it); the
+    // next event gets a fresh one, as on Lambda.
+    if (result.status === "exited" || result.status === "timeout") await on.stop();
+    return result;
+  };
+
+  try {
+    // `concurrency` callers take the events in order; results keep the events' order.
+    let next = 0;
+    const caller = async () => {
+      while (next < options.events.length) {
+        const i = next++;
+        results[i] = await runEvent(options.events[i]);
       }
-      env = got.env;
-      env.run.invocations++;
-      const result = await invokeOne(env, event, got.remainingMs === undefined ? options.invoke : { ...options.invoke, timeoutMs: got.remainingMs });
-      results.push(result);
-      // A crash or a timeout ends the environment; the next event gets a fresh one, as on Lambda.
-      if (result.status === "exited" || result.status === "timeout") await env.stop();
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, options.events.length) }, caller));
     // Let the last environment go back to invocation/next, or end as it would (a crash after
     // answering), so its exit is reported too.
     if (env?.alive()) await withinMs(env.emulator.waitingForEvent(), 5_000);

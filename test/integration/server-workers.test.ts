@@ -13,6 +13,8 @@ import { running, startService, type Service } from "../helpers/process.js";
 const dir = tempDir("binship-workers-");
 let fetchBundle = "";
 let listenBundle = "";
+let configuredBundle = "";
+let executable = "";
 let svc: Service | undefined;
 
 // /pid answers with the serving process; /slow logs its start, then answers after ?ms;
@@ -37,11 +39,11 @@ import http from "node:http";
 http.createServer((req, res) => res.end(String(process.pid))).listen(Number(process.env.PORT), "127.0.0.1");
 `;
 
-async function bundle(name: string, source: string): Promise<string> {
-  const entry = join(dir, `${name}.ts`);
+async function bundle(name: string, source: string, cwd?: string): Promise<string> {
+  const entry = join(cwd ?? dir, `${name}.ts`);
   writeFileSync(entry, source);
-  const out = join(dir, `${name}.cjs`);
-  const result = await runCli(["bundle", entry, "-o", out]);
+  const out = join(cwd ?? dir, `${name}.cjs`);
+  const result = await runCli(["bundle", entry, "-o", out], { cwd });
   expect(result.code, result.stderr).toBe(0);
   return out;
 }
@@ -56,6 +58,13 @@ async function pidsOf(url: string, count = 8): Promise<Set<string>> {
 beforeAll(async () => {
   fetchBundle = await bundle("fetch", fetchApp);
   listenBundle = await bundle("listen", listenApp);
+  const configured = tempDir("binship-workers-config-");
+  writeFileSync(join(configured, "binship.config.json"), JSON.stringify({ workers: 2 }));
+  configuredBundle = await bundle("fetch", fetchApp, configured);
+  // What users ship: cluster forks the single executable itself, which must start as a worker.
+  executable = join(dir, "fetch-bin");
+  const built = await runCli(["build", join(dir, "fetch.ts"), "-o", executable]);
+  expect(built.code, built.stderr).toBe(0);
 });
 
 afterEach(async () => {
@@ -67,8 +76,8 @@ afterEach(async () => {
 });
 
 describe("server workers", () => {
-  it("BINSHIP_WORKERS=2 answers from two processes, none of them the primary", async () => {
-    svc = await startService(process.execPath, [fetchBundle], { env: { BINSHIP_WORKERS: "2" } });
+  it("BINSHIP_WORKERS=2 answers from two processes of the single executable, none of them the primary", async () => {
+    svc = await startService(executable, [], { env: { BINSHIP_WORKERS: "2" } });
     const pids = await waitFor("both workers to answer", async () => {
       const seen = await pidsOf(`${svc!.url}/pid`);
       return seen.size === 2 ? seen : undefined;
@@ -130,6 +139,23 @@ describe("server workers", () => {
     const expected = Math.min(2, os.availableParallelism());
     await waitFor(`${expected} workers`, async () => ((await pidsOf(`${svc!.url}/pid`)).size === expected ? true : undefined));
     if (expected === 2) expect(svc.output()).toContain("binship: starting 2 workers");
+  });
+
+  it('the "workers" config key is baked into the bundle, and BINSHIP_WORKERS overrides it', async () => {
+    svc = await startService(process.execPath, [configuredBundle]);
+    await waitFor("two workers", async () => ((await pidsOf(`${svc!.url}/pid`)).size === 2 ? true : undefined));
+    await svc.stop();
+    svc = await startService(process.execPath, [configuredBundle], { env: { BINSHIP_WORKERS: "1" } });
+    expect([...(await pidsOf(`${svc.url}/pid`, 4))]).toEqual([String(svc.child.pid)]);
+  });
+
+  it("a bad \"workers\" in the config file is refused at bundle time", async () => {
+    const bad = tempDir("binship-workers-bad-");
+    writeFileSync(join(bad, "binship.config.json"), JSON.stringify({ workers: 0 }));
+    writeFileSync(join(bad, "app.ts"), fetchApp);
+    const result = await runCli(["bundle", join(bad, "app.ts"), "-o", join(bad, "app.cjs")], { cwd: bad });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/workers.*a whole number from 1 to 1024, or "auto"/);
   });
 
   it("a self-listening app gets the workers too", async () => {

@@ -60,6 +60,7 @@ export interface Config {
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
   readinessPath?: string | false; // server-mode readiness endpoint (default "/readyz"), false = off
   shutdownGraceSeconds?: number; // drain time after SIGTERM/SIGINT (default 10)
+  workers?: number | "auto"; // server-mode worker processes sharing the port (default 1; BINSHIP_WORKERS overrides)
   arch?: Arch | Arch[]; // target CPU(s); pack lambda/build take one, pack container several
   runtime?: LambdaRuntime; // Lambda OS-only runtime (default "provided.al2023")
   invokeMode?: InvokeMode; // Function URL invoke mode (default "BUFFERED")
@@ -83,7 +84,7 @@ export interface Config {
   functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
 }
 
-type Kind = "string" | "boolean" | "number" | "string[]" | "record" | "path" | "string|false";
+type Kind = "string" | "boolean" | "number" | "string[]" | "record" | "path" | "string|false" | "number|auto";
 
 interface KeySpec {
   kind: Kind;
@@ -129,6 +130,13 @@ export const schema: Record<keyof Config, KeySpec> = {
     check: (v) => ((v as number) >= 0 && (v as number) <= 3600 ? undefined : "a number of seconds from 0 to 3600"),
     minimum: 0,
     maximum: 3600,
+  },
+  workers: {
+    kind: "number|auto",
+    description: 'Server mode: worker processes sharing the port, or "auto" for the cores the container may use (default 1; BINSHIP_WORKERS overrides).',
+    check: (v) => (v === "auto" || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1024) ? undefined : 'a whole number from 1 to 1024, or "auto"'),
+    minimum: 1,
+    maximum: 1024,
   },
   arch: { kind: "string", description: "Target CPU: build and pack lambda take one (default: the host's, arm64 for Lambda), pack container several (default both).", values: archs, many: true },
   runtime: { kind: "string", description: "Lambda OS-only runtime (default provided.al2023).", values: lambdaRuntimes, in: ["lambda"] },
@@ -217,6 +225,8 @@ function typeOk(kind: Kind, value: unknown): boolean {
       return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((x) => typeof x === "string");
     case "string|false":
       return value === false || (typeof value === "string" && value.length > 0);
+    case "number|auto":
+      return value === "auto" || (typeof value === "number" && Number.isFinite(value));
   }
 }
 
@@ -228,6 +238,7 @@ const kindNames: Record<Kind, string> = {
   "string[]": "an array of strings",
   record: "an object of string values",
   "string|false": "a string or false",
+  "number|auto": 'a number or "auto"',
 };
 
 /** Closest of `known` by edit distance, for "did you mean". */
@@ -388,6 +399,8 @@ export function configJsonSchema(): Record<string, unknown> {
           return { type: "object", additionalProperties: { type: "string" } };
         case "string|false":
           return { anyOf: [{ type: "string", minLength: 1, ...(spec.pattern ? { pattern: spec.pattern } : {}) }, { const: false }] };
+        case "number|auto":
+          return { anyOf: [{ type: "integer", ...(spec.minimum !== undefined ? { minimum: spec.minimum } : {}), ...(spec.maximum !== undefined ? { maximum: spec.maximum } : {}) }, { const: "auto" }] };
       }
     })();
     if (spec.many) return { ...base, anyOf: [one, { type: "array", items: one, minItems: 1 }] };

@@ -34,6 +34,7 @@ export function runtimeOptionsFrom(config: Config): Partial<RuntimeOptions> {
   if (config.livenessPath !== undefined) out.livenessPath = config.livenessPath;
   if (config.readinessPath !== undefined) out.readinessPath = config.readinessPath;
   if (config.shutdownGraceSeconds !== undefined) out.shutdownGraceMs = Math.round(config.shutdownGraceSeconds * 1000);
+  if (config.workers !== undefined) out.workers = config.workers;
   if (config.invokeMode) out.invokeMode = config.invokeMode;
   if (config.basePath) out.basePath = config.basePath;
   return out;

@@ -7,6 +7,7 @@ import { installAwslambdaGlobal } from "./lambda/streaming.js";
 import { ServiceShapeError } from "./contract.js";
 import { defaultRuntimeOptions, StartupError, type RuntimeOptions } from "./options.js";
 import { runServer } from "./server/index.js";
+import { isWorker, runPrimary, workerCount } from "./server/workers.js";
 import { installSourceMap } from "./source-map.js";
 
 export type { RuntimeOptions } from "./options.js";
@@ -22,6 +23,18 @@ export function start(load: () => unknown, startOptions: StartOptions = {}): voi
   if (process.env.AWS_LAMBDA_RUNTIME_API) {
     // Lambda mode loads the module itself: a load failure goes to /runtime/init/error.
     runLambda(() => loadService(load, options), options);
+    return;
+  }
+  let workers: number;
+  try {
+    workers = isWorker() ? 1 : workerCount(options.workers);
+  } catch (err) {
+    console.error(`binship: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  // The primary of several workers loads no user code: it only forks and supervises.
+  if (workers > 1) {
+    void runPrimary(workers, options.shutdownGraceMs);
     return;
   }
   // Handlers written for the managed runtime call awslambda.streamifyResponse() at load time.

@@ -5,6 +5,7 @@ export interface RuntimeOptions {
   livenessPath: string | false; // server mode: liveness endpoint, false = off
   readinessPath: string | false; // server mode: readiness endpoint, false = off
   shutdownGraceMs: number; // server mode: how long in-flight requests may take after SIGTERM
+  workers?: number | "auto"; // server mode: worker processes sharing the port (BINSHIP_WORKERS overrides; default 1)
   invokeMode: "BUFFERED" | "RESPONSE_STREAM"; // Lambda: Function URL invoke mode
   basePath?: string; // Lambda: prefix stripped from REST API paths (e.g. "/prod")
 }

@@ -12,6 +12,7 @@
 
 import http from "node:http";
 import net from "node:net";
+import { drainMessage, isWorker } from "./workers.js";
 
 export interface DrainState {
   draining: boolean; // set on the first signal: readiness answers 503, responses close their connection
@@ -127,10 +128,21 @@ export function drainOnSignal(servers: AnyServer[], state: DrainState, graceMs: 
 }
 
 function onSignal(graceMs: number, servers: AnyServer[], begin: () => void): void {
+  const worker = isWorker();
+  let begun = false;
   const handle = (signal: NodeJS.Signals) => {
+    if (begun) return;
+    begun = true;
     serviceHandlesSignal = process.listenerCount(signal) > 1;
     process.off("SIGTERM", handle);
     process.off("SIGINT", handle);
+    // A worker drains on the primary's message or on a signal of its own (Ctrl-C reaches the whole
+    // process group: both come). The second signal is the primary's to act on (it exits, and the
+    // workers with it), so a worker ignores signals from now on.
+    if (worker) {
+      process.off("message", onMessage);
+      process.on("SIGTERM", ignore).on("SIGINT", ignore);
+    }
     // With no listener left, a second SIGTERM/SIGINT gets Node's default: immediate exit.
     console.error(`${signal}: draining in-flight requests (up to ${graceMs} ms)`);
     setTimeout(() => {
@@ -140,6 +152,12 @@ function onSignal(graceMs: number, servers: AnyServer[], begin: () => void): voi
     }, graceMs).unref();
     begin();
   };
+  const onMessage = (message: unknown) => {
+    if (message === drainMessage) handle("SIGTERM");
+  };
   process.on("SIGTERM", handle);
   process.on("SIGINT", handle);
+  if (worker) process.on("message", onMessage);
 }
+
+function ignore(): void {}

@@ -53,7 +53,6 @@ function emitsMetadata(path: string, depth = 0): boolean | undefined {
 
 export interface DecoratorState {
   warnings: Diagnostic[];
-  compiled: string[]; // files compiled by TypeScript, relative to the working directory
 }
 
 export function decoratorMetadataPlugin(workDir: string, state: DecoratorState): Plugin {
@@ -92,7 +91,6 @@ export function decoratorMetadataPlugin(workDir: string, state: DecoratorState):
         const source = readFileSync(args.path, "utf8");
         if (!decorator.test(source)) return undefined;
         const config = configFor(dirname(args.path));
-        const file = relative(workDir, args.path).split(sep).join("/");
         if (!config?.emitDecoratorMetadata) {
           if (constructorWithParams.test(source)) {
             const line = source.slice(0, source.search(constructorWithParams)).split("\n").length;
@@ -135,7 +133,6 @@ export function decoratorMetadataPlugin(workDir: string, state: DecoratorState):
             noEmit: false,
           },
         });
-        state.compiled.push(file);
         return { contents: out.outputText, loader: args.path.endsWith("x") ? "jsx" : "js" };
       });
     },

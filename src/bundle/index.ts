@@ -9,7 +9,6 @@ import { newestKnownNodeMajor } from "../config.js";
 import { diagnostic } from "../diagnostic.js";
 import { BinshipError, type Diagnostic } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic.js";
-import { shownPath } from "../util/shown-path.js";
 import { formatDepfile } from "../util/depfile.js";
 import { writeFailure } from "../util/io-error.js";
 import { checkOutputs, type Output } from "../util/outputs.js";
@@ -17,7 +16,7 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { decoratorMetadataPlugin, type DecoratorState } from "./decorators.js";
-import { dlopenCalls, dlopenHint, nativeAddonPlugin } from "./native.js";
+import { dlopenCalls, dlopenError, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
@@ -83,7 +82,7 @@ export function bundleOutputs(options: BundleOptions): Output[] {
 
 async function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
   const settings = formatSettings(format);
-  const decorators: DecoratorState = { warnings: [], compiled: [] };
+  const decorators: DecoratorState = { warnings: [] };
   const result = await build({
     entryPoints: ["binship:entry"],
     // esbuild names modules in the output by their path from here (the module keys of lazily
@@ -164,19 +163,15 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
   const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
-  if (dlopen.length > 0) {
-    const first = dlopen[0]!;
-    throw new BinshipError("NATIVE_ADDON", `the service loads a native library with process.dlopen() in ${shownPath(options.cwd, resolve(workDir, first.input))}:${first.line}:${first.column + 1}`, {
-      diagnostics: dlopen.map((c) => ({ text: "process.dlopen() loads a native library from a file on disk at run time", file: resolve(workDir, c.input), line: c.line, column: c.column, lineText: c.lineText })),
-      hint: dlopenHint(dlopen),
-    });
-  }
+  if (dlopen.length > 0) throw dlopenError(dlopen, workDir, options.cwd);
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
   const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
+  // The shim and the missing-package stand-ins are not files: no depfile input, nobody's bytes.
+  const virtual = (p: string) => p.startsWith(`${shimNamespace}:`) || p.startsWith(`${missingNamespace}:`);
   const inputs = Object.keys(result.metafile.inputs)
-    .filter((p) => !p.startsWith(`${shimNamespace}:`) && !p.startsWith(`${missingNamespace}:`))
+    .filter((p) => !virtual(p))
     .map((p) => runtimeFile(p) ?? resolve(workDir, p));
-  const read = bundleContents(result.metafile, workDir, (p) => p.startsWith(`${shimNamespace}:`) || p.startsWith(`${missingNamespace}:`) || runtimeFile(p) !== undefined);
+  const read = bundleContents(result.metafile, workDir, (p) => virtual(p) || runtimeFile(p) !== undefined);
   // Only now are all the inputs known: no output of the command may be one of them (the lockfile read included).
   checkOutputs([...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])], read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
   const written = await write(outfile, code);

@@ -2,6 +2,9 @@
 // caught at bundle time with the importer's location instead of failing on the first cold start.
 
 import type { Plugin } from "esbuild";
+import { resolve } from "node:path";
+import { BinshipError } from "../errors.js";
+import { shownPath } from "../util/shown-path.js";
 
 // Loaders that find a compiled addon on disk at run time.
 const nativeLoaders = new Set(["bindings", "node-gyp-build", "node-gyp-build-optional-packages", "@mapbox/node-pre-gyp", "node-pre-gyp", "prebuild-install"]);
@@ -58,7 +61,7 @@ export function dlopenCalls(js: string, inputs: Record<string, { bytesInOutput: 
   return calls;
 }
 
-export function dlopenHint(calls: DlopenCall[]): string {
+function dlopenHint(calls: DlopenCall[]): string {
   const prisma = calls.some((c) => /(^|\/)node_modules\/(@prisma\/client|\.prisma\/client)\//.test(c.input));
   const general = "mark the package --external and ship it, with its native library built for the target's OS, CPU and libc, beside the executable yourself.";
   if (!prisma) return `A single executable cannot load a native library from inside itself: process.dlopen() needs a file on disk. Use a pure-JavaScript or WebAssembly alternative, or ${general}`;
@@ -67,4 +70,13 @@ export function dlopenHint(calls: DlopenCall[]): string {
     'Generate the client without it: Prisma 6.16+ with `engineType = "client"` in the generator block and a driver adapter (e.g. @prisma/adapter-pg); Prisma 7 does so by default. ' +
     `Or ${general}`
   );
+}
+
+/** The bundle's dlopen calls as one error, at the first call's place. */
+export function dlopenError(calls: DlopenCall[], workDir: string, cwd: string): BinshipError {
+  const first = calls[0]!;
+  return new BinshipError("NATIVE_ADDON", `the service loads a native library with process.dlopen() in ${shownPath(cwd, resolve(workDir, first.input))}:${first.line}:${first.column + 1}`, {
+    diagnostics: calls.map((c) => ({ text: "process.dlopen() loads a native library from a file on disk at run time", file: resolve(workDir, c.input), line: c.line, column: c.column, lineText: c.lineText })),
+    hint: dlopenHint(calls),
+  });
 }

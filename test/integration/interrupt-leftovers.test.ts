@@ -59,15 +59,31 @@ function places(): Places {
   return { out: tempDir("binship-lo-out-"), tmp: tempDir("binship-lo-tmp-"), cache };
 }
 
-/** Every path under `dir` (not following symlinks), relative to it. */
+/** Every path under `dir` (not following symlinks), relative to it. A live run renames its
+ * temporaries while we poll, so an entry that vanishes mid-walk is skipped, not an error. */
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
   const found: string[] = [];
+  const gone = (e: unknown) => (e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR";
   const visit = (d: string) => {
-    for (const name of readdirSync(d)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (e) {
+      if (gone(e)) return;
+      throw e;
+    }
+    for (const name of names) {
       const full = join(d, name);
+      let isDir: boolean;
+      try {
+        isDir = lstatSync(full).isDirectory();
+      } catch (e) {
+        if (gone(e)) continue;
+        throw e;
+      }
       found.push(relative(dir, full));
-      if (lstatSync(full).isDirectory()) visit(full);
+      if (isDir) visit(full);
     }
   };
   visit(dir);

@@ -54,10 +54,11 @@ function pairsOf(iterate: () => Iterator<unknown>): [string, string][] {
 function recordOf(init: object): [string, string][] {
   const out: [string, string][] = [];
   for (const key of Reflect.ownKeys(init)) {
-    if (typeof key === "symbol") throw new TypeError(`Headers: the init's key ${String(key)} is a symbol, which cannot be a header name`);
     const desc = Reflect.getOwnPropertyDescriptor(init, key);
     if (desc === undefined || !desc.enumerable) continue;
-    out.push([byteString(key, "name"), byteString((init as Record<string, unknown>)[key], "value")]);
+    // The key is converted before its value is read: a bad name throws without the read.
+    const name = byteString(key, "name");
+    out.push([name, byteString((init as Record<string | symbol, unknown>)[key], "value")]);
   }
   return out;
 }

@@ -226,8 +226,31 @@ const headerCases: Record<string, Case> = {
     assert.throws(() => new Headers(loggingRecord({ a: "x\ny", b: "2" }, log2) as never), TypeError);
     assert.deepEqual(log2.slice(-2), ["describe b", "get b"]);
   },
-  "record: a symbol key throws TypeError (it is no header name)"({ Headers }) {
+  "record: an enumerable symbol key throws TypeError once described, before it is read"({ Headers }) {
     assert.throws(() => new Headers({ [Symbol("shown")]: "x" } as never), TypeError);
+    const log: string[] = [];
+    assert.throws(() => new Headers(loggingRecord({ a: "1", [Symbol.toStringTag]: "x", c: "2" }, log) as never), TypeError);
+    assert.deepEqual(log, ["get Symbol(Symbol.iterator)", "ownKeys", "describe a", "get a", "describe c", "get c", "describe Symbol(Symbol.toStringTag)"]);
+  },
+  "record: a non-enumerable symbol key is described and skipped"({ Headers }) {
+    const target: Record<string | symbol, unknown> = { a: "1", c: "2" };
+    Object.defineProperty(target, Symbol.toStringTag, { value: "x", enumerable: false });
+    const log: string[] = [];
+    const h = new Headers(loggingRecord(target, log) as never);
+    assert.deepEqual([...h.keys()], ["a", "c"]);
+    assert.equal(log.at(-1), "describe Symbol(Symbol.toStringTag)");
+  },
+  "record: a name that is no ByteString throws before its value is read"({ Headers }) {
+    const log: string[] = [];
+    assert.throws(() => new Headers(loggingRecord({ a: "1", "\uffff": "2" }, log) as never), TypeError);
+    assert.deepEqual(log, ["get Symbol(Symbol.iterator)", "ownKeys", "describe a", "get a", "describe \uffff"]);
+    const log2: string[] = [];
+    assert.throws(() => new Headers(loggingRecord({ a: "\uffff", c: "2" }, log2) as never), TypeError);
+    assert.deepEqual(log2, ["get Symbol(Symbol.iterator)", "ownKeys", "describe a", "get a"]);
+  },
+  "record: duplicate keys from ownKeys throw TypeError"({ Headers }) {
+    const lying = new Proxy({ a: "1", c: "2" }, { ownKeys: () => ["a", "c", "a", "c"] });
+    assert.throws(() => new Headers(lying as never), TypeError);
   },
   "record: a key whose descriptor is gone by the time it is described is skipped"({ Headers }) {
     const target = { a: "1", b: "2" };

@@ -96,12 +96,21 @@ export function adaptToListenCalls(options: ContainerOptions, config: Config, ca
       hint: `Listen on Number(process.env.PORT) in the app, or set "container": { "port": ${fixed.port} }.`,
     });
   }
+  const others = calls.filter((c) => c.port !== undefined && c.port !== fixed?.port);
+  if (fixed && others.length > 0) {
+    const places = [fixed, ...others].map((c) => `${c.port} (line ${c.line} of ${c.file})`).join(", ");
+    warnings.push({
+      ...at(others[0]!),
+      text: `the app listens on several fixed ports: ${places}; the recipe serves ${port}`,
+      hint: `State the port Kubernetes should route to with "container": { "port": N }.`,
+    });
+  }
   if (options.livenessPath !== false || options.readinessPath !== false) {
     warnings.push({
       ...at(first),
       ...diagnostic(
         `the app calls listen() itself, so binship's ${[options.livenessPath, options.readinessPath].filter(Boolean).join(" and ")} are not served: the manifests probe the app's TCP port instead`,
-        'Export the app instead of calling listen() (export default app) to get binship\'s server, its probe endpoints and drain; or set "contract": "listen" to say the app owns its server.',
+        "Nothing to do for TCP probes; to get binship's server with its HTTP probe endpoints instead, export the app (export default app) rather than calling listen().",
       ),
     });
   }

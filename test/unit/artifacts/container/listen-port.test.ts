@@ -64,6 +64,13 @@ describe("adaptToListenCalls", () => {
     expect(agreed.warnings.map((w) => w.text).join("\n")).not.toMatch(/container\.port/);
   });
 
+  it("several fixed ports: the first is served, and a warning lists them all", () => {
+    const two = scan({ "/app/index.ts": "app.listen(3000);\n", "/app/metrics.ts": "metrics.listen(9464);\n" });
+    const { options, warnings } = adaptToListenCalls(optionsFor({}), {}, two);
+    expect(options.port).toBe(3000);
+    expect(warnings.find((w) => /several fixed ports/.test(w.text))).toMatchObject({ file: "/app/metrics.ts", text: expect.stringMatching(/3000 \(line 1 of \/app\/index\.ts\), 9464 \(line 1 of \/app\/metrics\.ts\); the recipe serves 3000/) });
+  });
+
   it("an app that listens on $PORT keeps the port and gets TCP probes", () => {
     const { options, warnings } = adaptToListenCalls(optionsFor({}), {}, onPort);
     expect(options).toMatchObject({ port: 8080, livenessPath: false, readinessPath: false });

@@ -137,6 +137,25 @@ const headerCases: Record<string, Case> = {
       assert.throws(call, TypeError);
     }
   },
+  "a name that is an object is converted to a string, which is no token"({ Headers }) {
+    const h = new Headers();
+    assert.throws(() => h.get({} as never), TypeError);
+    assert.throws(() => h.set({} as never, "v"), TypeError);
+  },
+  "forEach needs a function, and stops at the first exception its callback throws"({ Headers }) {
+    const h = new Headers([["name1", "v1"], ["name2", "v2"], ["name3", "v3"]]);
+    for (const bad of [undefined, 1]) assert.throws(() => h.forEach(bad as never), TypeError);
+    let calls = 0;
+    assert.throws(
+      () =>
+        h.forEach((_value, name) => {
+          calls++;
+          if (name === "name2") throw new Error("stop");
+        }),
+      /stop/,
+    );
+    assert.equal(calls, 2);
+  },
   "values are trimmed of HTTP whitespace; NUL, CR, LF inside throw TypeError"({ Headers }) {
     const h = new Headers([["a", "\t\r\n x \t\r\n"]]);
     assert.equal(h.get("a"), "x");
@@ -356,8 +375,10 @@ const responseCases: Record<string, Case> = {
   async "URLSearchParams, Blob and FormData bodies are taken as they are at construction"({ Response }) {
     const params = new URLSearchParams("a=1");
     const fromParams = new Response(params);
+    const alsoFromParams = new Response(params);
     params.set("a", "2");
     assert.equal(await fromParams.text(), "a=1");
+    assert.equal((await alsoFromParams.formData()).get("a"), "1");
     const form = new FormData();
     form.set("a", "1");
     const fromForm = new Response(form);

@@ -49,7 +49,7 @@ function pairsOf(iterate: () => Iterator<unknown>): [string, string][] {
 
 /**
  * A record init as WebIDL converts it: own keys in order, each described and then read in
- * turn, enumerable ones only; symbols refused.
+ * turn, enumerable ones only; an enumerable symbol key is refused.
  */
 function recordOf(init: object): [string, string][] {
   const out: [string, string][] = [];

@@ -44,6 +44,8 @@ const tcpOpen = (port: number) =>
 
 /** Spawns a process and waits until 127.0.0.1:`port` accepts connections (the app's own port, not $PORT). */
 async function startOn(port: number, command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
+  // The fixture's port is hard-coded: another process on it would answer in its place.
+  if (await tcpOpen(port)) throw new Error(`port ${port} is already taken on this machine: the fixture cannot listen there`);
   const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));

@@ -12,10 +12,10 @@ const edges = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 const notLatin1 = /[^\0-\xff]/;
 
 /** WebIDL's ByteString: any value as a string, refused if a character does not fit in a byte. */
-export function byteString(value: unknown, what: string): string {
-  if (typeof value === "symbol") throw new TypeError(`Headers: ${what} is a symbol, which cannot be a header ${what}`);
+export function byteString(value: unknown, what: string, owner = "Headers"): string {
+  if (typeof value === "symbol") throw new TypeError(`${owner}: the ${what} is a symbol, which cannot be converted to a string of bytes`);
   const s = typeof value === "string" ? value : String(value);
-  if (notLatin1.test(s)) throw new TypeError(`Headers: ${what} "${s}" has a character above U+00FF`);
+  if (notLatin1.test(s)) throw new TypeError(`${owner}: the ${what} "${s}" has a character above U+00FF`);
   return s;
 }
 

@@ -187,7 +187,7 @@ function unsignedShort(value: unknown): number {
 const notReasonPhrase = /[^\t\x20-\x7e\x80-\xff]/;
 
 function reasonPhrase(value: unknown): string {
-  const s = byteString(value, "statusText");
+  const s = byteString(value, 'init["statusText"]', "Response constructor");
   if (notReasonPhrase.test(s)) throw new TypeError(`Response constructor: init["statusText"] "${s}" is not a valid reason phrase (no control characters such as CR or LF)`);
   return s;
 }

@@ -27,12 +27,17 @@ const unusable = () => new TypeError("Body is unusable: Body has already been re
 export function extract(body: unknown): Extracted | undefined {
   if (body === null || body === undefined) return { source: { kind: "none" } };
   if (typeof body === "string") return { source: { kind: "bytes", data: body }, contentType: "text/plain;charset=UTF-8" };
-  if (body instanceof Uint8Array) return { source: { kind: "bytes", data: body } };
-  if (body instanceof ArrayBuffer) return { source: { kind: "bytes", data: new Uint8Array(body) } };
-  if (ArrayBuffer.isView(body)) return { source: { kind: "bytes", data: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) } };
+  // Bytes are copied, as the standard does: the app changing its buffer later changes nothing.
+  if (body instanceof Uint8Array) return { source: { kind: "bytes", data: new Uint8Array(body) } };
+  if (body instanceof ArrayBuffer) return { source: { kind: "bytes", data: new Uint8Array(body.slice(0)) } };
+  if (ArrayBuffer.isView(body)) return { source: { kind: "bytes", data: new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) } };
   if (body instanceof URLSearchParams) return { source: { kind: "bytes", data: body.toString() }, contentType: "application/x-www-form-urlencoded;charset=UTF-8" };
   const tag = (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
-  if (tag === "ReadableStream" && typeof (body as ReadableStream).getReader === "function") return { source: { kind: "stream", stream: body as ReadableStream<Uint8Array> } };
+  if (tag === "ReadableStream" && typeof (body as ReadableStream).getReader === "function") {
+    const stream = body as ReadableStream<Uint8Array>;
+    if (stream.locked || isDisturbed(stream)) throw new TypeError("Response body object should not be disturbed or locked");
+    return { source: { kind: "stream", stream } };
+  }
   if (tag === "Blob" || tag === "File") {
     const type = (body as Blob).type;
     return { source: { kind: "blob", blob: body as Blob }, contentType: type || undefined };
@@ -71,18 +76,27 @@ async function readWeb(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   }
 }
 
-/** A one-chunk stream that counts as disturbed only once read (highWaterMark 0: no pull until then). */
+const isDisturbed = (stream: unknown): boolean => (nodeStream as unknown as { isDisturbed(s: unknown): boolean }).isDisturbed(stream);
+
+/**
+ * A one-chunk byte stream (a BYOB reader works, as on a standard body) that counts as disturbed
+ * only once read (highWaterMark 0: no pull until then). Bytes held whole are enqueued at once,
+ * not through `await` of a value: that would call an Object.prototype.then an app defined.
+ */
 function streamOf(whole: () => Promise<Buffer> | Buffer): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const buf = await whole();
-        if (buf.length) controller.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
-        controller.close();
-      },
+  const push = (controller: ReadableByteStreamController, buf: Buffer) => {
+    // A copy: enqueue transfers (detaches) its buffer, and `buf` may be the body's own or pooled.
+    if (buf.length) controller.enqueue(new Uint8Array(buf));
+    controller.close();
+  };
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const buf = whole();
+      if (buf instanceof Promise) return buf.then((b) => push(controller, b));
+      push(controller, buf);
     },
-    { highWaterMark: 0 },
-  );
+  }) as ReadableStream<Uint8Array>;
 }
 
 function utf8(buf: Buffer): string {
@@ -147,7 +161,7 @@ export class Body {
 
   get used(): boolean {
     if (this.#used) return true;
-    return this.#source.kind === "stream" && (nodeStream as unknown as { isDisturbed(s: unknown): boolean }).isDisturbed(this.#source.stream);
+    return this.#source.kind === "stream" && isDisturbed(this.#source.stream);
   }
 
   /** The whole body, once. */

@@ -51,7 +51,7 @@ const body = (r: InvokeResult) => JSON.parse(r.payload.toString("utf8"));
 describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
   it("keeps that many invocations in flight, each with its own response, log request id and trace id", async () => {
     const events = Array.from({ length: 10 }, (_, n) => ({ n, ms: 300 }));
-    const { results, maxInFlight, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "4" }, events);
+    const { results, maxInFlight, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, events);
     expect(maxInFlight).toBe(4);
     for (const [i, r] of results.entries()) {
       expect(r.status).toBe("ok");
@@ -68,6 +68,37 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
     expect(new Set(results.map((r) => body(r).pid)).size).toBe(1); // one execution environment
   });
 
+  it("spreads the slots over AWS_LAMBDA_NODEJS_WORKER_COUNT worker threads, the module loaded once in each; a crashed worker fails only its own invocations", async () => {
+    const emulator = await startEmulator({ timeoutMs: 20_000 });
+    const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2", PATH: process.env.PATH }, stdio: ["ignore", "pipe", "pipe"] });
+    let logs = "";
+    child.stdout.on("data", (c: Buffer) => (logs += c));
+    child.stderr.on("data", (c: Buffer) => (logs += c));
+    child.once("exit", (code, signal) => emulator.processExited(code, signal));
+    try {
+      const first = await Promise.all(Array.from({ length: 8 }, (_, n) => emulator.invoke({ n, ms: 300 }, { traceId: trace(n) })));
+      const threads = new Set(first.map((r) => body(r).thread));
+      expect(threads.size).toBe(2); // two workers, neither the main thread
+      expect(threads.has(0)).toBe(false);
+      for (const r of first) expect(body(r)).toMatchObject({ loads: 1, id: r.requestId, traceAfter: trace(body(r).n) });
+      // Four in flight, one of them crashes its worker: only that worker's two fail.
+      const crashing = await Promise.all([0, 1, 2, 3].map((n) => emulator.invoke(n === 1 ? { n, ms: 1_500, crash: true, crashAfterMs: 200 } : { n, ms: 1_500 })));
+      const failed = crashing.filter((r) => r.status === "error");
+      expect(failed).toHaveLength(2);
+      for (const r of failed) expect(r.error?.errorMessage).toBe("worker blew up in n=1");
+      expect(crashing.filter((r) => r.status === "ok")).toHaveLength(2);
+      // The process lives on, and the other worker takes the next events.
+      const after = await Promise.all([0, 1].map((n) => emulator.invoke({ n, ms: 50 })));
+      for (const r of after) expect(r.status).toBe("ok");
+      expect(new Set(after.map((r) => body(r).thread)).size).toBe(1);
+      expect(child.exitCode).toBeNull();
+      expect(logs).toContain("the other workers go on");
+    } finally {
+      child.kill("SIGKILL");
+      await emulator.close();
+    }
+  });
+
   it("is one invocation at a time without the variable", async () => {
     const { results, maxInFlight } = await overlap({}, Array.from({ length: 3 }, (_, n) => ({ n, ms: 50 })));
     expect(maxInFlight).toBe(1);
@@ -76,7 +107,7 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
 
   it("fails every invocation in flight when one crashes, and ends the process with the managed runtime's code", async () => {
     const events = [{ n: 0, ms: 2_000 }, { n: 1, ms: 2_000, crash: true, crashAfterMs: 300 }, { n: 2, ms: 2_000 }];
-    const { results, maxInFlight, exited, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3" }, events, true);
+    const { results, maxInFlight, exited, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, events, true);
     expect(maxInFlight).toBe(3);
     for (const r of results) {
       expect(r.status).toBe("error");

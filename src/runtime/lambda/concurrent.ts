@@ -28,6 +28,7 @@ import { createInvoker, type Invoker } from "./dispatch.js";
 import { NodeJsExit, toErrorBody, UnhandledPromiseRejection } from "./errors.js";
 import { patchConsole } from "./logs.js";
 import { installAwslambdaGlobal } from "./streaming.js";
+import { mainScript, startWorkers, workerCount, workerShare } from "./workers.js";
 
 const traceVar = "_X_AMZN_TRACE_ID";
 
@@ -56,6 +57,30 @@ export function traceAwareEnv(real: NodeJS.ProcessEnv, current: () => Invocation
       return own(current()) !== undefined ? [...keys, traceVar] : keys;
     },
   });
+}
+
+/**
+ * The entry when AWS_LAMBDA_MAX_CONCURRENCY is set: in one of our workers, serve its share; on
+ * the main thread, start the workers (workers.ts), or serve every slot here when there is one
+ * worker or no script a worker could load (a single executable).
+ */
+export function startConcurrent(load: () => Promise<Service>, options: RuntimeOptions, env: NodeJS.ProcessEnv): void {
+  const share = workerShare();
+  if (share !== undefined) return runConcurrentLambda(load, options, env, share);
+  const slots = parseMaxConcurrency(env.AWS_LAMBDA_MAX_CONCURRENCY!);
+  const count = workerCount(env.AWS_LAMBDA_NODEJS_WORKER_COUNT);
+  const problem = typeof slots === "string" ? slots : typeof count === "string" ? count : undefined;
+  if (problem !== undefined || typeof slots !== "number" || typeof count !== "number") {
+    console.error(problem);
+    createClient(env.AWS_LAMBDA_RUNTIME_API!)
+      .initError({ errorType: "Runtime.InvalidConfiguration", errorMessage: problem!, stackTrace: [] })
+      .catch(() => {})
+      .finally(() => process.exit(1));
+    return;
+  }
+  const script = mainScript();
+  if (count > 1 && slots > 1 && script) return startWorkers(script, slots, count);
+  runConcurrentLambda(load, options, env, slots);
 }
 
 export function runConcurrentLambda(load: () => Promise<Service>, options: RuntimeOptions, env: NodeJS.ProcessEnv, slots: number): void {

@@ -1,21 +1,26 @@
-// Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY), measured with binship's emulator:
+// Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY, AWS_LAMBDA_NODEJS_WORKER_COUNT), measured
+// with binship's emulator (src/invoke/emulator/), every variant interleaved round by round:
 //
-//   1. overlap: 16 invocations of a handler that awaits 300 ms, sent at once, on one warm
-//      process with AWS_LAMBDA_MAX_CONCURRENCY=8 vs the same bundle with the variable unset
-//      (one at a time, as on standard Lambda): wall time from the first event to the last answer.
-//   2. the default path, unchanged: a no-op handler's cold start (spawn -> first answer) and
-//      warm latency (median of N invocations), this checkout vs a baseline checkout's bundle
-//      (BASELINE_BINSHIP: the bin/binship.js of a build of the commit before, e.g. from
-//      `git archive <commit> | tar -x -C /tmp/base` + npm run build), interleaved per round.
-//   3. a CPU-bound handler (~50 ms of hashing per event, 16 events) with
-//      AWS_LAMBDA_MAX_CONCURRENCY=2 vs unset: overlap cannot help one thread (no worker threads yet).
+//   1. overlap: 16 invocations of a handler that awaits 300 ms, sent at once to a warm environment
+//      with AWS_LAMBDA_MAX_CONCURRENCY=8 (workers: the vCPUs, Lambda's default) vs the variable
+//      unset (one at a time, standard Lambda): wall time from the first event to the last answer.
+//   2. CPU-bound: 16 invocations of ~50 ms of hashing each, AWS_LAMBDA_MAX_CONCURRENCY=2 with
+//      AWS_LAMBDA_NODEJS_WORKER_COUNT=2 vs =1 (the same slots on one process): throughput ratio.
+//   3. no cost when off: the default mode (variable unset) of a no-op handler, this checkout vs a
+//      baseline (BASELINE_REF, default the commit of `main` this branch is based on, checked out detached in $TMPDIR, built there with this
+//      checkout's node_modules), for the bundle (`node app.cjs`) and the single executable:
+//      cold start (spawn -> first answer) and warm latency (median of N invocations).
+//   4. memory: PSS (/proc/<pid>/smaps_rollup: shared pages split between the processes that map
+//      them, which is what the environment is charged) of the whole process tree after 16
+//      invocations, with 1, 2 and 4 workers, bundle and executable.
 //
-//   npm run build && BASELINE_BINSHIP=/tmp/base/bin/binship.js node bench/lambda-concurrency.mjs
+//   npm run build && node bench/lambda-concurrency.mjs
 //
-// Env: ROUNDS (default 5), N (warm invocations per round, default 500). Prints markdown tables.
+// Env: ROUNDS (default 21), N (warm invocations per round, default 200), BASELINE_REF.
+// Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -24,47 +29,80 @@ import { build } from "esbuild";
 const root = resolve(import.meta.dirname, "..");
 const out = join(tmpdir(), `binship-bench-concurrency-${process.pid}`);
 mkdirSync(out, { recursive: true });
-const rounds = Number(process.env.ROUNDS ?? 5);
-const warmN = Number(process.env.N ?? 500);
+const rounds = Number(process.env.ROUNDS ?? 21);
+const warmN = Number(process.env.N ?? 200);
+const baselineRef = process.env.BASELINE_REF ?? execFileSync("git", ["-C", root, "merge-base", "HEAD", "main"], { encoding: "utf8" }).trim();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const emulatorFile = join(out, "emulator.mjs");
 await build({ entryPoints: [join(root, "src", "invoke", "emulator", "index.ts")], outfile: emulatorFile, bundle: true, platform: "node", format: "esm", logLevel: "silent" });
 const { startEmulator } = await import(emulatorFile);
 
-const bundle = (cli, source, name) => {
+// The baseline CLI: the ref checked out detached, built with this checkout's dependencies.
+const baseDir = join(out, "baseline");
+execFileSync("git", ["-C", root, "worktree", "add", "--detach", baseDir, baselineRef], { stdio: "ignore" });
+const baselineCommit = execFileSync("git", ["-C", baseDir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+symlinkSync(join(root, "node_modules"), join(baseDir, "node_modules"));
+execFileSync("npm", ["run", "build"], { cwd: baseDir, stdio: "ignore" });
+const clis = { current: join(root, "bin", "binship.js"), baseline: join(baseDir, "bin", "binship.js") };
+
+const source = (name, text) => {
   const entry = join(out, `${name}.ts`);
-  writeFileSync(entry, source);
+  writeFileSync(entry, text);
+  return entry;
+};
+const bundle = (cli, entry, name) => {
   const file = join(out, `${name}.cjs`);
   execFileSync(process.execPath, [cli, "bundle", entry, "-o", file], { stdio: "ignore" });
-  return file;
+  return { file: process.execPath, args: [file] };
 };
-const cli = join(root, "bin", "binship.js");
-const sleeper = bundle(cli, "export const handler = async (e: { ms: number }) => { await new Promise((r) => setTimeout(r, e.ms)); return { ok: true }; };\n", "sleeper");
-const cpu = bundle(
-  cli,
-  'import { createHash } from "node:crypto";\nexport const handler = async () => { let h = Buffer.alloc(32); const end = Date.now() + 50; while (Date.now() < end) h = createHash("sha256").update(h).digest(); return h.toString("hex"); };\n',
+const executable = (cli, entry, name) => {
+  const file = join(out, name);
+  execFileSync(process.execPath, [cli, "build", entry, "--arch", process.arch === "arm64" ? "arm64" : "x64", "-o", file], { stdio: "ignore" });
+  return { file, args: [] };
+};
+const sleeperEntry = source("sleeper", "export const handler = async (e: { ms: number }) => { await new Promise((r) => setTimeout(r, e.ms)); return { ok: true }; };\n");
+const cpuEntry = source(
   "cpu",
+  'import { createHash } from "node:crypto";\nexport const handler = async () => { let h = Buffer.alloc(32); const end = Date.now() + 50; while (Date.now() < end) h = createHash("sha256").update(h).digest(); return h.toString("hex"); };\n',
 );
-const noopSource = "export const handler = async () => ({ ok: true });\n";
-const noop = { current: bundle(cli, noopSource, "noop") };
-if (process.env.BASELINE_BINSHIP) noop.baseline = bundle(process.env.BASELINE_BINSHIP, noopSource, "noop-baseline");
+const noopEntry = source("noop", "export const handler = async () => ({ ok: true });\n");
+const sleeper = bundle(clis.current, sleeperEntry, "sleeper");
+const cpu = bundle(clis.current, cpuEntry, "cpu");
+const noop = {
+  "bundle, this checkout": bundle(clis.current, noopEntry, "noop-current"),
+  "bundle, baseline": bundle(clis.baseline, noopEntry, "noop-baseline"),
+  "executable, this checkout": executable(clis.current, noopEntry, "noop-current"),
+  "executable, baseline": executable(clis.baseline, noopEntry, "noop-baseline"),
+};
+const sleeperExe = executable(clis.current, sleeperEntry, "sleeper");
 
-/** Starts `file` on a fresh emulator; resolves once it asks for its first event. */
-async function start(file, variables = {}) {
+/** Starts `program` on a fresh emulator. */
+async function start(program, variables = {}) {
   const emulator = await startEmulator({ timeoutMs: 60_000 });
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [file], { env: { ...emulator.env, ...variables, PATH: process.env.PATH }, stdio: "ignore" });
+  const child = spawn(program.file, program.args, { env: { ...emulator.env, ...variables, PATH: process.env.PATH }, stdio: "ignore" });
   const stop = async () => {
-    child.kill("SIGKILL");
+    for (const pid of tree(child.pid)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+    }
     await emulator.close();
   };
-  return { emulator, spawnedAt, stop };
+  return { emulator, child, spawnedAt, stop };
 }
 
-async function wall(file, variables, events) {
-  const { emulator, stop } = await start(file, variables);
+/** Waits until `slots` invocation/next requests are parked: every worker is up. */
+async function parked(emulator, slots) {
   await emulator.initialized();
+  while (emulator.parkedNexts() < slots) await sleep(10);
+}
+
+async function wall(program, variables, events, slots) {
+  const { emulator, stop } = await start(program, variables);
+  await parked(emulator, slots);
   const t0 = performance.now();
   await Promise.all(events.map((e) => emulator.invoke(e)));
   const ms = performance.now() - t0;
@@ -72,8 +110,8 @@ async function wall(file, variables, events) {
   return ms;
 }
 
-async function defaultPath(file) {
-  const { emulator, spawnedAt, stop } = await start(file);
+async function defaultPath(program) {
+  const { emulator, spawnedAt, stop } = await start(program);
   await emulator.invoke({});
   const cold = performance.now() - spawnedAt;
   for (let i = 0; i < 50; i++) await emulator.invoke({});
@@ -87,39 +125,77 @@ async function defaultPath(file) {
   return { cold, warm: median(warm) };
 }
 
-const results = { overlap8: [], sequential: [], cpu2: [], cpu1: [], cold: { current: [], baseline: [] }, warm: { current: [], baseline: [] } };
+function tree(pid) {
+  const kids = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) kids.push(Number(d));
+    } catch {}
+  }
+  return [pid, ...kids.flatMap(tree)];
+}
+const pssKb = (pid) => {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))[1]);
+  } catch {
+    return 0;
+  }
+};
+
+async function memory(program, workers) {
+  const slots = 8;
+  const { emulator, child, stop } = await start(program, { AWS_LAMBDA_MAX_CONCURRENCY: String(slots), AWS_LAMBDA_NODEJS_WORKER_COUNT: String(workers) });
+  await parked(emulator, slots);
+  await Promise.all(Array.from({ length: 16 }, () => emulator.invoke({ ms: 50 })));
+  const kb = tree(child.pid).reduce((sum, pid) => sum + pssKb(pid), 0);
+  await stop();
+  return kb / 1024;
+}
+
+const results = { overlap8: [], sequential: [], cpu2: [], cpu1: [], cold: {}, warm: {}, mem: {} };
+for (const name of Object.keys(noop)) (results.cold[name] = []), (results.warm[name] = []);
+const memVariants = { bundle: sleeper, executable: sleeperExe };
+for (const kind of Object.keys(memVariants)) for (const w of [1, 2, 4]) results.mem[`${kind} ${w}`] = [];
 const sleeps = Array.from({ length: 16 }, () => ({ ms: 300 }));
 const burns = Array.from({ length: 16 }, () => ({}));
 for (let r = 0; r < rounds; r++) {
-  results.overlap8.push(await wall(sleeper, { AWS_LAMBDA_MAX_CONCURRENCY: "8" }, sleeps));
-  results.sequential.push(await wall(sleeper, {}, sleeps));
-  results.cpu2.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2" }, burns));
-  results.cpu1.push(await wall(cpu, {}, burns));
-  for (const which of Object.keys(noop)) {
-    const m = await defaultPath(noop[which]);
-    results.cold[which].push(m.cold);
-    results.warm[which].push(m.warm);
+  results.overlap8.push(await wall(sleeper, { AWS_LAMBDA_MAX_CONCURRENCY: "8" }, sleeps, 8));
+  results.sequential.push(await wall(sleeper, {}, sleeps, 1));
+  results.cpu2.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2" }, burns, 2));
+  results.cpu1.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, burns, 2));
+  // Alternate the order of this checkout and the baseline, so neither always runs first.
+  const names = Object.keys(noop);
+  for (const name of r % 2 ? names.reverse() : names) {
+    const m = await defaultPath(noop[name]);
+    results.cold[name].push(m.cold);
+    results.warm[name].push(m.warm);
   }
+  if (r < 5) for (const [kind, program] of Object.entries(memVariants)) for (const w of [1, 2, 4]) results.mem[`${kind} ${w}`].push(await memory(program, w));
 }
+execFileSync("git", ["-C", root, "worktree", "remove", "--force", baseDir], { stdio: "ignore" });
+rmSync(out, { recursive: true, force: true });
 
 const f = (ms) => `${ms.toFixed(ms < 10 ? 3 : 0)} ms`;
-console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${rounds} rounds, interleaved; medians.\n`);
-console.log("| measurement | value | ratio |\n|---|---|---|");
+console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${rounds} rounds, interleaved; medians. Baseline: ${baselineRef} (${baselineCommit}).\n`);
+console.log("| measurement | median | ratio |\n|---|---:|---|");
 const o8 = median(results.overlap8);
 const seq = median(results.sequential);
-console.log(`| 16 × 300 ms async, AWS_LAMBDA_MAX_CONCURRENCY=8 | ${f(o8)} | ${(seq / o8).toFixed(2)}× faster than one at a time |`);
+console.log(`| 16 × 300 ms async, AWS_LAMBDA_MAX_CONCURRENCY=8 | ${f(o8)} | ${(o8 / seq).toFixed(2)}× the time of one at a time |`);
 console.log(`| 16 × 300 ms async, variable unset (one at a time) | ${f(seq)} | 1 |`);
 const c2 = median(results.cpu2);
 const c1 = median(results.cpu1);
-console.log(`| 16 × 50 ms CPU-bound, AWS_LAMBDA_MAX_CONCURRENCY=2 (one thread) | ${f(c2)} | ${(c1 / c2).toFixed(2)}× the throughput of one at a time |`);
-console.log(`| 16 × 50 ms CPU-bound, variable unset | ${f(c1)} | 1 |`);
-if (noop.baseline) {
-  const cc = median(results.cold.current);
-  const cb = median(results.cold.baseline);
-  const wc = median(results.warm.current);
-  const wb = median(results.warm.baseline);
-  console.log(`| no-op cold start (spawn -> first answer), this checkout | ${f(cc)} | ${(cc / cb).toFixed(3)}× baseline |`);
-  console.log(`| no-op cold start, baseline | ${f(cb)} | 1 |`);
-  console.log(`| no-op warm invocation (median of ${warmN}), this checkout | ${f(wc)} | ${(wc / wb).toFixed(3)}× baseline |`);
-  console.log(`| no-op warm invocation, baseline | ${f(wb)} | 1 |`);
+console.log(`| 16 × 50 ms CPU-bound, 2 slots, AWS_LAMBDA_NODEJS_WORKER_COUNT=2 | ${f(c2)} | ${(c1 / c2).toFixed(2)}× the throughput of 1 worker |`);
+console.log(`| 16 × 50 ms CPU-bound, 2 slots, AWS_LAMBDA_NODEJS_WORKER_COUNT=1 | ${f(c1)} | 1 |`);
+for (const kind of ["bundle", "executable"]) {
+  const [cc, cb] = [median(results.cold[`${kind}, this checkout`]), median(results.cold[`${kind}, baseline`])];
+  const [wc, wb] = [median(results.warm[`${kind}, this checkout`]), median(results.warm[`${kind}, baseline`])];
+  console.log(`| default mode, ${kind}: cold start (spawn -> first answer) | ${f(cc)} (baseline ${f(cb)}) | ${(cc / cb).toFixed(3)}× baseline |`);
+  console.log(`| default mode, ${kind}: warm invocation (median of ${warmN}) | ${f(wc)} (baseline ${f(wb)}) | ${(wc / wb).toFixed(3)}× baseline |`);
+}
+console.log("\n| PSS of the environment (8 slots, after 16 invocations) | 1 worker | 2 workers | 4 workers | per added worker |\n|---|---:|---:|---:|---:|");
+for (const kind of Object.keys(memVariants)) {
+  const m = [1, 2, 4].map((w) => median(results.mem[`${kind} ${w}`]));
+  console.log(`| ${kind} | ${m[0].toFixed(1)} MiB | ${m[1].toFixed(1)} MiB | ${m[2].toFixed(1)} MiB | ${((m[2] - m[1]) / 2).toFixed(1)} MiB |`);
 }

@@ -3,14 +3,17 @@
 // AWS_LAMBDA_MAX_CONCURRENCY are spread over that many worker processes, each loading the module
 // once; a worker that crashes fails only its own invocations, in the error shape Lambda uses, and
 // the environment goes on with the others until none is left; an init failure is reported.
+// Under qemu-user (an arm64 executable on an amd64 host) `binship invoke` runs one worker.
 
 import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type InvokeResult } from "../../src/invoke/emulator/index.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 import { slotsParked } from "../helpers/emulator.js";
+import { requirePaths, requireTools } from "../helpers/tools.js";
 
 const entry = join(fixturesDir, "lambda-apps", "concurrent.ts");
 const programs: Record<"bundle" | "executable", { file: string; args: string[] }> = {} as never;
@@ -112,5 +115,24 @@ describe.each(["bundle", "executable"] as const)("AWS_LAMBDA_NODEJS_WORKER_COUNT
     } finally {
       await env.close();
     }
+  });
+});
+
+const armRoot = "/usr/aarch64-linux-gnu";
+const onAmd64WithQemu = process.arch === "x64" && requireTools("qemu-aarch64") && requirePaths(`${armRoot}/lib/ld-linux-aarch64.so.1`, `${armRoot}/lib/libstdc++.so.6`);
+
+describe.runIf(onAmd64WithQemu)("an arm64 executable under qemu-user", () => {
+  it("runs one worker in binship invoke --concurrency (the host cannot start the workers' processes), and says so", async () => {
+    const exe = join(tempDir("binship-lambda-workers-arm64-"), "app");
+    const built = await runCli(["build", entry, "--arch", "arm64", "-o", exe]);
+    expect(built.code, built.stderr).toBe(0);
+    const event = join(tempDir("binship-lambda-workers-event-"), "event.json");
+    writeFileSync(event, JSON.stringify({ n: 0, ms: 300 }));
+    const r = await runCli(["invoke", exe, "--event", event, "--count", "4", "--concurrency", "4", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("under qemu the function runs one Lambda worker (AWS_LAMBDA_NODEJS_WORKER_COUNT=1)");
+    const out = JSON.parse(r.stdout);
+    expect(out.invocations.map((i: { status: string }) => i.status)).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(Math.max(...out.invocations.map((i: { result: { peak: number } }) => i.result.peak))).toBe(4); // all four overlapped on the one worker
   });
 });

@@ -49,6 +49,8 @@ async function overlap(variables: Record<string, string>, events: object[], ends
   }
 }
 
+const workers2 = { AWS_LAMBDA_MAX_CONCURRENCY: "3", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2" }; // slots 2 + 1
+
 const body = (r: InvokeResult) => JSON.parse(r.payload.toString("utf8"));
 
 describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
@@ -89,23 +91,27 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
     expect(logs()).toContain("worker blew up in n=1");
   });
 
-  it("refuses a value that is not a whole number, as an init error naming the variable", async () => {
+  it.each([
+    [{ AWS_LAMBDA_MAX_CONCURRENCY: "lots" }, 'AWS_LAMBDA_MAX_CONCURRENCY must be a whole number of at least 1, got "lots"'],
+    [{ AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "0" }, 'AWS_LAMBDA_NODEJS_WORKER_COUNT must be a whole number from 1 to 1024, got "0"'],
+  ])("refuses %o as an init error naming the variable", async (variables, message) => {
     const emulator = await startEmulator({ timeoutMs: 20_000 });
-    const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, AWS_LAMBDA_MAX_CONCURRENCY: "lots", PATH: process.env.PATH }, stdio: "ignore" });
+    const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, ...variables, PATH: process.env.PATH }, stdio: "ignore" });
     try {
       const init = await emulator.initialized();
       expect(init.status).toBe("init-error");
-      expect(init.status !== "ready" && init.error.errorMessage).toBe('AWS_LAMBDA_MAX_CONCURRENCY must be a whole number of at least 1, got "lots"');
+      expect(init.status !== "ready" && init.error).toMatchObject({ errorType: "Runtime.InvalidConfiguration", errorMessage: message });
     } finally {
       child.kill("SIGKILL");
       await emulator.close();
     }
   });
 
-  it("adapts HTTP events and streams responses for overlapping invocations, each on its own", async () => {
+  it("adapts HTTP events and streams responses for overlapping invocations on two workers, each on its own", async () => {
     const echo = await bundleEntry(join(fixturesDir, "lambda-apps", "echo-fetch.ts"));
-    const paths = Array.from({ length: 6 }, (_, i) => `/orders/${i}`);
-    const buffered = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3" }, paths.map((path) => httpEvent("apigw-v2", { path })), false, echo);
+    const paths = Array.from({ length: 8 }, (_, i) => `/orders/${i}`);
+    const kinds = ["apigw-v2", "alb", "function-url", "apigw-v1"] as const; // API Gateway (both), ALB, function URL
+    const buffered = await overlap(workers2, paths.map((path, i) => httpEvent(kinds[i % kinds.length]!, { path })), false, echo);
     expect(buffered.maxInFlight).toBe(3);
     for (const [i, r] of buffered.results.entries()) expect(JSON.parse(body(r).body).url).toMatch(new RegExp(`${paths[i]}$`));
 
@@ -116,7 +122,7 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
     const gates = [0, 1, 2].map((i) => join(dir, `gate-${i}`));
     const started = new Set<number>();
     const opened = await overlap(
-      { AWS_LAMBDA_MAX_CONCURRENCY: "3" },
+      workers2,
       gates.map((gate) => httpEvent("function-url", { path: "/gated", query: [["file", gate]] })),
       false,
       streams,

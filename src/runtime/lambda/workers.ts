@@ -54,7 +54,8 @@ export function workerShare(env: NodeJS.ProcessEnv = process.env): number | unde
 export function workerCount(value: string | undefined): number | string {
   if (value === undefined || value === "") return availableParallelism();
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) return `AWS_LAMBDA_NODEJS_WORKER_COUNT must be a whole number of at least 1, got "${value}"`;
+  // A process each: a bound on what a typo can start (BINSHIP_WORKERS has the same one).
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > 1024) return `AWS_LAMBDA_NODEJS_WORKER_COUNT must be a whole number from 1 to 1024, got "${value}"`;
   return n;
 }
 

@@ -14,7 +14,7 @@ describe("Lambda workers", () => {
     expect(workerCount("3")).toBe(3);
     expect(workerCount(undefined)).toBe(availableParallelism());
     expect(workerCount("")).toBe(availableParallelism());
-    for (const bad of ["0", "-1", "two", "1.5"]) expect(workerCount(bad)).toBe(`AWS_LAMBDA_NODEJS_WORKER_COUNT must be a whole number of at least 1, got "${bad}"`);
+    for (const bad of ["0", "-1", "two", "1.5", "1025"]) expect(workerCount(bad)).toBe(`AWS_LAMBDA_NODEJS_WORKER_COUNT must be a whole number from 1 to 1024, got "${bad}"`);
   });
 
   it("starts a worker with this process's own command line, the glibc loader's included", () => {

@@ -9,14 +9,16 @@
 //   3. no cost when off: the default mode (variable unset) of a no-op handler, this checkout vs a
 //      baseline (BASELINE_REF, default the commit of `main` this branch is based on, checked out detached in $TMPDIR, built there with this
 //      checkout's node_modules), for the bundle (`node app.cjs`) and the single executable:
-//      cold start (spawn -> first answer) and warm latency (median of N invocations).
+//      cold start (spawn -> first answer), the CPU time the process spent on it (less at the
+//      mercy of a loaded machine than the wall time), and warm latency (median of N invocations).
 //   4. memory: PSS (/proc/<pid>/smaps_rollup: shared pages split between the processes that map
 //      them, which is what the environment is charged) of the whole process tree after 16
 //      invocations, with 1, 2 and 4 workers, bundle and executable.
 //
 //   npm run build && node bench/lambda-concurrency.mjs
 //
-// Env: ROUNDS (default 21), N (warm invocations per round, default 200), BASELINE_REF.
+// Env: ROUNDS (default 21), N (warm invocations per round, default 200), BASELINE_REF,
+// ONLY=default (part 3 alone, for more rounds of it).
 // Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -110,10 +112,18 @@ async function wall(program, variables, events, slots) {
   return ms;
 }
 
+/** CPU time (ns) the process's threads have run so far: /proc/<pid>/task/<tid>/schedstat, field 1. */
+function cpuNs(pid) {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+  return ns;
+}
+
 async function defaultPath(program) {
-  const { emulator, spawnedAt, stop } = await start(program);
+  const { emulator, child, spawnedAt, stop } = await start(program);
   await emulator.invoke({});
   const cold = performance.now() - spawnedAt;
+  const coldCpu = cpuNs(child.pid) / 1e6;
   for (let i = 0; i < 50; i++) await emulator.invoke({});
   const warm = [];
   for (let i = 0; i < warmN; i++) {
@@ -122,7 +132,7 @@ async function defaultPath(program) {
     warm.push(performance.now() - t);
   }
   await stop();
-  return { cold, warm: median(warm) };
+  return { cold, coldCpu, warm: median(warm) };
 }
 
 function tree(pid) {
@@ -154,25 +164,29 @@ async function memory(program, workers) {
   return kb / 1024;
 }
 
-const results = { overlap8: [], sequential: [], cpu2: [], cpu1: [], cold: {}, warm: {}, mem: {} };
-for (const name of Object.keys(noop)) (results.cold[name] = []), (results.warm[name] = []);
+const results = { overlap8: [], sequential: [], cpu2: [], cpu1: [], cold: {}, coldCpu: {}, warm: {}, mem: {} };
+for (const name of Object.keys(noop)) (results.cold[name] = []), (results.coldCpu[name] = []), (results.warm[name] = []);
 const memVariants = { bundle: sleeper, executable: sleeperExe };
 for (const kind of Object.keys(memVariants)) for (const w of [1, 2, 4]) results.mem[`${kind} ${w}`] = [];
 const sleeps = Array.from({ length: 16 }, () => ({ ms: 300 }));
 const burns = Array.from({ length: 16 }, () => ({}));
+const only = process.env.ONLY;
 for (let r = 0; r < rounds; r++) {
-  results.overlap8.push(await wall(sleeper, { AWS_LAMBDA_MAX_CONCURRENCY: "8" }, sleeps, 8));
-  results.sequential.push(await wall(sleeper, {}, sleeps, 1));
-  results.cpu2.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2" }, burns, 2));
-  results.cpu1.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, burns, 2));
+  if (only !== "default") {
+    results.overlap8.push(await wall(sleeper, { AWS_LAMBDA_MAX_CONCURRENCY: "8" }, sleeps, 8));
+    results.sequential.push(await wall(sleeper, {}, sleeps, 1));
+    results.cpu2.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2" }, burns, 2));
+    results.cpu1.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, burns, 2));
+  }
   // Alternate the order of this checkout and the baseline, so neither always runs first.
   const names = Object.keys(noop);
   for (const name of r % 2 ? names.reverse() : names) {
     const m = await defaultPath(noop[name]);
     results.cold[name].push(m.cold);
+    results.coldCpu[name].push(m.coldCpu);
     results.warm[name].push(m.warm);
   }
-  if (r < 5) for (const [kind, program] of Object.entries(memVariants)) for (const w of [1, 2, 4]) results.mem[`${kind} ${w}`].push(await memory(program, w));
+  if (r < 5 && only !== "default") for (const [kind, program] of Object.entries(memVariants)) for (const w of [1, 2, 4]) results.mem[`${kind} ${w}`].push(await memory(program, w));
 }
 execFileSync("git", ["-C", root, "worktree", "remove", "--force", baseDir], { stdio: "ignore" });
 rmSync(out, { recursive: true, force: true });
@@ -180,6 +194,7 @@ rmSync(out, { recursive: true, force: true });
 const f = (ms) => `${ms.toFixed(ms < 10 ? 3 : 0)} ms`;
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${rounds} rounds, interleaved; medians. Baseline: ${baselineRef} (${baselineCommit}).\n`);
 console.log("| measurement | median | ratio |\n|---|---:|---|");
+if (only !== "default") {
 const o8 = median(results.overlap8);
 const seq = median(results.sequential);
 console.log(`| 16 × 300 ms async, AWS_LAMBDA_MAX_CONCURRENCY=8 | ${f(o8)} | ${(o8 / seq).toFixed(2)}× the time of one at a time |`);
@@ -188,14 +203,17 @@ const c2 = median(results.cpu2);
 const c1 = median(results.cpu1);
 console.log(`| 16 × 50 ms CPU-bound, 2 slots, AWS_LAMBDA_NODEJS_WORKER_COUNT=2 | ${f(c2)} | ${(c1 / c2).toFixed(2)}× the throughput of 1 worker |`);
 console.log(`| 16 × 50 ms CPU-bound, 2 slots, AWS_LAMBDA_NODEJS_WORKER_COUNT=1 | ${f(c1)} | 1 |`);
+}
 for (const kind of ["bundle", "executable"]) {
   const [cc, cb] = [median(results.cold[`${kind}, this checkout`]), median(results.cold[`${kind}, baseline`])];
   const [wc, wb] = [median(results.warm[`${kind}, this checkout`]), median(results.warm[`${kind}, baseline`])];
   console.log(`| default mode, ${kind}: cold start (spawn -> first answer) | ${f(cc)} (baseline ${f(cb)}) | ${(cc / cb).toFixed(3)}× baseline |`);
+  const [pc, pb] = [median(results.coldCpu[`${kind}, this checkout`]), median(results.coldCpu[`${kind}, baseline`])];
+  console.log(`| default mode, ${kind}: CPU time of that cold start (all threads, schedstat) | ${f(pc)} (baseline ${f(pb)}) | ${(pc / pb).toFixed(3)}× baseline |`);
   console.log(`| default mode, ${kind}: warm invocation (median of ${warmN}) | ${f(wc)} (baseline ${f(wb)}) | ${(wc / wb).toFixed(3)}× baseline |`);
 }
-console.log("\n| PSS of the environment (8 slots, after 16 invocations) | 1 worker | 2 workers | 4 workers | per added worker |\n|---|---:|---:|---:|---:|");
-for (const kind of Object.keys(memVariants)) {
+if (only !== "default") console.log("\n| PSS of the environment (8 slots, after 16 invocations) | 1 worker | 2 workers | 4 workers | per added worker |\n|---|---:|---:|---:|---:|");
+for (const kind of only === "default" ? [] : Object.keys(memVariants)) {
   const m = [1, 2, 4].map((w) => median(results.mem[`${kind} ${w}`]));
   console.log(`| ${kind} | ${m[0].toFixed(1)} MiB | ${m[1].toFixed(1)} MiB | ${m[2].toFixed(1)} MiB | ${((m[2] - m[1]) / 2).toFixed(1)} MiB |`);
 }

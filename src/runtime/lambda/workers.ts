@@ -134,7 +134,12 @@ export function startWorkers(shares: number[], env: NodeJS.ProcessEnv, command =
         else worker.unanswered.delete(line.slice(1));
       }
     });
-    child.on("error", (err) => console.error(`binship: could not start Lambda worker ${i + 1} of ${count}: ${err.message}`));
+    child.on("error", (err) => {
+      console.error(`binship: could not start Lambda worker ${i + 1} of ${count}: ${err.message}`);
+      if (child.pid !== undefined) return; // started after all: 'exit' follows
+      running.delete(worker); // never started: no 'exit' will come
+      if (running.size === 0) process.exit(1); // Lambda reports the runtime's exit as a failed init
+    });
     // Once the pipe is read to its end `unanswered` is complete; a process the app spawned may
     // hold the pipe open after the worker is gone, so that wait is capped.
     const drained = new Promise<void>((resolve) => {

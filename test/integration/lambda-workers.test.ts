@@ -104,6 +104,20 @@ describe.each(["bundle", "executable"] as const)("AWS_LAMBDA_NODEJS_WORKER_COUNT
     }
   });
 
+  it("hands SIGTERM (Lambda's shutdown) to every worker, whose own handler runs, and exits with them", async () => {
+    const env = await environment(programs[kind], { AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2", FIXTURE_ON_SIGTERM: "1" });
+    try {
+      await slotsParked(env.emulator, 4, env.exited);
+      const pids = new Set((await Promise.all([0, 1, 2, 3].map((n) => env.invoke({ n, ms: 200 })))).map((r) => body(r).pid));
+      expect(pids.size).toBe(2);
+      env.child.kill("SIGTERM");
+      expect(await env.exited).toBe(0); // every worker's handler exited 0
+      for (const pid of pids) expect(env.logs()).toContain(`SIGTERM in pid ${pid}`);
+    } finally {
+      await env.close();
+    }
+  });
+
   it("reports an init failure in the workers as init/error, and exits", async () => {
     const env = await environment(programs[kind], { AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2", FIXTURE_FAIL_INIT: "1" });
     try {

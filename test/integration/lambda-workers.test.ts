@@ -3,7 +3,8 @@
 // AWS_LAMBDA_MAX_CONCURRENCY are spread over that many worker processes, each loading the module
 // once; a worker that crashes fails only its own invocations, in the error shape Lambda uses, and
 // the environment goes on with the others until none is left; an init failure is reported.
-// Under qemu-user (an arm64 executable on an amd64 host) `binship invoke` runs one worker.
+// A provided.al2 zip (its own glibc loader line) gets workers too; under qemu-user (an arm64
+// executable on an amd64 host) `binship invoke` runs one worker.
 
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -129,6 +130,21 @@ describe.each(["bundle", "executable"] as const)("AWS_LAMBDA_NODEJS_WORKER_COUNT
     } finally {
       await env.close();
     }
+  });
+});
+
+describe("a provided.al2 zip", () => {
+  it("starts its workers through the zip's own glibc loader, as its bootstrap started the first process", async () => {
+    const zip = join(tempDir("binship-lambda-workers-al2-"), "fn.zip");
+    const packed = await runCli(["pack", "lambda", entry, "--runtime", "provided.al2", "--arch", "x64", "-o", zip]);
+    expect(packed.code, packed.stderr).toBe(0);
+    const event = join(tempDir("binship-lambda-workers-event-"), "event.json");
+    writeFileSync(event, JSON.stringify({ n: 0, ms: 300 }));
+    const r = await runCli(["invoke", zip, "--event", event, "--count", "4", "--concurrency", "4", "--env", "AWS_LAMBDA_NODEJS_WORKER_COUNT=2", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.invocations.map((i: { status: string }) => i.status)).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(new Set(out.invocations.map((i: { result: { pid: number } }) => i.result.pid)).size).toBe(2);
   });
 });
 

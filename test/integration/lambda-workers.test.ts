@@ -134,7 +134,7 @@ describe.each(["bundle", "executable"] as const)("AWS_LAMBDA_NODEJS_WORKER_COUNT
 });
 
 describe("a provided.al2 zip", () => {
-  it("starts its workers through the zip's own glibc loader, as its bootstrap started the first process", async () => {
+  it("starts its workers through the zip's own glibc loader, as its bootstrap started the first process, and reports their memory", async () => {
     const zip = join(tempDir("binship-lambda-workers-al2-"), "fn.zip");
     const packed = await runCli(["pack", "lambda", entry, "--runtime", "provided.al2", "--arch", "x64", "-o", zip]);
     expect(packed.code, packed.stderr).toBe(0);
@@ -145,6 +145,12 @@ describe("a provided.al2 zip", () => {
     const out = JSON.parse(r.stdout);
     expect(out.invocations.map((i: { status: string }) => i.status)).toEqual(["ok", "ok", "ok", "ok"]);
     expect(new Set(out.invocations.map((i: { result: { pid: number } }) => i.result.pid)).size).toBe(2);
+
+    // REPORT's Max Memory Used counts the workers too, not the first process alone.
+    const one = await runCli(["invoke", zip, "--event", event, "--count", "4", "--concurrency", "4", "--env", "AWS_LAMBDA_NODEJS_WORKER_COUNT=1", "--json"]);
+    expect(one.code, one.stderr).toBe(0);
+    const maxUsed = (o: { invocations: { maxMemoryUsedMb: number }[] }) => Math.max(...o.invocations.map((i) => i.maxMemoryUsedMb));
+    expect(maxUsed(out)).toBeGreaterThan(1.5 * maxUsed(JSON.parse(one.stdout)));
   });
 });
 

@@ -15,7 +15,7 @@
 //
 // Env: ROUNDS (default 15), SECONDS (per wrk run, default 2; 1 s warm-up before each),
 // BENCH_NODE (default: the newest Node 24 in binship's cache), ONLY (a regular expression on
-// setup names). Prints markdown tables for BENCHMARKS.md.
+// setup names), LOADS (a comma list of cpu, json, close). Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -64,7 +64,11 @@ const allSetups = [
   { name: "raw node:http, pinned", args: [join(out, "raw-http.cjs")], env: {}, cores: "0", wrkCores: "1", loads: ["json"] },
 ];
 const only = process.env.ONLY ? new RegExp(process.env.ONLY, "i") : undefined;
-const setups = allSetups.filter((s) => !only || only.test(s.name));
+const onlyLoads = process.env.LOADS?.split(",");
+const setups = allSetups
+  .filter((s) => !only || only.test(s.name))
+  .map((s) => ({ ...s, loads: s.loads.filter((l) => !onlyLoads || onlyLoads.includes(l)) }))
+  .filter((s) => s.loads.length);
 
 const up = (port) =>
   new Promise((res) => {
@@ -121,6 +125,7 @@ const cpuPerReq = new Map(); // µs of CPU (all processes of the server) per req
 const mem = new Map(); // `${setup} idle|load` -> [[{rss, anon}...]]
 const split = new Map(); // `${setup} ${load}` -> [{ shares: [worker CPU share], primaryUsPerReq }]
 const push = (m, k, v) => (m.get(k) ?? m.set(k, []).get(k)).push(v);
+const loadAverages = []; // the 1-minute load average after each round
 const treeCpu = (pid) => tree(pid).reduce((t, p) => t + cpuNs(p), 0);
 
 for (let round = 0; round < rounds; round++) {
@@ -150,14 +155,22 @@ for (let round = 0; round < rounds; round++) {
     }
     await server.stop();
   }
+  loadAverages.push(Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]));
   process.stderr.write(`round ${round + 1}/${rounds}\n`);
 }
 rmSync(out, { recursive: true, force: true });
 
 const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
-const load1 = execFileSync("cat", ["/proc/loadavg"]).toString().split(" ").slice(0, 3).join(" ");
-console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs (load average at the end: ${load1}); Node ${nodeVersion} for all; ${rounds} interleaved rounds of ${seconds} s per cell (after 1 s warm-up), medians.\n`);
-const ratio = (a, b) => (a && b ? `${(median(a) / median(b)).toFixed(2)}×` : "–");
+const loadRange = `${Math.min(...loadAverages).toFixed(1)}-${Math.max(...loadAverages).toFixed(1)}`;
+console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs (1-minute load average ${loadRange} over the rounds); Node ${nodeVersion} for all; ${rounds} interleaved rounds of ${seconds} s per cell (after 1 s warm-up), medians.\n`);
+// Each round's two cells ran a few seconds apart, so their ratio cancels most of the machine's
+// drift; the median of those per-round ratios, with the quartiles of the spread.
+const ratio = (a, b) => {
+  if (!a || !b) return "– | –";
+  const rs = a.map((x, i) => x / b[i]).sort((x, y) => x - y);
+  const q = (f) => rs[Math.floor((rs.length - 1) * f)].toFixed(2);
+  return `${(median(a) / median(b)).toFixed(2)}× | ${q(0.5)}× (${q(0.25)}-${q(0.75)})`;
+};
 const get = (s, l) => rps.get(`${s} ${l}`);
 
 console.log(`| server | cores (server / wrk) | ${Object.values(loads).map((l) => `${l.name} req/s | CPU µs/req`).join(" | ")} |`);
@@ -170,7 +183,7 @@ for (const s of setups) {
 const w1 = "binship, 1 worker";
 const w2 = "binship, 2 workers (node:cluster)";
 const rp = "2 workers, SO_REUSEPORT";
-console.log("\n| ratio | median of req/s |\n|---|---:|");
+console.log("\n| ratio | of the medians (req/s) | per round: median (quartiles) |\n|---|---:|---:|");
 console.log(`| CPU-bound: 2 workers / 1 worker | ${ratio(get(w2, "cpu"), get(w1, "cpu"))} |`);
 console.log(`| JSON, wrk sharing the cores: 2 workers / 1 worker | ${ratio(get(w2, "json"), get(w1, "json"))} |`);
 console.log(`| JSON, wrk sharing the cores: 2 workers / @hono/node-server | ${ratio(get(w2, "json"), get("@hono/node-server 2.1.9", "json"))} |`);

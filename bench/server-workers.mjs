@@ -57,6 +57,8 @@ const binship = join(out, "binship.cjs");
 const allSetups = [
   { name: "binship, 1 worker", args: [binship], env: { BINSHIP_WORKERS: "1" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
   { name: "binship, 2 workers (node:cluster)", args: [binship], env: { BINSHIP_WORKERS: "2" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
+  // Node's other cluster policy: workers accept from the shared socket themselves (no hand-over by the primary).
+  { name: "binship, 2 workers (node:cluster, NODE_CLUSTER_SCHED_POLICY=none)", args: [binship], env: { BINSHIP_WORKERS: "2", NODE_CLUSTER_SCHED_POLICY: "none" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
   { name: "2 workers, SO_REUSEPORT", args: [join(import.meta.dirname, "lib", "reuse-port-primary.cjs"), "2", binship], env: {}, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
   { name: "@hono/node-server 2.1.9", args: [join(out, "hono-node-server.cjs")], env: {}, cores: both, wrkCores: both, loads: ["cpu", "json"] },
   { name: "raw node:http", args: [join(out, "raw-http.cjs")], env: {}, cores: both, wrkCores: both, loads: ["json"] },
@@ -88,11 +90,23 @@ const statusKb = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exe
 /** RSS and its private (anonymous) part of each process, MiB: [primary or the one process, ...workers]. */
 const memory = (pid) => tree(pid).map((p) => ({ rss: statusKb(p, "VmRSS") / 1024, anon: statusKb(p, "RssAnon") / 1024 }));
 
+// Interrupted: the server running now goes too, and the scratch directory.
+let current;
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, async () => {
+    await current?.stop();
+    rmSync(out, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
 let nextPort = 19700;
 async function serve(setup) {
   const port = nextPort++;
   const env = { ...process.env, BINSHIP_WORKERS: "", ...setup.env, PORT: String(port), HOST: "127.0.0.1" };
   const child = spawn("taskset", ["-c", setup.cores, node, ...setup.args], { env, stdio: ["ignore", "ignore", "ignore"] });
+  const exited = new Promise((r) => child.once("exit", r));
+  current = { stop: () => (child.kill("SIGTERM"), exited) };
   while (!(await up(port))) await new Promise((r) => setTimeout(r, 20));
   // Every worker listening (a worker that is not would leave its share of connections refused).
   const want = setup.env.BINSHIP_WORKERS === "2" || setup.args.includes("2") ? 3 : 1;
@@ -101,7 +115,7 @@ async function serve(setup) {
   return {
     port,
     pid: child.pid,
-    stop: () => new Promise((r) => (child.once("exit", r), child.kill("SIGTERM"))),
+    stop: current.stop,
   };
 }
 
@@ -183,12 +197,15 @@ for (const s of setups) {
 const w1 = "binship, 1 worker";
 const w2 = "binship, 2 workers (node:cluster)";
 const rp = "2 workers, SO_REUSEPORT";
+const none = "binship, 2 workers (node:cluster, NODE_CLUSTER_SCHED_POLICY=none)";
 console.log("\n| ratio | of the medians (req/s) | per round: median (quartiles) |\n|---|---:|---:|");
 console.log(`| CPU-bound: 2 workers / 1 worker | ${ratio(get(w2, "cpu"), get(w1, "cpu"))} |`);
 console.log(`| JSON, wrk sharing the cores: 2 workers / 1 worker | ${ratio(get(w2, "json"), get(w1, "json"))} |`);
 console.log(`| JSON, wrk sharing the cores: 2 workers / @hono/node-server | ${ratio(get(w2, "json"), get("@hono/node-server 2.1.9", "json"))} |`);
 console.log(`| JSON, pinned: 1 worker / raw node:http | ${ratio(get(`${w1}, pinned`, "json"), get("raw node:http, pinned", "json"))} |`);
 for (const l of ["cpu", "json", "close"]) console.log(`| ${loads[l].name}: SO_REUSEPORT / node:cluster (2 workers each) | ${ratio(get(rp, l), get(w2, l))} |`);
+for (const l of ["cpu", "json", "close"]) console.log(`| ${loads[l].name}: cluster policy "none" / cluster round-robin (2 workers each) | ${ratio(get(none, l), get(w2, l))} |`);
+console.log(`| GET /hello, Connection: close: 2 workers / 1 worker | ${ratio(get(w2, "close"), get(w1, "close"))} |`);
 
 console.log("\nHow each 2-worker setup spread the work (medians over rounds): the busier worker's share of the workers' CPU, and the primary's CPU per request:\n");
 console.log("| setup | load | busier worker's share | primary CPU µs/req |\n|---|---|---:|---:|");

@@ -15,7 +15,8 @@
 //
 // Env: ROUNDS (default 15), SECONDS (per wrk run, default 2; 1 s warm-up before each),
 // BENCH_NODE (default: the newest Node 24 in binship's cache), ONLY (a regular expression on
-// setup names), LOADS (a comma list of cpu, json, close). Prints markdown tables for BENCHMARKS.md.
+// setup names), LOADS (a comma list of cpu, json, close), WRK_THREADS (default 1; one wrk
+// thread tops out near one core's worth of requests, below what 2 workers serve). Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -30,6 +31,7 @@ const out = join(tmpdir(), `binship-bench-workers-${process.pid}`);
 mkdirSync(out, { recursive: true });
 const rounds = Number(process.env.ROUNDS ?? 15);
 const seconds = Number(process.env.SECONDS ?? 2);
+const wrkThreads = Number(process.env.WRK_THREADS ?? 1);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function findNode() {
@@ -121,7 +123,7 @@ async function serve(setup) {
 
 function wrkAsync(setup, port, load, duration) {
   return new Promise((resolveRun, reject) => {
-    const args = ["-c", setup.wrkCores, "wrk", "-t1", `-c${load.conns}`, `-d${duration}s`, ...(load.extra ?? []), `http://127.0.0.1:${port}${load.path}`];
+    const args = ["-c", setup.wrkCores, "wrk", `-t${wrkThreads}`, `-c${load.conns}`, `-d${duration}s`, ...(load.extra ?? []), `http://127.0.0.1:${port}${load.path}`];
     const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "inherit"] });
     let text = "";
     child.stdout.on("data", (d) => (text += d));
@@ -176,7 +178,7 @@ rmSync(out, { recursive: true, force: true });
 
 const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
 const loadRange = `${Math.min(...loadAverages).toFixed(1)}-${Math.max(...loadAverages).toFixed(1)}`;
-console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs (1-minute load average ${loadRange} over the rounds); Node ${nodeVersion} for all; ${rounds} interleaved rounds of ${seconds} s per cell (after 1 s warm-up), medians.\n`);
+console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs (1-minute load average ${loadRange} over the rounds); Node ${nodeVersion} for all; wrk -t${wrkThreads}; ${rounds} interleaved rounds of ${seconds} s per cell (after 1 s warm-up), medians.\n`);
 // Each round's two cells ran a few seconds apart, so their ratio cancels most of the machine's
 // drift; the median of those per-round ratios, with the quartiles of the spread.
 const ratio = (a, b) => {

@@ -49,15 +49,23 @@ function toBuffer(data: string | Uint8Array): Buffer {
   return typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Reads a Node stream whole; a client that goes away mid-body rejects. */
+/**
+ * Reads a Node stream whole; a client that goes away mid-body rejects. A single chunk is handed
+ * back as it came: Node's HTTP parser copies each body chunk into an ArrayBuffer of its own, so
+ * arrayBuffer() can give that away without another copy. Several are copied once into one.
+ */
 function readNode(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let length = 0;
     let ended = false;
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      length += c.length;
+    });
     stream.once("end", () => {
       ended = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      resolve(chunks.length === 1 ? chunks[0]! : joined(chunks, length));
     });
     stream.once("error", reject);
     stream.once("close", () => {
@@ -66,13 +74,37 @@ function readNode(stream: Readable): Promise<Buffer> {
   });
 }
 
+/** The chunks in one Buffer that owns its whole ArrayBuffer (not a slice of Node's shared pool). */
+function joined(chunks: Buffer[], length: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * `buf`'s bytes as an ArrayBuffer of their own: the buffer itself when `buf` spans all of it and
+ * nothing else holds it (a fresh read), else a copy. A view into a larger buffer (Node's pool, a
+ * socket's read buffer) is always copied, so the app never sees bytes beyond its body.
+ */
+function ownArrayBuffer(buf: Buffer, owned: boolean): ArrayBuffer {
+  if (owned && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer as ArrayBuffer;
+  // One allocation and copy (cheaper than ArrayBuffer.prototype.slice, which zero-fills first).
+  return new Uint8Array(buf).buffer;
+}
+
 async function readWeb(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let length = 0;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks);
+    if (done) return joined(chunks, length);
     chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    length += value.byteLength;
   }
 }
 
@@ -166,6 +198,11 @@ export class Body {
 
   /** The whole body, once. */
   async bytes(): Promise<Buffer> {
+    return (await this.#take()).buf;
+  }
+
+  /** The whole body, once, and whether its memory is the body's alone (a fresh read off a Node stream). */
+  async #take(): Promise<{ buf: Buffer; owned: boolean }> {
     if (this.used) throw unusable();
     const s = this.#source;
     if (s.kind === "stream" && s.stream.locked) throw new TypeError("Body is unusable: the body stream is locked");
@@ -173,17 +210,17 @@ export class Body {
     if (s.kind !== "none") this.#used = true;
     switch (s.kind) {
       case "none":
-        return Buffer.alloc(0);
+        return { buf: Buffer.alloc(0), owned: true };
       case "bytes":
-        return toBuffer(s.data);
+        return { buf: toBuffer(s.data), owned: false }; // the app's own string or bytes
       case "node":
-        return readNode(s.stream);
+        return { buf: await readNode(s.stream), owned: true };
       case "shared":
-        return s.whole;
+        return { buf: await s.whole, owned: false }; // every clone reads the same Buffer
       case "stream":
-        return readWeb(s.stream);
+        return { buf: await readWeb(s.stream), owned: true };
       case "blob":
-        return Buffer.from(await s.blob.arrayBuffer());
+        return { buf: Buffer.from(await s.blob.arrayBuffer()), owned: true };
     }
   }
 
@@ -196,8 +233,8 @@ export class Body {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const buf = await this.bytes();
-    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    const { buf, owned } = await this.#take();
+    return ownArrayBuffer(buf, owned);
   }
 
   async uint8Array(): Promise<Uint8Array> {

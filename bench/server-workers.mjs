@@ -19,12 +19,13 @@
 // thread tops out near one core's worth of requests, below what 2 workers serve). Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import { cpus, homedir, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { cpuNs } from "./lib/proc.mjs";
+import { findNode } from "./lib/bench-node.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(tmpdir(), `binship-bench-workers-${process.pid}`);
@@ -34,14 +35,6 @@ const seconds = Number(process.env.SECONDS ?? 2);
 const wrkThreads = Number(process.env.WRK_THREADS ?? 1);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function findNode() {
-  if (process.env.BENCH_NODE) return process.env.BENCH_NODE;
-  const cache = join(homedir(), ".cache", "binship", "node");
-  const dirs = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith(`node-linux-${process.arch}@24.`)) : [];
-  dirs.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  if (!dirs.length) throw new Error("no Node 24 in binship's cache: run `binship build` once, or set BENCH_NODE");
-  return join(cache, dirs.at(-1), "node");
-}
 const node = findNode();
 const apps = join(import.meta.dirname, "apps");
 execFileSync(process.execPath, [join(root, "bin", "binship.js"), "bundle", join(apps, "hono-workers.ts"), "-o", join(out, "binship.cjs")], { cwd: root, stdio: "ignore" });

@@ -18,7 +18,7 @@
 //   npm run build && node bench/lambda-concurrency.mjs
 //
 // Env: ROUNDS (default 21), N (warm invocations per round, default 200), BASELINE_REF,
-// ONLY=default (part 3 alone, for more rounds of it).
+// ONLY=default (part 3 alone, for more rounds of it), ONLY=cpu (the CPU-bound workers pair alone).
 // Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -173,11 +173,14 @@ const burns = Array.from({ length: 16 }, () => ({}));
 const only = process.env.ONLY;
 for (let r = 0; r < rounds; r++) {
   if (only !== "default") {
-    results.overlap8.push(await wall(sleeper, { AWS_LAMBDA_MAX_CONCURRENCY: "8" }, sleeps, 8));
-    results.sequential.push(await wall(sleeper, {}, sleeps, 1));
+    if (only !== "cpu") {
+      results.overlap8.push(await wall(sleeper, { AWS_LAMBDA_MAX_CONCURRENCY: "8" }, sleeps, 8));
+      results.sequential.push(await wall(sleeper, {}, sleeps, 1));
+    }
     results.cpu2.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2" }, burns, 2));
     results.cpu1.push(await wall(cpu, { AWS_LAMBDA_MAX_CONCURRENCY: "2", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, burns, 2));
   }
+  if (only === "cpu") continue;
   // Alternate the order of this checkout and the baseline, so neither always runs first.
   const names = Object.keys(noop);
   for (const name of r % 2 ? names.reverse() : names) {
@@ -195,15 +198,20 @@ const f = (ms) => `${ms.toFixed(ms < 10 ? 3 : 0)} ms`;
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}; ${rounds} rounds, interleaved; medians. Baseline: ${baselineRef} (${baselineCommit}).\n`);
 console.log("| measurement | median | ratio |\n|---|---:|---|");
 if (only !== "default") {
-const o8 = median(results.overlap8);
-const seq = median(results.sequential);
-console.log(`| 16 × 300 ms async, AWS_LAMBDA_MAX_CONCURRENCY=8 | ${f(o8)} | ${(o8 / seq).toFixed(2)}× the time of one at a time |`);
-console.log(`| 16 × 300 ms async, variable unset (one at a time) | ${f(seq)} | 1 |`);
+if (only !== "cpu") {
+  const o8 = median(results.overlap8);
+  const seq = median(results.sequential);
+  console.log(`| 16 × 300 ms async, AWS_LAMBDA_MAX_CONCURRENCY=8 | ${f(o8)} | ${(o8 / seq).toFixed(2)}× the time of one at a time |`);
+  console.log(`| 16 × 300 ms async, variable unset (one at a time) | ${f(seq)} | 1 |`);
+}
 const c2 = median(results.cpu2);
 const c1 = median(results.cpu1);
 console.log(`| 16 × 50 ms CPU-bound, 2 slots, AWS_LAMBDA_NODEJS_WORKER_COUNT=2 | ${f(c2)} | ${(c1 / c2).toFixed(2)}× the throughput of 1 worker |`);
 console.log(`| 16 × 50 ms CPU-bound, 2 slots, AWS_LAMBDA_NODEJS_WORKER_COUNT=1 | ${f(c1)} | 1 |`);
+const perRound = results.cpu2.map((t, i) => results.cpu1[i] / t);
+console.log(`| CPU-bound, per round: median of each round's 1-worker / 2-worker time | | ${median(perRound).toFixed(2)}× |`);
 }
+if (only === "cpu") process.exit(0);
 for (const kind of ["bundle", "executable"]) {
   const [cc, cb] = [median(results.cold[`${kind}, this checkout`]), median(results.cold[`${kind}, baseline`])];
   const [wc, wb] = [median(results.warm[`${kind}, this checkout`]), median(results.warm[`${kind}, baseline`])];

@@ -15,7 +15,7 @@
 //
 // Env: ROUNDS (default 15), SECONDS (per wrk run, default 2; 1 s warm-up before each),
 // BENCH_NODE (default: the newest Node 24 in binship's cache), ONLY (a regular expression on
-// setup names), LOADS (a comma list of cpu, json, close), WRK_THREADS (default 1; one wrk
+// setup names), LOADS (a comma list of cpu, json, close, pipelined), WRK_THREADS (default 1; one wrk
 // thread tops out near one core's worth of requests, below what 2 workers serve). Prints markdown tables for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -47,15 +47,18 @@ const loads = {
   cpu: { name: "GET /cpu (CPU-bound)", path: "/cpu", conns: 8 },
   json: { name: "GET /hello (JSON)", path: "/hello", conns: 32 },
   close: { name: "GET /hello, Connection: close", path: "/hello", conns: 32, extra: ["-H", "Connection: close"] },
+  // HTTP/1.1 pipelining, 16 requests per write: wrk's own CPU per request falls to a fraction of
+  // the server's, so on two shared cores the load generator no longer takes a core's share.
+  pipelined: { name: "GET /hello (JSON), 16 pipelined", path: "/hello", conns: 32, extra: ["-s", join(import.meta.dirname, "lib", "pipeline-16.lua")] },
 };
 const binship = join(out, "binship.cjs");
 const allSetups = [
-  { name: "binship, 1 worker", args: [binship], env: { BINSHIP_WORKERS: "1" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
-  { name: "binship, 2 workers (node:cluster)", args: [binship], env: { BINSHIP_WORKERS: "2" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
+  { name: "binship, 1 worker", args: [binship], env: { BINSHIP_WORKERS: "1" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close", "pipelined"], memory: true },
+  { name: "binship, 2 workers (node:cluster)", args: [binship], env: { BINSHIP_WORKERS: "2" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close", "pipelined"], memory: true },
   // Node's other cluster policy: workers accept from the shared socket themselves (no hand-over by the primary).
   { name: "binship, 2 workers (node:cluster, NODE_CLUSTER_SCHED_POLICY=none)", args: [binship], env: { BINSHIP_WORKERS: "2", NODE_CLUSTER_SCHED_POLICY: "none" }, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
   { name: "2 workers, SO_REUSEPORT", args: [join(import.meta.dirname, "lib", "reuse-port-primary.cjs"), "2", binship], env: {}, cores: both, wrkCores: both, loads: ["cpu", "json", "close"], memory: true },
-  { name: "@hono/node-server 2.1.9", args: [join(out, "hono-node-server.cjs")], env: {}, cores: both, wrkCores: both, loads: ["cpu", "json"] },
+  { name: "@hono/node-server 2.1.9", args: [join(out, "hono-node-server.cjs")], env: {}, cores: both, wrkCores: both, loads: ["cpu", "json", "pipelined"] },
   { name: "raw node:http", args: [join(out, "raw-http.cjs")], env: {}, cores: both, wrkCores: both, loads: ["json"] },
   { name: "binship, 1 worker, pinned", args: [binship], env: { BINSHIP_WORKERS: "1" }, cores: "0", wrkCores: "1", loads: ["json"] },
   { name: "raw node:http, pinned", args: [join(out, "raw-http.cjs")], env: {}, cores: "0", wrkCores: "1", loads: ["json"] },
@@ -197,6 +200,8 @@ console.log("\n| ratio | of the medians (req/s) | per round: median (quartiles) 
 console.log(`| CPU-bound: 2 workers / 1 worker | ${ratio(get(w2, "cpu"), get(w1, "cpu"))} |`);
 console.log(`| JSON, wrk sharing the cores: 2 workers / 1 worker | ${ratio(get(w2, "json"), get(w1, "json"))} |`);
 console.log(`| JSON, wrk sharing the cores: 2 workers / @hono/node-server | ${ratio(get(w2, "json"), get("@hono/node-server 2.1.9", "json"))} |`);
+console.log(`| JSON, 16 pipelined, wrk sharing the cores: 2 workers / 1 worker | ${ratio(get(w2, "pipelined"), get(w1, "pipelined"))} |`);
+console.log(`| JSON, 16 pipelined, wrk sharing the cores: 2 workers / @hono/node-server | ${ratio(get(w2, "pipelined"), get("@hono/node-server 2.1.9", "pipelined"))} |`);
 console.log(`| JSON, pinned: 1 worker / raw node:http | ${ratio(get(`${w1}, pinned`, "json"), get("raw node:http, pinned", "json"))} |`);
 for (const l of ["cpu", "json", "close"]) console.log(`| ${loads[l].name}: SO_REUSEPORT / node:cluster (2 workers each) | ${ratio(get(rp, l), get(w2, l))} |`);
 for (const l of ["cpu", "json", "close"]) console.log(`| ${loads[l].name}: cluster policy "none" / cluster round-robin (2 workers each) | ${ratio(get(none, l), get(w2, l))} |`);

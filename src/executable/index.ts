@@ -258,15 +258,6 @@ function codeCacheGenerator(options: ExecutableOptions, nodes: NodeBinaries, tar
   return { generator: target.path, emulator: options.emulator, generatorCached: target.cached };
 }
 
-/** pkg's executable `laidOut` with the code-cache blob in place of pkg's, at `out`. */
-async function withCodeCache(laidOut: string, input: SeaBlobInput, out: string): Promise<void> {
-  const layout = await readSeaLayout(laidOut).catch((err: unknown) => `unreadable: ${(err as Error).message}`);
-  if (typeof layout === "string") {
-    throw new BinshipError("EXECUTABLE_FAILED", `pkg's executable cannot take the blob with the V8 code cache (${layout})`, { hint: "This is a binship bug with this pkg version; --no-code-cache builds without the cache." });
-  }
-  await reinjectBlob(laidOut, layout, await generateSeaBlob(input), out);
-}
-
 /** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
 async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string, warnings: Diagnostic[]): Promise<Produced> {
   const { logger } = options;
@@ -299,11 +290,11 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
     await requireIntactInputs([target.cached, nodes.generatorCached, codeCache?.generatorCached], warnings);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
-    const pkgOut = codeCache ? join(workDir, "pkg-out") : tmpOut;
-    const { log } = await packager({ ...blobInput, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: pkgOut });
+    const blob = codeCache ? join(workDir, "code-cache.blob") : undefined;
+    if (blob) await writeFile(blob, await generateSeaBlob(finalBlob));
+    const { log } = await packager({ ...blobInput, blob, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut });
     logger.done();
     for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
-    if (codeCache) await withCodeCache(pkgOut, { ...blobInput, ...codeCache, codeCache: true }, tmpOut);
   }
   const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
   await appendFile(tmpOut, encodeBuildInfo(buildInfo));

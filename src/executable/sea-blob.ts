@@ -18,6 +18,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
+import { seaBlobFacts } from "../inspect/sea-blob.js";
 import { logTail, recordedMainPath, runGrouped } from "./pkg.js";
 
 /** pkg's defaults under the caller's keys; part of the executable cache key (executable/index.ts). */
@@ -51,7 +52,7 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
     });
   }
   const blob = await readFile(output);
-  if (input.codeCache) withDefaultFlagHash(blob, await defaultCacheHeader(input));
+  if (input.codeCache) await withDefaultFlagHash(blob, await defaultCacheHeader(input));
   return blob;
 }
 
@@ -68,21 +69,9 @@ async function defaultCacheHeader(input: SeaBlobInput): Promise<Buffer> {
   return Buffer.from(log, "hex");
 }
 
-/** Where the SEA blob keeps its code cache (observed for Node 22-24, as reinject.ts's spliceBlob), or undefined. */
-export function codeCacheRange(blob: Buffer): { offset: number; bytes: number } | undefined {
-  const flagUseCodeCache = 4;
-  if (blob.length < 17 || blob.readUInt32LE(0) !== 0x0143da20 || !(blob.readUInt32LE(4) & flagUseCodeCache)) return undefined;
-  const mainAt = 17 + Number(blob.readBigUInt64LE(9));
-  if (mainAt + 8 > blob.length) return undefined;
-  const cacheAt = mainAt + 8 + Number(blob.readBigUInt64LE(mainAt));
-  if (cacheAt + 8 > blob.length) return undefined;
-  const bytes = Number(blob.readBigUInt64LE(cacheAt));
-  return cacheAt + 8 + bytes <= blob.length ? { offset: cacheAt + 8, bytes } : undefined;
-}
-
 /** Puts the default-flags hash into the blob's code cache header, after checking it is the same V8's cache. */
-function withDefaultFlagHash(blob: Buffer, header: Buffer): void {
-  const range = codeCacheRange(blob);
+async function withDefaultFlagHash(blob: Buffer, header: Buffer): Promise<void> {
+  const range = (await seaBlobFacts(blob))?.codeCache;
   const cache = range && blob.subarray(range.offset, range.offset + range.bytes);
   if (!cache || cache.length < 16 || !cache.subarray(0, 8).equals(header.subarray(0, 8))) {
     throw new BinshipError("EXECUTABLE_FAILED", "the SEA blob's V8 code cache is not laid out as this binship expects (magic or V8 version differ)", { hint: "This is a binship bug with this Node version; --no-code-cache builds without the cache." });

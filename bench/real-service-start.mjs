@@ -1,5 +1,6 @@
 // Real-service cold start (issue 22): two services with real dependencies, each measured as
-//   - exec -> first HTTP 200 on GET /hello, with peak RSS (VmHWM) at that moment, for
+//   - exec -> first HTTP 200 on GET /hello, with the CPU time used until then (all threads; steadier
+//     than wall time on a shared machine) and peak RSS (VmHWM) at that moment, for
 //       `node bundle.cjs` (binship's bundle, on the official Node inside the executable),
 //       the binship executable (a fresh copy, as a deploy unpacks it), and
 //       bun `build --compile` of the same entry;
@@ -32,7 +33,8 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { firstOk } from "./lib/http-probe.mjs";
-import { peakRss } from "./lib/proc.mjs";
+import { createServer } from "node:net";
+import { cpuNs, peakRss } from "./lib/proc.mjs";
 
 const here = resolve(import.meta.dirname, "..");
 const root = resolve(process.env.BINSHIP_ROOT ?? here);
@@ -80,6 +82,10 @@ for (const f of fixtures) {
     f.bun = join(out, `${f.key}-bun`);
     execFileSync(bunBin, ["build", "--compile", f.bunEntry, "--outfile", f.bun], { stdio: "ignore" });
   }
+  // The same executable without its V8 code cache, to show what the cache gives (issue 22).
+  f.exeNoCache = join(out, `${f.key}-exe-nocc`);
+  binship("build", f.entry, "--arch", arch, "--node", nodeVersion, ...buildArgs, "--no-code-cache", "-o", join(out, `${f.key}-exe-nocc-built`));
+  copyFileSync(join(out, `${f.key}-exe-nocc-built`), f.exeNoCache);
   f.zip = join(out, `${f.key}.zip`);
   binship("pack", "lambda", f.entry, "--arch", arch, "--node", nodeVersion, ...buildArgs, "-o", f.zip);
   if (withArm) {
@@ -117,17 +123,27 @@ async function lambdaStart(command, args) {
     const result = await emulator.invoke(event);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const rss = peakRss(child.pid);
+    const cpu = cpuNs(child.pid) / 1e6;
     const body = result.status === "ok" ? JSON.parse(result.payload.toString()).body : undefined;
     if (!String(body).includes("hello")) throw new Error(`${command}: ${JSON.stringify(result.error ?? body)}`);
-    return { ms, rss };
+    return { ms, rss, cpu };
   } finally {
     child.kill("SIGKILL");
     await emulator.close();
   }
 }
 
-let nextPort = 19500 + (process.pid % 200) * 10;
-const httpStart = (command, args) => firstOk(command, args, nextPort++ % 60000, (child) => ({ rss: peakRss(child.pid) }));
+// A port the kernel just handed out and nobody holds: no other job's server answers the probe.
+const freePort = () =>
+  new Promise((res, rej) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+    srv.on("error", rej);
+  });
+// CPU time of the process up to its first answer (all threads): steadier than wall time on a shared machine.
+const httpStart = async (command, args) => firstOk(command, args, await freePort(), (child) => ({ rss: peakRss(child.pid), cpu: cpuNs(child.pid) / 1e6 }));
 
 // --- the subjects, in table order --------------------------------------------------------------
 const subjects = [];
@@ -135,6 +151,7 @@ for (const f of fixtures) {
   const group = `http:${f.key}`;
   subjects.push({ group, role: "node", name: `node ${nodeVersion} bundle.cjs (binship's bundle)`, run: () => httpStart(node, [f.bundle]) });
   subjects.push({ group, role: "exe", name: "**binship executable**", run: () => httpStart(f.exe, []) });
+  subjects.push({ group, role: "exe-nocc", name: "binship executable, --no-code-cache", run: () => httpStart(f.exeNoCache, []) });
   if (f.bun) subjects.push({ group, role: "bun", name: `bun ${bunVersion} build --compile`, run: () => httpStart(f.bun, []) });
   if (withArm) {
     subjects.push({ group: `arm:${f.key}`, role: "node", name: `node ${nodeVersion} arm64 bundle.cjs, qemu-aarch64`, run: () => httpStart(qemu[0], [...qemu.slice(1), officialNode("arm64", nodeVersion), f.bundle]) });
@@ -159,15 +176,18 @@ const med = (s, k) => median(s.results.map((r) => r[k]));
 const ref = (group, role) => subjects.find((s) => s.group === group && s.role === role);
 function table(group, columns) {
   const rows = subjects.filter((s) => s.group === group);
-  const head = ["| runs as | median | min | max |", ...columns.map((c) => ` vs ${c.label} |`), " peak RSS (median) |"].join("");
-  const lines = [head, `|---|---:|---:|---:|${columns.map(() => "---:|").join("")}---:|`];
+  const head = ["| runs as | median | min | max |", ...columns.map((c) => ` vs ${c.label} |`), " CPU to answer (median) |", ...columns.map((c) => ` vs ${c.label} |`), " peak RSS (median) |"].join("");
+  const lines = [head, `|---|---:|---:|---:|${columns.map(() => "---:|").join("")}---:|${columns.map(() => "---:|").join("")}---:|`];
   for (const s of rows) {
     const ms = s.results.map((r) => r.ms);
-    const ratios = columns.map((c) => {
-      const r = ref(group, c.role);
-      return r ? ` ${(med(s, "ms") / med(r, "ms")).toFixed(2)}× |` : " – |";
-    });
-    lines.push(`| ${s.name} | ${fmt(med(s, "ms"))} ms | ${fmt(Math.min(...ms))} ms | ${fmt(Math.max(...ms))} ms |${ratios.join("")} ${mib(med(s, "rss"))} |`);
+    const ratios = (k) =>
+      columns
+        .map((c) => {
+          const r = ref(group, c.role);
+          return r ? ` ${(med(s, k) / med(r, k)).toFixed(2)}× |` : " – |";
+        })
+        .join("");
+    lines.push(`| ${s.name} | ${fmt(med(s, "ms"))} ms | ${fmt(Math.min(...ms))} ms | ${fmt(Math.max(...ms))} ms |${ratios("ms")} ${fmt(med(s, "cpu"))} ms |${ratios("cpu")} ${mib(med(s, "rss"))} |`);
   }
   return lines;
 }
@@ -183,9 +203,10 @@ for (const f of fixtures) {
   if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }]), "");
 }
 lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }]), "");
-lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|");
+lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | of which V8 code cache | executable, --no-code-cache | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|---:|---:|");
 const size = (p) => statSync(p).size;
-for (const f of fixtures) lines.push(`| ${f.key} | ${(size(f.bundle) / 1024).toFixed(0)} KiB | ${mib(size(f.exe))} | ${mib(size(f.zip))} |`);
+const codeCache = (p) => JSON.parse(binship("inspect", p, "--json")).seaCodeCacheBytes ?? 0;
+for (const f of fixtures) lines.push(`| ${f.key} | ${(size(f.bundle) / 1024).toFixed(0)} KiB | ${mib(size(f.exe))} | ${(codeCache(f.exe) / 1024).toFixed(0)} KiB | ${mib(size(f.exeNoCache))} | ${mib(size(f.zip))} |`);
 lines.push(`| hello (test/fixtures/apps/hono) | – | ${mib(size(hello.exe))} | – |`);
 process.stdout.write(`${lines.join("\n")}\n`);
 if (process.env.JSON) {

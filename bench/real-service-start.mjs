@@ -99,6 +99,9 @@ const node = officialNode(arch, nodeVersion);
 const hello = { exe: join(out, "hello-exe") };
 binship("build", join(here, "test", "fixtures", "apps", "hono", "index.ts"), "--arch", arch, "--node", nodeVersion, ...buildArgs, "-o", join(out, "hello-exe-built"));
 copyFileSync(join(out, "hello-exe-built"), hello.exe);
+hello.exeNoCache = join(out, "hello-exe-nocc");
+binship("build", join(here, "test", "fixtures", "apps", "hono", "index.ts"), "--arch", arch, "--node", nodeVersion, ...buildArgs, "--no-code-cache", "-o", join(out, "hello-exe-nocc-built"));
+copyFileSync(join(out, "hello-exe-nocc-built"), hello.exeNoCache);
 // Every script runs from the same directory (Node maps more of itself for a longer script path).
 hello.raw = join(out, "raw-hello.cjs");
 copyFileSync(join(import.meta.dirname, "apps", "raw-hello.cjs"), hello.raw);
@@ -164,12 +167,15 @@ for (const f of fixtures) {
 }
 subjects.push({ group: "http:hello", role: "raw", name: `raw node:http hello (node ${nodeVersion})`, run: () => httpStart(node, [hello.raw]) });
 subjects.push({ group: "http:hello", role: "exe", name: "binship executable (test/fixtures/apps/hono)", run: () => httpStart(hello.exe, []) });
+subjects.push({ group: "http:hello", role: "exe-nocc", name: "binship executable (test/fixtures/apps/hono), --no-code-cache", run: () => httpStart(hello.exeNoCache, []) });
 
 for (const s of subjects) {
   s.results = [];
   await s.run(); // warm the page cache once
 }
-for (let i = 0; i < runs; i++) for (const s of subjects) s.results.push(await s.run());
+// A fresh random order each round, so no variant always runs right after the same neighbour.
+const shuffled = (xs) => xs.map((x) => [Math.random(), x]).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+for (let i = 0; i < runs; i++) for (const s of shuffled(subjects)) s.results.push(await s.run());
 
 // --- report ----------------------------------------------------------------------------------
 const med = (s, k) => median(s.results.map((r) => r[k]));
@@ -194,20 +200,20 @@ function table(group, columns) {
 
 const lines = [
   "Command: `" + [process.env.RUNS ? `RUNS=${runs}` : "", buildArgs.length ? `BUILD_ARGS="${buildArgs.join(" ")}"` : "", withArm ? "ARM64=1" : "", "node bench/real-service-start.mjs"].filter(Boolean).join(" ") + "`" + (root === here ? "" : ` (BINSHIP_ROOT=${root})`),
-  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${mib(totalmem())} RAM, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, **shared with other jobs (loaded)**; ${arch}; Node ${nodeVersion} for node and inside the executable${bunVersion ? `, bun ${bunVersion}` : " (bun not installed: cd bench && npm install)"}; ${runs} rounds, every variant once per round, interleaved; medians.`,
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${mib(totalmem())} RAM, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, **shared with other jobs (loaded)**; ${arch}; Node ${nodeVersion} for node and inside the executable${bunVersion ? `, bun ${bunVersion}` : " (bun not installed: cd bench && npm install)"}; ${runs} rounds, every variant once per round, in a new random order each round; medians.`,
   "",
 ];
 for (const f of fixtures) {
-  lines.push(`### ${f.title}`, "", "Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : [])]), "");
+  lines.push(`### ${f.title}`, "", "Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : []), { label: "--no-code-cache", role: "exe-nocc" }]), "");
   if (withArm) lines.push("arm64 under qemu-aarch64 on this x64 host (exec -> first 200):", "", ...table(`arm:${f.key}`, [{ label: "node bundle", role: "node" }]), "");
   if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }]), "");
 }
-lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }]), "");
+lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }, { label: "--no-code-cache", role: "exe-nocc" }]), "");
 lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | of which V8 code cache | executable, --no-code-cache | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|---:|---:|");
 const size = (p) => statSync(p).size;
 const codeCache = (p) => JSON.parse(binship("inspect", p, "--json")).seaCodeCacheBytes ?? 0;
 for (const f of fixtures) lines.push(`| ${f.key} | ${(size(f.bundle) / 1024).toFixed(0)} KiB | ${mib(size(f.exe))} | ${(codeCache(f.exe) / 1024).toFixed(0)} KiB | ${mib(size(f.exeNoCache))} | ${mib(size(f.zip))} |`);
-lines.push(`| hello (test/fixtures/apps/hono) | – | ${mib(size(hello.exe))} | – |`);
+lines.push(`| hello (test/fixtures/apps/hono) | – | ${mib(size(hello.exe))} | ${(codeCache(hello.exe) / 1024).toFixed(0)} KiB | ${mib(size(hello.exeNoCache))} | – |`);
 process.stdout.write(`${lines.join("\n")}\n`);
 if (process.env.JSON) {
   const raw = subjects.map((s) => ({ group: s.group, role: s.role, name: s.name, results: s.results }));

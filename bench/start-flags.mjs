@@ -66,7 +66,8 @@ const freePort = () =>
 const subjects = [];
 for (const f of fixtures) for (const flags of known) subjects.push({ fixture: f.name, flags, results: [], run: async () => firstOk(node, [...flags, f.bundle], await freePort(), (c) => ({ rss: peakRss(c.pid), cpu: cpuNs(c.pid) / 1e6 })) });
 for (const s of subjects) await s.run();
-for (let i = 0; i < runs; i++) for (const s of subjects) s.results.push(await s.run());
+const shuffled = (xs) => xs.map((x) => [Math.random(), x]).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+for (let i = 0; i < runs; i++) for (const s of shuffled(subjects)) s.results.push(await s.run()); // a new order each round
 
 const label = (flags) => (flags.length ? flags.map((f) => `\`${f}\``).join(" ") : "(none)");
 const lines = [

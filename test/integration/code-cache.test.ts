@@ -105,6 +105,30 @@ describe("the V8 code cache", () => {
     expect(readFileSync(join(dir, "b")).equals(readFileSync(x64))).toBe(true);
   }, 180_000);
 
+  it("is left out, with a warning naming qemu, when the other CPU's Node cannot run here", async () => {
+    const bin = tempDir("binship-cc-path-");
+    symlinkSync("/usr/bin/llvm-strip", join(bin, "llvm-strip")); // the build still strips; only qemu is missing
+    const out = join(dir, "arm-no-qemu");
+    const r = await runCli(["build", hono, "--arch", "arm64", "-o", out, "--json"], { env: { PATH: bin } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ codeCacheBytes: 0, arch: "arm64" });
+    expect(r.stderr).toMatch(/warning: no qemu-user for linux-arm64 on PATH: the executable has no V8 code cache/);
+    expect(r.stderr).toMatch(/qemu-user libc6-arm64-cross|--no-code-cache/);
+  }, 120_000);
+
+  it("is not made for an ES module bundle (Node 24 compiles it in its module loader), which still starts", async () => {
+    const out = join(dir, "esm");
+    const built = await build(join(appsDir, "hono-tla", "index.ts"), out, ["--arch", "x64"]);
+    expect(built.codeCacheBytes).toBe(0);
+    const svc = await startService(out, [], { timeoutMs: 60_000 });
+    try {
+      expect((await httpRequest(`${svc.url}/hello`)).status).toBe(200);
+      expect(svc.output()).not.toContain(rejected);
+    } finally {
+      await svc.stop();
+    }
+  }, 120_000);
+
   it("is left out with --no-code-cache and with \"codeCache\": false in the build section", async () => {
     const flag = await build(hono, join(dir, "no-cc"), ["--arch", "x64", "--no-code-cache"]);
     expect(flag.codeCacheBytes).toBe(0);

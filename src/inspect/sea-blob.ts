@@ -1,8 +1,9 @@
-// What a Node SEA preparation blob holds, as Node 22-24 write it (observed; the generator's own
-// output is the reference in test/integration/code-cache.test.ts): u32 magic 0x0143da20, u32
-// flags, the code path (u8 1 + u64 length + bytes), the main script (u64 length + bytes), then,
-// when flag 4 (useCodeCache) is set, the V8 code cache (u64 length + bytes), then assets and
-// execArgv when their flags are set.
+// What a Node SEA preparation blob holds, as Node writes it (observed; the generator's own output
+// is the reference in test/integration/code-cache.test.ts): u32 magic 0x0143da20, u32 flags, one
+// byte (Node 22-24) or two (Node 26: the main's format too), the code path (u64 length + bytes),
+// the main script (u64 length + bytes), then, when flag 4 (useCodeCache) is set, the V8 code
+// cache (u64 length + bytes, starting with V8's magic, whose upper bytes are 0xc0de), then
+// assets and execArgv when their flags are set.
 
 import type { FileHandle } from "node:fs/promises";
 
@@ -17,20 +18,29 @@ export interface SeaBlobFacts {
 
 /** The blob's layout from `read(offset, length)`, or undefined when it is not one this reader knows. */
 async function factsFrom(size: number, read: (at: number, length: number) => Promise<Buffer>): Promise<SeaBlobFacts | undefined> {
-  if (size < 17) return undefined;
-  const head = await read(0, 17);
-  if (head.readUInt32LE(0) !== seaBlobMagic || head[8] !== 1) return undefined;
+  if (size < 18) return undefined;
+  const head = await read(0, 18);
+  if (head.readUInt32LE(0) !== seaBlobMagic) return undefined;
+  for (const lengthAt of [9, 10]) {
+    const facts = await layoutWith(head, lengthAt, size, read);
+    if (facts) return facts;
+  }
+  return undefined;
+}
+
+async function layoutWith(head: Buffer, lengthAt: number, size: number, read: (at: number, length: number) => Promise<Buffer>): Promise<SeaBlobFacts | undefined> {
   const flags = head.readUInt32LE(4);
-  const mainAt = 17 + Number(head.readBigUInt64LE(9));
-  if (mainAt + 8 > size) return undefined;
+  const pathBytes = Number(head.readBigUInt64LE(lengthAt));
+  const mainAt = lengthAt + 8 + pathBytes;
+  if (pathBytes === 0 || pathBytes > 4096 || mainAt + 8 > size) return undefined;
   const mainBytes = Number((await read(mainAt, 8)).readBigUInt64LE(0));
-  const facts: SeaBlobFacts = { flags, mainBytes };
-  if (!(flags & seaFlagUseCodeCache)) return mainAt + 8 + mainBytes <= size ? facts : undefined;
   const cacheAt = mainAt + 8 + mainBytes;
-  if (cacheAt + 8 > size) return undefined;
-  const bytes = Number((await read(cacheAt, 8)).readBigUInt64LE(0));
-  if (cacheAt + 8 + bytes > size) return undefined;
-  return { ...facts, codeCache: { offset: cacheAt + 8, bytes } };
+  if (!(flags & seaFlagUseCodeCache)) return cacheAt <= size ? { flags, mainBytes } : undefined;
+  if (cacheAt + 12 > size) return undefined;
+  const cacheHead = await read(cacheAt, 12);
+  const bytes = Number(cacheHead.readBigUInt64LE(0));
+  if (cacheHead[10] !== 0xde || cacheHead[11] !== 0xc0 || cacheAt + 8 + bytes > size) return undefined;
+  return { flags, mainBytes, codeCache: { offset: cacheAt + 8, bytes } };
 }
 
 export function seaBlobFacts(blob: Buffer): Promise<SeaBlobFacts | undefined> {

@@ -92,6 +92,13 @@ describe("the V8 code cache", () => {
     180_000,
   );
 
+  it("is made and accepted for a Node 26 target too (its blob lays out the main's format as well)", async () => {
+    const out = join(dir, "node26");
+    const built = await build(hono, out, ["--arch", "x64", "--node", "26"]);
+    expect(built.codeCacheBytes).toBeGreaterThan(10_000);
+    expect(await startOutput(out, [])).not.toContain(rejected);
+  }, 120_000);
+
   it("gives the same bytes from pkg's layout and from a cached template, build after build", async () => {
     // Another bundle first, so the second build goes into its cached executable (reinject.ts).
     const other = join(dir, "other");

@@ -62,7 +62,6 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
     lines: [
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
       ...(largest ? [largest] : []),
-      exe.report.seaCodeCacheBytes ? `V8 code cache ${formatBytes(exe.report.seaCodeCacheBytes)} (--no-code-cache leaves it out)` : "no V8 code cache",
       ...audit,
     ],
     json: {

@@ -5,6 +5,7 @@ import { access, stat } from "node:fs/promises";
 import { delimiter, dirname, join } from "node:path";
 import { BinshipError, isBinshipError } from "../../errors.js";
 import { elfArchOf } from "../../inspect/index.js";
+import { emulation } from "../../util/emulation.js";
 import type { Launcher } from "./types.js";
 
 const noCleanup = async () => {};
@@ -21,11 +22,7 @@ export async function elfArch(path: string): Promise<ElfArch | undefined> {
   });
 }
 
-/** qemu-user binary and the library root (Debian's cross libc) for each foreign arch. */
-export const emulation: Record<"x64" | "arm64", { qemu: string; libraryRoot: string; packages: string }> = {
-  arm64: { qemu: "qemu-aarch64", libraryRoot: "/usr/aarch64-linux-gnu", packages: "qemu-user libc6-arm64-cross libstdc++6-arm64-cross" },
-  x64: { qemu: "qemu-x86_64", libraryRoot: "/usr/x86_64-linux-gnu", packages: "qemu-user libc6-amd64-cross libstdc++6-amd64-cross" },
-};
+export { emulation };
 
 async function findOnPath(name: string, pathVar: string | undefined): Promise<string | undefined> {
   for (const dir of (pathVar ?? "").split(delimiter).filter(Boolean)) {

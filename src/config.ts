@@ -55,6 +55,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  esmPackages?: string[]; // packages bundled from their ES module build ("module"): names or "@scope/*"; default the AWS SDK v3
   format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
@@ -107,6 +108,13 @@ const nodeSpec = (v: unknown) =>
 const urlPath = (v: unknown) =>
   v === false || (typeof v === "string" && v.startsWith("/")) ? undefined : 'a path starting with "/", or false';
 
+// An npm package name, a scope's every package ("@aws-sdk/*"), or "*" for every package.
+const esmPackagePattern = "^(\\*|@[a-z0-9-~][a-z0-9-._~]*/(\\*|[a-z0-9-~][a-z0-9-._~]*)|[a-z0-9-~][a-z0-9-._~]*)$";
+const esmPackageList = (v: unknown) =>
+  Array.isArray(v) && v.every((p) => typeof p === "string" && new RegExp(esmPackagePattern).test(p))
+    ? undefined
+    : 'package names, "@scope/*" or "*", e.g. ["@aws-sdk/*", "@smithy/*"]';
+
 const outputs = (what: string, where: readonly Section[]): KeySpec => ({ kind: "path", description: what, in: where });
 
 export const schema: Record<keyof Config, KeySpec> = {
@@ -121,6 +129,12 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean", description: "Embed a source map; stack traces point at the TypeScript sources (default false)." },
   define: { kind: "record", description: "Replace global expressions at build time: { \"process.env.STAGE\": \"\\\"prod\\\"\" }." },
   external: { kind: "string[]", description: "Modules left out of the bundle." },
+  esmPackages: {
+    kind: "string[]",
+    description: 'Packages bundled from their ES module build (package.json "module") instead of "main", so what the service does not import is left out: names, "@scope/*" or "*" (default: the AWS SDK v3, ["@aws-sdk/*", "@smithy/*", "@aws-crypto/*"]; [] for none).',
+    check: esmPackageList,
+    pattern: esmPackagePattern,
+  },
   format: { kind: "string", description: "Bundle format (default: cjs, esm when the code uses top-level await).", values: bundleFormats },
   contract: { kind: "string", description: "Service shape (default auto: detected at start-up).", values: contracts },
   livenessPath: { kind: "string|false", description: 'Server mode: liveness endpoint (default "/healthz"), false for none.', check: urlPath, pattern: "^/" },
@@ -396,7 +410,7 @@ export function configJsonSchema(): Record<string, unknown> {
         case "number":
           return { type: spec.integer ? "integer" : "number", ...(spec.minimum !== undefined ? { minimum: spec.minimum } : {}), ...(spec.maximum !== undefined ? { maximum: spec.maximum } : {}) };
         case "string[]":
-          return { type: "array", items: { type: "string" } };
+          return { type: "array", items: { type: "string", ...(spec.pattern ? { pattern: spec.pattern } : {}) } };
         case "record":
           return { type: "object", additionalProperties: { type: "string" } };
         case "string|false":

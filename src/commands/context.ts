@@ -48,6 +48,7 @@ export interface BundleFlagValues {
   sourcemap?: boolean;
   define?: Record<string, string>;
   external?: string[];
+  esmPackages?: string[];
   format?: string;
   contract?: string;
   invokeMode?: string;

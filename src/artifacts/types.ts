@@ -35,6 +35,13 @@ export interface BuiltApp {
   bundle?: AppBundle; // for layouts that need the bundle
   node?: AppNode; // for layouts that ship Node beside the bundle
   nodes?: AppNode[]; // the container node layout: one Node binary per arch, sorted by arch
+  compileCache?: AppCompileCache; // the container node layout: Node's compile cache for the bundle, made by each arch's Node
+}
+
+/** Node's module compile cache for the bundle (executable/compile-cache.ts): files under `root`, one directory per arch. */
+export interface AppCompileCache {
+  root: string; // absolute; the files' paths are relative to it
+  files: string[]; // "compile-cache/v24.22.3-x64-964aae3f-65532/c4e5f35d", sorted
 }
 
 /** One way to lay out an artifact kind: one file each, one line in its kind's table. */

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import { createdFrom, gitLabels, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
-import { cacheDirFrom } from "../executable/index.js";
+import { cacheDirFrom, compileCacheDirName } from "../executable/index.js";
 import type { Logger } from "../log.js";
 import type { NetworkSettings } from "../util/http.js";
 
@@ -55,6 +55,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     files,
     name: packed.name,
     bundleFile,
+    ...(packed.layout === "node" ? { compileCache: { dir: packed.dir, files: packed.files.map((f) => f.path).filter((f) => f.startsWith(`${compileCacheDirName}/`)).sort() } } : {}),
     base: packed.base,
     port: options.port,
     labels: await gitLabels(i.entry ? dirname(resolve(i.cwd, i.entry)) : i.cwd),

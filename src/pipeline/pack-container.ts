@@ -17,7 +17,8 @@ import { makeScratch } from "../util/stale.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
-import { prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
+import { generateCompileCache, prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
+import { nonroot } from "../artifacts/container/image/index.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
@@ -66,6 +67,19 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
         warnings.push(...node.warnings.filter((w) => !warnings.some((x) => x.text === w.text)));
       }
       app.nodes = nodes;
+      if (o.layout === "node") {
+        // Each arch's own Node compiles the bundle once more, to ship V8's code cache with it.
+        const root = join(scratch, "compile-cache-build");
+        const files: string[] = [];
+        for (const node of nodes) {
+          logger.progress(`compiling the bundle with node-${dockerArchOf(node.arch)} (compile cache)`);
+          const made = await generateCompileCache({ node: node.report.path, arch: node.arch, nodeVersion: node.version, bundle: result.outfile, root, uid: nonroot, hostPath: env.PATH });
+          logger.done();
+          warnings.push(...made.warnings);
+          if ("files" in made) files.push(...made.files);
+        }
+        if (files.length) app.compileCache = { root, files: files.sort() };
+      }
     }
     return { app, inputs: withLockfile(result.inputs, result.lockfile), warnings };
   }
@@ -101,8 +115,9 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     const built = await buildApp(input, scratch.path);
     // An ES module bundle is app.mjs, known only once bundled: the recipe names it.
     const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
-    const options = bundleFile ? { ...input.options, bundleFile } : input.options;
-    if (bundleFile && bundleFile !== "app.cjs") texts = await renderContainerFiles(options);
+    const compileCache = built.app.compileCache !== undefined;
+    const options = { ...input.options, ...(bundleFile ? { bundleFile } : {}), ...(compileCache ? { compileCache } : {}) };
+    if ((bundleFile && bundleFile !== "app.cjs") || compileCache) texts = await renderContainerFiles(options);
     const result = await packContainer(options, built.app, texts, cleanup.onTemp);
     const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...result.warnings] };
     if (input.image) {

@@ -29,6 +29,7 @@ export interface ContainerOptions {
   baseContents?: BaseContents; // what the base holds; undefined skips the library check (custom --base)
   nodeMajor: number; // Node major of the bundle layout's base image
   bundleFile?: string; // the bundle layout's file name in the image (default app.cjs; app.mjs for an ES module bundle)
+  compileCache?: boolean; // the node layout ships Node's compile cache (known once built): the Dockerfile copies it and sets NODE_COMPILE_CACHE
   name: string; // DNS-1123 service name
   image: string; // image reference in the manifests and README
   port: number; // container port (default 8080)
@@ -81,6 +82,7 @@ async function writeText(root: string, file: RenderedFile): Promise<void> {
 /** A copy, never a link: the source may be the user's own prebuilt file, whose mode must not change. */
 async function place(root: string, file: ContextFile): Promise<void> {
   const path = join(root, file.path);
+  await mkdir(dirname(path), { recursive: true }); // the node layout's compile-cache/<dir>/
   await copyFile(file.source, path);
   await chmod(path, file.mode);
 }

@@ -9,6 +9,7 @@ import type { Diagnostic } from "../../../diagnostic.js";
 import { BinshipError } from "../../../errors.js";
 import { formatBytes, type Logger } from "../../../log.js";
 import { assembleIndex, assemblePlatform, type AppLayer, type AssembledImage, type RunSettings } from "./assemble.js";
+import { compileCacheEnv } from "../compile-cache.js";
 import { nodeImagePath } from "../layouts/node.js";
 import { readBase } from "./base.js";
 import type { Clients } from "./blobs.js";
@@ -29,6 +30,7 @@ export interface PublishOptions {
   files: { arch: Arch; path: string; sbom?: string; node?: string }[]; // the finished app files (for bundle and node: the same path for each arch), each one's SBOM file, and (node layout) the arch's stripped Node binary
   name: string; // the executable's name in the image: /app/<name>
   bundleFile?: string; // the bundle's name in the image, /app/<bundleFile> (default app.cjs; app.mjs for an ES module bundle)
+  compileCache?: { dir: string; files: string[] }; // node layout: Node's compile cache, files relative to dir ("compile-cache/..."), put beside the bundle in /app
   base: string; // base image reference, read from its registry
   port: number; // ENV PORT and the exposed port
   labels: Record<string, string>; // OCI labels for the config
@@ -71,7 +73,7 @@ function runSettings(o: PublishOptions): RunSettings {
   return {
     user: `${nonroot}:${nonroot}`,
     entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : [o.layout === "node" ? nodeImagePath : "/nodejs/bin/node", `/app/${bundleFileOf(o)}`],
-    env: { PORT: String(o.port) },
+    env: { PORT: String(o.port), ...(o.layout === "node" && o.compileCache?.files.length ? compileCacheEnv : {}) },
     exposedPort: o.port,
     labels: { ...o.labels, "org.opencontainers.image.created": created },
     created,
@@ -104,7 +106,9 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
             { source: f.path, path: `app/${bundleFileOf(o)}`, mode: 0o644, ...(o.layout === "node" ? { owner: 0 } : {}) };
       // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
       const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
-      layer = await buildLayerCached({ files: [file, ...sbom], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
+      // As the Dockerfile's COPY compile-cache/ gives them: root's, readable by the image's user.
+      const cache = o.layout === "node" ? (o.compileCache?.files ?? []).map((c) => ({ source: join(o.compileCache!.dir, c), path: `app/${c}`, mode: 0o644, owner: 0 })) : [];
+      layer = await buildLayerCached({ files: [file, ...sbom, ...cache], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       byPath.set(f.path, layer);
     }
     own.push({ ...layer, comment: "the app" });

@@ -4,6 +4,7 @@
 
 import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
+import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
 
 /** What a layout needs built before it can pack: an executable per arch, the bundle, or the bundle plus the official Node binary for the arch (a Lambda layer). */
@@ -27,6 +28,7 @@ export interface AppNode {
   arch: Arch;
   version: string; // exact, "24.21.0"
   report: ElfReport; // inspected; report.path is the file
+  buildInfo?: BuildInfo; // the container node layout: what the executable would have recorded (Node as published, the bundle's packages), for the image's SBOM
 }
 
 /** Everything the pipeline built for one artifact. */

@@ -66,7 +66,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   const { sbom, report, depfile } = config;
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
-  const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
+  // Prebuilt executables go into the executable layout unless a layout was asked for.
+  const layout = config.layout ?? (prebuilt ? "executable" : undefined);
+  const { options, warnings } = resolveContainerOptions({ ...config, image, layout }, ctx.cwd);
   if (prebuilt && options.layout !== "executable") {
     throw new BinshipError("USAGE", `--executable cannot be used with --layout ${options.layout}`, { hint: "Drop --executable, or use --layout executable." });
   }

@@ -48,7 +48,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     packed.layout === "executable"
       ? packed.executables.map((e) => ({ arch: e.arch, path: e.path, sbom: sbomOf(packed, e.dockerArch) }))
       : packed.layout === "node"
-        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`) }))
+        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`), sbom: sbomOf(packed, dockerArchOf(arch)) }))
         : options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile) }));
   const result = await publishImage({
     layout: packed.layout,

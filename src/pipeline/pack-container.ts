@@ -19,6 +19,8 @@ import { formatDepfile } from "../util/depfile.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
 import { generateCompileCache, prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
 import { nonroot } from "../artifacts/container/image/index.js";
+import { makeBuildInfo } from "../inspect/build-info.js";
+import { binshipVersion } from "../paths.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
@@ -63,7 +65,9 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
       for (const arch of [...o.archs].sort()) {
         const exeOptions = resolveExecutableOptions(config, cwd, env, { bundle: result.outfile, outfile: join(scratch, `unused-${arch}`), arch, logger });
         const node = await prepareNodeBinary(exeOptions, scratch);
-        nodes.push({ arch, version: node.version, report: node.report });
+        // The record an executable would carry, for the image's SBOM: Node as published and the bundle's packages.
+        const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch, node: { version: node.version, ...node.published, stripped: node.stripped }, bundle: { sha256: result.sha256, bytes: result.bytes }, contents: result.contents });
+        nodes.push({ arch, version: node.version, report: node.report, buildInfo });
         warnings.push(...node.warnings.filter((w) => !warnings.some((x) => x.text === w.text)));
       }
       app.nodes = nodes;

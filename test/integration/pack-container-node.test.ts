@@ -1,6 +1,6 @@
-// `binship pack container --layout node --push` against the real local registry (Debian's
+// `binship pack container --push` (the node layout, the default) against the real local registry (Debian's
 // docker-registry) and the distroless cc stand-in: the stripped Node binary is its own layer and
-// the bundle a small one on top, so a one-line change to the app uploads only the bundle's layer
+// the bundle (with V8's compile cache for it, made by each arch's Node, and the arch's SBOM) a small one on top, so a one-line change to the app uploads only the bundle's layer
 // (the Node layer is already there), an unchanged repush uploads nothing, and the pulled image
 // runs (amd64 natively, arm64 under qemu). The recipe's Dockerfile, built by buildah, gives the
 // same files in the same places.
@@ -50,7 +50,8 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
   const cleanup: string[] = [];
   const base = () => `${registry.host}/distroless/cc:nonroot`;
   const pack = async (source: string, out: string, tag: string) => {
-    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "--layout", "node", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
+    // No --layout: the node layout is the default.
+    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
       env: { DOCKER_CONFIG: join(work, "no-docker-config") },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -126,8 +127,8 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
       expect(p.appLayer.digest).not.toBe(first.index.platforms[i]!.appLayer.digest);
       expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
     }
-    // The bundle is the same for both arches: one upload of it, plus one config per platform.
-    expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(3);
+    // Per platform: its app layer (the bundle, the compile cache, the arch's SBOM) and its config.
+    expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(4);
   });
 
   it("the pulled image runs the app: uid 65532, Node as PID 1's program (amd64 natively, arm64 under qemu)", async () => {
@@ -146,6 +147,11 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
       const node = statSync(join(root, "usr", "local", "bin", "node"));
       expect([node.uid, node.gid, node.mode & 0o777]).toEqual([0, 0, 0o755]);
       expect(readFileSync(join(root, "app", "app.cjs")).equals(readFileSync(join(work, "out3", "app.cjs")))).toBe(true);
+      // The SBOM names the Node runtime the image runs, as the executable's names its embedded Node.
+      const sbom = JSON.parse(readFileSync(join(root, "usr", "share", "sbom", "svc.cdx.json"), "utf8"));
+      const runtime = sbom.components.find((c: { type: string }) => c.type === "platform");
+      expect(runtime).toMatchObject({ name: "node", purl: expect.stringMatching(new RegExp(`^pkg:npm/node-linux-${arch === "amd64" ? "x64" : "arm64"}@24\\.`)) });
+      expect(sbom.components.map((c: { name: string }) => c.name)).toContain("express");
       roots[arch] = root;
       configs[arch] = config;
     }

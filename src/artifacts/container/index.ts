@@ -23,7 +23,7 @@ export { dockerArchOf } from "./base.js";
 
 export interface ContainerOptions {
   outDir: string; // absolute output directory, replaced as a whole (default dist/container)
-  layout: ContainerLayoutName; // "executable" (default): binaries on distroless cc; "bundle": app.cjs on distroless Node
+  layout: ContainerLayoutName; // "node" (default): Node + app.cjs + its compile cache on distroless cc; "executable": binaries on distroless cc; "bundle": app.cjs on distroless Node
   archs: Arch[]; // architectures of the image, sorted (default arm64 and x64)
   base: string; // default base image written into the Dockerfile
   baseContents?: BaseContents; // what the base holds; undefined skips the library check (custom --base)

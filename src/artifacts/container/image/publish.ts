@@ -84,7 +84,7 @@ const bundleFileOf = (o: PublishOptions) => o.bundleFile ?? "app.cjs";
 
 async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[]): Promise<Map<Arch, AppLayer[]>> {
   const layers = new Map<Arch, AppLayer[]>();
-  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch
+  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch (the bundle layout's; the node layout's SBOM is each arch's own)
   const mtime = Math.floor(o.created.getTime() / 1000);
   for (const f of [...o.files].sort((a, b) => (a.arch < b.arch ? -1 : 1))) {
     const own: AppLayer[] = [];
@@ -96,7 +96,8 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
       const node = await buildLayerCached({ files: [file], uid: 0, gid: 0, mtime: 0, outfile: join(dir, `node-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       own.push({ ...node, comment: "the Node runtime" });
     }
-    let layer = byPath.get(f.path);
+    const key = `${f.path}\0${f.sbom ?? ""}`;
+    let layer = byPath.get(key);
     if (!layer) {
       o.logger.progress(`layering ${f.path}`);
       const file =
@@ -109,7 +110,7 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
       // As the Dockerfile's COPY compile-cache/ gives them: root's, readable by the image's user.
       const cache = o.layout === "node" ? (o.compileCache?.files ?? []).map((c) => ({ source: join(o.compileCache!.dir, c), path: `app/${c}`, mode: 0o644, owner: 0 })) : [];
       layer = await buildLayerCached({ files: [file, ...sbom, ...cache], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
-      byPath.set(f.path, layer);
+      byPath.set(key, layer);
     }
     own.push({ ...layer, comment: "the app" });
     layers.set(f.arch, own);

@@ -105,7 +105,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
     lines.push(...(largest ? [largest] : []), ...audit);
   } else if (sbom || report) {
-    ctx.logger.warn("--sbom and --report need the executable layout: a --layout bundle recipe holds no executable with build info");
+    ctx.logger.warn(`--sbom and --report need --layout executable: a --layout ${result.layout} recipe holds no executable with build info (its image SBOMs are sbom-<arch>.cdx.json)`);
   }
   if (result.published) lines.push(...imageLines(result.published));
   return {

@@ -117,7 +117,9 @@ function withExecutableFlags(cmd: Command): Command {
     .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
     .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
     .option("--strip", "strip the Node binary's symbols and debug info (default)")
-    .option("--no-strip", "keep the Node binary as published");
+    .option("--no-strip", "keep the Node binary as published")
+    .option("--code-cache", "put a V8 code cache of the bundle into the executable (default)")
+    .option("--no-code-cache", "leave the V8 code cache out: the bundle is compiled at every start");
 }
 
 /** --sbom and --report: what is inside the artifact, made from the finished file (commands/audit.ts). */

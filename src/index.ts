@@ -31,7 +31,7 @@ export interface CommonOptions {
 /** Options that shape the bundle, for every command that bundles. */
 export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" | "define" | "external" | "format" | "contract" | "livenessPath" | "readinessPath" | "shutdownGraceSeconds" | "workers" | "invokeMode" | "basePath">;
 /** Options of commands that also build an executable. */
-export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip">;
+export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip" | "codeCache">;
 
 export interface BundleOptions extends CommonOptions, BundleKeys, Pick<Config, "outfile" | "depfile" | "metafile"> {}
 export interface BuildOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report"> {

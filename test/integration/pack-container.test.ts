@@ -176,7 +176,8 @@ describe("pack container", () => {
     const project = join(work, "bundle-project");
     mkdirSync(project);
     writeFileSync(join(project, "binship.config.json"), JSON.stringify({ entry, livenessPath: "/-/live", readinessPath: "/-/ready", container: { layout: "bundle" } }));
-    const r = await runCli(["pack", "container", "--layout", "executable", "--name", "svc", "--image", image], { cwd: project });
+    // The layout comes from the config file alone: a --layout flag would override it.
+    const r = await runCli(["pack", "container", "--name", "svc", "--image", image], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const out = join(project, "dist", "container");
     expect(readdirSync(out).sort()).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app.cjs", "k8s"]);

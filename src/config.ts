@@ -147,7 +147,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   generatorNode: { kind: "path", description: "Host Node of exactly the target's version, to generate the SEA blob." },
   sysroot: { kind: "path", description: "provided.al2: the libraries bundled into the zip.", in: ["lambda"] },
   strip: { kind: "boolean", description: "Strip the Node binary's symbols and debug info (default true)." },
-  codeCache: { kind: "boolean", description: "Put a V8 code cache of the bundle into the executable, compiled at build time by the target's own Node (default true): a faster start for some hundred KiB." },
+  codeCache: { kind: "boolean", description: "Ship a V8 code cache of the bundle, compiled at build time by the target's own Node (default true): in the executable, or as the container node layout's compile cache; a faster start for some hundred KiB." },
   image: { kind: "string", description: "Image reference the Kubernetes manifests run.", in: ["container"] },
   name: {
     kind: "string",

@@ -6,6 +6,7 @@
 // same files in the same places.
 
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -129,6 +130,49 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
     }
     // Per platform: its app layer (the bundle, the compile cache, the arch's SBOM) and its config.
     expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(4);
+  });
+
+  it("inspect reports the node layout: the recipe's Node binaries (version and arch from their ELF), bundle and compile cache; an OCI layout's layers and the same files in binship's layers", async () => {
+    const out1 = join(work, "out1");
+    const recipe = JSON.parse((await runCli(["inspect", out1, "--json"])).stdout);
+    expect(recipe).toMatchObject({ kind: "container", layout: "node", executables: [] });
+    expect(recipe.nodes.map((n: { name: string; report: { arch: string; nodeVersion: string; sha256: string } }) => [n.name, n.report.arch, n.report.nodeVersion])).toEqual([
+      ["node-amd64", "x64", expect.stringMatching(/^24\.\d+\.\d+$/)],
+      ["node-arm64", "arm64", expect.stringMatching(/^24\.\d+\.\d+$/)],
+    ]);
+    const bundle = readFileSync(join(out1, "app.cjs"));
+    expect(recipe.bundle).toEqual({ name: "app.cjs", bytes: bundle.length, sha256: createHash("sha256").update(bundle).digest("hex") });
+    const cacheFiles = readdirSync(join(out1, "compile-cache"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const cacheBytes = cacheFiles.reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+    expect(recipe.compileCache).toHaveLength(2);
+    expect(recipe.compileCache.reduce((n: number, d: { bytes: number }) => n + d.bytes, 0)).toBe(cacheBytes);
+    expect(recipe.compileCache.reduce((n: number, d: { files: number }) => n + d.files, 0)).toBe(cacheFiles.length);
+    const text = (await runCli(["inspect", out1])).stdout;
+    expect(text).toMatch(/container recipe, node layout/);
+    expect(text).toMatch(/code cache {3}compile-cache\/v24\S+-x64-\S+: \d+ files?, /);
+    expect(text).toMatch(/node-arm64:\n {4}format {7}ELF64 AArch64 \(arm64\)/);
+
+    // The pushed image, copied as it is (every platform, blobs unchanged) into an OCI layout.
+    const layout = join(work, "pushed-layout");
+    await skopeo("copy", "--all", "--src-tls-verify=false", `docker://${registry.host}/team/svc:1.0`, `oci:${layout}:1.0`);
+    const image = JSON.parse((await runCli(["inspect", layout, "--json"])).stdout);
+    expect(image).toMatchObject({ kind: "oci-layout", layout: "node" });
+    expect(image.platforms.map((p: { platform: string }) => p.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+    for (const [i, p] of image.platforms.entries()) {
+      const pushed = first.index.platforms[i]!;
+      expect(p.manifest).toBe(pushed.digest);
+      const ours = p.layers.filter((l: { addedBy: string }) => l.addedBy === "binship");
+      expect(ours.map((l: { digest: string; comment: string }) => [l.digest, l.comment])).toEqual([
+        [pushed.nodeLayer!.digest, "the Node runtime"],
+        [pushed.appLayer.digest, "the app"],
+      ]);
+      expect(p.layers.length).toBeGreaterThan(2); // the base's below
+      expect(p.node.report.nodeVersion).toBe(recipe.nodes[i].report.nodeVersion);
+      expect(p.node.report.arch).toBe(recipe.nodes[i].report.arch);
+      expect(p.node.report.sha256).toBe(recipe.nodes[i].report.sha256); // the very file the recipe has
+      expect(p.bundle).toEqual(recipe.bundle);
+      expect(p.compileCache).toEqual(recipe.compileCache); // as the Dockerfile's COPY compile-cache/: both arches' directories
+    }
   });
 
   it("the pulled image runs the app: uid 65532, Node as PID 1's program (amd64 natively, arm64 under qemu)", async () => {

@@ -248,6 +248,7 @@ Docs: README.md`,
     .option("--oci-layout <dir>", "also write the image as an OCI image layout directory")
     .option("--tarball <file>", "also write the image as a tarball (OCI layout + docker-archive manifest.json)")
     .option("--insecure-registry", "allow registries without TLS or with an untrusted certificate")
+    .option("--mount-from <repo>", "with --push: mount blobs (the shared Node layer) from this repository on the same registry instead of uploading them (repeatable)", collect)
     .addHelpText(
       "after",
       "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  binship pack container src/index.ts --push registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",

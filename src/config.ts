@@ -80,6 +80,7 @@ export interface Config {
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
   fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
+  mountFrom?: string[]; // --push: repositories on the same registry to mount blobs from (after those remembered from earlier pushes)
   environment?: Record<string, string>; // binship invoke: the function's own variables (lambda section)
   memory?: number; // binship invoke: AWS_LAMBDA_FUNCTION_MEMORY_SIZE in MB, 128-10240 (default 128; lambda section)
   functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
@@ -164,6 +165,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   k8s: { kind: "boolean", description: "Write Kubernetes manifests to k8s/ (default true).", in: ["container"] },
   fallbackLibraries: { kind: "boolean", description: "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true).", in: ["lambda"] },
   zipLevel: { kind: "number", description: "Deflate level of the zips, 0-9 (default 6).", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9"), integer: true, minimum: 0, maximum: 9, in: ["lambda"] },
+  mountFrom: { kind: "string[]", description: "With --push: repositories on the same registry to mount blobs from instead of uploading them (the shared Node layer), e.g. [\"team/orders\"]; tried after those binship remembers from its earlier pushes.", in: ["container"] },
   base: { kind: "string", description: "Base image (default distroless cc; distroless Node for layout bundle).", in: ["container"] },
   environment: { kind: "record", description: "binship invoke: the function's environment variables, as on Lambda (--env and --env-file add to them).", in: ["lambda"] },
   memory: {

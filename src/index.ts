@@ -42,7 +42,7 @@ export interface PackLambdaOptions extends CommonOptions, ExecutableKeys, Pick<C
   layout?: "executable" | "layer";
   executable?: string; // zip this executable (from buildExecutable) instead of building from source
 }
-export interface PackContainerOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "sbom" | "report" | "base" | "image" | "name" | "port" | "replicas" | "k8s"> {
+export interface PackContainerOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "sbom" | "report" | "base" | "image" | "name" | "port" | "replicas" | "k8s" | "mountFrom"> {
   arch?: Arch | Arch[]; // default both
   layout?: "node" | "executable" | "bundle"; // default node (executable when `executable` is given)
   executable?: string[]; // executables from buildExecutable, one per arch, instead of building

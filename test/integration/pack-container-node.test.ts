@@ -12,7 +12,8 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
+import { cacheDirFrom } from "../../src/executable/index.js";
+import { appsDir, fixturesDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { httpRequest } from "../helpers/http.js";
 import { startService } from "../helpers/process.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
@@ -33,7 +34,7 @@ interface PushJson {
   index: {
     digest: string;
     platforms: { platform: string; digest: string; appLayer: Layer; nodeLayer?: Layer; uploadedBytes?: number }[];
-    push?: { uploadedBytes: number; blobs: { digest: string; size: number; outcome: string }[] };
+    push?: { uploadedBytes: number; mountedBytes: number; blobs: { digest: string; size: number; outcome: string }[] };
   };
 }
 
@@ -50,9 +51,9 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
   const images: string[] = [];
   const cleanup: string[] = [];
   const base = () => `${registry.host}/distroless/cc:nonroot`;
-  const pack = async (source: string, out: string, tag: string) => {
+  const pack = async (source: string, out: string, tag: string, repository = "team/svc", ...extra: string[]) => {
     // No --layout: the node layout is the default.
-    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
+    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "-o", join(work, out), "--push", `${registry.host}/${repository}:${tag}`, "--base", base(), "--insecure-registry", ...extra], {
       env: { DOCKER_CONFIG: join(work, "no-docker-config") },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -173,6 +174,47 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
       expect(p.bundle).toEqual(recipe.bundle);
       expect(p.compileCache).toEqual(recipe.compileCache); // as the Dockerfile's COPY compile-cache/: both arches' directories
     }
+  });
+
+  it("another service's push to another repository on the registry mounts the Node layer (remembered from the first push, or named by --mount-from) instead of uploading it", async () => {
+    // binship's record of where its pushes left each blob (a hint for mounts), in its cache.
+    const record = join(cacheDirFrom(process.env, repoRoot), "registry-blobs.json");
+    const nodeOutcomes = (r: PushJson) => r.index.platforms.map((p) => r.index.push!.blobs.find((b) => b.digest === p.nodeLayer!.digest)!.outcome);
+    const nodeBytes = first.index.platforms.reduce((n, p) => n + p.nodeLayer!.size, 0);
+
+    const orders = await pack(changedEntry, "orders", "1", "team/orders");
+    expect(nodeOutcomes(orders)).toEqual(["mounted", "mounted"]);
+    expect(orders.index.push!.mountedBytes).toBeGreaterThanOrEqual(nodeBytes);
+    for (const p of orders.index.platforms) expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
+
+    // Without the record (another machine, a cleared cache): the flag names where the layer is.
+    rmSync(record, { force: true });
+    const billing = await pack(entry, "billing", "1", "team/billing", "--mount-from", "team/svc");
+    expect(nodeOutcomes(billing)).toEqual(["mounted", "mounted"]);
+    for (const p of billing.index.platforms) expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
+
+    // Neither: the Node layer is uploaded whole, once per arch.
+    rmSync(record, { force: true });
+    const payments = await pack(entry, "payments", "1", "team/payments");
+    expect(nodeOutcomes(payments)).toEqual(["uploaded", "uploaded"]);
+    expect(payments.index.push!.uploadedBytes).toBeGreaterThan(nodeBytes);
+
+    // The pulled image is whole: the mounted layers are really in the new repository.
+    const manifest = JSON.parse(await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/team/orders@${orders.index.platforms[0]!.digest}`));
+    const blob = await fetch(`http://${registry.host}/v2/team/orders/blobs/${manifest.layers.at(-2).digest}`, { method: "HEAD" });
+    expect(blob.status).toBe(200);
+  });
+
+  it("--mount-from is checked before anything is built: another registry, a tag, or no --push exit 2", async () => {
+    const other = await runCli(["pack", "container", entry, "--push", `${registry.host}/team/x:1`, "--mount-from", "other.example.com/team/svc"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`--mount-from other.example.com/team/svc is on other.example.com, but the push goes to ${registry.host}`);
+    const tagged = await runCli(["pack", "container", entry, "--push", `${registry.host}/team/x:1`, "--mount-from", "team/svc:1.0"]);
+    expect(tagged.code).toBe(2);
+    expect(tagged.stderr).toContain("--mount-from team/svc:1.0 names a tag; it takes a repository");
+    const noPush = await runCli(["pack", "container", entry, "--mount-from", "team/svc"]);
+    expect(noPush.code).toBe(2);
+    expect(noPush.stderr).toContain("--mount-from needs --push");
   });
 
   it("the pulled image runs the app: uid 65532, Node as PID 1's program (amd64 natively, arm64 under qemu)", async () => {

@@ -193,9 +193,9 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
     expect(nodeOutcomes(billing)).toEqual(["mounted", "mounted"]);
     for (const p of billing.index.platforms) expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
 
-    // Neither: the Node layer is uploaded whole, once per arch.
+    // Neither, or a source that lacks it (the registry answers 202 and opens the upload used instead): uploaded whole, once per arch.
     rmSync(record, { force: true });
-    const payments = await pack(entry, "payments", "1", "team/payments");
+    const payments = await pack(entry, "payments", "1", "team/payments", "--mount-from", "team/never-pushed");
     expect(nodeOutcomes(payments)).toEqual(["uploaded", "uploaded"]);
     expect(payments.index.push!.uploadedBytes).toBeGreaterThan(nodeBytes);
 

@@ -257,6 +257,15 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     expect(fromLayout.config.User).toBe("65532:65532");
     // skopeo copy checks every blob against its digest.
     await skopeo("--override-arch", "amd64", "copy", `oci:${layout}:1.0`, `oci:${join(work, "copied")}:x`);
+    // inspect reads binship's layout back: the executable layout, each platform's executable from its app layer.
+    const inspected = JSON.parse((await runCli(["inspect", layout, "--json"])).stdout);
+    expect(inspected).toMatchObject({ kind: "oci-layout", layout: "executable", nodes: [] });
+    expect(inspected.platforms.map((p: { platform: string; manifest: string }) => [p.platform, p.manifest])).toEqual(json.index.platforms.map((p) => [p.platform, p.digest]));
+    for (const p of inspected.platforms) {
+      expect(p.executable.report.arch).toBe(p.platform === "linux/amd64" ? "x64" : "arm64");
+      expect(p.executable.report.buildInfo.node.version).toMatch(/^24\./);
+      expect(p.layers.filter((l: { addedBy: string }) => l.addedBy === "binship").map((l: { comment: string }) => l.comment)).toEqual(["the app"]);
+    }
     // The tarball loads as a docker archive (what docker load reads), one image per platform.
     const loaded = join(work, "from-tarball");
     await skopeo("copy", `docker-archive:${tarball}:${plain.host}/team/svc:1.0-amd64`, `oci:${loaded}:x`);

@@ -67,7 +67,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     tarball: request.tarball,
     clients: registryClients({ insecure: request.insecure, env, network: request.network }),
     mountFrom: request.mountFrom,
-    ...(request.push ? { knownBlobs: await loadKnownBlobs(join(cacheDirFrom(env, i.cwd), "registry-blobs.json")) } : {}),
+    knownBlobs: (registry: string) => loadKnownBlobs(join(cacheDirFrom(env, i.cwd), "registry-blobs"), registry),
     tmpDir: env.TMPDIR || tmpdir(),
     layerCache: join(cacheDirFrom(env, i.cwd), "layers"),
     logger: i.logger,

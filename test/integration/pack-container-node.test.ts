@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { knownBlobsFile } from "../../src/artifacts/container/image/known-blobs.js";
 import { cacheDirFrom } from "../../src/executable/index.js";
 import { appsDir, fixturesDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { httpRequest } from "../helpers/http.js";
@@ -177,8 +178,8 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
   });
 
   it("another service's push to another repository on the registry mounts the Node layer (remembered from the first push, or named by --mount-from) instead of uploading it", async () => {
-    // binship's record of where its pushes left each blob (a hint for mounts), in its cache.
-    const record = join(cacheDirFrom(process.env, repoRoot), "registry-blobs.json");
+    // binship's record of where its pushes to this registry left each blob (a hint for mounts), in its cache.
+    const record = knownBlobsFile(join(cacheDirFrom(process.env, repoRoot), "registry-blobs"), registry.host);
     const nodeOutcomes = (r: PushJson) => r.index.platforms.map((p) => r.index.push!.blobs.find((b) => b.digest === p.nodeLayer!.digest)!.outcome);
     const nodeBytes = first.index.platforms.reduce((n, p) => n + p.nodeLayer!.size, 0);
 

@@ -42,7 +42,7 @@ export interface PublishOptions {
   tarball?: string; // absolute file for a tarball (OCI layout + docker-archive manifest.json)
   clients: Clients; // registry clients (credentials and TLS settings are theirs)
   mountFrom?: string[]; // repositories on the push's registry to mount blobs from (--mount-from), after those known from earlier pushes
-  knownBlobs?: KnownBlobs; // where earlier pushes left each blob (known-blobs.ts); updated after this push
+  knownBlobs?: (registry: string) => Promise<KnownBlobs>; // where earlier pushes to a registry left each blob (known-blobs.ts); updated after this push
   tmpDir: string; // where the layers are built without a cache
   layerCache?: string; // directory keeping built layers by content (undefined: none)
   logger: Logger; // progress only
@@ -167,7 +167,8 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     if (target) {
       o.logger.progress(`pushing to ${repositoryName(target)}`);
       let sent = 0;
-      const sources = (digest: string) => [...new Set([...(o.knownBlobs?.sources(target.registry, digest) ?? []), ...(o.mountFrom ?? [])])];
+      const known = await o.knownBlobs?.(target.registry);
+      const sources = (digest: string) => [...new Set([...(known?.sources(digest) ?? []), ...(o.mountFrom ?? [])])];
       result.push = await pushImage(
         image,
         target,
@@ -181,9 +182,9 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
       );
       o.logger.done();
       // Every blob of the image is in the target repository now: the next push elsewhere on this registry can mount them.
-      if (o.knownBlobs) {
-        o.knownBlobs.remember(target.registry, target.repository, result.push.blobs.map((b) => b.digest));
-        await o.knownBlobs.save().catch((err: Error) => {
+      if (known) {
+        known.remember(target.repository, result.push.blobs.map((b) => b.digest));
+        await known.save().catch((err: Error) => {
           warnings.push({ text: `could not remember the pushed blobs for later mounts: ${err.message}`, hint: "Pushes still work; the next one to another repository uploads the Node layer instead of mounting it." });
         });
       }

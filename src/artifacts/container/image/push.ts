@@ -5,6 +5,7 @@
 // manifest by digest, then the index under the tag. Only bytes the registry did not have are
 // sent, so a rebuild with a changed app sends one app layer per architecture.
 
+import { BinshipError } from "../../../errors.js";
 import type { AssembledImage } from "./assemble.js";
 import { openBlob, type Clients } from "./blobs.js";
 import { formatReference, type ImageReference } from "./reference.js";
@@ -45,9 +46,14 @@ async function pushBlob(blob: Blob, target: ImageReference, clients: Clients, so
   // One attempt: a 202 opens the upload session the blob then goes to, so a second candidate would leave it dangling.
   const from = mountSource(blob, target, sources);
   if (from) {
-    const mount = await client.mountBlob(target.repository, digest, from);
-    if (mount.mounted) return "mounted";
-    location = mount.location;
+    // A refused mount (no pull access to the source, a token without its scope) is never fatal:
+    // the blob is uploaded, and the upload's own request reports a real problem with the target.
+    const mount = await client.mountBlob(target.repository, digest, from).catch((err: unknown) => {
+      if (err instanceof BinshipError && err.code === "REGISTRY_FAILED") return undefined;
+      throw err;
+    });
+    if (mount?.mounted) return "mounted";
+    location = mount?.location;
   }
   location ??= await client.startUpload(target.repository);
   const body = src.kind === "bytes" ? src.data : { stream: () => openBlob(blob, clients), length: size };

@@ -75,12 +75,13 @@ export interface Config {
   name?: string; // service name for the k8s manifests (default: package name)
   port?: number; // container port (default 8080)
   replicas?: number; // Deployment replicas (default 2)
-  layout?: ContainerLayout; // container layout (default "executable")
+  layout?: ContainerLayout; // container layout (default "node"; "executable" with --executable)
   lambdaLayout?: (typeof lambdaLayoutNames)[number]; // pack lambda --layout (default "executable"; "layer": a Node layer + a function zip); "layout" in the lambda section
   k8s?: boolean; // write Kubernetes manifests (default true)
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
   fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
+  mountFrom?: string[]; // --push: repositories on the same registry to mount blobs from (after those remembered from earlier pushes)
   environment?: Record<string, string>; // binship invoke: the function's own variables (lambda section)
   memory?: number; // binship invoke: AWS_LAMBDA_FUNCTION_MEMORY_SIZE in MB, 128-10240 (default 128; lambda section)
   functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
@@ -161,7 +162,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   generatorNode: { kind: "path", description: "Host Node of exactly the target's version, to generate the SEA blob." },
   sysroot: { kind: "path", description: "provided.al2: the libraries bundled into the zip.", in: ["lambda"] },
   strip: { kind: "boolean", description: "Strip the Node binary's symbols and debug info (default true)." },
-  codeCache: { kind: "boolean", description: "Put a V8 code cache of the bundle into the executable, compiled at build time by the target's own Node (default true): a faster start for some hundred KiB." },
+  codeCache: { kind: "boolean", description: "Ship a V8 code cache of the bundle, compiled at build time by the target's own Node (default true): in the executable, or as the container node layout's compile cache; a faster start for some hundred KiB." },
   image: { kind: "string", description: "Image reference the Kubernetes manifests run.", in: ["container"] },
   name: {
     kind: "string",
@@ -173,11 +174,12 @@ export const schema: Record<keyof Config, KeySpec> = {
   },
   port: { kind: "number", description: "Container port: the port the app listens on, the image's PORT (default 8080, or the number an app passes to its own listen() call).", check: (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "a port from 1 to 65535"), integer: true, minimum: 1, maximum: 65535, in: ["container"] },
   replicas: { kind: "number", description: "Minimum replicas (default 2).", check: positiveInt, integer: true, minimum: 1, in: ["container"] },
-  layout: { kind: "string", description: "Container layout: executable (default), bundle, or node (the stripped Node binary as its own shared layer + the bundle in a small layer).", values: containerLayouts, in: ["container"] },
+  layout: { kind: "string", description: "Container layout: node (default: the stripped Node binary as its own shared layer + the bundle and its compile cache in a small layer), executable (one single executable per arch), or bundle (on distroless Node).", values: containerLayouts, in: ["container"] },
   lambdaLayout: { kind: "string", description: "Lambda layout: executable (default) or layer.", values: lambdaLayoutNames, in: ["lambda"] },
   k8s: { kind: "boolean", description: "Write Kubernetes manifests to k8s/ (default true).", in: ["container"] },
   fallbackLibraries: { kind: "boolean", description: "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true).", in: ["lambda"] },
   zipLevel: { kind: "number", description: "Deflate level of the zips, 0-9 (default 6).", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9"), integer: true, minimum: 0, maximum: 9, in: ["lambda"] },
+  mountFrom: { kind: "string[]", description: "With --push: repositories on the same registry to mount blobs from instead of uploading them (the shared Node layer), e.g. [\"team/orders\"]; tried after those binship remembers from its earlier pushes.", in: ["container"] },
   base: { kind: "string", description: "Base image (default distroless cc; distroless Node for layout bundle).", in: ["container"] },
   environment: { kind: "record", description: "binship invoke: the function's environment variables, as on Lambda (--env and --env-file add to them).", in: ["lambda"] },
   memory: {

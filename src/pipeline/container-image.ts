@@ -5,9 +5,9 @@
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
-import { createdFrom, gitLabels, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
+import { createdFrom, gitLabels, loadKnownBlobs, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
-import { cacheDirFrom } from "../executable/index.js";
+import { cacheDirFrom, compileCacheDirName } from "../executable/index.js";
 import type { Logger } from "../log.js";
 import type { NetworkSettings } from "../util/http.js";
 
@@ -17,6 +17,7 @@ export interface ImageRequest {
   ociLayout?: string; // absolute directory
   tarball?: string; // absolute file
   insecure: boolean; // --insecure-registry
+  mountFrom?: string[]; // repositories on the push's registry to mount blobs from (--mount-from / "mountFrom")
   network: NetworkSettings; // deadlines and retries of every registry request (util/http.ts)
 }
 
@@ -48,13 +49,14 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     packed.layout === "executable"
       ? packed.executables.map((e) => ({ arch: e.arch, path: e.path, sbom: sbomOf(packed, e.dockerArch) }))
       : packed.layout === "node"
-        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`) }))
+        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`), sbom: sbomOf(packed, dockerArchOf(arch)) }))
         : options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile) }));
   const result = await publishImage({
     layout: packed.layout,
     files,
     name: packed.name,
     bundleFile,
+    ...(packed.layout === "node" ? { compileCache: { dir: packed.dir, files: packed.files.map((f) => f.path).filter((f) => f.startsWith(`${compileCacheDirName}/`)).sort() } } : {}),
     base: packed.base,
     port: options.port,
     labels: await gitLabels(i.entry ? dirname(resolve(i.cwd, i.entry)) : i.cwd),
@@ -64,6 +66,8 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     ociLayout: request.ociLayout,
     tarball: request.tarball,
     clients: registryClients({ insecure: request.insecure, env, network: request.network }),
+    mountFrom: request.mountFrom,
+    knownBlobs: (registry: string) => loadKnownBlobs(join(cacheDirFrom(env, i.cwd), "registry-blobs"), registry),
     tmpDir: env.TMPDIR || tmpdir(),
     layerCache: join(cacheDirFrom(env, i.cwd), "layers"),
     logger: i.logger,

@@ -23,12 +23,13 @@ export { dockerArchOf } from "./base.js";
 
 export interface ContainerOptions {
   outDir: string; // absolute output directory, replaced as a whole (default dist/container)
-  layout: ContainerLayoutName; // "executable" (default): binaries on distroless cc; "bundle": app.cjs on distroless Node
+  layout: ContainerLayoutName; // "node" (default): Node + app.cjs + its compile cache on distroless cc; "executable": binaries on distroless cc; "bundle": app.cjs on distroless Node
   archs: Arch[]; // architectures of the image, sorted (default arm64 and x64)
   base: string; // default base image written into the Dockerfile
   baseContents?: BaseContents; // what the base holds; undefined skips the library check (custom --base)
   nodeMajor: number; // Node major of the bundle layout's base image
   bundleFile?: string; // the bundle layout's file name in the image (default app.cjs; app.mjs for an ES module bundle)
+  compileCache?: boolean; // the node layout ships Node's compile cache (known once built): the Dockerfile copies it and sets NODE_COMPILE_CACHE
   name: string; // DNS-1123 service name
   image: string; // image reference in the manifests and README
   port: number; // container port (default 8080)
@@ -81,6 +82,7 @@ async function writeText(root: string, file: RenderedFile): Promise<void> {
 /** A copy, never a link: the source may be the user's own prebuilt file, whose mode must not change. */
 async function place(root: string, file: ContextFile): Promise<void> {
   const path = join(root, file.path);
+  await mkdir(dirname(path), { recursive: true }); // the node layout's compile-cache/<dir>/
   await copyFile(file.source, path);
   await chmod(path, file.mode);
 }

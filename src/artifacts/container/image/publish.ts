@@ -9,6 +9,7 @@ import type { Diagnostic } from "../../../diagnostic.js";
 import { BinshipError } from "../../../errors.js";
 import { formatBytes, type Logger } from "../../../log.js";
 import { assembleIndex, assemblePlatform, type AppLayer, type AssembledImage, type RunSettings } from "./assemble.js";
+import { compileCacheEnv } from "../compile-cache.js";
 import { nodeImagePath } from "../layouts/node.js";
 import { readBase } from "./base.js";
 import type { Clients } from "./blobs.js";
@@ -16,6 +17,7 @@ import type { BuiltLayer } from "./layer.js";
 import { buildLayerCached } from "./layer-cache.js";
 import { imageSbomPath } from "../sbom.js";
 import { writeOciLayout, writeTarball, type LayoutResult } from "./layout.js";
+import type { KnownBlobs } from "./known-blobs.js";
 import { pushImage, type PushReport } from "./push.js";
 import { digestReference, formatReference, parseReference, repositoryName } from "./reference.js";
 import { mediaTypes, type Platform } from "./types.js";
@@ -29,6 +31,7 @@ export interface PublishOptions {
   files: { arch: Arch; path: string; sbom?: string; node?: string }[]; // the finished app files (for bundle and node: the same path for each arch), each one's SBOM file, and (node layout) the arch's stripped Node binary
   name: string; // the executable's name in the image: /app/<name>
   bundleFile?: string; // the bundle's name in the image, /app/<bundleFile> (default app.cjs; app.mjs for an ES module bundle)
+  compileCache?: { dir: string; files: string[] }; // node layout: Node's compile cache, files relative to dir ("compile-cache/..."), put beside the bundle in /app
   base: string; // base image reference, read from its registry
   port: number; // ENV PORT and the exposed port
   labels: Record<string, string>; // OCI labels for the config
@@ -38,6 +41,8 @@ export interface PublishOptions {
   ociLayout?: string; // absolute directory for an OCI image layout
   tarball?: string; // absolute file for a tarball (OCI layout + docker-archive manifest.json)
   clients: Clients; // registry clients (credentials and TLS settings are theirs)
+  mountFrom?: string[]; // repositories on the push's registry to mount blobs from (--mount-from), after those known from earlier pushes
+  knownBlobs?: (registry: string) => Promise<KnownBlobs>; // where earlier pushes to a registry left each blob (known-blobs.ts); updated after this push
   tmpDir: string; // where the layers are built without a cache
   layerCache?: string; // directory keeping built layers by content (undefined: none)
   logger: Logger; // progress only
@@ -71,7 +76,7 @@ function runSettings(o: PublishOptions): RunSettings {
   return {
     user: `${nonroot}:${nonroot}`,
     entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : [o.layout === "node" ? nodeImagePath : "/nodejs/bin/node", `/app/${bundleFileOf(o)}`],
-    env: { PORT: String(o.port) },
+    env: { PORT: String(o.port), ...(o.layout === "node" && o.compileCache?.files.length ? compileCacheEnv : {}) },
     exposedPort: o.port,
     labels: { ...o.labels, "org.opencontainers.image.created": created },
     created,
@@ -82,7 +87,7 @@ const bundleFileOf = (o: PublishOptions) => o.bundleFile ?? "app.cjs";
 
 async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[]): Promise<Map<Arch, AppLayer[]>> {
   const layers = new Map<Arch, AppLayer[]>();
-  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch
+  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch (the bundle layout's; the node layout's SBOM is each arch's own)
   const mtime = Math.floor(o.created.getTime() / 1000);
   for (const f of [...o.files].sort((a, b) => (a.arch < b.arch ? -1 : 1))) {
     const own: AppLayer[] = [];
@@ -94,7 +99,8 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
       const node = await buildLayerCached({ files: [file], uid: 0, gid: 0, mtime: 0, outfile: join(dir, `node-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       own.push({ ...node, comment: "the Node runtime" });
     }
-    let layer = byPath.get(f.path);
+    const key = `${f.path}\0${f.sbom ?? ""}`;
+    let layer = byPath.get(key);
     if (!layer) {
       o.logger.progress(`layering ${f.path}`);
       const file =
@@ -104,8 +110,10 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
             { source: f.path, path: `app/${bundleFileOf(o)}`, mode: 0o644, ...(o.layout === "node" ? { owner: 0 } : {}) };
       // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
       const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
-      layer = await buildLayerCached({ files: [file, ...sbom], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
-      byPath.set(f.path, layer);
+      // As the Dockerfile's COPY compile-cache/ gives them: root's, readable by the image's user.
+      const cache = o.layout === "node" ? (o.compileCache?.files ?? []).map((c) => ({ source: join(o.compileCache!.dir, c), path: `app/${c}`, mode: 0o644, owner: 0 })) : [];
+      layer = await buildLayerCached({ files: [file, ...sbom, ...cache], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
+      byPath.set(key, layer);
     }
     own.push({ ...layer, comment: "the app" });
     layers.set(f.arch, own);
@@ -159,12 +167,27 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     if (target) {
       o.logger.progress(`pushing to ${repositoryName(target)}`);
       let sent = 0;
-      result.push = await pushImage(image, target, o.clients, (b) => {
-        if (b.outcome === "uploaded") sent += b.size;
-        o.logger.progress(`pushing to ${repositoryName(target)}: ${formatBytes(sent)} uploaded`);
-        o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`);
-      });
+      const known = await o.knownBlobs?.(target.registry);
+      const sources = (digest: string) => [...new Set([...(known?.sources(digest) ?? []), ...(o.mountFrom ?? [])])];
+      result.push = await pushImage(
+        image,
+        target,
+        o.clients,
+        (b) => {
+          if (b.outcome === "uploaded") sent += b.size;
+          o.logger.progress(`pushing to ${repositoryName(target)}: ${formatBytes(sent)} uploaded`);
+          o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`);
+        },
+        sources,
+      );
       o.logger.done();
+      // Every blob of the image is in the target repository now: the next push elsewhere on this registry can mount them.
+      if (known) {
+        known.remember(target.repository, result.push.blobs.map((b) => b.digest));
+        await known.save().catch((err: Error) => {
+          warnings.push({ text: `could not remember the pushed blobs for later mounts: ${err.message}`, hint: "Pushes still work; the next one to another repository uploads the Node layer instead of mounting it." });
+        });
+      }
       const uploaded = new Map(result.push.blobs.filter((b) => b.outcome === "uploaded").map((b) => [b.digest, b.size]));
       const counted = new Set<string>();
       images.forEach((img, i) => {

@@ -19,6 +19,12 @@ export const lambdaLayoutNames = ["executable", "layer"] as const; // artifacts/
 export type ContainerLayout = (typeof containerLayouts)[number];
 export const bundleFormats = ["cjs", "esm"] as const;
 export type BundleFormat = (typeof bundleFormats)[number];
+/**
+ * Built-ins a bundled package's top-level require gets lazily (bundle/lazy-builtins.ts): each
+ * exports a plain object, exists in every official Node >= 18 build, and has no load side
+ * effect anyone relies on, and none is loaded by Node's bootstrap or binship's runtime anyway.
+ */
+export const lazyBuiltinModules = ["child_process", "crypto", "dgram", "dns", "dns/promises", "fs/promises", "http2", "https", "os", "perf_hooks", "readline", "readline/promises", "stream/web", "tls", "v8", "vm", "worker_threads", "zlib"] as const;
 
 /** The Node version every stage uses when "node" is not set. */
 export const defaultNodeSpec = "24";
@@ -55,6 +61,8 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  lazyBuiltins?: boolean; // packages' requires of the built-ins in lazyBuiltinModules load on first use (default true)
+  eagerBuiltins?: string | string[]; // of those, the ones kept eager
   format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
@@ -121,6 +129,8 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean", description: "Embed a source map; stack traces point at the TypeScript sources (default false)." },
   define: { kind: "record", description: "Replace global expressions at build time: { \"process.env.STAGE\": \"\\\"prod\\\"\" }." },
   external: { kind: "string[]", description: "Modules left out of the bundle." },
+  lazyBuiltins: { kind: "boolean", description: "Bundled packages' requires of heavy Node built-ins (http2, tls, crypto, zlib, ...) load the module on first use, not at start (default true)." },
+  eagerBuiltins: { kind: "string", description: "Built-ins kept eager although lazyBuiltins is on.", values: lazyBuiltinModules, many: true },
   format: { kind: "string", description: "Bundle format (default: cjs, esm when the code uses top-level await).", values: bundleFormats },
   contract: { kind: "string", description: "Service shape (default auto: detected at start-up).", values: contracts },
   livenessPath: { kind: "string|false", description: 'Server mode: liveness endpoint (default "/healthz"), false for none.', check: urlPath, pattern: "^/" },

@@ -16,6 +16,7 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { decoratorMetadataPlugin, type DecoratorState } from "./decorators.js";
+import { lazyBuiltinsPlugin, lazyHelper, lazyModules, withLazyBuiltins } from "./lazy-builtins.js";
 import { dlopenCalls, dlopenError, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
@@ -83,6 +84,8 @@ export function bundleOutputs(options: BundleOptions): Output[] {
 async function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
   const settings = formatSettings(format);
   const decorators: DecoratorState = { warnings: [] };
+  // An ES module bundle hoists its imports: laziness there would need another mechanism.
+  const lazy = format === "cjs" ? lazyModules(options.lazyBuiltins, options.eagerBuiltins) : new Set<string>();
   const result = await build({
     entryPoints: ["binship:entry"],
     // esbuild names modules in the output by their path from here (the module keys of lazily
@@ -103,7 +106,8 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     sourcemap: options.sourcemap ? "external" : false,
     sourcesContent: false,
     define: { ...settings.define, ...options.define },
-    banner: settings.banner,
+    // The lazy built-ins' helper joins the banner's line: no line of the bundle moves.
+    banner: lazy.size > 0 ? { js: `${settings.banner?.js ?? ""}${lazyHelper}` } : settings.banner,
     // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
     // load undici on first touch (src/runtime/fetch/undici.ts).
     inject: [runtimeSpecifier("fetch/globals.ts")],
@@ -112,6 +116,7 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     logLevel: "silent",
     charset: "utf8",
     plugins: [
+      ...(lazy.size > 0 ? [lazyBuiltinsPlugin(lazy)] : []),
       ...(missing.size > 0 ? [missingRequirePlugin(missing, workDir)] : []),
       shimPlugin(options, format),
       runtimeSourcePlugin(),
@@ -160,7 +165,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const workDir = projectRoot(dirname(options.entry), options.cwd);
   const { format, result, missing } = await buildInFormat(options, workDir);
   const outfile = outfileFor(options, format);
-  const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
+  const js = withoutUnusedBanner(withLazyBuiltins(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text), format);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
   const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
   if (dlopen.length > 0) throw dlopenError(dlopen, workDir, options.cwd);

@@ -18,6 +18,8 @@ export interface BundleOptions {
   sourcemap: boolean; // embed a source map and map stack traces at run time (default false)
   define: Record<string, string>; // esbuild defines
   external: string[]; // modules left as runtime require()s
+  lazyBuiltins: boolean; // packages' requires of lazyBuiltinModules load on first use (default true; CommonJS bundles)
+  eagerBuiltins: string[]; // of those, the ones kept eager (default none)
   runtime: Partial<RuntimeOptions>; // baked into the bundle for the runtime
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
@@ -84,6 +86,8 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     sourcemap: config.sourcemap ?? false,
     define: config.define ?? {},
     external: config.external ?? [],
+    lazyBuiltins: config.lazyBuiltins ?? true,
+    eagerBuiltins: config.eagerBuiltins === undefined ? [] : [config.eagerBuiltins].flat(),
     runtime: runtimeOptionsFrom(config),
     metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,

@@ -48,6 +48,8 @@ export interface BundleFlagValues {
   sourcemap?: boolean;
   define?: Record<string, string>;
   external?: string[];
+  lazyBuiltins?: boolean;
+  eagerBuiltins?: string | string[];
   format?: string;
   contract?: string;
   invokeMode?: string;

@@ -182,6 +182,7 @@ Docs: README.md`,
     .option("--arch <arch>", "target CPU: arm64 or x64 (default: the build host's)")
     .option("--depfile <file>", "write a make dependency file (target: the executable)")
     .option("--metafile <file>", "write esbuild's metafile (JSON) here")
+    .option("--snapshot", "run the service's module init at build time into a V8 startup snapshot (refused if it reads env, clock or random values)")
     .option("--sbom <file>", "write a CycloneDX 1.6 JSON SBOM of the executable")
     .option("--report <file>", "write a self-contained HTML size report (treemap)")
     .addHelpText("after", "\nExamples:\n  binship build src/index.ts --arch arm64 --node 24 -o dist/app-arm64\n  binship build src/index.ts --arch x64 -o dist/app-x64 && PORT=8080 dist/app-x64")

@@ -78,6 +78,7 @@ export interface Config {
   sysroot?: string; // libraries bundled into provided.al2 zips
   strip?: boolean; // strip debug info from the Node binary (default true)
   codeCache?: boolean; // a V8 code cache of the bundle in the executable, compiled by the target's Node (default true)
+  snapshot?: boolean; // a V8 startup snapshot of the service's module init in the executable (default false)
   image?: string; // container image reference for the k8s manifests
   name?: string; // service name for the k8s manifests (default: package name)
   port?: number; // container port (default 8080)
@@ -158,6 +159,11 @@ export const schema: Record<keyof Config, KeySpec> = {
   sysroot: { kind: "path", description: "provided.al2: the libraries bundled into the zip.", in: ["lambda"] },
   strip: { kind: "boolean", description: "Strip the Node binary's symbols and debug info (default true)." },
   codeCache: { kind: "boolean", description: "Put a V8 code cache of the bundle into the executable, compiled at build time by the target's own Node (default true): a faster start for some hundred KiB." },
+  snapshot: {
+    kind: "boolean",
+    description: "Run the service's module init at build time, by the target's own Node, into a V8 startup snapshot in the executable (default false). Refused when that code reads process.env, the clock or random values, or uses http/https/http2/tls.",
+    in: ["build"],
+  },
   image: { kind: "string", description: "Image reference the Kubernetes manifests run.", in: ["container"] },
   name: {
     kind: "string",

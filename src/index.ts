@@ -34,7 +34,7 @@ export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" 
 export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip" | "codeCache">;
 
 export interface BundleOptions extends CommonOptions, BundleKeys, Pick<Config, "outfile" | "depfile" | "metafile"> {}
-export interface BuildOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report"> {
+export interface BuildOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report" | "snapshot"> {
   arch?: Arch; // default: the host's
 }
 export interface PackLambdaOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report" | "runtime" | "sysroot" | "zipLevel" | "fallbackLibraries"> {

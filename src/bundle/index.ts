@@ -16,7 +16,7 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { decoratorMetadataPlugin, type DecoratorState } from "./decorators.js";
-import { lazyBuiltinsPlugin, lazyHelper, lazyModules, withLazyBuiltins } from "./lazy-builtins.js";
+import { lazyBuiltinsPlugin, lazyHelper, lazyModules, snapshotHelpers, unserializableBuiltins, withLazyBuiltins } from "./lazy-builtins.js";
 import { dlopenCalls, dlopenError, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
@@ -38,6 +38,7 @@ export interface BundleResult {
   warnings: Diagnostic[];
   metafile: Metafile;
   contents: BundleContents; // the bundle's bytes by npm package, source file and runtime
+  sourceMap?: string; // a snapshot build's source map (JSON, sources relative to the outfile's directory), for the guard's findings; not written unless --sourcemap
 }
 
 function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
@@ -46,7 +47,7 @@ function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
     setup(b) {
       b.onResolve({ filter: /^binship:entry$/ }, () => ({ path: shimPath, namespace: shimNamespace }));
       b.onLoad({ filter: /.*/, namespace: shimNamespace }, () => ({
-        contents: shimSource(options.entry, options.runtime, options.sourcemap, format),
+        contents: shimSource(options.entry, options.runtime, options.sourcemap, format, options.snapshot),
         resolveDir: dirname(options.entry),
         loader: "js",
       }));
@@ -86,6 +87,10 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
   const decorators: DecoratorState = { warnings: [] };
   // An ES module bundle hoists its imports: laziness there would need another mechanism.
   const lazy = format === "cjs" ? lazyModules(options.lazyBuiltins, options.eagerBuiltins) : new Set<string>();
+  // A snapshot defers the built-ins it cannot hold in every file, binship's runtime included.
+  const everywhere = new Set<string>(options.snapshot && format === "cjs" ? unserializableBuiltins : []);
+  for (const name of everywhere) lazy.add(name);
+  const helper = everywhere.size > 0 ? snapshotHelpers : lazyHelper;
   const result = await build({
     entryPoints: ["binship:entry"],
     // esbuild names modules in the output by their path from here (the module keys of lazily
@@ -103,11 +108,11 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     // its JavaScript). Syntax minification would inline `const f = () => ...` and lose the name
     // too (docs/ARCHITECTURE.md, "Minified bundles").
     minifyWhitespace: options.minify,
-    sourcemap: options.sourcemap ? "external" : false,
+    sourcemap: options.sourcemap || options.snapshot ? "external" : false,
     sourcesContent: false,
     define: { ...settings.define, ...options.define },
     // The lazy built-ins' helper joins the banner's line: no line of the bundle moves.
-    banner: lazy.size > 0 ? { js: `${settings.banner?.js ?? ""}${lazyHelper}` } : settings.banner,
+    banner: lazy.size > 0 ? { js: `${settings.banner?.js ?? ""}${helper}` } : settings.banner,
     // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
     // load undici on first touch (src/runtime/fetch/undici.ts).
     inject: [runtimeSpecifier("fetch/globals.ts")],
@@ -116,7 +121,7 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     logLevel: "silent",
     charset: "utf8",
     plugins: [
-      ...(lazy.size > 0 ? [lazyBuiltinsPlugin(lazy)] : []),
+      ...(lazy.size > 0 ? [lazyBuiltinsPlugin(lazy, everywhere)] : []),
       ...(missing.size > 0 ? [missingRequirePlugin(missing, workDir)] : []),
       shimPlugin(options, format),
       runtimeSourcePlugin(),
@@ -170,7 +175,12 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
   if (dlopen.length > 0) throw dlopenError(dlopen, workDir, options.cwd);
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
-  const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
+  if (options.snapshot && format !== "cjs") {
+    throw new BinshipError("CONFIG_INVALID", "--snapshot needs a CommonJS bundle, and this service needs an ES module (it uses top-level await)", {
+      hint: "Move the top-level await into a function called on first use, or build without --snapshot.",
+    });
+  }
+  const code = map && options.sourcemap ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
   // The shim and the missing-package stand-ins are not files: no depfile input, nobody's bytes.
   const virtual = (p: string) => p.startsWith(`${shimNamespace}:`) || p.startsWith(`${missingNamespace}:`);
   const inputs = Object.keys(result.metafile.inputs)
@@ -195,6 +205,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     warnings: [...nodeWarnings(options), ...result.decorators.warnings, ...missingWarning(missing, workDir), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
     metafile: result.metafile,
     contents: read.contents,
+    ...(options.snapshot && map ? { sourceMap: map } : {}),
     ...(read.lockfile ? { lockfile: read.lockfile } : {}),
   };
 }

@@ -20,6 +20,7 @@ export interface BundleOptions {
   external: string[]; // modules left as runtime require()s
   lazyBuiltins: boolean; // packages' requires of lazyBuiltinModules load on first use (default true; CommonJS bundles)
   eagerBuiltins: string[]; // of those, the ones kept eager (default none)
+  snapshot: boolean; // the shim builds a startup snapshot of the module's init (runtime/snapshot.ts); lazy built-ins on, http/https/http2/tls deferred in every file (default false)
   runtime: Partial<RuntimeOptions>; // baked into the bundle for the runtime
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
@@ -66,6 +67,12 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
       hint: "Use a supported Node major, e.g. --node 24.",
     });
   }
+  const snapshot = config.snapshot ?? false;
+  if (snapshot && config.format === "esm") {
+    throw new BinshipError("CONFIG_INVALID", '--snapshot needs a CommonJS bundle, and "format" is "esm"', {
+      hint: 'Drop "format": "esm" (top-level await cannot be in a snapshot either), or build without --snapshot.',
+    });
+  }
   const outfile = resolve(cwd, config.outfile ?? defaultOutfile);
   if (outfile === entry) {
     throw new BinshipError("USAGE", `the output file is the entry module itself: ${outfile}`, {
@@ -86,7 +93,9 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     sourcemap: config.sourcemap ?? false,
     define: config.define ?? {},
     external: config.external ?? [],
-    lazyBuiltins: config.lazyBuiltins ?? true,
+    // A snapshot cannot hold some built-ins' bindings: they must load after the start.
+    lazyBuiltins: snapshot || (config.lazyBuiltins ?? true),
+    snapshot,
     eagerBuiltins: config.eagerBuiltins === undefined ? [] : [config.eagerBuiltins].flat(),
     runtime: runtimeOptionsFrom(config),
     metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,

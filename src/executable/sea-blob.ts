@@ -20,6 +20,8 @@ import { dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { seaBlobFacts } from "../inspect/sea-blob.js";
 import { logTail, recordedMainPath, runGrouped } from "./pkg.js";
+import { shapesProbe } from "../bundle/lazy-builtins.js";
+import { readReport, refusal, type GuardContext } from "./snapshot-guard.js";
 
 /** pkg's defaults under the caller's keys; part of the executable cache key (executable/index.ts). */
 export const seaDefaults = { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
@@ -34,16 +36,32 @@ export interface SeaBlobInput {
   main: string; // the main script, in a directory of its own
   seaConfig?: Record<string, unknown>; // keys beyond pkg's defaults (mainFormat, assets)
   workDir: string; // scratch: the config and the blob
+  snapshot?: GuardContext; // build a V8 startup snapshot by running the main (useSnapshot); the guard's findings are mapped with it
 }
 
 export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
   const config = join(input.workDir, "sea-config.json");
   const output = join(input.workDir, "sea-prep.blob");
-  const cache = input.codeCache ? { useCodeCache: true } : {};
+  // A snapshot holds the compiled code itself: no code cache beside it.
+  const cache = input.snapshot ? { useSnapshot: true } : input.codeCache ? { useCodeCache: true } : {};
   await writeFile(config, JSON.stringify({ main: recordedMainPath(input.main), output, ...seaDefaults, ...input.seaConfig, ...cache }));
-  const nodeArgs = [...(input.codeCache ? [`--hash-seed=${codeCacheHashSeed}`] : []), "--experimental-sea-config", config];
+  const nodeArgs = [...(input.codeCache && !input.snapshot ? [`--hash-seed=${codeCacheHashSeed}`] : []), "--experimental-sea-config", config];
   const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
-  const { err, log } = await runGrouped(file!, [...prefix, ...nodeArgs], { cwd: dirname(input.main), env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
+  const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", NO_COLOR: "1" };
+  if (input.snapshot) {
+    env.BINSHIP_SNAPSHOT_SHAPES = join(input.workDir, "snapshot-shapes.json");
+    await writeFile(env.BINSHIP_SNAPSHOT_SHAPES, await probe(input, shapesProbe, "the deferred built-ins' shapes"));
+  }
+  const { err, log } = await runGrouped(file!, [...prefix, ...nodeArgs], { cwd: dirname(input.main), env });
+  const report = input.snapshot && err ? readReport(log) : undefined;
+  if (report) throw refusal(report, input.snapshot!);
+  if (err && input.snapshot) {
+    throw new BinshipError("EXECUTABLE_FAILED", `building the startup snapshot failed: ${err.message}`, {
+      cause: err,
+      diagnostics: logTail(log.split("\n").filter((l) => !/^\s+(-|0x|\d+:)/.test(l)).map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l)).join("\n"), 12),
+      hint: "Something the module's init created cannot be serialized by V8 (a handle: a server, a socket, a timer); create it on first use, or build without --snapshot.",
+    });
+  }
   if (err) {
     throw new BinshipError("EXECUTABLE_FAILED", `generating the SEA blob${input.codeCache ? " (with its V8 code cache)" : ""} failed: ${err.message}`, {
       cause: err,
@@ -59,6 +77,14 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
 // V8's code cache header (SerializedCodeData, V8 12-13): u32 magic, u32 version hash, u32 source
 // hash, u32 flag hash, ... all little-endian.
 const flagHashAt = 12;
+
+/** What a one-line script prints under the generator (the target's own Node). */
+async function probe(input: SeaBlobInput, script: string, what: string): Promise<string> {
+  const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
+  const { err, log } = await runGrouped(file!, [...prefix, "-e", script], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
+  if (err) throw new BinshipError("EXECUTABLE_FAILED", `reading ${what} from ${input.generator} failed: ${err.message}`, { cause: err, diagnostics: logTail(log) });
+  return log;
+}
 
 /** The first 16 bytes of a code cache made by the generator with default flags. */
 async function defaultCacheHeader(input: SeaBlobInput): Promise<Buffer> {

@@ -15,8 +15,8 @@
 // Node process picks its own random seed, and caches are used across processes: strings are
 // re-hashed on the way in), so the header's flag hash is set to what the same Node computes
 // without the seed: read from a one-line vm.Script cache made by the same generator.
-import { readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, symlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { seaBlobFacts } from "../inspect/sea-blob.js";
 import { logTail, recordedMainPath, runGrouped } from "./pkg.js";
@@ -25,6 +25,14 @@ import { readReport, refusal, type GuardContext } from "./snapshot-guard.js";
 
 /** pkg's defaults under the caller's keys; part of the executable cache key (executable/index.ts). */
 export const seaDefaults = { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
+
+/**
+ * The generator's V8 seeds when it builds a snapshot: the heap's layout follows the string hash
+ * seed and the random seed (two builds: thousands of bytes apart; with both fixed, the same). A
+ * start does not keep them: V8 rehashes the snapshot's tables on deserialization and seeds
+ * Math.random per process (checked: 3 starts of one snapshot, 3 different values).
+ */
+export const snapshotSeeds = [`--hash-seed=${0x62696e73}`, `--random-seed=${0x62696e73}`];
 
 /** The generator's V8 hash seed when it writes a code cache: any fixed value makes the bytes reproducible. */
 export const codeCacheHashSeed = 0x62696e73; // "bins"
@@ -40,13 +48,25 @@ export interface SeaBlobInput {
 }
 
 export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
-  const config = join(input.workDir, "sea-config.json");
+  // A snapshot records the generator's argv: the config's path is the same on every build.
+  const config = input.snapshot ? join(dirname(input.main), "sea-config.json") : join(input.workDir, "sea-config.json");
   const output = join(input.workDir, "sea-prep.blob");
   // A snapshot holds the compiled code itself: no code cache beside it.
   const cache = input.snapshot ? { useSnapshot: true } : input.codeCache ? { useCodeCache: true } : {};
   await writeFile(config, JSON.stringify({ main: recordedMainPath(input.main), output, ...seaDefaults, ...input.seaConfig, ...cache }));
-  const nodeArgs = [...(input.codeCache && !input.snapshot ? [`--hash-seed=${codeCacheHashSeed}`] : []), "--experimental-sea-config", config];
-  const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
+  const seeds = input.snapshot ? snapshotSeeds : input.codeCache ? [`--hash-seed=${codeCacheHashSeed}`] : [];
+  const nodeArgs = [...seeds, "--experimental-sea-config", input.snapshot ? basename(config) : config];
+  // A snapshot's heap keeps the generator's argv[0] (its path in binship's cache): a fixed name
+  // instead, qemu's -0 or a link beside the main.
+  const emulator = input.snapshot && input.emulator ? [...input.emulator, "-0", "node"] : input.emulator;
+  let generator = input.generator;
+  if (input.snapshot && !input.emulator) {
+    await symlink(input.generator, join(dirname(input.main), "node"));
+    generator = "./node";
+  }
+  // ... and its process id: in a PID namespace of its own (when this machine allows one) it is always 1.
+  const pidNamespace = input.snapshot ? await pidNamespacePrefix() : [];
+  const [file, ...prefix] = [...pidNamespace, ...(emulator ?? []), generator];
   const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", NO_COLOR: "1" };
   if (input.snapshot) {
     env.BINSHIP_SNAPSHOT_SHAPES = join(input.workDir, "snapshot-shapes.json");
@@ -77,6 +97,19 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
 // V8's code cache header (SerializedCodeData, V8 12-13): u32 magic, u32 version hash, u32 source
 // hash, u32 flag hash, ... all little-endian.
 const flagHashAt = 12;
+
+let pidNamespaceProbe: Promise<string[]> | undefined;
+
+/**
+ * `unshare` into a new user + PID namespace, if it works here (util-linux, and a kernel that lets
+ * this user make one); else nothing, and snapshot bytes differ between builds where Node keeps
+ * the generator's pid (README "Start-up"). --kill-child: the generator never outlives it.
+ */
+function pidNamespacePrefix(): Promise<string[]> {
+  const prefix = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"];
+  pidNamespaceProbe ??= runGrouped("unshare", [...prefix.slice(1), "true"], { cwd: "/", env: { PATH: "/usr/bin:/bin" } }).then(({ err }) => (err ? [] : prefix));
+  return pidNamespaceProbe;
+}
 
 /** What a one-line script prints under the generator (the target's own Node). */
 async function probe(input: SeaBlobInput, script: string, what: string): Promise<string> {

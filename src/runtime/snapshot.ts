@@ -137,6 +137,12 @@ export function startSnapshot(load: () => unknown, startOptions: StartOptions = 
     process.stderr.write(`${reportPrefix}${JSON.stringify({ findings: watch.findings, error })}\n`);
     process.exit(1);
   }
+  // The heap would otherwise hold the generator's path (binship's cache directory; its argv[0]
+  // is fixed by the build); Node sets it again from the started process on deserialization.
+  startupSnapshot.addSerializeCallback(() => {
+    process.execPath = "/proc/self/exe";
+    process.argv[0] = "/proc/self/exe";
+  });
   startupSnapshot.setDeserializeMainFunction(() => {
     for (const [fd, text] of watch.output) (fd === 1 ? process.stdout : process.stderr).write(text);
     start(() => mod, startOptions);

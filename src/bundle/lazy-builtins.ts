@@ -101,7 +101,9 @@ export function withLazyBuiltins(js: string): string {
  * above. While the snapshot is being built, the deferred built-ins are not loaded: a property
  * read gives the build's copy of a constant (arrays, objects of primitives: `http.METHODS`,
  * `http2.constants`; from the file BINSHIP_SNAPSHOT_SHAPES names, which the generator's own Node wrote) or a
- * deferred value (classes, functions) that resolves on its first use after the start; keys and
+ * deferred value (classes, functions) that resolves on its first use after the start (an object
+ * made with one as its prototype takes writes as its own properties, as it would from the real
+ * prototype without a setter for the key); keys and
  * the prototype come from the same shapes, so esbuild's default-import copy works. Any other use
  * at build time (a call, `new`, a write) is recorded as a finding, with its stack, and throws.
  */
@@ -119,7 +121,7 @@ const resolve=(id,path)=>path.reduce((o,k)=>o[k],eager(id));
 const unwrap=(v)=>real.has(v)?real.get(v)():v;
 const later=(id,path)=>{const r=()=>resolve(id,path);const p=new Proxy(function(){},{
 get:(_,k,rcv)=>building?(typeof k==="symbol"||k==="then"?undefined:later(id,[...path,k])):Reflect.get(r(),k,rcv===p?r():rcv),
-set:(_,k,v,rcv)=>building?fail(id,path,"written ("+String(k)+")"):Reflect.set(r(),k,v,rcv===p?r():rcv),
+set:(_,k,v,rcv)=>building?(rcv!==p&&Object.isExtensible(rcv)?Reflect.defineProperty(rcv,k,{value:v,writable:true,enumerable:true,configurable:true}):fail(id,path,"written ("+String(k)+")")):Reflect.set(r(),k,v,rcv===p?r():rcv),
 has:(_,k)=>building?fail(id,path,"tested ("+String(k)+" in)"):Reflect.has(r(),k),
 apply:(_,self,args)=>building?fail(id,path,"called"):Reflect.apply(r(),unwrap(self),args),
 construct:(_,args,nt)=>building?fail(id,path,"constructed (new)"):Reflect.construct(r(),args,nt===p?r():nt),

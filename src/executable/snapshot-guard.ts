@@ -52,8 +52,20 @@ function moduleName(file: string, projectDir: string): string {
 
 const framePattern = /\(?((?:\/|[a-z][a-z+.-]*:)[^()\s]*?):(\d+):(\d+)\)?$/;
 
-/** The user's or a package's module behind a stack, with its line, or undefined when every frame is binship's or Node's. */
+/**
+ * The user's or a package's module behind a stack, with its line, and the outermost frame of
+ * another module that led there (the service's line that called into the package); undefined
+ * when every frame is binship's or Node's.
+ */
 function attribute(stack: string, map: SourceMap | undefined, ctx: GuardContext): { module: string; at: string } | undefined {
+  const frames = [...frameSources(stack, map, ctx)];
+  const first = frames[0];
+  if (!first) return undefined;
+  const from = frames.findLast((f) => f.module !== first.module);
+  return { module: first.module, at: from ? `${first.at}, reached from ${from.at}` : first.at };
+}
+
+function* frameSources(stack: string, map: SourceMap | undefined, ctx: GuardContext): Generator<{ module: string; at: string }> {
   for (const line of stack.split("\n").slice(1)) {
     const m = framePattern.exec(line.trim());
     if (!m || m[1]!.startsWith("node:")) continue;
@@ -61,9 +73,8 @@ function attribute(stack: string, map: SourceMap | undefined, ctx: GuardContext)
     const source = entry?.originalSource;
     if (!source || source.startsWith("binship-") || source.includes("binship-runtime:") || source.includes("binship-shim:")) continue;
     const path = source.startsWith("file://") ? new URL(source).pathname : isAbsolute(source) ? source : resolve(dirname(ctx.bundle), source);
-    return { module: moduleName(path, ctx.projectDir), at: `${shownPath(ctx.projectDir, path)}:${(entry.originalLine ?? 0) + 1}` };
+    yield { module: moduleName(path, ctx.projectDir), at: `${shownPath(ctx.projectDir, path)}:${(entry.originalLine ?? 0) + 1}` };
   }
-  return undefined;
 }
 
 const kindWords: Record<Finding["kind"], string> = {

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "../helpers/cli.js";
 import { httpRequest } from "../helpers/http.js";
 import { startService, type Service } from "../helpers/process.js";
+import { requirePaths, requireTools } from "../helpers/tools.js";
 
 const project = tempDir("binship-snapshot-");
 const cache = tempDir("binship-snapshot-cache-"); // a cache of its own: the second build below is built, not found
@@ -83,11 +84,12 @@ function writeProject() {
   write("src/random.ts", "export const id = Math.random().toString(36).slice(2);\n");
   write("src/uuid.ts", "export const requestPrefix = crypto.randomUUID();\n");
   write("src/clock-app.ts", 'import { startedAt } from "./clock";\nimport { id } from "./random";\nimport { requestPrefix } from "./uuid";\nexport default { fetch: () => new Response(String(startedAt) + id + requestPrefix) };\n');
+  write("src/throws.ts", 'export const config = JSON.parse("{ not json");\nexport default { fetch: () => new Response(String(config)) };\n');
   write("src/server-app.ts", 'import https from "node:https";\nexport const agent = new https.Agent({ keepAlive: true });\nexport default { fetch: () => new Response("x") };\n');
 }
 
-const build = (entryFile: string, out: string, extra: string[] = []) =>
-  runCli(["build", entryFile, "--arch", "x64", "--node", "24", "--snapshot", "-o", out, "--json", ...extra], { cwd: project, env: { BINSHIP_CACHE_DIR: cache } });
+const build = (entryFile: string, out: string, extra: string[] = [], arch = "x64") =>
+  runCli(["build", entryFile, "--arch", arch, "--node", "24", "--snapshot", "-o", out, "--json", ...extra], { cwd: project, env: { BINSHIP_CACHE_DIR: cache } });
 
 async function json(svc: Service, path: string) {
   const r = await httpRequest(`${svc.url}${path}`);
@@ -153,7 +155,32 @@ describe("a snapshot executable", () => {
   }, 300_000);
 });
 
+describe.runIf(requireTools("qemu-aarch64") && requirePaths("/usr/aarch64-linux-gnu"))("an arm64 snapshot, built by the arm64 Node under qemu-user", () => {
+  it("serves the same answer under qemu-aarch64", async () => {
+    const arm = join(project, "dist", "snap-arm64");
+    const r = await build("src/index.ts", arm, [], "arm64");
+    expect(r.code, r.stderr).toBe(0);
+    const armSvc = await startService("qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", arm], { cwd: project, timeoutMs: 60_000 });
+    try {
+      expect((await json(armSvc, "/start")).order).toEqual(["first", "dep", "last"]);
+      expect(armSvc.output()).toContain("init: first\ninit: dep\ninit: last\n");
+    } finally {
+      await armSvc.stop();
+    }
+  }, 180_000);
+});
+
 describe("the snapshot guard", () => {
+  it("reports an init that throws at build time with its error, exit 1, nothing written", async () => {
+    const out = join(project, "dist", "throws-x64");
+    const r = await build("src/throws.ts", out);
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.stdout);
+    expect(error.message).toContain("module init failed while the startup snapshot was built");
+    expect(error.diagnostics.map((d: { text: string }) => d.text).join("\n")).toContain("SyntaxError");
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
   it("refuses a module reading process.env at top level, naming the module and the variable, and writes nothing", async () => {
     const out = join(project, "dist", "env-x64");
     const r = await build("src/env-app.ts", out);

@@ -64,7 +64,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
     lines: [
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
       ...(largest ? [largest] : []),
-      config.snapshot ? "V8 startup snapshot of the service's init (--snapshot)" : exe.report.seaCodeCacheBytes ? `V8 code cache ${formatBytes(exe.report.seaCodeCacheBytes)} (--no-code-cache leaves it out)` : "no V8 code cache",
+      exe.report.seaSnapshot ? "V8 startup snapshot of the service's init (--snapshot)" : exe.report.seaCodeCacheBytes ? `V8 code cache ${formatBytes(exe.report.seaCodeCacheBytes)} (--no-code-cache leaves it out)` : "no V8 code cache",
       ...audit,
     ],
     json: {
@@ -81,7 +81,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       needed: exe.report.needed,
       sea: exe.report.sea,
       codeCacheBytes: exe.report.seaCodeCacheBytes ?? 0,
-      snapshot: config.snapshot ?? false,
+      snapshot: exe.report.seaSnapshot ?? false,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,

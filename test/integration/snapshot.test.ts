@@ -118,6 +118,14 @@ describe("a snapshot executable", () => {
     expect(body.region).toBe("eu-west-1");
   });
 
+  it("is reported as one by inspect (the blob's snapshot flag), with no code cache beside it", async () => {
+    const r = await runCli(["inspect", exe, "--json"], { cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.seaSnapshot).toBe(true);
+    expect(report.seaCodeCacheBytes ?? 0).toBe(0);
+  });
+
   it("writes the init's console output at its start, in the order the modules ran", () => {
     const lines = svc.output().split("\n").filter((l) => l.startsWith("init: "));
     expect(lines).toEqual(["init: first", "init: dep", "init: last", "init: entry"]);

@@ -15,7 +15,7 @@ import { shownPath } from "../util/shown-path.js";
 export const reportPrefix = "binship-snapshot-report:"; // runtime/snapshot.ts writes it (the runtime imports nothing from here)
 
 interface Finding {
-  kind: "env" | "clock" | "random" | "builtin";
+  kind: "env" | "clock" | "random" | "timer" | "builtin";
   what: string;
   stack: string;
 }
@@ -81,6 +81,7 @@ const kindWords: Record<Finding["kind"], string> = {
   env: "reads process.env.",
   clock: "reads the clock:",
   random: "takes random values:",
+  timer: "starts a timer:",
   builtin: "uses",
 };
 
@@ -101,9 +102,14 @@ export function refusal(report: Report, ctx: GuardContext): BinshipError {
     });
   }
   const diagnostics: Diagnostic[] = [...byModule].map(([module, { at, what }]) => ({ text: `${module}${at && at !== module ? ` (${at})` : ""}: ${[...what].join(", ")}` }));
-  const builtinOnly = report.findings.every((f) => f.kind === "builtin");
-  return new BinshipError("SNAPSHOT_REFUSED", `--snapshot: the service's init ${builtinOnly ? "uses built-ins that cannot be in a startup snapshot" : "reads values a startup snapshot would freeze at their build-time values"} (${byModule.size} module${byModule.size === 1 ? "" : "s"})`, {
+  const kinds = new Set(report.findings.map((f) => f.kind));
+  const what = [
+    ...(kinds.has("env") || kinds.has("clock") || kinds.has("random") ? ["reads values a startup snapshot would freeze at their build-time values"] : []),
+    ...(kinds.has("timer") ? ["starts timers a startup snapshot would drop"] : []),
+    ...(kinds.has("builtin") ? ["uses built-ins that cannot be in a startup snapshot"] : []),
+  ].join(", and ");
+  return new BinshipError("SNAPSHOT_REFUSED", `--snapshot: the service's init ${what} (${byModule.size} module${byModule.size === 1 ? "" : "s"})`, {
     diagnostics,
-    hint: "Read them inside a function that runs at the first request (or create the client on first use), not at module top level; or build without --snapshot.",
+    hint: "Do it inside a function that runs at the first request (read the variable there, create the client or start the timer on first use), not at module top level; or build without --snapshot.",
   });
 }

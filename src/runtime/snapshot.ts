@@ -5,7 +5,8 @@
 // the deserialize-main function: at each start the heap is restored and the service served.
 //
 // The guard: what the user's init reads from the process environment, the clock or a random
-// source would be frozen into every start as the build machine's values. While the module
+// source would be frozen into every start as the build machine's values, and a timer it starts
+// would be dropped. While the module
 // evaluates, those sources are watched; each read is recorded with its stack, and a build with
 // any is refused by binship (executable/snapshot-guard.ts maps the stacks to source modules).
 // Built-ins whose bindings do not serialize (http, https, http2, tls) are deferred by the bundle
@@ -21,7 +22,7 @@ import { installAwslambdaGlobal } from "./lambda/streaming.js";
 
 /** One read the snapshot would freeze; `stack` is V8's text, positions in the bundle. */
 export interface SnapshotFinding {
-  kind: "env" | "clock" | "random" | "builtin";
+  kind: "env" | "clock" | "random" | "timer" | "builtin";
   what: string; // the variable, the function, or the built-in and its use
   stack: string;
 }
@@ -96,6 +97,16 @@ function watchInit(): Watch {
   for (const name of ["randomBytes", "randomUUID", "randomInt", "randomFillSync", "randomFill", "getRandomValues", "pseudoRandomBytes"]) {
     const fn = nc[name];
     if (typeof fn === "function") patch(nc, name, wrap("random", `crypto.${name}()`, fn as (...a: never[]) => unknown), restores);
+  }
+
+  // Timers: one started at init would be dropped from the snapshot without a word (checked: an
+  // interval's callback never runs after the start), so it is a finding too.
+  const timers = process.getBuiltinModule("node:timers") as unknown as Record<string, unknown>;
+  for (const name of ["setTimeout", "setInterval", "setImmediate"] as const) {
+    const fn = globalThis[name] as unknown as (...a: never[]) => unknown;
+    const watched = wrap("timer", `${name}()`, fn);
+    patch(globalThis as unknown as Record<string, unknown>, name, watched, restores);
+    if (timers[name] === fn) patch(timers, name, watched, restores);
   }
 
   // Console output: written at each start, in order, instead of once into the build log.

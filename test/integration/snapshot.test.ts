@@ -83,7 +83,8 @@ function writeProject() {
   write("src/clock.ts", "export const startedAt = Date.now();\n");
   write("src/random.ts", "export const id = Math.random().toString(36).slice(2);\n");
   write("src/uuid.ts", "export const requestPrefix = crypto.randomUUID();\n");
-  write("src/clock-app.ts", 'import { startedAt } from "./clock";\nimport { id } from "./random";\nimport { requestPrefix } from "./uuid";\nexport default { fetch: () => new Response(String(startedAt) + id + requestPrefix) };\n');
+  write("src/ticker.ts", "export let ticks = 0;\nsetInterval(() => ticks++, 1000).unref();\n");
+  write("src/clock-app.ts", 'import { startedAt } from "./clock";\nimport { id } from "./random";\nimport { requestPrefix } from "./uuid";\nimport { ticks } from "./ticker";\nexport default { fetch: () => new Response(String(startedAt) + id + requestPrefix + ticks) };\n');
   write("src/throws.ts", 'export const config = JSON.parse("{ not json");\nexport default { fetch: () => new Response(String(config)) };\n');
   write("src/server-app.ts", 'import https from "node:https";\nexport const agent = new https.Agent({ keepAlive: true });\nexport default { fetch: () => new Response("x") };\n');
 }
@@ -198,17 +199,19 @@ describe("the snapshot guard", () => {
     const lines = error.diagnostics.map((d: { text: string }) => d.text);
     expect(lines).toContainEqual(expect.stringMatching(/^src\/env-config\.ts.*process\.env\.ORDERS_TABLE/));
     expect(lines).toContainEqual(expect.stringMatching(/^node_modules\/envpkg.*process\.env\.ENVPKG_DEBUG/));
-    expect(error.hint).toMatch(/first request.*without --snapshot/);
+    expect(error.hint).toMatch(/first request.*without --snapshot/s);
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 
-  it("refuses clock and random reads likewise, each module named with what it read", async () => {
+  it("refuses clock and random reads and timers likewise, each module named with what it did", async () => {
     const r = await build("src/clock-app.ts", join(project, "dist", "clock-x64"));
     expect(r.code).toBe(1);
     const lines = JSON.parse(r.stdout).error.diagnostics.map((d: { text: string }) => d.text);
     expect(lines).toContainEqual(expect.stringMatching(/^src\/clock\.ts.*Date\.now\(\)/));
     expect(lines).toContainEqual(expect.stringMatching(/^src\/random\.ts.*Math\.random\(\)/));
     expect(lines).toContainEqual(expect.stringMatching(/^src\/uuid\.ts.*crypto\.randomUUID\(\)/));
+    // A timer started at init would be dropped from the snapshot: refused the same way.
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/ticker\.ts.*starts a timer: setInterval\(\)/));
   }, 120_000);
 
   it("refuses a use at init of a built-in a snapshot cannot hold (new https.Agent), naming it", async () => {

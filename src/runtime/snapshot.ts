@@ -99,8 +99,9 @@ function watchInit(): Watch {
     if (typeof fn === "function") patch(nc, name, wrap("random", `crypto.${name}()`, fn as (...a: never[]) => unknown), restores);
   }
 
-  // Timers: one started at init would be dropped from the snapshot without a word (checked: an
-  // interval's callback never runs after the start), so it is a finding too.
+  // Timers: Node runs the build's event loop until idle before the snapshot is taken, so a timer
+  // started at init fires at build time, and an unref'd interval never runs after the start
+  // (checked): a finding too.
   const timers = process.getBuiltinModule("node:timers") as unknown as Record<string, unknown>;
   for (const name of ["setTimeout", "setInterval", "setImmediate"] as const) {
     const fn = globalThis[name] as unknown as (...a: never[]) => unknown;

@@ -105,7 +105,7 @@ export function refusal(report: Report, ctx: GuardContext): BinshipError {
   const kinds = new Set(report.findings.map((f) => f.kind));
   const what = [
     ...(kinds.has("env") || kinds.has("clock") || kinds.has("random") ? ["reads values a startup snapshot would freeze at their build-time values"] : []),
-    ...(kinds.has("timer") ? ["starts timers a startup snapshot would drop"] : []),
+    ...(kinds.has("timer") ? ["starts timers, which would run at build time instead of at each start"] : []),
     ...(kinds.has("builtin") ? ["uses built-ins that cannot be in a startup snapshot"] : []),
   ].join(", and ");
   return new BinshipError("SNAPSHOT_REFUSED", `--snapshot: the service's init ${what} (${byModule.size} module${byModule.size === 1 ? "" : "s"})`, {

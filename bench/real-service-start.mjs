@@ -114,6 +114,11 @@ for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
     f.armExe = join(out, `${f.key}-arm64`);
     binship("build", f.entry, "--arch", "arm64", "--node", nodeVersion, ...buildArgs, "-o", join(out, `${f.key}-arm64-built`));
     copyFileSync(join(out, `${f.key}-arm64-built`), f.armExe);
+    if (f.snapshot?.path) {
+      execFileSync(process.execPath, [cli, "build", f.entry, "--arch", "arm64", "--node", nodeVersion, ...buildArgs, "--snapshot", "-o", join(out, `${f.key}-arm64-snap-built`)], { cwd: root, stdio: "ignore" });
+      f.armSnap = join(out, `${f.key}-arm64-snap`);
+      copyFileSync(join(out, `${f.key}-arm64-snap-built`), f.armSnap);
+    }
   }
 }
 const node = officialNode(arch, nodeVersion);
@@ -184,6 +189,7 @@ for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
   if (withArm) {
     subjects.push({ group: `arm:${f.key}`, role: "node", name: `node ${nodeVersion} arm64 bundle.cjs, qemu-aarch64`, run: () => httpStart(qemu[0], [...qemu.slice(1), officialNode("arm64", nodeVersion), f.bundle]) });
     subjects.push({ group: `arm:${f.key}`, role: "exe", name: "**binship executable arm64, qemu-aarch64**", run: () => httpStart(qemu[0], [...qemu.slice(1), f.armExe]) });
+    if (f.armSnap) subjects.push({ group: `arm:${f.key}`, role: "snap", name: "**binship executable arm64, --snapshot, qemu-aarch64**", run: () => httpStart(qemu[0], [...qemu.slice(1), f.armSnap]) });
   }
   if (withLambda) {
     subjects.push({ group: `lambda:${f.key}`, role: "node", name: `node ${nodeVersion} bundle.cjs (binship's bundle)`, run: () => lambdaStart(node, [f.bundle]) });
@@ -239,7 +245,7 @@ for (const f of fixtures) {
   }
   lines.push(...refusal(f));
   lines.push("Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : []), { label: "--no-code-cache", role: "exe-nocc" }]), "");
-  if (withArm) lines.push("arm64 under qemu-aarch64 on this x64 host (exec -> first 200):", "", ...table(`arm:${f.key}`, [{ label: "node bundle", role: "node" }]), "");
+  if (withArm) lines.push("arm64 under qemu-aarch64 on this x64 host (exec -> first 200):", "", ...table(`arm:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }]), "");
   if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }]), "");
 }
 lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }, { label: "--no-code-cache", role: "exe-nocc" }]), "");

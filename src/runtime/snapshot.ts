@@ -111,8 +111,11 @@ function watchInit(): Watch {
   }
 
   // Console output: written at each start, in order, instead of once into the build log.
+  // A method a package bound at init (console.log.bind(console)) is this wrapper: after the
+  // init it prints as the real one does.
   for (const [method, fd] of [["log", 1], ["info", 1], ["debug", 1], ["warn", 2], ["error", 2]] as const) {
-    patch(console, method, (...args: unknown[]) => void output.push([fd, `${format(...args)}\n`]), restores);
+    const real = console[method];
+    patch(console, method, (...args: unknown[]) => (on ? void output.push([fd, `${format(...args)}\n`]) : real.apply(console, args)), restores);
   }
 
   return {

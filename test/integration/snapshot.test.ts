@@ -27,6 +27,8 @@ const { constants } = http2;
 const { Agent } = https;
 require("./order").push("dep");
 console.log("init: dep");
+const log = console.log.bind(console); // bound at init, used at a request
+exports.logLater = (s) => log(s);
 exports.hash = (s) => crypto.createHash("sha256").update(s).digest("hex");
 exports.badHash = function badHash() { return crypto.createHash("no-such-digest"); };
 exports.agent = () => new Agent({ keepAlive: true });
@@ -35,7 +37,7 @@ exports.modules = { crypto, http2, https, zlib, constants };
 
 const entry = `
 import "./first";
-import { hash, badHash, agent, modules } from "dep";
+import { hash, badHash, agent, modules, logLater } from "dep";
 import "./last";
 import { Hash } from "node:crypto";
 import { Agent } from "node:https";
@@ -49,6 +51,7 @@ export default {
     const url = new URL(request.url);
     switch (url.pathname) {
       case "/start": return Response.json({ order, schema, region: process.env.SNAP_REGION ?? null });
+      case "/log": logLater("request: logged"); return new Response("ok");
       case "/hash": return Response.json({ hash: hash(url.searchParams.get("s") ?? ""), gzip: modules.zlib.gunzipSync(modules.zlib.gzipSync("round trip")).toString() });
       case "/instanceof": return Response.json({ sameClass: modules.crypto.createHash("sha256") instanceof Hash, agent: agent() instanceof Agent, constants: modules.constants.HTTP2_HEADER_PATH });
       case "/error": {
@@ -127,9 +130,12 @@ describe("a snapshot executable", () => {
     expect(report.seaCodeCacheBytes ?? 0).toBe(0);
   });
 
-  it("writes the init's console output at its start, in the order the modules ran", () => {
+  it("writes the init's console output at its start, in the order the modules ran; a console method bound at init prints later", async () => {
     const lines = svc.output().split("\n").filter((l) => l.startsWith("init: "));
     expect(lines).toEqual(["init: first", "init: dep", "init: last", "init: entry"]);
+    expect((await httpRequest(`${svc.url}/log`)).status).toBe(200);
+    for (let i = 0; i < 50 && !svc.output().includes("request: logged"); i++) await new Promise((r) => setTimeout(r, 100)); // stdout is a pipe: let it arrive
+    expect(svc.output()).toContain("request: logged");
   });
 
   it("binds built-ins at init that load on first use: deferred http2/https and lazy crypto/zlib", async () => {

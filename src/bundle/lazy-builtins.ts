@@ -103,7 +103,9 @@ export function withLazyBuiltins(js: string): string {
  * `http2.constants`; from the file BINSHIP_SNAPSHOT_SHAPES names, which the generator's own Node wrote) or a
  * deferred value (classes, functions) that resolves on its first use after the start (an object
  * made with one as its prototype takes writes as its own properties, as it would from the real
- * prototype without a setter for the key); keys and
+ * prototype without a setter for the key; a class that extends one is relinked to the real class
+ * and prototype at its first `new`, so `instanceof` and the built-in's own `this instanceof`
+ * checks hold); keys and
  * the prototype come from the same shapes, so esbuild's default-import copy works. Any other use
  * at build time (a call, `new`, a write) is recorded as a finding, with its stack, and throws.
  */
@@ -119,12 +121,13 @@ throw new Error("binship --snapshot: "+what+" while the snapshot was built: "+id
 const real=new WeakMap();
 const resolve=(id,path)=>path.reduce((o,k)=>o[k],eager(id));
 const unwrap=(v)=>real.has(v)?real.get(v)():v;
+const relink=(c)=>{for(const o of [c,c.prototype])for(let x=o;x;x=Reflect.getPrototypeOf(x)){const q=Reflect.getPrototypeOf(x);if(q&&real.has(q))Reflect.setPrototypeOf(x,real.get(q)())}};
 const later=(id,path)=>{const r=()=>resolve(id,path);const p=new Proxy(function(){},{
 get:(_,k,rcv)=>building?(typeof k==="symbol"||k==="then"?undefined:later(id,[...path,k])):Reflect.get(r(),k,rcv===p?r():rcv),
 set:(_,k,v,rcv)=>building?(rcv!==p&&Object.isExtensible(rcv)?Reflect.defineProperty(rcv,k,{value:v,writable:true,enumerable:true,configurable:true}):fail(id,path,"written ("+String(k)+")")):Reflect.set(r(),k,v,rcv===p?r():rcv),
 has:(_,k)=>building?fail(id,path,"tested ("+String(k)+" in)"):Reflect.has(r(),k),
 apply:(_,self,args)=>building?fail(id,path,"called"):Reflect.apply(r(),unwrap(self),args),
-construct:(_,args,nt)=>building?fail(id,path,"constructed (new)"):Reflect.construct(r(),args,nt===p?r():nt),
+construct:(_,args,nt)=>{if(building)fail(id,path,"constructed (new)");if(nt!==p)relink(nt);return Reflect.construct(r(),args,nt===p?r():nt)},
 ownKeys:()=>building?fail(id,path,"listed"):Reflect.ownKeys(r()),
 getOwnPropertyDescriptor:(t,k)=>{if(k==="prototype")return Reflect.getOwnPropertyDescriptor(t,k);if(building)return undefined;const d=Reflect.getOwnPropertyDescriptor(r(),k);return d&&{...d,configurable:true}},
 getPrototypeOf:()=>building?Function.prototype:Reflect.getPrototypeOf(r())});real.set(p,r);return p};

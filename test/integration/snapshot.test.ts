@@ -41,7 +41,11 @@ import { hash, badHash, agent, modules, logLater } from "dep";
 import "./last";
 import { Hash } from "node:crypto";
 import { Agent } from "node:https";
+import { METHODS, Agent as HttpAgent } from "node:http";
 import order from "order";
+
+class PoolAgent extends Agent { label() { return "pool"; } } // a built-in's class extended at init
+const methodCount = METHODS.length; // a built-in's constant read at init
 
 const schema = { fields: ["id", "items"].map((f) => f.toUpperCase()) }; // init work the snapshot keeps
 console.error("init: entry");
@@ -52,6 +56,7 @@ export default {
     switch (url.pathname) {
       case "/start": return Response.json({ order, schema, region: process.env.SNAP_REGION ?? null });
       case "/log": logLater("request: logged"); return new Response("ok");
+      case "/extends": { const a = new PoolAgent({ keepAlive: true }); return Response.json({ label: a.label(), https: a instanceof Agent, http: a instanceof HttpAgent, methods: methodCount === METHODS.length && methodCount > 30 }); }
       case "/hash": return Response.json({ hash: hash(url.searchParams.get("s") ?? ""), gzip: modules.zlib.gunzipSync(modules.zlib.gzipSync("round trip")).toString() });
       case "/instanceof": return Response.json({ sameClass: modules.crypto.createHash("sha256") instanceof Hash, agent: agent() instanceof Agent, constants: modules.constants.HTTP2_HEADER_PATH });
       case "/error": {
@@ -141,6 +146,7 @@ describe("a snapshot executable", () => {
   it("binds built-ins at init that load on first use: deferred http2/https and lazy crypto/zlib", async () => {
     expect((await json(svc, "/hash?s=abc")).hash).toBe(createHash("sha256").update("abc").digest("hex"));
     expect(await json(svc, "/instanceof")).toEqual({ sameClass: true, agent: true, constants: ":path" });
+    expect(await json(svc, "/extends")).toEqual({ label: "pool", https: true, http: true, methods: true });
   });
 
   it("throws the built-in's own error, with the package's frame in the stack", async () => {

@@ -85,6 +85,12 @@ const kindWords: Record<Finding["kind"], string> = {
   builtin: "uses",
 };
 
+/** "reads process.env.X", or "writes"/"deletes" for the runtime's "X (written)"/"X (deleted)". */
+function envWords(what: string): string {
+  const m = /^(.*) \((written|deleted)\)$/.exec(what);
+  return m ? `${m[2] === "written" ? "writes" : "deletes"} process.env.${m[1]}` : `${kindWords.env}${what}`;
+}
+
 /** One error for the whole report: each module with what it read, then the fix. */
 export function refusal(report: Report, ctx: GuardContext): BinshipError {
   const map = ctx.sourceMap ? new SourceMap(JSON.parse(ctx.sourceMap) as ConstructorParameters<typeof SourceMap>[0]) : undefined;
@@ -92,7 +98,7 @@ export function refusal(report: Report, ctx: GuardContext): BinshipError {
   for (const f of report.findings) {
     const where = attribute(f.stack, map, ctx) ?? { module: "(module unknown: no frame of the service)", at: "" };
     const entry = byModule.get(where.module) ?? { at: where.at, what: new Set<string>() };
-    entry.what.add(f.kind === "env" ? `${kindWords.env}${f.what}` : `${kindWords[f.kind]} ${f.what}`);
+    entry.what.add(f.kind === "env" ? envWords(f.what) : `${kindWords[f.kind]} ${f.what}`);
     byModule.set(where.module, entry);
   }
   if (byModule.size === 0) {

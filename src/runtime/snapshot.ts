@@ -65,6 +65,9 @@ function watchInit(): Watch {
     has: (t, k) => (typeof k === "string" && record("env", k), Reflect.has(t, k)),
     ownKeys: (t) => (record("env", "(the whole environment, listed)"), Reflect.ownKeys(t)),
     getOwnPropertyDescriptor: (t, k) => (typeof k === "string" && record("env", k), Reflect.getOwnPropertyDescriptor(t, k)),
+    // A write (dotenv at top level) would set the build's environment, not the started process's.
+    set: (t, k, v) => (typeof k === "string" && record("env", `${k} (written)`), Reflect.set(t, k, v)),
+    deleteProperty: (t, k) => (typeof k === "string" && record("env", `${k} (deleted)`), Reflect.deleteProperty(t, k)),
   });
   patch(process, "env", envProxy, restores);
 

@@ -84,7 +84,7 @@ function writeProject() {
   write("src/last.ts", 'import order from "order";\norder.push("last");\nconsole.log("init: last");\n');
   write("src/index.ts", entry);
   // Guard fixtures: each reads something at top level that a snapshot would freeze.
-  write("src/env-config.ts", 'export const table = process.env.ORDERS_TABLE ?? "orders";\n');
+  write("src/env-config.ts", 'export const table = process.env.ORDERS_TABLE ?? "orders";\nprocess.env.LOADED_FROM_DOTENV = "1";\n');
   write("src/env-app.ts", 'import { table } from "./env-config";\nimport "envpkg";\nexport default { fetch: () => new Response(table) };\n');
   write("node_modules/envpkg/package.json", JSON.stringify({ name: "envpkg", version: "1.0.0", main: "index.js" }));
   write("node_modules/envpkg/index.js", "exports.debug = !!process.env.ENVPKG_DEBUG;\n");
@@ -209,7 +209,7 @@ describe("the snapshot guard", () => {
     const { error } = JSON.parse(r.stdout);
     expect(error.code).toBe("SNAPSHOT_REFUSED");
     const lines = error.diagnostics.map((d: { text: string }) => d.text);
-    expect(lines).toContainEqual(expect.stringMatching(/^src\/env-config\.ts.*process\.env\.ORDERS_TABLE/));
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/env-config\.ts.*reads process\.env\.ORDERS_TABLE, writes process\.env\.LOADED_FROM_DOTENV/));
     expect(lines).toContainEqual(expect.stringMatching(/^node_modules\/envpkg.*process\.env\.ENVPKG_DEBUG/));
     expect(error.hint).toMatch(/first request.*without --snapshot/s);
     expect(existsSync(out)).toBe(false);

@@ -106,8 +106,18 @@ let pidNamespaceProbe: Promise<string[]> | undefined;
  * the generator's pid (README "Start-up"). --kill-child: the generator never outlives it.
  */
 function pidNamespacePrefix(): Promise<string[]> {
-  const prefix = ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"];
-  pidNamespaceProbe ??= runGrouped("unshare", [...prefix.slice(1), "true"], { cwd: "/", env: { PATH: "/usr/bin:/bin" } }).then(({ err }) => (err ? [] : prefix));
+  // With a user namespace any user may; without one (user namespaces disabled), root still may.
+  const candidates = [
+    ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
+    ["unshare", "--pid", "--fork", "--kill-child"],
+  ];
+  pidNamespaceProbe ??= (async () => {
+    for (const prefix of candidates) {
+      const { err } = await runGrouped("unshare", [...prefix.slice(1), "true"], { cwd: "/", env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } });
+      if (!err) return prefix;
+    }
+    return [];
+  })();
   return pidNamespaceProbe;
 }
 

@@ -23,6 +23,7 @@ import { bundleContents, projectRoot, type BundleContents } from "./packages.js"
 import type { BundleOptions } from "./options.js";
 import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
+import { shownPath } from "../util/shown-path.js";
 
 export { resolveBundleOptions, type BundleOptions } from "./options.js";
 export type { BundleContents, BundledPackage } from "./packages.js";
@@ -154,6 +155,23 @@ async function buildInFormat(options: BundleOptions, workDir: string) {
   }
 }
 
+/**
+ * A snapshot executable's main has no dynamic import: Node throws
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING at the `import()` of anything not bundled (a built-in,
+ * an --external). esbuild's metafile names each such import and its file: refused before a byte
+ * is written, as the guard refuses (exit 1).
+ */
+function refuseDynamicImports(metafile: Metafile, workDir: string, cwd: string): void {
+  const found = Object.entries(metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => i.kind === "dynamic-import" && i.external && !file.startsWith(`${shimNamespace}:`)).map((i) => ({ file, path: i.path })),
+  );
+  if (found.length === 0) return;
+  throw new BinshipError("SNAPSHOT_REFUSED", `--snapshot: ${found.length} dynamic import${found.length === 1 ? "" : "s"} of a module outside the bundle, which a snapshot executable cannot load`, {
+    diagnostics: found.map((f) => ({ text: `${runtimeFile(f.file) ? `binship's runtime (${f.file}): a binship bug` : shownPath(cwd, resolve(workDir, f.file))}: import("${f.path}")` })),
+    hint: 'Use require() (or process.getBuiltinModule("node:x") for a built-in) there, or build without --snapshot.',
+  });
+}
+
 /** Node picks a file's format by its extension: an ES module cannot be called .cjs, nor CommonJS .mjs. */
 function outfileFor(options: BundleOptions, format: BundleFormat): string {
   const wrong = format === "esm" ? ".cjs" : ".mjs";
@@ -175,6 +193,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
   if (dlopen.length > 0) throw dlopenError(dlopen, workDir, options.cwd);
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
+  if (options.snapshot) refuseDynamicImports(result.metafile, workDir, options.cwd);
   if (options.snapshot && format !== "cjs") {
     throw new BinshipError("CONFIG_INVALID", "--snapshot needs a CommonJS bundle, and this service needs an ES module (it uses top-level await)", {
       hint: "Move the top-level await into a function called on first use, or build without --snapshot.",

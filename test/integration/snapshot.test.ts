@@ -93,6 +93,7 @@ function writeProject() {
   write("src/uuid.ts", "export const requestPrefix = crypto.randomUUID();\n");
   write("src/ticker.ts", "export let ticks = 0;\nsetInterval(() => ticks++, 1000).unref();\n");
   write("src/clock-app.ts", 'import { startedAt } from "./clock";\nimport { id } from "./random";\nimport { requestPrefix } from "./uuid";\nimport { ticks } from "./ticker";\nexport default { fetch: () => new Response(String(startedAt) + id + requestPrefix + ticks) };\n');
+  write("src/dynamic.ts", 'export default { fetch: async () => new Response(typeof (await import("node:zlib")).gzipSync) };\n');
   write("src/throws.ts", 'export const config = JSON.parse("{ not json");\nexport default { fetch: () => new Response(String(config)) };\n');
   write("src/server-app.ts", 'import https from "node:https";\nexport const agent = new https.Agent({ keepAlive: true });\nexport default { fetch: () => new Response("x") };\n');
 }
@@ -155,6 +156,16 @@ describe("a snapshot executable", () => {
     expect(body.stack).toContain("badHash");
   });
 
+  it("serves with two worker processes (each restores the snapshot)", async () => {
+    const workers = await startService(exe, [], { cwd: project, env: { ...process.env, BINSHIP_WORKERS: "2" } });
+    try {
+      expect((await json(workers, "/start")).order).toEqual(["first", "dep", "last"]);
+      expect(workers.output()).toContain("starting 2 workers");
+    } finally {
+      await workers.stop();
+    }
+  }, 60_000);
+
   it("answers in Lambda mode too (binship invoke, the emulator)", async () => {
     const r = await runCli(["invoke", exe, "--http", "GET /start", "--json"], { cwd: project, env: { BINSHIP_CACHE_DIR: cache }, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -192,6 +203,16 @@ describe.runIf(requireTools("qemu-aarch64") && requirePaths("/usr/aarch64-linux-
 });
 
 describe("the snapshot guard", () => {
+  it("refuses a dynamic import() of a module outside the bundle, which a snapshot cannot load, naming the file", async () => {
+    const out = join(project, "dist", "dynamic-x64");
+    const r = await build("src/dynamic.ts", out);
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.stdout);
+    expect(error.code).toBe("SNAPSHOT_REFUSED");
+    expect(error.diagnostics.map((d: { text: string }) => d.text)).toEqual(['src/dynamic.ts: import("node:zlib")']);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("reports an init that throws at build time with its error, exit 1, nothing written", async () => {
     const out = join(project, "dist", "throws-x64");
     const r = await build("src/throws.ts", out);

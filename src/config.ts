@@ -61,7 +61,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
-  lazyBuiltins?: boolean; // packages' requires of the built-ins in lazyBuiltinModules load on first use (default true)
+  lazyBuiltins?: boolean; // packages' requires of the built-ins in lazyBuiltinModules load on first use (default false; --snapshot turns it on)
   eagerBuiltins?: string | string[]; // of those, the ones kept eager
   format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
@@ -130,7 +130,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean", description: "Embed a source map; stack traces point at the TypeScript sources (default false)." },
   define: { kind: "record", description: "Replace global expressions at build time: { \"process.env.STAGE\": \"\\\"prod\\\"\" }." },
   external: { kind: "string[]", description: "Modules left out of the bundle." },
-  lazyBuiltins: { kind: "boolean", description: "Bundled packages' requires of heavy Node built-ins (http2, tls, crypto, zlib, ...) load the module on first use, not at start (default true)." },
+  lazyBuiltins: { kind: "boolean", description: "Bundled packages' requires of heavy Node built-ins (http2, tls, crypto, zlib, ...) load the module on first use, not at start (default false; a snapshot build turns it on)." },
   eagerBuiltins: { kind: "string", description: "Built-ins kept eager although lazyBuiltins is on.", values: lazyBuiltinModules, many: true },
   format: { kind: "string", description: "Bundle format (default: cjs, esm when the code uses top-level await).", values: bundleFormats },
   contract: { kind: "string", description: "Service shape (default auto: detected at start-up).", values: contracts },

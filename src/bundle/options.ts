@@ -94,7 +94,7 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     define: config.define ?? {},
     external: config.external ?? [],
     // A snapshot cannot hold some built-ins' bindings: they must load after the start.
-    lazyBuiltins: snapshot || (config.lazyBuiltins ?? true),
+    lazyBuiltins: snapshot || (config.lazyBuiltins ?? false),
     snapshot,
     eagerBuiltins: config.eagerBuiltins === undefined ? [] : [config.eagerBuiltins].flat(),
     runtime: runtimeOptionsFrom(config),

@@ -1,7 +1,8 @@
 // Lazy built-ins: a bundled package's top-level require of a heavy built-in (http2, https,
 // crypto, zlib) loads the module on first use, and the package sees the same module as eager
 // code does: values, instanceof, writes both ways, errors. The service's own side-effect order is
-// kept. Opt-outs: --no-lazy-builtins and --eager-builtins. Checked on the bundle and the executable.
+// kept. Opt-in (--lazy-builtins; --snapshot turns it on), with --eager-builtins to keep some eager.
+// Checked on the bundle and the executable.
 
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -108,10 +109,10 @@ beforeAll(writeProject);
 describe.each([["the bundle"], ["the executable"]])("lazy built-ins in %s", (kind) => {
   let svc: Service;
   beforeAll(async () => {
-    if (kind === "the bundle") svc = await start(process.execPath, [await bundled("lazy")]);
+    if (kind === "the bundle") svc = await start(process.execPath, [await bundled("lazy", ["--lazy-builtins"])]);
     else {
       const out = join(project, "dist", "lazy-x64");
-      const r = await runCli(["build", "src/index.ts", "--arch", "x64", "--node", "24", "-o", out], { cwd: project });
+      const r = await runCli(["build", "src/index.ts", "--arch", "x64", "--node", "24", "--lazy-builtins", "-o", out], { cwd: project });
       expect(r.code, r.stderr).toBe(0);
       svc = await start(out, []);
     }
@@ -144,22 +145,24 @@ describe.each([["the bundle"], ["the executable"]])("lazy built-ins in %s", (kin
   });
 });
 
-describe("opting out", () => {
-  it("--no-lazy-builtins loads every required built-in at start", async () => {
-    const svc = await start(process.execPath, [await bundled("eager", ["--no-lazy-builtins"])]);
+describe("opting in and out", () => {
+  it("by default (and with --no-lazy-builtins) every required built-in loads at start", async () => {
+    const svc = await start(process.execPath, [await bundled("default")]);
     expect((await json(svc, "/start")).atStart).toEqual({ http2: true, https: true, zlib: true });
+    const off = await start(process.execPath, [await bundled("eager", ["--lazy-builtins", "--no-lazy-builtins"])]);
+    expect((await json(off, "/start")).atStart).toEqual({ http2: true, https: true, zlib: true });
   });
 
   it("--eager-builtins keeps only the named ones eager", async () => {
-    const svc = await start(process.execPath, [await bundled("some", ["--eager-builtins", "http2", "--eager-builtins", "zlib"])]);
+    const svc = await start(process.execPath, [await bundled("some", ["--lazy-builtins", "--eager-builtins", "http2", "--eager-builtins", "zlib"])]);
     expect((await json(svc, "/start")).atStart).toEqual({ http2: true, https: false, zlib: true });
   });
 
-  it('"lazyBuiltins": false in the config file is honoured', async () => {
-    writeFileSync(join(project, "binship.config.json"), JSON.stringify({ bundle: { lazyBuiltins: false } }));
+  it('"lazyBuiltins": true in the config file is honoured', async () => {
+    writeFileSync(join(project, "binship.config.json"), JSON.stringify({ bundle: { lazyBuiltins: true } }));
     try {
-      const svc = await start(process.execPath, [await bundled("config-eager")]);
-      expect((await json(svc, "/start")).atStart).toEqual({ http2: true, https: true, zlib: true });
+      const svc = await start(process.execPath, [await bundled("config-lazy")]);
+      expect((await json(svc, "/start")).atStart).toEqual({ http2: false, https: false, zlib: false });
     } finally {
       writeFileSync(join(project, "binship.config.json"), "{}");
     }

@@ -10,7 +10,11 @@
 // plus a hello-world row (the Hono test fixture as an executable against a bare node:http hello
 // on the same Node) that must stay where it was, and the executable and Lambda zip sizes.
 // Fixtures: bench/apps/orders.ts (Hono + zod + @aws-sdk/client-dynamodb) and
-// bench/apps/orders-express.ts (Express + zod + client-dynamodb + lib-dynamodb).
+// bench/apps/orders-express.ts (Express + zod + client-dynamodb + lib-dynamodb), and each as a
+// user changes it for --snapshot after the guard refused it (orders-first-use.ts,
+// orders-express-first-use.ts: env read where used, the SDK loaded on first use).
+// The "snapshot" variant is `binship build --snapshot`; a fixture the guard refuses gets no
+// snapshot row, and the report lists what the guard named.
 // Every variant of every fixture runs once per round, rounds interleaved; medians and ratios.
 //
 //   npm run build && (cd bench && npm install) && node bench/real-service-start.mjs
@@ -24,6 +28,7 @@
 //   LAMBDA=0           leave out the Lambda rows
 //   FIXTURES=hono,express   a subset (names below)
 //   BUILD_ARGS="..."   extra `binship build` flags for the executable (e.g. "--no-code-cache")
+//   SNAPSHOT=0         leave out the --snapshot variant
 //   JSON=file          also write the raw numbers there
 // Prints a markdown section for BENCHMARKS.md.
 
@@ -43,6 +48,7 @@ const runs = Number(process.env.RUNS ?? 15);
 const withLambda = process.env.LAMBDA !== "0";
 const withArm = process.env.ARM64 === "1";
 const buildArgs = (process.env.BUILD_ARGS ?? "").split(" ").filter(Boolean);
+const withSnapshot = process.env.SNAPSHOT !== "0";
 const out = join(tmpdir(), `binship-bench-real-${process.pid}`);
 mkdirSync(out, { recursive: true });
 const arch = process.arch === "arm64" ? "arm64" : "x64";
@@ -64,11 +70,26 @@ const bunVersion = hasBun ? execFileSync(bunBin, ["--version"]).toString().trim(
 const fixtures = [
   { key: "hono", title: "Hono + zod + client-dynamodb (bench/apps/orders.ts)", entry: join(import.meta.dirname, "apps", "orders.ts"), bunEntry: join(import.meta.dirname, "apps", "orders.ts") },
   { key: "express", title: "Express + zod + client-dynamodb + lib-dynamodb (bench/apps/orders-express.ts)", entry: join(import.meta.dirname, "apps", "orders-express.ts"), bunEntry: join(import.meta.dirname, "apps", "orders-express-listen.ts") },
+  { key: "hono-first-use", title: "Hono + zod, client-dynamodb loaded on first use (bench/apps/orders-first-use.ts: orders.ts changed for --snapshot)", entry: join(import.meta.dirname, "apps", "orders-first-use.ts"), bunEntry: join(import.meta.dirname, "apps", "orders-first-use.ts") },
+  { key: "express-first-use", title: "Express + zod, the SDK loaded on first use (bench/apps/orders-express-first-use.ts)", entry: join(import.meta.dirname, "apps", "orders-express-first-use.ts"), snapshotOnly: true },
 ].filter((f) => !process.env.FIXTURES || process.env.FIXTURES.split(",").includes(f.key));
 
 // --- build everything once -----------------------------------------------------------------
+/** `binship build --snapshot` to `out`: the path, or the guard's (or any) refusal as { message, diagnostics }. */
+function snapshotBuild(entry, out, version) {
+  try {
+    execFileSync(process.execPath, [cli, "build", entry, "--arch", arch, "--node", version ?? "24", ...buildArgs, "--snapshot", "-o", `${out}-built`, "--json"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    copyFileSync(`${out}-built`, out);
+    return { path: out };
+  } catch (err) {
+    const error = JSON.parse(err.stdout || "{}").error ?? { message: String(err.stderr || err.message), diagnostics: [] };
+    return { refused: { message: error.message, diagnostics: error.diagnostics.map((d) => d.text) } };
+  }
+}
+
 let nodeVersion;
-for (const f of fixtures) {
+for (const f of fixtures.filter((x) => x.snapshotOnly)) Object.assign(f, { snapshot: withSnapshot ? snapshotBuild(f.entry, join(out, `${f.key}-snap`), "24") : undefined });
+for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
   const exe = join(out, `${f.key}-exe-built`);
   const built = JSON.parse(binship("build", f.entry, "--arch", arch, "--node", nodeVersion ?? "24", ...buildArgs, "-o", exe, "--json"));
   nodeVersion = built.nodeVersion;
@@ -88,10 +109,16 @@ for (const f of fixtures) {
   copyFileSync(join(out, `${f.key}-exe-nocc-built`), f.exeNoCache);
   f.zip = join(out, `${f.key}.zip`);
   binship("pack", "lambda", f.entry, "--arch", arch, "--node", nodeVersion, ...buildArgs, "-o", f.zip);
+  if (withSnapshot) f.snapshot = snapshotBuild(f.entry, join(out, `${f.key}-snap`), nodeVersion);
   if (withArm) {
     f.armExe = join(out, `${f.key}-arm64`);
     binship("build", f.entry, "--arch", "arm64", "--node", nodeVersion, ...buildArgs, "-o", join(out, `${f.key}-arm64-built`));
     copyFileSync(join(out, `${f.key}-arm64-built`), f.armExe);
+    if (f.snapshot?.path) {
+      execFileSync(process.execPath, [cli, "build", f.entry, "--arch", "arm64", "--node", nodeVersion, ...buildArgs, "--snapshot", "-o", join(out, `${f.key}-arm64-snap-built`)], { cwd: root, stdio: "ignore" });
+      f.armSnap = join(out, `${f.key}-arm64-snap`);
+      copyFileSync(join(out, `${f.key}-arm64-snap-built`), f.armSnap);
+    }
   }
 }
 const node = officialNode(arch, nodeVersion);
@@ -102,6 +129,7 @@ copyFileSync(join(out, "hello-exe-built"), hello.exe);
 hello.exeNoCache = join(out, "hello-exe-nocc");
 binship("build", join(here, "test", "fixtures", "apps", "hono", "index.ts"), "--arch", arch, "--node", nodeVersion, ...buildArgs, "--no-code-cache", "-o", join(out, "hello-exe-nocc-built"));
 copyFileSync(join(out, "hello-exe-nocc-built"), hello.exeNoCache);
+if (withSnapshot) hello.snapshot = snapshotBuild(join(here, "test", "fixtures", "apps", "hono", "index.ts"), join(out, "hello-snap"), nodeVersion);
 // Every script runs from the same directory (Node maps more of itself for a longer script path).
 hello.raw = join(out, "raw-hello.cjs");
 copyFileSync(join(import.meta.dirname, "apps", "raw-hello.cjs"), hello.raw);
@@ -150,24 +178,29 @@ const httpStart = async (command, args) => firstOk(command, args, await freePort
 
 // --- the subjects, in table order --------------------------------------------------------------
 const subjects = [];
-for (const f of fixtures) {
+const snapName = "**binship executable, --snapshot**";
+for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
   const group = `http:${f.key}`;
   subjects.push({ group, role: "node", name: `node ${nodeVersion} bundle.cjs (binship's bundle)`, run: () => httpStart(node, [f.bundle]) });
   subjects.push({ group, role: "exe", name: "**binship executable**", run: () => httpStart(f.exe, []) });
   subjects.push({ group, role: "exe-nocc", name: "binship executable, --no-code-cache", run: () => httpStart(f.exeNoCache, []) });
+  if (f.snapshot?.path) subjects.push({ group, role: "snap", name: snapName, run: () => httpStart(f.snapshot.path, []) });
   if (f.bun) subjects.push({ group, role: "bun", name: `bun ${bunVersion} build --compile`, run: () => httpStart(f.bun, []) });
   if (withArm) {
     subjects.push({ group: `arm:${f.key}`, role: "node", name: `node ${nodeVersion} arm64 bundle.cjs, qemu-aarch64`, run: () => httpStart(qemu[0], [...qemu.slice(1), officialNode("arm64", nodeVersion), f.bundle]) });
     subjects.push({ group: `arm:${f.key}`, role: "exe", name: "**binship executable arm64, qemu-aarch64**", run: () => httpStart(qemu[0], [...qemu.slice(1), f.armExe]) });
+    if (f.armSnap) subjects.push({ group: `arm:${f.key}`, role: "snap", name: "**binship executable arm64, --snapshot, qemu-aarch64**", run: () => httpStart(qemu[0], [...qemu.slice(1), f.armSnap]) });
   }
   if (withLambda) {
     subjects.push({ group: `lambda:${f.key}`, role: "node", name: `node ${nodeVersion} bundle.cjs (binship's bundle)`, run: () => lambdaStart(node, [f.bundle]) });
     subjects.push({ group: `lambda:${f.key}`, role: "exe", name: "**binship executable** (what `bootstrap` is in the zip)", run: () => lambdaStart(f.exe, []) });
+    if (f.snapshot?.path) subjects.push({ group: `lambda:${f.key}`, role: "snap", name: snapName, run: () => lambdaStart(f.snapshot.path, []) });
   }
 }
 subjects.push({ group: "http:hello", role: "raw", name: `raw node:http hello (node ${nodeVersion})`, run: () => httpStart(node, [hello.raw]) });
 subjects.push({ group: "http:hello", role: "exe", name: "binship executable (test/fixtures/apps/hono)", run: () => httpStart(hello.exe, []) });
 subjects.push({ group: "http:hello", role: "exe-nocc", name: "binship executable (test/fixtures/apps/hono), --no-code-cache", run: () => httpStart(hello.exeNoCache, []) });
+if (hello.snapshot?.path) subjects.push({ group: "http:hello", role: "snap", name: "binship executable (test/fixtures/apps/hono), --snapshot", run: () => httpStart(hello.snapshot.path, []) });
 
 for (const s of subjects) {
   s.results = [];
@@ -203,21 +236,29 @@ const lines = [
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${mib(totalmem())} RAM, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, **shared with other jobs (loaded)**; ${arch}; Node ${nodeVersion} for node and inside the executable${bunVersion ? `, bun ${bunVersion}` : " (bun not installed: cd bench && npm install)"}; ${runs} rounds, every variant once per round, in a new random order each round; medians.`,
   "",
 ];
+const refusal = (f) => (f.snapshot?.refused ? ["`--snapshot` refused: " + f.snapshot.refused.message, "", ...f.snapshot.refused.diagnostics.map((d) => `- ${d}`), ""] : []);
 for (const f of fixtures) {
-  lines.push(`### ${f.title}`, "", "Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : []), { label: "--no-code-cache", role: "exe-nocc" }]), "");
-  if (withArm) lines.push("arm64 under qemu-aarch64 on this x64 host (exec -> first 200):", "", ...table(`arm:${f.key}`, [{ label: "node bundle", role: "node" }]), "");
-  if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }]), "");
+  lines.push(`### ${f.title}`, "");
+  if (f.snapshotOnly) {
+    lines.push(...(f.snapshot?.refused ? refusal(f) : ["`--snapshot` accepted (not measured)", ""]));
+    continue;
+  }
+  lines.push(...refusal(f));
+  lines.push("Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : []), { label: "--no-code-cache", role: "exe-nocc" }]), "");
+  if (withArm) lines.push("arm64 under qemu-aarch64 on this x64 host (exec -> first 200):", "", ...table(`arm:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }]), "");
+  if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }]), "");
 }
 lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }, { label: "--no-code-cache", role: "exe-nocc" }]), "");
-lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | of which V8 code cache | executable, --no-code-cache | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|---:|---:|");
+lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | of which V8 code cache | executable, --no-code-cache | executable, --snapshot | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|---:|---:|---:|");
 const size = (p) => statSync(p).size;
 const codeCache = (p) => JSON.parse(binship("inspect", p, "--json")).seaCodeCacheBytes ?? 0;
-for (const f of fixtures) lines.push(`| ${f.key} | ${(size(f.bundle) / 1024).toFixed(0)} KiB | ${mib(size(f.exe))} | ${(codeCache(f.exe) / 1024).toFixed(0)} KiB | ${mib(size(f.exeNoCache))} | ${mib(size(f.zip))} |`);
-lines.push(`| hello (test/fixtures/apps/hono) | – | ${mib(size(hello.exe))} | ${(codeCache(hello.exe) / 1024).toFixed(0)} KiB | ${mib(size(hello.exeNoCache))} | – |`);
+const snapSize = (x) => (x.snapshot?.path ? mib(size(x.snapshot.path)) : x.snapshot?.refused ? "refused" : "–");
+for (const f of fixtures.filter((x) => !x.snapshotOnly)) lines.push(`| ${f.key} | ${(size(f.bundle) / 1024).toFixed(0)} KiB | ${mib(size(f.exe))} | ${(codeCache(f.exe) / 1024).toFixed(0)} KiB | ${mib(size(f.exeNoCache))} | ${snapSize(f)} | ${mib(size(f.zip))} |`);
+lines.push(`| hello (test/fixtures/apps/hono) | – | ${mib(size(hello.exe))} | ${(codeCache(hello.exe) / 1024).toFixed(0)} KiB | ${mib(size(hello.exeNoCache))} | ${snapSize(hello)} | – |`);
 process.stdout.write(`${lines.join("\n")}\n`);
 if (process.env.JSON) {
   const raw = subjects.map((s) => ({ group: s.group, role: s.role, name: s.name, results: s.results }));
-  const sizes = Object.fromEntries(fixtures.map((f) => [f.key, { bundle: size(f.bundle), exe: size(f.exe), zip: size(f.zip) }]));
+  const sizes = Object.fromEntries(fixtures.filter((x) => !x.snapshotOnly).map((f) => [f.key, { bundle: size(f.bundle), exe: size(f.exe), zip: size(f.zip) }]));
   writeFileSync(process.env.JSON, `${JSON.stringify({ nodeVersion, runs, subjects: raw, sizes: { ...sizes, hello: { exe: size(hello.exe) } } }, null, 2)}\n`);
 }
 rmSync(out, { recursive: true, force: true });

@@ -19,6 +19,12 @@ export const lambdaLayoutNames = ["executable", "layer"] as const; // artifacts/
 export type ContainerLayout = (typeof containerLayouts)[number];
 export const bundleFormats = ["cjs", "esm"] as const;
 export type BundleFormat = (typeof bundleFormats)[number];
+/**
+ * Built-ins a bundled package's top-level require gets lazily (bundle/lazy-builtins.ts): each
+ * exports a plain object, exists in every official Node >= 18 build, and has no load side
+ * effect anyone relies on, and none is loaded by Node's bootstrap or binship's runtime anyway.
+ */
+export const lazyBuiltinModules = ["child_process", "crypto", "dgram", "dns", "dns/promises", "fs/promises", "http2", "https", "os", "perf_hooks", "readline", "readline/promises", "stream/web", "tls", "v8", "vm", "worker_threads", "zlib"] as const;
 
 /** The Node version every stage uses when "node" is not set. */
 export const defaultNodeSpec = "24";
@@ -56,6 +62,8 @@ export interface Config {
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
   esmPackages?: string[]; // packages bundled from their ES module build ("module"): names or "@scope/*"; default the AWS SDK v3
+  lazyBuiltins?: boolean; // packages' requires of the built-ins in lazyBuiltinModules load on first use (default false; --snapshot turns it on)
+  eagerBuiltins?: string | string[]; // of those, the ones kept eager
   format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
@@ -71,6 +79,7 @@ export interface Config {
   sysroot?: string; // libraries bundled into provided.al2 zips
   strip?: boolean; // strip debug info from the Node binary (default true)
   codeCache?: boolean; // a V8 code cache of the bundle in the executable, compiled by the target's Node (default true)
+  snapshot?: boolean; // a V8 startup snapshot of the service's module init in the executable (default false)
   image?: string; // container image reference for the k8s manifests
   name?: string; // service name for the k8s manifests (default: package name)
   port?: number; // container port (default 8080)
@@ -136,6 +145,8 @@ export const schema: Record<keyof Config, KeySpec> = {
     check: esmPackageList,
     pattern: esmPackagePattern,
   },
+  lazyBuiltins: { kind: "boolean", description: "Bundled packages' requires of heavy Node built-ins (http2, tls, crypto, zlib, ...) load the module on first use, not at start (default false; a snapshot build turns it on)." },
+  eagerBuiltins: { kind: "string", description: "Built-ins kept eager although lazyBuiltins is on.", values: lazyBuiltinModules, many: true },
   format: { kind: "string", description: "Bundle format (default: cjs, esm when the code uses top-level await).", values: bundleFormats },
   contract: { kind: "string", description: "Service shape (default auto: detected at start-up).", values: contracts },
   livenessPath: { kind: "string|false", description: 'Server mode: liveness endpoint (default "/healthz"), false for none.', check: urlPath, pattern: "^/" },
@@ -163,6 +174,11 @@ export const schema: Record<keyof Config, KeySpec> = {
   sysroot: { kind: "path", description: "provided.al2: the libraries bundled into the zip.", in: ["lambda"] },
   strip: { kind: "boolean", description: "Strip the Node binary's symbols and debug info (default true)." },
   codeCache: { kind: "boolean", description: "Ship a V8 code cache of the bundle, compiled at build time by the target's own Node (default true): in the executable, or as the container node layout's compile cache; a faster start for some hundred KiB." },
+  snapshot: {
+    kind: "boolean",
+    description: "Run the service's module init at build time, by the target's own Node, into a V8 startup snapshot in the executable (default false). Refused when that code reads process.env, the clock or random values, or uses http/https/http2/tls.",
+    in: ["build"],
+  },
   image: { kind: "string", description: "Image reference the Kubernetes manifests run.", in: ["container"] },
   name: {
     kind: "string",

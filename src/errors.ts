@@ -12,6 +12,7 @@ export type ErrorCode =
   | "ENTRY_NOT_FOUND" // the entry file does not exist
   | "BUNDLE_FAILED" // esbuild reported errors in the service's code
   | "NATIVE_ADDON" // the service imports a .node addon
+  | "SNAPSHOT_REFUSED" // --snapshot: the module init reads env/clock/random or uses a built-in a snapshot cannot hold (exit 1: the code, not the config, must change, as for NATIVE_ADDON)
   | "NODE_VERSION_NOT_FOUND" // no official Node binary matches the requested version
   | "NODE_DOWNLOAD_FAILED" // the registry could not be reached or sent bad bytes
   | "EXECUTABLE_FAILED" // pkg / SEA injection failed

@@ -29,12 +29,12 @@ export interface CommonOptions {
 }
 
 /** Options that shape the bundle, for every command that bundles. */
-export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" | "define" | "external" | "esmPackages" | "format" | "contract" | "livenessPath" | "readinessPath" | "shutdownGraceSeconds" | "workers" | "invokeMode" | "basePath">;
+export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" | "define" | "external" | "esmPackages" | "lazyBuiltins" | "eagerBuiltins" | "format" | "contract" | "livenessPath" | "readinessPath" | "shutdownGraceSeconds" | "workers" | "invokeMode" | "basePath">;
 /** Options of commands that also build an executable. */
 export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip" | "codeCache">;
 
 export interface BundleOptions extends CommonOptions, BundleKeys, Pick<Config, "outfile" | "depfile" | "metafile"> {}
-export interface BuildOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report"> {
+export interface BuildOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report" | "snapshot"> {
   arch?: Arch; // default: the host's
 }
 export interface PackLambdaOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report" | "runtime" | "sysroot" | "zipLevel" | "fallbackLibraries"> {

@@ -17,12 +17,14 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { decoratorMetadataPlugin, type DecoratorState } from "./decorators.js";
+import { lazyBuiltinsPlugin, lazyHelper, lazyModules, snapshotHelpers, unserializableBuiltins, withLazyBuiltins } from "./lazy-builtins.js";
 import { dlopenCalls, dlopenError, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
 import { bundleContents, projectRoot, type BundleContents } from "./packages.js";
 import type { BundleOptions } from "./options.js";
 import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
+import { shownPath } from "../util/shown-path.js";
 
 export { resolveBundleOptions, type BundleOptions } from "./options.js";
 export type { BundleContents, BundledPackage } from "./packages.js";
@@ -38,6 +40,7 @@ export interface BundleResult {
   warnings: Diagnostic[];
   metafile: Metafile;
   contents: BundleContents; // the bundle's bytes by npm package, source file and runtime
+  sourceMap?: string; // a snapshot build's source map (JSON, sources relative to the outfile's directory), for the guard's findings; not written unless --sourcemap
 }
 
 function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
@@ -46,7 +49,7 @@ function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
     setup(b) {
       b.onResolve({ filter: /^binship:entry$/ }, () => ({ path: shimPath, namespace: shimNamespace }));
       b.onLoad({ filter: /.*/, namespace: shimNamespace }, () => ({
-        contents: shimSource(options.entry, options.runtime, options.sourcemap, format),
+        contents: shimSource(options.entry, options.runtime, options.sourcemap, format, options.snapshot),
         resolveDir: dirname(options.entry),
         loader: "js",
       }));
@@ -84,6 +87,12 @@ export function bundleOutputs(options: BundleOptions): Output[] {
 async function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
   const settings = formatSettings(format);
   const decorators: DecoratorState = { warnings: [] };
+  // An ES module bundle hoists its imports: laziness there would need another mechanism.
+  const lazy = format === "cjs" ? lazyModules(options.lazyBuiltins, options.eagerBuiltins) : new Set<string>();
+  // A snapshot defers the built-ins it cannot hold in every file, binship's runtime included.
+  const everywhere = new Set<string>(options.snapshot && format === "cjs" ? unserializableBuiltins : []);
+  for (const name of everywhere) lazy.add(name);
+  const helper = everywhere.size > 0 ? snapshotHelpers : lazyHelper;
   const result = await build({
     entryPoints: ["binship:entry"],
     // esbuild names modules in the output by their path from here (the module keys of lazily
@@ -101,10 +110,11 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     // its JavaScript). Syntax minification would inline `const f = () => ...` and lose the name
     // too (docs/ARCHITECTURE.md, "Minified bundles").
     minifyWhitespace: options.minify,
-    sourcemap: options.sourcemap ? "external" : false,
+    sourcemap: options.sourcemap || options.snapshot ? "external" : false,
     sourcesContent: false,
     define: { ...settings.define, ...options.define },
-    banner: settings.banner,
+    // The lazy built-ins' helper joins the banner's line: no line of the bundle moves.
+    banner: lazy.size > 0 ? { js: `${settings.banner?.js ?? ""}${helper}` } : settings.banner,
     // Request/Response/Headers in the bundle are the runtime's light classes: Node's own
     // load undici on first touch (src/runtime/fetch/undici.ts).
     inject: [runtimeSpecifier("fetch/globals.ts")],
@@ -113,6 +123,7 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     logLevel: "silent",
     charset: "utf8",
     plugins: [
+      ...(lazy.size > 0 ? [lazyBuiltinsPlugin(lazy, everywhere)] : []),
       ...(missing.size > 0 ? [missingRequirePlugin(missing, workDir)] : []),
       shimPlugin(options, format),
       runtimeSourcePlugin(),
@@ -146,6 +157,23 @@ async function buildInFormat(options: BundleOptions, workDir: string) {
   }
 }
 
+/**
+ * A snapshot executable's main has no dynamic import: Node throws
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING at the `import()` of anything not bundled (a built-in,
+ * an --external). esbuild's metafile names each such import and its file: refused before a byte
+ * is written, as the guard refuses (exit 1).
+ */
+function refuseDynamicImports(metafile: Metafile, workDir: string, cwd: string): void {
+  const found = Object.entries(metafile.inputs).flatMap(([file, input]) =>
+    input.imports.filter((i) => i.kind === "dynamic-import" && i.external && !file.startsWith(`${shimNamespace}:`)).map((i) => ({ file, path: i.path })),
+  );
+  if (found.length === 0) return;
+  throw new BinshipError("SNAPSHOT_REFUSED", `--snapshot: ${found.length} dynamic import${found.length === 1 ? "" : "s"} of a module outside the bundle, which a snapshot executable cannot load`, {
+    diagnostics: found.map((f) => ({ text: `${runtimeFile(f.file) ? `binship's runtime (${f.file}): a binship bug` : shownPath(cwd, resolve(workDir, f.file))}: import("${f.path}")` })),
+    hint: 'Use require() (or process.getBuiltinModule("node:x") for a built-in) there, or build without --snapshot.',
+  });
+}
+
 /** Node picks a file's format by its extension: an ES module cannot be called .cjs, nor CommonJS .mjs. */
 function outfileFor(options: BundleOptions, format: BundleFormat): string {
   const wrong = format === "esm" ? ".cjs" : ".mjs";
@@ -162,12 +190,18 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const workDir = projectRoot(dirname(options.entry), options.cwd);
   const { format, result, missing } = await buildInFormat(options, workDir);
   const outfile = outfileFor(options, format);
-  const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
+  const js = withoutUnusedBanner(withLazyBuiltins(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text), format);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
   const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
   if (dlopen.length > 0) throw dlopenError(dlopen, workDir, options.cwd);
   const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text;
-  const code = map ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
+  if (options.snapshot) refuseDynamicImports(result.metafile, workDir, options.cwd);
+  if (options.snapshot && format !== "cjs") {
+    throw new BinshipError("CONFIG_INVALID", "--snapshot needs a CommonJS bundle, and this service needs an ES module (it uses top-level await)", {
+      hint: "Move the top-level await into a function called on first use, or build without --snapshot.",
+    });
+  }
+  const code = map && options.sourcemap ? embedSourceMap(js, map, workDir, dirname(options.outfile)) : js;
   // The shim and the missing-package stand-ins are not files: no depfile input, nobody's bytes.
   const virtual = (p: string) => p.startsWith(`${shimNamespace}:`) || p.startsWith(`${missingNamespace}:`);
   const inputs = Object.keys(result.metafile.inputs)
@@ -192,6 +226,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     warnings: [...nodeWarnings(options), ...result.decorators.warnings, ...missingWarning(missing, workDir), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
     metafile: result.metafile,
     contents: read.contents,
+    ...(options.snapshot && map ? { sourceMap: map } : {}),
     ...(read.lockfile ? { lockfile: read.lockfile } : {}),
   };
 }

@@ -20,6 +20,9 @@ export interface BundleOptions {
   define: Record<string, string>; // esbuild defines
   external: string[]; // modules left as runtime require()s
   esmPackages: string[]; // packages bundled from their ES module build (module-builds.ts)
+  lazyBuiltins: boolean; // packages' requires of lazyBuiltinModules load on first use (default true; CommonJS bundles)
+  eagerBuiltins: string[]; // of those, the ones kept eager (default none)
+  snapshot: boolean; // the shim builds a startup snapshot of the module's init (runtime/snapshot.ts); lazy built-ins on, http/https/http2/tls deferred in every file (default false)
   runtime: Partial<RuntimeOptions>; // baked into the bundle for the runtime
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
@@ -66,6 +69,12 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
       hint: "Use a supported Node major, e.g. --node 24.",
     });
   }
+  const snapshot = config.snapshot ?? false;
+  if (snapshot && config.format === "esm") {
+    throw new BinshipError("CONFIG_INVALID", '--snapshot needs a CommonJS bundle, and "format" is "esm"', {
+      hint: 'Drop "format": "esm" (top-level await cannot be in a snapshot either), or build without --snapshot.',
+    });
+  }
   const outfile = resolve(cwd, config.outfile ?? defaultOutfile);
   if (outfile === entry) {
     throw new BinshipError("USAGE", `the output file is the entry module itself: ${outfile}`, {
@@ -87,6 +96,10 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     define: config.define ?? {},
     external: config.external ?? [],
     esmPackages: config.esmPackages ?? defaultEsmPackages,
+    // A snapshot cannot hold some built-ins' bindings: they must load after the start.
+    lazyBuiltins: snapshot || (config.lazyBuiltins ?? false),
+    snapshot,
+    eagerBuiltins: config.eagerBuiltins === undefined ? [] : [config.eagerBuiltins].flat(),
     runtime: runtimeOptionsFrom(config),
     metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,

@@ -21,11 +21,13 @@ function specifier(dir: string, path: string): string {
  * dir) and the runtime from its namespace: absolute paths would make the bundle, through the
  * source map, depend on the checkout location.
  */
-export function shimSource(entry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean, format: BundleFormat = "cjs"): string {
+export function shimSource(entry: string, options: Partial<RuntimeOptions>, withSourceMap: boolean, format: BundleFormat = "cjs", snapshot = false): string {
   const sourceMap = withSourceMap ? ", sourceMap: { payload: globalThis.__binshipSourceMap }" : "";
   const dir = dirname(entry);
+  // A snapshot build's start evaluates the module at build time (runtime/snapshot.ts).
+  const from = snapshot ? `{ startSnapshot as start } from ${JSON.stringify(runtimeSpecifier("snapshot.ts"))}` : `{ start } from ${JSON.stringify(runtimeSpecifier("index.ts"))}`;
   return [
-    `import { start } from ${JSON.stringify(runtimeSpecifier("index.ts"))};`,
+    `import ${from};`,
     `start(() => ${loadExpression(format, specifier(dir, entry))}, { ...${JSON.stringify(options)}${sourceMap} });`,
     "",
   ].join("\n");

@@ -16,6 +16,7 @@ export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
   arch?: string;
   depfile?: string;
   metafile?: string;
+  snapshot?: boolean;
 }
 
 /** Without --arch, the build host's CPU, so the result runs here. */
@@ -32,6 +33,7 @@ export interface BuildResult extends WrittenFile {
   needed: string[]; // DT_NEEDED
   sea: ElfReport["sea"];
   codeCacheBytes: number; // the V8 code cache in the SEA blob (0: none)
+  snapshot: boolean; // the executable starts from a V8 startup snapshot of the service's init
   bundle: { bytes: number; sha256: string; inputs: string[] };
   packages: { name: string; version: string; bytes: number }[]; // npm packages in the bundle
   sbom: string | null;
@@ -78,6 +80,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       needed: exe.report.needed,
       sea: exe.report.sea,
       codeCacheBytes: exe.report.seaCodeCacheBytes ?? 0,
+      snapshot: exe.report.seaSnapshot ?? false,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,

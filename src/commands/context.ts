@@ -49,6 +49,8 @@ export interface BundleFlagValues {
   define?: Record<string, string>;
   external?: string[];
   esmPackages?: string[];
+  lazyBuiltins?: boolean;
+  eagerBuiltins?: string | string[];
   format?: string;
   contract?: string;
   invokeMode?: string;

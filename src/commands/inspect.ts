@@ -42,6 +42,7 @@ export function formatReport(report: ElfReport, shown: string, noInfo = "none (n
     ["glibcxx", report.glibcxx ? `>= ${report.glibcxx}` : undefined],
     ["node", report.nodeVersion],
     ["sea blob", report.sea ? `yes (${formatBytes(report.seaBlobBytes ?? 0)})` : "no"],
+    ["snapshot", report.seaSnapshot ? "yes (V8 startup snapshot of the service's init: build --snapshot)" : undefined],
     ["code cache", report.sea ? (report.seaCodeCacheBytes ? `${formatBytes(report.seaCodeCacheBytes)} (V8 code cache of the bundle, in the blob)` : "none") : undefined],
     ["size", `${formatBytes(report.bytes)} (${report.bytes} bytes)`],
     ["sha256", report.sha256],

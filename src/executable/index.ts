@@ -221,7 +221,7 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
   options.logger.debug(`executable cache: the new blob goes into the cached executable's layout (${template})`);
   options.logger.progress(`putting the new bundle into the cached executable's layout (linux-${options.arch})`);
   // A plain CommonJS main is spliced into the template's blob; anything else is generated.
-  const spliced = input.seaConfig || input.codeCache ? undefined : spliceBlob(layout.blob, recordedMainPath(input.main), await readFile(input.main));
+  const spliced = input.seaConfig || input.codeCache || input.snapshot ? undefined : spliceBlob(layout.blob, recordedMainPath(input.main), await readFile(input.main));
   if (!spliced) await requireIntactInputs([input.generatorCached], warnings);
   const blob = spliced ?? (await generateSeaBlob(input)); // a generator failure is reported as pkg's would be
   options.logger.debug(`executable cache: the blob was ${spliced ? "spliced from the template's" : "generated"}`);
@@ -259,12 +259,32 @@ function codeCacheGenerator(options: ExecutableOptions, nodes: NodeBinaries, tar
   return { generator: target.path, emulator: options.emulator, generatorCached: target.cached };
 }
 
+/**
+ * Who builds the startup snapshot: like the code cache, the target's own Node (a snapshot is
+ * V8's heap of one build and CPU), but asked for, so a missing qemu or an ES module is an error.
+ */
+function snapshotGenerator(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary): CodeCacheGenerator | undefined {
+  if (!options.snapshot) return undefined;
+  if (seaMainKind(options.bundleFormat ?? "cjs", nodes.version) !== "commonjs") {
+    throw new BinshipError("CONFIG_INVALID", "--snapshot needs a CommonJS bundle; this one is an ES module", { hint: "Build without --snapshot, or drop the top-level await / \"format\": \"esm\"." });
+  }
+  const { host, arch } = options;
+  if (host.platform === "linux" && host.arch === arch) return { generator: nodes.generator, generatorCached: nodes.generatorCached };
+  if (!options.emulator) {
+    throw new BinshipError("TOOL_MISSING", `--snapshot for linux-${arch} needs the target's Node to run at build time, and there is no qemu-user for ${arch} on PATH`, {
+      hint: `Install user-mode qemu and the ${arch} libraries (Debian/Ubuntu: apt-get install ${emulation[arch].packages}), or build without --snapshot.`,
+    });
+  }
+  return { generator: target.path, emulator: options.emulator, generatorCached: target.cached };
+}
+
 /** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
 async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string, warnings: Diagnostic[]): Promise<Produced> {
   const { logger } = options;
   const cache = options.cache;
   const targetSha256 = cache ? (target.sha256 ?? (await sha256File(target.path))) : undefined;
-  const codeCache = codeCacheGenerator(options, nodes, target, warnings);
+  const snapshot = snapshotGenerator(options, nodes, target);
+  const codeCache = snapshot ?? codeCacheGenerator(options, nodes, target, warnings);
   const key =
     cache &&
     executableKey({
@@ -273,7 +293,9 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
       nodeVersion: nodes.version,
       arch: options.arch,
       stripped: target.stripped,
-      sea: { ...seaOptions, codeCache: codeCache ? { hashSeed: codeCacheHashSeed, emulated: codeCache.emulator !== undefined } : false },
+      sea: snapshot
+        ? { ...seaOptions, useSnapshot: true, snapshot: { emulated: snapshot.emulator !== undefined } }
+        : { ...seaOptions, codeCache: codeCache ? { hashSeed: codeCacheHashSeed, emulated: codeCache.emulator !== undefined } : false },
       contents: options.contents ?? null, // recorded in the build info, so part of the bytes
     });
   const hit = cache && key ? await lookupExecutable(cache, key, warnings) : undefined;
@@ -286,7 +308,8 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
   const blobInput = { generator: nodes.generator, main, seaConfig, workDir };
   // With a code cache, the blob always comes from the target's own Node (sea-blob.ts): pkg only lays out the executable.
-  const finalBlob = codeCache ? { ...blobInput, ...codeCache, codeCache: true } : { ...blobInput, generatorCached: nodes.generatorCached };
+  const guard = snapshot ? { snapshot: { bundle: options.bundle, sourceMap: options.snapshotSourceMap, projectDir: options.projectDir ?? dirname(options.bundle) } } : {};
+  const finalBlob = codeCache ? { ...blobInput, ...codeCache, codeCache: !snapshot, ...guard } : { ...blobInput, generatorCached: nodes.generatorCached };
   if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, finalBlob, tmpOut, warnings)))) {
     await requireIntactInputs([target.cached, nodes.generatorCached, codeCache?.generatorCached], warnings);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);

@@ -22,6 +22,9 @@ export interface ExecutableOptions {
   nodeBinary?: string; // a linux-<arch> Node binary to use instead of the registry's; its version is read from the file
   generatorNode?: string; // a host-runnable Node of exactly the target's version; runs pkg and generates the blob
   codeCache: boolean; // put a V8 code cache of the bundle into the blob, compiled by the target's own Node (default true)
+  snapshot?: boolean; // run the bundle's module init into a V8 startup snapshot, by the target's own Node (default false; the bundle must be built with snapshot too)
+  snapshotSourceMap?: string; // the bundle's source map (JSON), to name the modules the snapshot guard refuses
+  projectDir?: string; // the guard's paths are shown relative to it (default: the bundle's directory)
   emulator?: string[]; // qemu-user for the target's Node on another host CPU (its code cache); absent: none on PATH
   strip: boolean; // strip the symbol table and debug info from the Node binary before injection (default true)
   stripTool?: string; // strip program that reads the target's ELF (llvm-strip); absent: not stripped, with a warning
@@ -112,6 +115,8 @@ export function resolveExecutableOptions(config: Config, cwd: string, env: NodeJ
     nodeBinary: existingFile(config.nodeBinary, "--node-binary"),
     generatorNode: existingFile(config.generatorNode, "--generator-node"),
     codeCache: config.codeCache ?? true,
+    snapshot: config.snapshot ?? false,
+    projectDir: cwd,
     emulator: host.arch === inputs.arch ? undefined : emulatorFor(inputs.arch, env.PATH),
     strip,
     stripTool: strip ? findStripTool(env, inputs.arch, host) : undefined,

@@ -15,14 +15,24 @@
 // Node process picks its own random seed, and caches are used across processes: strings are
 // re-hashed on the way in), so the header's flag hash is set to what the same Node computes
 // without the seed: read from a one-line vm.Script cache made by the same generator.
-import { readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, symlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { seaBlobFacts } from "../inspect/sea-blob.js";
 import { logTail, recordedMainPath, runGrouped } from "./pkg.js";
+import { shapesProbe } from "../bundle/lazy-builtins.js";
+import { readReport, refusal, type GuardContext } from "./snapshot-guard.js";
 
 /** pkg's defaults under the caller's keys; part of the executable cache key (executable/index.ts). */
 export const seaDefaults = { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
+
+/**
+ * The generator's V8 seeds when it builds a snapshot: the heap's layout follows the string hash
+ * seed and the random seed (two builds: thousands of bytes apart; with both fixed, the same). A
+ * start does not keep them: V8 rehashes the snapshot's tables on deserialization and seeds
+ * Math.random per process (checked: 3 starts of one snapshot, 3 different values).
+ */
+export const snapshotSeeds = [`--hash-seed=${0x62696e73}`, `--random-seed=${0x62696e73}`];
 
 /** The generator's V8 hash seed when it writes a code cache: any fixed value makes the bytes reproducible. */
 export const codeCacheHashSeed = 0x62696e73; // "bins"
@@ -34,16 +44,44 @@ export interface SeaBlobInput {
   main: string; // the main script, in a directory of its own
   seaConfig?: Record<string, unknown>; // keys beyond pkg's defaults (mainFormat, assets)
   workDir: string; // scratch: the config and the blob
+  snapshot?: GuardContext; // build a V8 startup snapshot by running the main (useSnapshot); the guard's findings are mapped with it
 }
 
 export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
-  const config = join(input.workDir, "sea-config.json");
+  // A snapshot records the generator's argv: the config's path is the same on every build.
+  const config = input.snapshot ? join(dirname(input.main), "sea-config.json") : join(input.workDir, "sea-config.json");
   const output = join(input.workDir, "sea-prep.blob");
-  const cache = input.codeCache ? { useCodeCache: true } : {};
+  // A snapshot holds the compiled code itself: no code cache beside it.
+  const cache = input.snapshot ? { useSnapshot: true } : input.codeCache ? { useCodeCache: true } : {};
   await writeFile(config, JSON.stringify({ main: recordedMainPath(input.main), output, ...seaDefaults, ...input.seaConfig, ...cache }));
-  const nodeArgs = [...(input.codeCache ? [`--hash-seed=${codeCacheHashSeed}`] : []), "--experimental-sea-config", config];
-  const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
-  const { err, log } = await runGrouped(file!, [...prefix, ...nodeArgs], { cwd: dirname(input.main), env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
+  const seeds = input.snapshot ? snapshotSeeds : input.codeCache ? [`--hash-seed=${codeCacheHashSeed}`] : [];
+  const nodeArgs = [...seeds, "--experimental-sea-config", input.snapshot ? basename(config) : config];
+  // A snapshot's heap keeps the generator's argv[0] (its path in binship's cache): a fixed name
+  // instead, qemu's -0 or a link beside the main.
+  const emulator = input.snapshot && input.emulator ? [...input.emulator, "-0", "node"] : input.emulator;
+  let generator = input.generator;
+  if (input.snapshot && !input.emulator) {
+    await symlink(input.generator, join(dirname(input.main), "node"));
+    generator = "./node";
+  }
+  // ... and its process id: in a PID namespace of its own (when this machine allows one) it is always 1.
+  const pidNamespace = input.snapshot ? await pidNamespacePrefix() : [];
+  const [file, ...prefix] = [...pidNamespace, ...(emulator ?? []), generator];
+  const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", NO_COLOR: "1" };
+  if (input.snapshot) {
+    env.BINSHIP_SNAPSHOT_SHAPES = join(input.workDir, "snapshot-shapes.json");
+    await writeFile(env.BINSHIP_SNAPSHOT_SHAPES, await probe(input, shapesProbe, "the deferred built-ins' shapes"));
+  }
+  const { err, log } = await runGrouped(file!, [...prefix, ...nodeArgs], { cwd: dirname(input.main), env });
+  const report = input.snapshot && err ? readReport(log) : undefined;
+  if (report) throw refusal(report, input.snapshot!);
+  if (err && input.snapshot) {
+    throw new BinshipError("EXECUTABLE_FAILED", `building the startup snapshot failed: ${err.message}`, {
+      cause: err,
+      diagnostics: logTail(log.split("\n").filter((l) => !/^\s+(-|0x|\d+:)/.test(l)).map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l)).join("\n"), 12),
+      hint: "Something the module's init created cannot be serialized by V8 (a handle: a server, a socket, a timer); create it on first use, or build without --snapshot.",
+    });
+  }
   if (err) {
     throw new BinshipError("EXECUTABLE_FAILED", `generating the SEA blob${input.codeCache ? " (with its V8 code cache)" : ""} failed: ${err.message}`, {
       cause: err,
@@ -59,6 +97,37 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
 // V8's code cache header (SerializedCodeData, V8 12-13): u32 magic, u32 version hash, u32 source
 // hash, u32 flag hash, ... all little-endian.
 const flagHashAt = 12;
+
+let pidNamespaceProbe: Promise<string[]> | undefined;
+
+/**
+ * `unshare` into a new user + PID namespace, if it works here (util-linux, and a kernel that lets
+ * this user make one); else nothing, and snapshot bytes differ between builds where Node keeps
+ * the generator's pid (README "Start-up"). --kill-child: the generator never outlives it.
+ */
+function pidNamespacePrefix(): Promise<string[]> {
+  // With a user namespace any user may; without one (user namespaces disabled), root still may.
+  const candidates = [
+    ["unshare", "--user", "--map-root-user", "--pid", "--fork", "--kill-child"],
+    ["unshare", "--pid", "--fork", "--kill-child"],
+  ];
+  pidNamespaceProbe ??= (async () => {
+    for (const prefix of candidates) {
+      const { err } = await runGrouped("unshare", [...prefix.slice(1), "true"], { cwd: "/", env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } });
+      if (!err) return prefix;
+    }
+    return [];
+  })();
+  return pidNamespaceProbe;
+}
+
+/** What a one-line script prints under the generator (the target's own Node). */
+async function probe(input: SeaBlobInput, script: string, what: string): Promise<string> {
+  const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
+  const { err, log } = await runGrouped(file!, [...prefix, "-e", script], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
+  if (err) throw new BinshipError("EXECUTABLE_FAILED", `reading ${what} from ${input.generator} failed: ${err.message}`, { cause: err, diagnostics: logTail(log) });
+  return log;
+}
 
 /** The first 16 bytes of a code cache made by the generator with default flags. */
 async function defaultCacheHeader(input: SeaBlobInput): Promise<Buffer> {

@@ -8,7 +8,7 @@ import { BinshipError } from "../errors.js";
 import { readBuildInfo, type BuildInfo } from "./build-info.js";
 import { isElfMagic, readElf, type ElfStructure } from "./elf.js";
 import { scanFile } from "./scan.js";
-import { seaBlobFactsInFile } from "./sea-blob.js";
+import { seaBlobFactsInFile, seaFlagUseSnapshot } from "./sea-blob.js";
 import { highestVersion } from "../util/versions.js";
 
 
@@ -28,6 +28,7 @@ export interface ElfReport {
   sea: boolean; // a NODE_SEA_BLOB note is present and the SEA fuse is set
   seaBlobBytes?: number; // size of the injected blob
   seaCodeCacheBytes?: number; // of which the V8 code cache of the main script (absent: none)
+  seaSnapshot?: boolean; // the blob is a V8 startup snapshot (build --snapshot)
   nodeVersion?: string; // "24.21.0" for an official Node binary
   buildInfo?: BuildInfo; // what binship recorded when it built the file (inspect/build-info.ts)
   buildInfoBytes?: number; // size of that record at the end of the file
@@ -95,10 +96,10 @@ export async function elfArchOf(path: string): Promise<Arch | "other"> {
   return machines[elf.machineCode]?.arch ?? "other";
 }
 
-async function codeCacheOf(path: string, offset: number, size: number): Promise<number | undefined> {
+async function blobFactsOf(path: string, offset: number, size: number) {
   const fh = await open(path, "r");
   try {
-    return (await seaBlobFactsInFile(fh, offset, size))?.codeCache?.bytes;
+    return await seaBlobFactsInFile(fh, offset, size);
   } finally {
     await fh.close();
   }
@@ -130,8 +131,9 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   if (glibcProvided) report.glibcProvided = glibcProvided;
   if (glibcxxProvided) report.glibcxxProvided = glibcxxProvided;
   if (blob) report.seaBlobBytes = blob.descSize;
-  const codeCache = blob && (await codeCacheOf(path, blob.descOffset, blob.descSize));
-  if (codeCache) report.seaCodeCacheBytes = codeCache;
+  const facts = blob && (await blobFactsOf(path, blob.descOffset, blob.descSize));
+  if (facts && facts.codeCache) report.seaCodeCacheBytes = facts.codeCache.bytes;
+  if (facts && facts.flags & seaFlagUseSnapshot) report.seaSnapshot = true;
   if (scan.nodeVersion) report.nodeVersion = scan.nodeVersion;
   const recorded = await readBuildInfo(path);
   if (recorded) Object.assign(report, { buildInfo: recorded.info, buildInfoBytes: recorded.bytes });

@@ -9,6 +9,7 @@ import type { FileHandle } from "node:fs/promises";
 
 export const seaBlobMagic = 0x0143da20;
 export const seaFlagUseCodeCache = 4;
+export const seaFlagUseSnapshot = 2; // Node's SeaFlags::kUseSnapshot: the blob holds a startup snapshot, not the main script
 
 export interface SeaBlobFacts {
   flags: number;

@@ -68,7 +68,7 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
     }
     const bundled = await bundle(bundleOptions);
     // The bundle's name and format are known once it is built (an ES module is named .mjs).
-    const executable = await buildExecutable({ ...executableOptions, bundle: bundled.outfile, bundleFormat: bundled.format, contents: bundled.contents });
+    const executable = await buildExecutable({ ...executableOptions, bundle: bundled.outfile, bundleFormat: bundled.format, contents: bundled.contents, snapshotSourceMap: bundled.sourceMap });
     return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
   } finally {
     await scratch?.dispose();

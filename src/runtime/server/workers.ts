@@ -76,8 +76,9 @@ const maxBackoffMs = 10_000;
 
 /** Runs the supervising primary: `count` workers, replaced when they die, drained on a signal. */
 export async function runPrimary(count: number, graceMs: number): Promise<void> {
-  // Loaded only here: a single-process server and Lambda never pay for node:cluster.
-  const cluster = (await import("node:cluster")).default;
+  // Loaded only here: a single-process server and Lambda never pay for node:cluster. By require,
+  // not import(): a --snapshot executable's main has no dynamic import (bundle/index.ts).
+  const cluster = require("node:cluster") as typeof import("node:cluster").default;
   let stopping = false;
   let backoffMs = firstBackoffMs;
   const started = new Map<Worker, number>();

@@ -10,9 +10,9 @@
 //
 // usage: npm run build && (cd bench && npm install) && node bench/container-small-push.mjs   (root; buildah, docker-registry)
 
+import { freePort } from "./lib/http-probe.mjs";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -23,13 +23,6 @@ const work = mkdtempSync(join(tmpdir(), "binship-bench-small-push-"));
 // The changed copy sits beside the original so it resolves the same node_modules.
 const changed = join(import.meta.dirname, "apps", `.orders-changed-${process.pid}.ts`);
 const bah = (...args) => execFileSync("buildah", ["--storage-driver", "vfs", ...args], { stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20 }).toString().trim();
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
 const MiB = (n) => `${(n / 1048576).toFixed(2)} MiB`;
 
 const host = `127.0.0.1:${await freePort()}`;

@@ -15,10 +15,9 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { firstOk } from "./lib/http-probe.mjs";
+import { firstOk, freePort } from "./lib/http-probe.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const cli = join(root, "bin", "binship.js");
@@ -35,13 +34,6 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
 const shuffle = (xs) => {
   const a = [...xs];
   for (let i = a.length - 1; i > 0; i--) {

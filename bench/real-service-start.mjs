@@ -37,8 +37,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { firstOk } from "./lib/http-probe.mjs";
-import { createServer } from "node:net";
+import { firstOk, firstOkMeasured, freePort } from "./lib/http-probe.mjs";
 import { cpuNs, peakRss } from "./lib/proc.mjs";
 
 const here = resolve(import.meta.dirname, "..");
@@ -164,17 +163,8 @@ async function lambdaStart(command, args) {
   }
 }
 
-// A port the kernel just handed out and nobody holds: no other job's server answers the probe.
-const freePort = () =>
-  new Promise((res, rej) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-    srv.on("error", rej);
-  });
 // CPU time of the process up to its first answer (all threads): steadier than wall time on a shared machine.
-const httpStart = async (command, args) => firstOk(command, args, await freePort(), (child) => ({ rss: peakRss(child.pid), cpu: cpuNs(child.pid) / 1e6 }));
+const httpStart = firstOkMeasured;
 
 // --- the subjects, in table order --------------------------------------------------------------
 const subjects = [];

@@ -15,10 +15,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createServer } from "node:net";
 import { build } from "esbuild";
-import { firstOk } from "./lib/http-probe.mjs";
-import { cpuNs, peakRss } from "./lib/proc.mjs";
+import { firstOk, firstOkMeasured, freePort } from "./lib/http-probe.mjs";
 
 const here = resolve(import.meta.dirname, "..");
 const runs = Number(process.env.RUNS ?? 21);
@@ -65,15 +63,8 @@ for (const f of fixtures) {
   execFileSync(node, ["--snapshot-blob", f.blob, "--build-snapshot", f.app], { cwd: dir, env: { PATH: "/usr/bin:/bin", BINSHIP_SNAPSHOT_SHAPES: shapes }, stdio: ["ignore", "ignore", "inherit"] });
 }
 
-const freePort = () =>
-  new Promise((res, rej) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-    srv.on("error", rej);
-  });
-const httpStart = async (command, args) => firstOk(command, args, await freePort(), (child) => ({ rss: peakRss(child.pid), cpu: cpuNs(child.pid) / 1e6 }));
+// CPU time of the process up to its first answer (all threads): steadier than wall time on a shared machine.
+const httpStart = firstOkMeasured;
 
 const subjects = [];
 for (const f of fixtures) {

@@ -15,8 +15,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { firstOk, get } from "./lib/http-probe.mjs";
-import { createServer } from "node:net";
+import { firstOk, freePort, get } from "./lib/http-probe.mjs";
 import { cpuNs, peakRss } from "./lib/proc.mjs";
 
 const here = resolve(import.meta.dirname, "..");
@@ -54,15 +53,6 @@ const node = join(cache, "node", `node-linux-${process.arch}@${built.nodeVersion
 // A flag V8 does not know makes node exit at once: refuse it here rather than time an error.
 const known = flagSets.filter((f) => f.every((flag) => execFileSync(node, ["--v8-options"]).toString().includes(`--${flag.replace(/^--(no-)?/, "").split("=")[0]} `)));
 
-// A port the kernel just handed out and nobody holds: no other job's server answers the probe.
-const freePort = () =>
-  new Promise((res, rej) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => res(port));
-    });
-    srv.on("error", rej);
-  });
 const subjects = [];
 for (const f of fixtures) for (const flags of known) subjects.push({ fixture: f.name, flags, results: [], run: async () => firstOk(node, [...flags, f.bundle], await freePort(), (c) => ({ rss: peakRss(c.pid), cpu: cpuNs(c.pid) / 1e6 })) });
 for (const s of subjects) await s.run();

@@ -3,6 +3,8 @@
 
 import { spawn } from "node:child_process";
 import http from "node:http";
+import { createServer } from "node:net";
+import { cpuNs, peakRss } from "./proc.mjs";
 
 export function get(port, path = "/hello") {
   return new Promise((res) => {
@@ -30,3 +32,17 @@ export async function firstOk(command, args, port, measure = () => ({}), { env =
   await exited;
   return { ms, ...measured };
 }
+
+/** A port the kernel just handed out and nobody holds: no other job's server answers the probe. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+    srv.on("error", rej);
+  });
+}
+
+/** `firstOk` on a free port, with the peak RSS and the CPU time (all threads, ms) up to the answer. */
+export const firstOkMeasured = async (command, args) => firstOk(command, args, await freePort(), (child) => ({ rss: peakRss(child.pid), cpu: cpuNs(child.pid) / 1e6 }));

@@ -105,6 +105,7 @@ function withBundleFlags(cmd: Command): Command {
     .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
     .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
     .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--asset <glob>", "ship runtime files matching this glob with the artifact, at their path from the project root (repeatable; config key \"assets\")", collect)
     .option("--format <format>", "bundle format: cjs or esm (default: cjs, esm when the code uses top-level await)")
     .option("--contract <shape>", "service shape: auto (default), fetch, listener, handler or listen")
     .option("--invoke-mode <mode>", "Lambda function URLs: BUFFERED (default) or RESPONSE_STREAM")

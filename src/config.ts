@@ -55,6 +55,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  assets?: string[]; // runtime files shipped with every artifact at their path from the project root: globs, made absolute against the config file's directory (flags: cwd)
   format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
@@ -84,7 +85,7 @@ export interface Config {
   functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
 }
 
-type Kind = "string" | "boolean" | "number" | "string[]" | "record" | "path" | "string|false" | "number|auto";
+type Kind = "string" | "boolean" | "number" | "string[]" | "path[]" | "record" | "path" | "string|false" | "number|auto";
 
 interface KeySpec {
   kind: Kind;
@@ -120,6 +121,10 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean", description: "Embed a source map; stack traces point at the TypeScript sources (default false)." },
   define: { kind: "record", description: "Replace global expressions at build time: { \"process.env.STAGE\": \"\\\"prod\\\"\" }." },
   external: { kind: "string[]", description: "Modules left out of the bundle." },
+  assets: {
+    kind: "path[]",
+    description: 'Runtime files shipped with the bundle, the executable, the Lambda zip and the image, at their path from the project root: globs relative to this file ("public/**", "views/*.hbs"; a folder ships everything in it). One that matches nothing is an error.',
+  },
   format: { kind: "string", description: "Bundle format (default: cjs, esm when the code uses top-level await).", values: bundleFormats },
   contract: { kind: "string", description: "Service shape (default auto: detected at start-up).", values: contracts },
   livenessPath: { kind: "string|false", description: 'Server mode: liveness endpoint (default "/healthz"), false for none.', check: urlPath, pattern: "^/" },
@@ -205,7 +210,7 @@ export function keysOf(section: Section | undefined): Map<string, keyof Config> 
 }
 
 /** Flags are named as the user typed them (--shutdown-grace-seconds), file keys as written. */
-export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const flagName = (key: string): string => (key === "assets" ? "--asset" : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /** Pass as `where` to validateConfig for values that came from flags. */
 export const commandLine = "command line";
@@ -221,6 +226,8 @@ function typeOk(kind: Kind, value: unknown): boolean {
       return typeof value === "number" && Number.isFinite(value);
     case "string[]":
       return Array.isArray(value) && value.every((x) => typeof x === "string");
+    case "path[]":
+      return Array.isArray(value) && value.every((x) => typeof x === "string" && x.length > 0);
     case "record":
       return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((x) => typeof x === "string");
     case "string|false":
@@ -236,6 +243,7 @@ const kindNames: Record<Kind, string> = {
   boolean: "true or false",
   number: "a number",
   "string[]": "an array of strings",
+  "path[]": "an array of paths or globs (non-empty strings)",
   record: "an object of string values",
   "string|false": "a string or false",
   "number|auto": 'a number or "auto"',
@@ -312,7 +320,7 @@ function checkObject(raw: Record<string, unknown>, known: Map<string, keyof Conf
     const spec = schema[key];
     const problem = checkValue(spec, value, nameOf(name));
     if (problem) problems.push(problem);
-    else out[key] = spec.kind === "path" ? resolve(baseDir, value as string) : value;
+    else out[key] = spec.kind === "path" ? resolve(baseDir, value as string) : spec.kind === "path[]" ? (value as string[]).map((v) => resolve(baseDir, v)) : value;
   }
   return out as Config;
 }
@@ -395,6 +403,8 @@ export function configJsonSchema(): Record<string, unknown> {
           return { type: spec.integer ? "integer" : "number", ...(spec.minimum !== undefined ? { minimum: spec.minimum } : {}), ...(spec.maximum !== undefined ? { maximum: spec.maximum } : {}) };
         case "string[]":
           return { type: "array", items: { type: "string" } };
+        case "path[]":
+          return { type: "array", items: { type: "string", minLength: 1 } };
         case "record":
           return { type: "object", additionalProperties: { type: "string" } };
         case "string|false":

@@ -23,6 +23,8 @@ export interface BundleOptions {
   depfile?: string; // also write a make dependency file here
   depfileTarget?: string; // the target named in the depfile (default: outfile); it records the lockfile, which is then a prerequisite too
   alsoOutputs?: Output[]; // the command's other outputs (an executable, a zip): checked against the inputs before anything is written
+  assets: string[]; // absolute globs of runtime files shipped beside the bundle (config "assets"); binship adds what it knows packages read
+  placeAssets?: boolean; // also copy the assets beside the outfile (binship bundle); the pack flows put them in their artifact instead
 }
 
 /** The oldest Node a bundle targets (esbuild's syntax target; the runtime uses nothing newer). */
@@ -84,6 +86,7 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     sourcemap: config.sourcemap ?? false,
     define: config.define ?? {},
     external: config.external ?? [],
+    assets: config.assets ?? [],
     runtime: runtimeOptionsFrom(config),
     metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,

@@ -23,7 +23,8 @@ export interface BundleResult extends WrittenFile {
 export async function bundleCommand(ctx: CommandContext, entry: string | undefined, flags: BundleFlags): Promise<CommandOutput<BundleResult>> {
   const loaded = await resolveConfig(ctx, "bundle", { entry, ...flags });
   const { metafile, depfile } = loaded.config;
-  const options = resolveBundleOptions(loaded.config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile });
+  // The plain bundle's runtime files go beside it, as they go beside the executable in a zip or an image.
+  const options = { ...resolveBundleOptions(loaded.config, ctx.cwd, "dist/bundle.cjs", { metafile, depfile }), placeAssets: true };
   const outputs = bundleOutputs(options);
   await checkCommandOutputs(ctx, loaded, outputs);
   const result = await withInterruptCleanup(() => bundle(options), outputs.map((o) => o.path));

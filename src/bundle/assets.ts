@@ -1,0 +1,154 @@
+// Runtime files ("assets"): files the service reads at run time, shipped beside the bundle or
+// the executable at their path from the project root, so `__dirname`/`process.cwd()`-relative
+// reads find them as in the project (relocate.ts gives every bundled module the __dirname it had
+// there). The list is the user's globs plus what binship knows packages read (known-assets.ts),
+// sorted by name, with fixed modes: every artifact gets the same files for the same tree.
+
+import { realpathSync, statSync } from "node:fs";
+import { chmod, copyFile, mkdir, readFile, rename } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { BinshipError } from "../errors.js";
+import { globFiles, isGlob, literalBase } from "../util/glob.js";
+import { shownPath } from "../util/shown-path.js";
+
+/** One file shipped with the artifact. */
+export interface Asset {
+  name: string; // its path in the artifact, '/'-separated, relative to the bundle's (the executable's) directory
+  source: string; // absolute path of the file in the project
+  bytes: number;
+  mode: number; // 0o644, or 0o755 when the owner may execute it (a script the service runs)
+  origin: string; // what asked for it: the glob as the user wrote it, or the package binship knows reads it
+}
+
+/** A glob and who asked for it. */
+export interface AssetRequest {
+  pattern: string; // absolute (config.ts resolves "assets" against the config file's directory, flags against cwd)
+  origin: string; // for messages: the glob as written, or "swagger-ui-dist (built in)"
+  optional?: boolean; // a built-in request matching nothing is no error
+}
+
+const outside = (root: string, path: string) => {
+  const rel = relative(root, path);
+  return rel === ".." || rel.startsWith(`..${sep}`) || rel.startsWith(sep);
+};
+
+/**
+ * A project file's path in the artifact ('/'-separated), relative to the bundle's directory:
+ * from the project directory (where the config is, the service's working directory in the
+ * project) when the file is inside it, else from the project root (the lockfile's directory, for
+ * packages hoisted above a workspace); undefined outside both. The artifact's directory is the
+ * service's working directory on Lambda (/var/task) and in the image (WORKDIR), so
+ * `process.cwd()`-relative paths resolve as they did in the project directory too.
+ */
+export function artifactName(file: string, cwd: string, root: string): string | undefined {
+  const base = !outside(cwd, file) ? cwd : !outside(root, file) ? root : undefined;
+  if (base === undefined) return undefined;
+  const rel = relative(base, file);
+  return rel === "" ? undefined : rel.split(sep).join("/");
+}
+
+/**
+ * The files the requests name, checked: a glob that matches nothing, or names a path outside
+ * the project root, is a CONFIG_INVALID error (exit 2) naming it. `exclude` are the command's
+ * outputs (files or directories), never shipped as assets, so a `**` glob cannot pick up the
+ * last run's copies.
+ */
+export function collectAssets(requests: AssetRequest[], root: string, cwd: string, exclude: string[] = []): Asset[] {
+  const byName = new Map<string, Asset>();
+  for (const req of requests) {
+    const base = isGlob(req.pattern) ? literalBase(req.pattern) : req.pattern;
+    if (outside(root, base) && outside(cwd, base)) {
+      throw new BinshipError("CONFIG_INVALID", `asset ${JSON.stringify(req.origin)} names ${shownPath(cwd, base)}, outside the project root ${shownPath(cwd, root)}`, {
+        hint: "Assets keep their path from the project root in the artifact, so each must lie inside it: move the files into the project, or copy them there before building.",
+      });
+    }
+    // node_modules and .git are entered only when the pattern itself points into them.
+    const enters = (dir: string) => req.pattern.includes(`/${dir}/`) || req.pattern.endsWith(`/${dir}`);
+    const skip = (p: string) =>
+      exclude.some((e) => p === e || p.startsWith(e + sep)) || (basename(p) === "node_modules" && !enters("node_modules")) || (basename(p) === ".git" && !enters(".git"));
+    const files = globFiles(req.pattern, skip).filter((f) => artifactName(f, cwd, root) !== undefined);
+    if (files.length === 0) {
+      if (req.optional) continue;
+      throw new BinshipError("CONFIG_INVALID", `asset ${JSON.stringify(req.origin)} matches no file (looked for ${shownPath(cwd, req.pattern)})`, {
+        hint: 'Check the glob: it is relative to the config file (a --asset flag: to the current directory); "public/**" ships the folder public/ and everything in it.',
+      });
+    }
+    for (const source of files) {
+      const name = artifactName(source, cwd, root)!;
+      if (byName.has(name)) continue;
+      const st = statSync(source);
+      byName.set(name, { name, source, bytes: st.size, mode: st.mode & 0o100 ? 0o755 : 0o644, origin: req.origin });
+    }
+  }
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A name the artifact itself uses beside the assets (the bootstrap, the executable, lib/). */
+export interface ReservedName {
+  name: string; // '/'-separated, relative to the same directory as the assets' names
+  what: string; // "the executable (bootstrap)"
+}
+
+const clash = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+
+/** An asset at (or above, or below) a name the artifact uses itself is an error naming both (exit 2). */
+export function checkAssetNames(assets: Asset[], reserved: ReservedName[], artifact: string): void {
+  for (const asset of assets) {
+    const hit = reserved.find((r) => clash(asset.name, r.name));
+    if (!hit) continue;
+    throw new BinshipError("CONFIG_INVALID", `asset ${asset.name} (from ${JSON.stringify(asset.origin)}) collides with ${hit.what} in ${artifact}`, {
+      hint: `Rename or move the file, or narrow the glob so it does not match it; ${hit.name} is binship's own in this artifact.`,
+    });
+  }
+}
+
+/** Total bytes of the assets (the size report and the command lines). */
+export const assetBytes = (assets: Asset[]): number => assets.reduce((n, a) => n + a.bytes, 0);
+
+export interface PlaceContext {
+  inputs: string[]; // every input of the build: a copy never lands on one
+  outputs: { flag: string; path: string }[]; // the command's outputs: an asset named like one is a collision
+  cwd: string; // for messages
+  artifact: string; // how messages name the directory
+}
+
+/**
+ * Copies the assets under `dir` at their names (binship bundle, binship build: beside the file
+ * written). A file already holding the same bytes is left alone (make sees no change); an asset
+ * that is its own destination (the bundle written into the project root) is already there.
+ */
+export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContext): Promise<void> {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  checkAssetNames(
+    assets,
+    ctx.outputs.filter((o) => !relative(dir, o.path).startsWith("..")).map((o) => ({ name: relative(dir, o.path).split(sep).join("/"), what: `the ${o.flag} output` })),
+    ctx.artifact,
+  );
+  const inputs = new Set(ctx.inputs.map(real));
+  for (const asset of assets) {
+    const dest = join(dir, ...asset.name.split("/"));
+    if (real(dest) === real(asset.source)) continue;
+    if (inputs.has(real(dest))) {
+      throw new BinshipError("USAGE", `asset ${asset.name} would be copied onto ${shownPath(ctx.cwd, dest)}, an input of this build`, {
+        hint: "Write the output somewhere the project's files are not, e.g. -o dist/app.cjs.",
+      });
+    }
+    const want = await readFile(asset.source);
+    const have = await readFile(dest).catch(() => undefined);
+    if (have && have.equals(want)) {
+      await chmod(dest, asset.mode);
+      continue;
+    }
+    await mkdir(dirname(dest), { recursive: true });
+    const tmp = `${dest}.${process.pid}.tmp`;
+    await copyFile(asset.source, tmp);
+    await chmod(tmp, asset.mode);
+    await rename(tmp, dest);
+  }
+}

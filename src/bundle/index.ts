@@ -222,7 +222,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const outputPaths = [...bundleOutputs(options), ...(options.alsoOutputs ?? [])].map((o) => o.path);
   const outDir = dirname(options.outfile);
   // The last run's copies beside the bundle are outputs, never assets.
-  const exclude = options.placeAssets && outDir !== workDir ? [...outputPaths, outDir] : outputPaths;
+  const exclude = [...outputPaths, ...(options.placeAssets && outDir !== workDir ? [outDir] : []), ...(options.assetsExclude ?? []).filter((d) => d !== workDir && d !== options.cwd)];
   const { format, result, missing, assets, readWarnings } = await buildWithAssets(options, workDir, exclude);
   const outfile = outfileFor(options, format);
   const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);

@@ -52,7 +52,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   await checkCommandOutputs(ctx, loaded, outputs);
   // The SBOM and report inside too: an interrupt while they are written leaves no output either.
   const { bundle, executable: exe, warnings, audit } = await withInterruptCleanup(async () => {
-    const built = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs });
+    const built = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs, placeAssets: true });
     return { ...built, audit: await writeAuditOutputs(ctx, { sbom, report }, built.executable.outfile) };
   }, outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, exe.outfile);

@@ -4,7 +4,7 @@
 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
+import { assetContextDir, dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import { createdFrom, gitLabels, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { cacheDirFrom } from "../executable/index.js";
@@ -55,6 +55,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     files,
     name: packed.name,
     bundleFile,
+    assets: packed.assets.map((a) => ({ name: a.name, source: join(packed.dir, assetContextDir, ...a.name.split("/")), mode: a.mode })),
     base: packed.base,
     port: options.port,
     labels: await gitLabels(i.entry ? dirname(resolve(i.cwd, i.entry)) : i.cwd),

@@ -4,7 +4,7 @@
 // there). The list is the user's globs plus what binship knows packages read (known-assets.ts),
 // sorted by name, with fixed modes: every artifact gets the same files for the same tree.
 
-import { realpathSync, statSync } from "node:fs";
+import { existsSync, realpathSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, readFile, rename } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { BinshipError } from "../errors.js";
@@ -53,7 +53,14 @@ export function artifactName(file: string, cwd: string, root: string): string | 
  * outputs (files or directories), never shipped as assets, so a `**` glob cannot pick up the
  * last run's copies.
  */
-export function collectAssets(requests: AssetRequest[], root: string, cwd: string, exclude: string[] = []): Asset[] {
+export function collectAssets(requests: AssetRequest[], root: string, cwd: string, exclude: string[] = [], copyDirs: string[] = []): Asset[] {
+  // A file in a directory assets are copied to, mirroring a project file of the same name, is the last run's copy.
+  const copied = (p: string) =>
+    copyDirs.some((d) => {
+      if (!p.startsWith(d + sep)) return false;
+      const rel = relative(d, p);
+      return [join(cwd, rel), join(root, rel)].some((orig) => orig !== p && existsSync(orig));
+    });
   const byName = new Map<string, Asset>();
   for (const req of requests) {
     const base = isGlob(req.pattern) ? literalBase(req.pattern) : req.pattern;
@@ -65,7 +72,7 @@ export function collectAssets(requests: AssetRequest[], root: string, cwd: strin
     // node_modules and .git are entered only when the pattern itself points into them.
     const enters = (dir: string) => req.pattern.includes(`/${dir}/`) || req.pattern.endsWith(`/${dir}`);
     const skip = (p: string) =>
-      exclude.some((e) => p === e || p.startsWith(e + sep)) || (basename(p) === "node_modules" && !enters("node_modules")) || (basename(p) === ".git" && !enters(".git"));
+      exclude.some((e) => p === e || p.startsWith(e + sep)) || copied(p) || (basename(p) === "node_modules" && !enters("node_modules")) || (basename(p) === ".git" && !enters(".git"));
     const files = globFiles(req.pattern, skip).filter((f) => artifactName(f, cwd, root) !== undefined);
     if (files.length === 0) {
       if (req.optional) continue;

@@ -84,6 +84,7 @@ async function writeText(root: string, file: RenderedFile): Promise<void> {
 /** A copy, never a link: the source may be the user's own prebuilt file, whose mode must not change. */
 async function place(root: string, file: ContextFile): Promise<void> {
   const path = join(root, file.path);
+  await mkdir(dirname(path), { recursive: true }); // runtime files keep their folders (files/public/...)
   await copyFile(file.source, path);
   await chmod(path, file.mode);
 }

@@ -1,5 +1,7 @@
 // Server mode, measured: requests/s of the Hono fixture behind binship's Fetch path against
-// @hono/node-server and a bare node:http server, and of the Express fixture behind binship
+// @hono/node-server and a bare node:http server (answering the same routes with less work, and
+// doing the fixture's own echo work), of a Hono app that only echoes the body it read whole
+// (bench/apps/hono-echo.ts: the body path alone), and of the Express fixture behind binship
 // against Express's own app.listen(), all on the same Node (the Node 24 binary binship builds
 // executables with). GET /hello (JSON) and POST /echo (1 KiB body), 32 keep-alive connections,
 // wrk on one core and the server pinned to the other (taskset), variants interleaved in rounds.
@@ -12,16 +14,18 @@
 //
 // Env: ROUNDS (default 3), SECONDS (per wrk run, default 5), BENCH_NODE (default: the newest
 // Node 24 in binship's cache), BASELINE_HONO (a bundle of the Hono fixture made by another
-// binship checkout, e.g. main, measured in the same rounds), ONLY and LOADS (see below).
+// binship checkout, e.g. main, measured in the same rounds), BASELINE_ECHO (the same for
+// bench/apps/hono-echo.ts), ONLY and LOADS (see below).
 // Prints a markdown table for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import http from "node:http";
-import { cpus, homedir, tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { cpuNs } from "./lib/proc.mjs";
+import { findNode } from "./lib/bench-node.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const out = join(tmpdir(), `binship-bench-fetch-${process.pid}`);
@@ -30,14 +34,6 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const seconds = Number(process.env.SECONDS ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function findNode() {
-  if (process.env.BENCH_NODE) return process.env.BENCH_NODE;
-  const cache = join(homedir(), ".cache", "binship", "node");
-  const dirs = existsSync(cache) ? readdirSync(cache).filter((d) => d.startsWith(`node-linux-${process.arch}@24.`)) : [];
-  dirs.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
-  if (!dirs.length) throw new Error("no Node 24 in binship's cache: run `binship build` once, or set BENCH_NODE");
-  return join(cache, dirs.at(-1), "node");
-}
 const node = findNode();
 const binship = (...args) => execFileSync(process.execPath, [join(root, "bin", "binship.js"), ...args], { cwd: root, encoding: "utf8" });
 const esbuild = (entry, outfile) => build({ entryPoints: [entry], outfile, bundle: true, platform: "node", format: "cjs", target: "node24", minify: true, logLevel: "silent" });
@@ -47,11 +43,20 @@ binship("bundle", join(fixtures, "hono", "index.ts"), "-o", join(out, "binship-h
 binship("bundle", join(fixtures, "express", "index.ts"), "-o", join(out, "binship-express.cjs"));
 await esbuild(join(import.meta.dirname, "apps", "hono-node-server.ts"), join(out, "hono-node-server.cjs"));
 await esbuild(join(import.meta.dirname, "apps", "raw-express.ts"), join(out, "raw-express.cjs"));
+await esbuild(join(import.meta.dirname, "apps", "raw-http-fixture.ts"), join(out, "raw-http-fixture.cjs"));
+binship("bundle", join(import.meta.dirname, "apps", "hono-echo.ts"), "-o", join(out, "binship-hono-echo.cjs"));
+await esbuild(join(import.meta.dirname, "apps", "hono-echo-node-server.ts"), join(out, "hono-echo-node-server.cjs"));
 
 const allVariants = [
   { name: "binship (Hono fixture)", file: "binship-hono.cjs", group: "hono" },
   { name: "@hono/node-server 2.1.9 (Hono fixture)", file: "hono-node-server.cjs", group: "hono" },
   { name: "raw node:http (same routes)", file: join(import.meta.dirname, "apps", "raw-http.mjs"), group: "hono" },
+  { name: "raw node:http doing the fixture's echo work", file: "raw-http-fixture.cjs", group: "hono" },
+  // The body path alone (issue 25): a Hono app whose POST /echo answers c.req.arrayBuffer() as is.
+  { name: "binship (Hono body-echo app)", file: "binship-hono-echo.cjs", group: "echo" },
+  { name: "@hono/node-server 2.1.9 (Hono body-echo app)", file: "hono-echo-node-server.cjs", group: "echo" },
+  { name: "raw node:http (echoes the bytes)", file: join(import.meta.dirname, "apps", "raw-http.mjs"), group: "echo" },
+  ...(process.env.BASELINE_ECHO ? [{ name: "binship, baseline bundle (BASELINE_ECHO)", file: resolve(process.env.BASELINE_ECHO), group: "echo" }] : []),
   ...(process.env.BASELINE_HONO ? [{ name: "binship, baseline bundle (BASELINE_HONO)", file: resolve(process.env.BASELINE_HONO), group: "hono" }] : []),
   { name: "binship (Express fixture)", file: "binship-express.cjs", group: "express" },
   { name: "Express app.listen() (Express fixture)", file: "raw-express.cjs", group: "express" },
@@ -107,8 +112,8 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const nodeVersion = execFileSync(node, ["--version"]).toString().trim();
-// Ratios against @hono/node-server, and against raw Express.
-const refOf = { hono: variants.findIndex((v) => v.name.startsWith("@hono/node-server")), express: variants.findIndex((v) => v.name.startsWith("Express app.listen")) };
+// Ratios against @hono/node-server (on the same app), and against raw Express.
+const refOf = { hono: variants.findIndex((v) => v.name === "@hono/node-server 2.1.9 (Hono fixture)"), echo: variants.findIndex((v) => v.name === "@hono/node-server 2.1.9 (Hono body-echo app)"), express: variants.findIndex((v) => v.name.startsWith("Express app.listen")) };
 console.log(`Machine: ${cpus().length} × ${cpus()[0].model}, shared with other jobs; Node ${nodeVersion} for all; server on core 0, wrk -t1 -c32 on core 1; ${rounds} interleaved rounds of ${seconds} s (after 1 s warm-up), medians.\n`);
 console.log(`| server | ${loads.map((l) => `${l.name} req/s | ratio | CPU µs/req | req per CPU-s, ratio`).join(" | ")} |`);
 console.log(`|---|${loads.map(() => "---:|---:|---:|---:").join("|")}|`);

@@ -160,7 +160,7 @@ export const schema: Record<keyof Config, KeySpec> = {
     pattern: "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
     in: ["container"],
   },
-  port: { kind: "number", description: "Container port (default 8080).", check: (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "a port from 1 to 65535"), integer: true, minimum: 1, maximum: 65535, in: ["container"] },
+  port: { kind: "number", description: "Container port: the port the app listens on, the image's PORT (default 8080, or the number an app passes to its own listen() call).", check: (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "a port from 1 to 65535"), integer: true, minimum: 1, maximum: 65535, in: ["container"] },
   replicas: { kind: "number", description: "Minimum replicas (default 2).", check: positiveInt, integer: true, minimum: 1, in: ["container"] },
   layout: { kind: "string", description: "Container layout: executable (default), bundle, or node (the stripped Node binary as its own shared layer + the bundle in a small layer).", values: containerLayouts, in: ["container"] },
   lambdaLayout: { kind: "string", description: "Lambda layout: executable (default) or layer.", values: lambdaLayoutNames, in: ["lambda"] },

@@ -92,7 +92,7 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
   let firstTaskRoot = "";
   let env: Environment | undefined;
 
-  const maxConcurrency = options.concurrency === undefined ? {} : { AWS_LAMBDA_MAX_CONCURRENCY: String(options.concurrency) };
+  const maxConcurrency: Record<string, string> = options.concurrency === undefined ? {} : { AWS_LAMBDA_MAX_CONCURRENCY: String(options.concurrency) };
   const start = async (): Promise<Environment> => {
     let kill = () => {};
     const emulator = await startEmulator({ ...options.emulator, onTimeout: () => kill() });
@@ -110,6 +110,12 @@ export async function invokeArtifact(options: InvokeArtifactOptions): Promise<In
       if (basename(launch.command).startsWith("qemu-")) {
         initLimitMs *= emulationSlowdown;
         options.output?.(Buffer.from(`binship: ${basename(launch.command)} emulates the CPU; Lambda's init limit is applied as ${initLimitMs / 1000} s\n`), "stderr");
+        // The runtime starts its Lambda workers as processes of its own program, which the host
+        // cannot run without qemu: one worker, unless the user chose a count.
+        if (options.concurrency !== undefined && launch.env.AWS_LAMBDA_NODEJS_WORKER_COUNT === undefined) {
+          maxConcurrency.AWS_LAMBDA_NODEJS_WORKER_COUNT = "1";
+          options.output?.(Buffer.from("binship: under qemu the function runs one Lambda worker (AWS_LAMBDA_NODEJS_WORKER_COUNT=1): its worker processes could not start without it\n"), "stderr");
+        }
       }
     }
     // The task root is where the artifact runs from, unless the launcher chose one (an unpacked zip).

@@ -5,14 +5,34 @@
 import { readFileSync } from "node:fs";
 import type { InvocationReport, InvokeResult } from "./emulator/index.js";
 
-/** Peak resident set (VmHWM) of a live process in KiB, or undefined once it is gone (or not Linux). */
+/**
+ * Peak resident set (VmHWM) in KiB of a live process and the processes it started (Lambda
+ * Managed Instances workers are processes of the function's own: Lambda counts the whole
+ * environment), or undefined once it is gone (or not Linux). For several processes it is the sum
+ * of each one's peak, which can only overstate the environment's peak.
+ */
 export function peakRssKb(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
+  const own = hwmKb(pid);
+  if (own === undefined) return undefined;
+  return childPids(pid).reduce((sum, child) => sum + (peakRssKb(child) ?? 0), own);
+}
+
+function hwmKb(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** The children of a process's main thread (its workers are started from it). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 

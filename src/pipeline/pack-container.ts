@@ -6,6 +6,7 @@
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { containerLayouts, dockerArchOf, packContainer, renderContainerFiles, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
+import { adaptToListenCalls, findListenCalls } from "../artifacts/container/listen-port.js";
 import type { AppExecutable, AppNode, BuiltApp } from "../artifacts/types.js";
 import type { Arch, Config } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
@@ -101,13 +102,18 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
   const scratch = await makeScratch(input.env.TMPDIR || tmpdir(), "container");
   try {
     const built = await buildApp(input, scratch.path);
+    // A module that calls listen() itself, found in the app's sources: probes on its TCP port,
+    // and its fixed port in the recipe (listen-port.ts).
+    const listening = adaptToListenCalls(input.options, input.config, findListenCalls(built.inputs));
     // An ES module bundle is app.mjs, known only once bundled: the recipe names it.
     const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
-    const options = bundleFile ? { ...input.options, bundleFile } : input.options;
+    const options = bundleFile ? { ...listening.options, bundleFile } : listening.options;
     // So are the runtime files, which the Dockerfile copies.
-    if ((bundleFile && bundleFile !== "app.cjs") || built.app.assets?.length) texts = await renderContainerFiles(options, built.app.assets);
+    if ((bundleFile && bundleFile !== "app.cjs") || listening.options !== input.options || built.app.assets?.length) {
+      texts = await renderContainerFiles(options, built.app.assets);
+    }
     const result = await packContainer(options, built.app, texts, cleanup.onTemp);
-    const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...result.warnings] };
+    const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...listening.warnings, ...result.warnings] };
     if (input.image) {
       const { config, cwd, env, logger } = input;
       outcome.published = await publishContainerImage({ request: input.image, options, packed: outcome, entry: config.entry, cwd, env, logger });

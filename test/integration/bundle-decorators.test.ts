@@ -8,24 +8,11 @@ import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
-import { httpRequest } from "../helpers/http.js";
-import { startService, type Service } from "../helpers/process.js";
+import { startService } from "../helpers/process.js";
+import { expectArticles } from "../helpers/real-services.js";
 
 const outDir = tempDir("binship-nest-");
 const fixture = join(appsDir, "nestjs");
-
-async function expectArticles(svc: Service) {
-  const list = await httpRequest(`${svc.url}/articles`);
-  expect(list.status, list.body.toString()).toBe(200);
-  expect(JSON.parse(list.body.toString())[0]).toEqual({ id: 1, title: "Hello from an injected store", createdAt: "1970-01-01T00:00:00.000Z" });
-  const json = { "content-type": "application/json" };
-  const bad = await httpRequest(`${svc.url}/articles`, { method: "POST", headers: json, body: '{"title":"x"}' });
-  expect(bad.status).toBe(400); // the DTO was found through design:paramtypes and validated
-  expect(bad.body.toString()).toContain("title must be longer than or equal to 3 characters");
-  const good = await httpRequest(`${svc.url}/articles`, { method: "POST", headers: json, body: '{"title":"Decorated"}' });
-  expect(good.status).toBe(201);
-  expect(JSON.parse(good.body.toString())).toMatchObject({ id: 2, title: "Decorated" });
-}
 
 describe("a NestJS app with emitDecoratorMetadata", () => {
   let warnings: { text: string; file?: string }[];

@@ -6,21 +6,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appsDir, runCli, tempDir } from "../helpers/cli.js";
-import { httpRequest } from "../helpers/http.js";
-import { startService, type Service } from "../helpers/process.js";
+import { startService } from "../helpers/process.js";
+import { expectKnexServes } from "../helpers/real-services.js";
 
 const outDir = tempDir("binship-optional-");
 const entry = join(appsDir, "knex", "index.ts");
 const missingDrivers = ["better-sqlite3", "mysql", "mysql2", "oracledb", "sqlite3", "tedious"];
-
-async function expectServes(svc: Service) {
-  const sql = await httpRequest(`${svc.url}/sql`);
-  expect(sql.status).toBe(200);
-  expect(sql.body.toString()).toBe('select * from "orders" where "id" = 1');
-  const sqlite = await httpRequest(`${svc.url}/sqlite`);
-  expect(sqlite.body.toString()).toContain("Cannot find module 'sqlite3' (required by node_modules/knex/lib/dialects/sqlite3/index.js)");
-  expect(sqlite.body.toString()).toContain("npm install sqlite3");
-}
 
 describe("knex with one dialect installed", () => {
   let bundled: { code: number | null; stderr: string; json: { warnings: { text: string }[] } };
@@ -41,7 +32,7 @@ describe("knex with one dialect installed", () => {
   it("runs from the bundle: the installed dialect works, a missing one throws MODULE_NOT_FOUND with binship's message where it is required", async () => {
     const svc = await startService(process.execPath, [join(outDir, "app.cjs")]);
     try {
-      await expectServes(svc);
+      await expectKnexServes(svc);
     } finally {
       await svc.stop();
     }
@@ -53,10 +44,23 @@ describe("knex with one dialect installed", () => {
     expect(r.code, r.stderr).toBe(0);
     const svc = await startService(out, [], { env: { PATH: "/usr/bin:/bin" } });
     try {
-      await expectServes(svc);
+      await expectKnexServes(svc);
     } finally {
       await svc.stop();
     }
+  });
+
+  it("answers through the Lambda zip under binship invoke, the missing dialect failing at its point of use", async () => {
+    const zip = join(outDir, "lambda.zip");
+    const packed = await runCli(["pack", "lambda", entry, "--arch", "x64", "-o", zip]);
+    expect(packed.code, packed.stderr).toBe(0);
+    const sql = await runCli(["invoke", zip, "--http", "GET /sql"]);
+    expect(sql.code, sql.stderr).toBe(0);
+    expect(sql.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(sql.stdout).toContain('select * from "orders" where "id" = 1');
+    const sqlite = await runCli(["invoke", zip, "--http", "GET /sqlite"]);
+    expect(sqlite.code, sqlite.stderr).toBe(0);
+    expect(sqlite.stdout).toContain("Cannot find module 'sqlite3'");
   });
 
   it("keeps a missing package the service's own code requires an error (a typo stays a build failure)", async () => {

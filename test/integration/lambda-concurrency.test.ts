@@ -1,13 +1,14 @@
 // Lambda Managed Instances in a real bundle against the emulator: with AWS_LAMBDA_MAX_CONCURRENCY
 // the runtime keeps that many invocations in flight, each answered, logged and traced as its
 // own; a crash fails every invocation in flight and ends the process; without the variable the
-// loop stays one at a time.
+// loop stays one at a time. Several workers: lambda-workers.test.ts.
 
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type InvokeResult } from "../../src/invoke/emulator/index.js";
+import { slotsParked } from "../helpers/emulator.js";
 import { bundleEntry } from "../fixtures/lambda-apps/bundle.js";
 import { httpEvent } from "../fixtures/events/index.js";
 import { fixturesDir, tempDir } from "../helpers/cli.js";
@@ -31,6 +32,8 @@ async function overlap(variables: Record<string, string>, events: object[], ends
   let inFlight = 0;
   let maxInFlight = 0;
   try {
+    // Every slot parked on /next first (with several workers, one may be up before the others).
+    await slotsParked(emulator, Number(variables.AWS_LAMBDA_MAX_CONCURRENCY ?? 1), exited);
     const results: InvokeResult[] = await Promise.all(
       events.map((event, i) =>
         emulator
@@ -46,12 +49,14 @@ async function overlap(variables: Record<string, string>, events: object[], ends
   }
 }
 
+const workers2 = { AWS_LAMBDA_MAX_CONCURRENCY: "3", AWS_LAMBDA_NODEJS_WORKER_COUNT: "2" }; // slots 2 + 1
+
 const body = (r: InvokeResult) => JSON.parse(r.payload.toString("utf8"));
 
 describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
   it("keeps that many invocations in flight, each with its own response, log request id and trace id", async () => {
     const events = Array.from({ length: 10 }, (_, n) => ({ n, ms: 300 }));
-    const { results, maxInFlight, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "4" }, events);
+    const { results, maxInFlight, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, events);
     expect(maxInFlight).toBe(4);
     for (const [i, r] of results.entries()) {
       expect(r.status).toBe("ok");
@@ -76,7 +81,7 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
 
   it("fails every invocation in flight when one crashes, and ends the process with the managed runtime's code", async () => {
     const events = [{ n: 0, ms: 2_000 }, { n: 1, ms: 2_000, crash: true, crashAfterMs: 300 }, { n: 2, ms: 2_000 }];
-    const { results, maxInFlight, exited, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3" }, events, true);
+    const { results, maxInFlight, exited, logs } = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3", AWS_LAMBDA_NODEJS_WORKER_COUNT: "1" }, events, true);
     expect(maxInFlight).toBe(3);
     for (const r of results) {
       expect(r.status).toBe("error");
@@ -86,23 +91,27 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
     expect(logs()).toContain("worker blew up in n=1");
   });
 
-  it("refuses a value that is not a whole number, as an init error naming the variable", async () => {
+  it.each([
+    [{ AWS_LAMBDA_MAX_CONCURRENCY: "lots" }, 'AWS_LAMBDA_MAX_CONCURRENCY must be a whole number of at least 1, got "lots"'],
+    [{ AWS_LAMBDA_MAX_CONCURRENCY: "4", AWS_LAMBDA_NODEJS_WORKER_COUNT: "0" }, 'AWS_LAMBDA_NODEJS_WORKER_COUNT must be a whole number from 1 to 1024, got "0"'],
+  ])("refuses %o as an init error naming the variable", async (variables, message) => {
     const emulator = await startEmulator({ timeoutMs: 20_000 });
-    const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, AWS_LAMBDA_MAX_CONCURRENCY: "lots", PATH: process.env.PATH }, stdio: "ignore" });
+    const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, ...variables, PATH: process.env.PATH }, stdio: "ignore" });
     try {
       const init = await emulator.initialized();
       expect(init.status).toBe("init-error");
-      expect(init.status !== "ready" && init.error.errorMessage).toBe('AWS_LAMBDA_MAX_CONCURRENCY must be a whole number of at least 1, got "lots"');
+      expect(init.status !== "ready" && init.error).toMatchObject({ errorType: "Runtime.InvalidConfiguration", errorMessage: message });
     } finally {
       child.kill("SIGKILL");
       await emulator.close();
     }
   });
 
-  it("adapts HTTP events and streams responses for overlapping invocations, each on its own", async () => {
+  it("adapts HTTP events and streams responses for overlapping invocations on two workers, each on its own", async () => {
     const echo = await bundleEntry(join(fixturesDir, "lambda-apps", "echo-fetch.ts"));
-    const paths = Array.from({ length: 6 }, (_, i) => `/orders/${i}`);
-    const buffered = await overlap({ AWS_LAMBDA_MAX_CONCURRENCY: "3" }, paths.map((path) => httpEvent("apigw-v2", { path })), false, echo);
+    const paths = Array.from({ length: 8 }, (_, i) => `/orders/${i}`);
+    const kinds = ["apigw-v2", "alb", "function-url", "apigw-v1"] as const; // API Gateway (both), ALB, function URL
+    const buffered = await overlap(workers2, paths.map((path, i) => httpEvent(kinds[i % kinds.length]!, { path })), false, echo);
     expect(buffered.maxInFlight).toBe(3);
     for (const [i, r] of buffered.results.entries()) expect(JSON.parse(body(r).body).url).toMatch(new RegExp(`${paths[i]}$`));
 
@@ -113,7 +122,7 @@ describe("AWS_LAMBDA_MAX_CONCURRENCY", () => {
     const gates = [0, 1, 2].map((i) => join(dir, `gate-${i}`));
     const started = new Set<number>();
     const opened = await overlap(
-      { AWS_LAMBDA_MAX_CONCURRENCY: "3" },
+      workers2,
       gates.map((gate) => httpEvent("function-url", { path: "/gated", query: [["file", gate]] })),
       false,
       streams,

@@ -52,6 +52,8 @@ export interface Emulator {
   readyAt(): number | undefined;
   /** Resolves true once the runtime waits on invocation/next, false once its process has exited. */
   waitingForEvent(): Promise<boolean>;
+  /** How many invocation/next requests are parked now, waiting for an event (Managed Instances holds several). */
+  parkedNexts(): number;
   /** Tell the emulator the function's process ended: what it was doing fails with Runtime.ExitError. */
   processExited(code: number | null, signal: NodeJS.Signals | null): void;
   /** How many TCP connections the runtime has opened so far (a well-behaved one keeps one). */
@@ -321,6 +323,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         finish(p, "exited", { error: { ...gone, errorMessage: `RequestId: ${p.requestId} Error: ${gone.errorMessage}` } });
       }
     },
+    parkedNexts: () => [...parked].filter((res) => !res.destroyed).length,
     waitingForEvent() {
       if (gone) return Promise.resolve(false);
       if ([...parked].some((res) => !res.destroyed)) return Promise.resolve(true);

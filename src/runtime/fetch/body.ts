@@ -27,12 +27,17 @@ const unusable = () => new TypeError("Body is unusable: Body has already been re
 export function extract(body: unknown): Extracted | undefined {
   if (body === null || body === undefined) return { source: { kind: "none" } };
   if (typeof body === "string") return { source: { kind: "bytes", data: body }, contentType: "text/plain;charset=UTF-8" };
-  if (body instanceof Uint8Array) return { source: { kind: "bytes", data: body } };
-  if (body instanceof ArrayBuffer) return { source: { kind: "bytes", data: new Uint8Array(body) } };
-  if (ArrayBuffer.isView(body)) return { source: { kind: "bytes", data: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) } };
+  // Bytes are copied, as the standard does: the app changing its buffer later changes nothing.
+  if (body instanceof Uint8Array) return { source: { kind: "bytes", data: new Uint8Array(body) } };
+  if (body instanceof ArrayBuffer) return { source: { kind: "bytes", data: new Uint8Array(body.slice(0)) } };
+  if (ArrayBuffer.isView(body)) return { source: { kind: "bytes", data: new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) } };
   if (body instanceof URLSearchParams) return { source: { kind: "bytes", data: body.toString() }, contentType: "application/x-www-form-urlencoded;charset=UTF-8" };
   const tag = (body as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
-  if (tag === "ReadableStream" && typeof (body as ReadableStream).getReader === "function") return { source: { kind: "stream", stream: body as ReadableStream<Uint8Array> } };
+  if (tag === "ReadableStream" && typeof (body as ReadableStream).getReader === "function") {
+    const stream = body as ReadableStream<Uint8Array>;
+    if (stream.locked || isDisturbed(stream)) throw new TypeError("Response body object should not be disturbed or locked");
+    return { source: { kind: "stream", stream } };
+  }
   if (tag === "Blob" || tag === "File") {
     const type = (body as Blob).type;
     return { source: { kind: "blob", blob: body as Blob }, contentType: type || undefined };
@@ -44,15 +49,23 @@ function toBuffer(data: string | Uint8Array): Buffer {
   return typeof data === "string" ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Reads a Node stream whole; a client that goes away mid-body rejects. */
+/**
+ * Reads a Node stream whole; a client that goes away mid-body rejects. A single chunk is handed
+ * back as it came: Node's HTTP parser copies each body chunk into an ArrayBuffer of its own, so
+ * arrayBuffer() can give that away without another copy. Several are copied once into one.
+ */
 function readNode(stream: Readable): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let length = 0;
     let ended = false;
-    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("data", (c: Buffer) => {
+      chunks.push(c);
+      length += c.length;
+    });
     stream.once("end", () => {
       ended = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      resolve(chunks.length === 1 ? chunks[0]! : joined(chunks, length));
     });
     stream.once("error", reject);
     stream.once("close", () => {
@@ -61,28 +74,61 @@ function readNode(stream: Readable): Promise<Buffer> {
   });
 }
 
+/** The chunks in one Buffer that owns its whole ArrayBuffer (not a slice of Node's shared pool). */
+function joined(chunks: Buffer[], length: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * `buf`'s bytes as an ArrayBuffer of their own: the buffer itself when `buf` spans all of it and
+ * nothing else holds it (a fresh read), else a copy. A view into a larger buffer (Node's pool, a
+ * socket's read buffer) is always copied, so the app never sees bytes beyond its body.
+ */
+function ownArrayBuffer(buf: Buffer, owned: boolean): ArrayBuffer {
+  if (owned && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf.buffer as ArrayBuffer;
+  // One allocation and copy (cheaper than ArrayBuffer.prototype.slice, which zero-fills first).
+  return new Uint8Array(buf).buffer;
+}
+
 async function readWeb(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let length = 0;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks);
+    if (done) return joined(chunks, length);
     chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    length += value.byteLength;
   }
 }
 
-/** A one-chunk stream that counts as disturbed only once read (highWaterMark 0: no pull until then). */
+const isDisturbed = (stream: unknown): boolean => (nodeStream as unknown as { isDisturbed(s: unknown): boolean }).isDisturbed(stream);
+
+/**
+ * A one-chunk byte stream (a BYOB reader works, as on a standard body) that counts as disturbed
+ * only once read (highWaterMark 0: no pull until then). Bytes held whole are enqueued at once,
+ * not through `await` of a value: that would call an Object.prototype.then an app defined.
+ */
 function streamOf(whole: () => Promise<Buffer> | Buffer): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const buf = await whole();
-        if (buf.length) controller.enqueue(new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
-        controller.close();
-      },
+  const push = (controller: ReadableByteStreamController, buf: Buffer) => {
+    // A copy: enqueue transfers (detaches) its buffer, and `buf` may be the body's own or pooled.
+    if (buf.length) controller.enqueue(new Uint8Array(buf));
+    controller.close();
+  };
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const buf = whole();
+      if (buf instanceof Promise) return buf.then((b) => push(controller, b));
+      push(controller, buf);
     },
-    { highWaterMark: 0 },
-  );
+  }) as ReadableStream<Uint8Array>;
 }
 
 function utf8(buf: Buffer): string {
@@ -147,11 +193,16 @@ export class Body {
 
   get used(): boolean {
     if (this.#used) return true;
-    return this.#source.kind === "stream" && (nodeStream as unknown as { isDisturbed(s: unknown): boolean }).isDisturbed(this.#source.stream);
+    return this.#source.kind === "stream" && isDisturbed(this.#source.stream);
   }
 
   /** The whole body, once. */
   async bytes(): Promise<Buffer> {
+    return (await this.#take()).buf;
+  }
+
+  /** The whole body, once, and whether its memory is the body's alone (a fresh read off a Node stream). */
+  async #take(): Promise<{ buf: Buffer; owned: boolean }> {
     if (this.used) throw unusable();
     const s = this.#source;
     if (s.kind === "stream" && s.stream.locked) throw new TypeError("Body is unusable: the body stream is locked");
@@ -159,17 +210,17 @@ export class Body {
     if (s.kind !== "none") this.#used = true;
     switch (s.kind) {
       case "none":
-        return Buffer.alloc(0);
+        return { buf: Buffer.alloc(0), owned: true };
       case "bytes":
-        return toBuffer(s.data);
+        return { buf: toBuffer(s.data), owned: false }; // the app's own string or bytes
       case "node":
-        return readNode(s.stream);
+        return { buf: await readNode(s.stream), owned: true };
       case "shared":
-        return s.whole;
+        return { buf: await s.whole, owned: false }; // every clone reads the same Buffer
       case "stream":
-        return readWeb(s.stream);
+        return { buf: await readWeb(s.stream), owned: true };
       case "blob":
-        return Buffer.from(await s.blob.arrayBuffer());
+        return { buf: Buffer.from(await s.blob.arrayBuffer()), owned: true };
     }
   }
 
@@ -182,8 +233,8 @@ export class Body {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const buf = await this.bytes();
-    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    const { buf, owned } = await this.#take();
+    return ownArrayBuffer(buf, owned);
   }
 
   async uint8Array(): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
 // only undici can extract (FormData, async iterables) gets undici's own Response instead.
 
 import { Body, extract } from "./body.js";
-import { LightHeaders } from "./headers.js";
+import { byteString, LightHeaders } from "./headers.js";
 import { isUndiciInstance, undici } from "./undici.js";
 
 const jsonMark = Symbol("json");
@@ -26,8 +26,12 @@ export class LightResponse {
 
   /** `jsonType` is for Response.json() only: its body's type is JSON, not text. */
   constructor(body?: unknown, init?: LightResponseInit, jsonType?: typeof jsonMark) {
-    const status = init?.status ?? 200;
-    if (!Number.isInteger(status) || status < 200 || status > 599) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+    if (init !== undefined && init !== null && typeof init !== "object" && typeof init !== "function") {
+      throw new TypeError("Response constructor: init must be an object (a ResponseInit), null or undefined");
+    }
+    const status = init?.status === undefined ? 200 : unsignedShort(init.status);
+    if (status < 200 || status > 599) throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+    const statusText = init?.statusText === undefined ? "" : reasonPhrase(init.statusText);
     const extracted = extract(body);
     // undici's Response for what we cannot read ourselves; it is still `instanceof Response`.
     if (!extracted) return new (undici().Response)(body as string, init as ResponseInit) as unknown as LightResponse;
@@ -35,7 +39,7 @@ export class LightResponse {
       throw new TypeError(`Response constructor: Invalid response status code ${status}`);
     }
     this.status = status;
-    this.statusText = init?.statusText === undefined ? "" : String(init.statusText);
+    this.statusText = statusText;
     this.#headersInit = init?.headers;
     this.#contentType = jsonType === jsonMark ? "application/json" : extracted.contentType;
     this.#body = new Body(extracted.source);
@@ -171,10 +175,27 @@ export interface WholeResponse {
   body: string | Uint8Array | null;
 }
 
+/** WebIDL's unsigned short conversion: "201" is 201, 202.7 is 202, modulo 2^16. */
+function unsignedShort(value: unknown): number {
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isFinite(n)) return 0;
+  const int = Math.trunc(n) % 65536;
+  return int < 0 ? int + 65536 : int;
+}
+
+// HTTP's reason-phrase: tab, space, visible ASCII and obs-text (RFC 9112, section 4).
+const notReasonPhrase = /[^\t\x20-\x7e\x80-\xff]/;
+
+function reasonPhrase(value: unknown): string {
+  const s = byteString(value, 'init["statusText"]', "Response constructor");
+  if (notReasonPhrase.test(s)) throw new TypeError(`Response constructor: init["statusText"] "${s}" is not a valid reason phrase (no control characters such as CR or LF)`);
+  return s;
+}
+
 // Header names already found valid: apps send the same few on every response.
 const validNames = new Set<string>();
 const tokenName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const untrimmedOrBad = /^[\t ]|[\t ]$|[\0\r\n]/;
+const untrimmedOrBad = /^[\t ]|[\t ]$|[\0\r\n]|[^\0-\xff]/;
 
 /** { name: value } with string values and names that need no checking beyond what Node does on write. */
 function isPlainStringRecord(init: unknown): boolean {

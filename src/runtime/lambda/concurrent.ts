@@ -28,6 +28,7 @@ import { createInvoker, type Invoker } from "./dispatch.js";
 import { NodeJsExit, toErrorBody, UnhandledPromiseRejection } from "./errors.js";
 import { patchConsole } from "./logs.js";
 import { installAwslambdaGlobal } from "./streaming.js";
+import { connectToPrimary, splitSlots, startWorkers, workerCount, workerShare, type WorkerReport } from "./workers.js";
 
 const traceVar = "_X_AMZN_TRACE_ID";
 
@@ -58,7 +59,33 @@ export function traceAwareEnv(real: NodeJS.ProcessEnv, current: () => Invocation
   });
 }
 
-export function runConcurrentLambda(load: () => Promise<Service>, options: RuntimeOptions, env: NodeJS.ProcessEnv, slots: number): void {
+/**
+ * The entry when AWS_LAMBDA_MAX_CONCURRENCY is set: in one of our workers, serve its share; else
+ * serve every slot here with one worker, or start the workers (workers.ts) and load nothing.
+ */
+export function startConcurrent(load: () => Promise<Service>, options: RuntimeOptions, env: NodeJS.ProcessEnv): void {
+  const share = workerShare(env);
+  if (share !== undefined) return runConcurrentLambda(load, options, env, share, connectToPrimary());
+  const slots = parseMaxConcurrency(env.AWS_LAMBDA_MAX_CONCURRENCY!);
+  const count = workerCount(env.AWS_LAMBDA_NODEJS_WORKER_COUNT);
+  if (typeof slots === "string" || typeof count === "string") {
+    const problem = typeof slots === "string" ? slots : (count as string);
+    console.error(problem);
+    createClient(env.AWS_LAMBDA_RUNTIME_API!)
+      .initError({ errorType: "Runtime.InvalidConfiguration", errorMessage: problem, stackTrace: [] })
+      .catch(() => {})
+      .finally(() => process.exit(1));
+    return;
+  }
+  const shares = splitSlots(slots, count);
+  if (shares.length > 1) return startWorkers(shares, env);
+  runConcurrentLambda(load, options, env, slots);
+}
+
+const unreported: WorkerReport = { taken: () => {}, answered: () => {} };
+
+/** `slots` invocations at once in this process; `report` tells a primary which are open (workers.ts). */
+export function runConcurrentLambda(load: () => Promise<Service>, options: RuntimeOptions, env: NodeJS.ProcessEnv, slots: number, report = unreported): void {
   const store = new AsyncLocalStorage<Invocation>();
   const current = () => store.getStore();
   const address = env.AWS_LAMBDA_RUNTIME_API!;
@@ -73,7 +100,7 @@ export function runConcurrentLambda(load: () => Promise<Service>, options: Runti
     if (dying) return;
     dying = true;
     console.error(err);
-    const reports = inflight.size ? [...inflight].map(([id, invoker]) => invoker.fail(id, err)) : [createClient(address).initError(toErrorBody(err))];
+    const reports = inflight.size ? [...inflight].map(([id, invoker]) => invoker.fail(id, err).finally(() => report.answered(id))) : [createClient(address).initError(toErrorBody(err))];
     // Report, then exit whatever the API answers: the process state is unknown now.
     Promise.allSettled(reports).finally(() => process.exit(code));
   };
@@ -95,9 +122,11 @@ export function runConcurrentLambda(load: () => Promise<Service>, options: Runti
       const inv = await client.next();
       if (dying) return;
       inflight.set(inv.id, invoker);
+      report.taken(inv.id);
       const { posted } = await store.run(inv, () => invoker.invoke(inv));
       if (dying) return; // crashed meanwhile; crash() ends the process
       inflight.delete(inv.id);
+      report.answered(inv.id);
       // runtimes-api.html: 500 is a container error, "the runtime should exit promptly".
       if (posted >= 500) return fatal(`Runtime API answered ${posted} for invocation ${inv.id}; exiting`);
       if (posted !== 202) console.error(`Runtime API answered ${posted} for invocation ${inv.id}`);

@@ -20,16 +20,7 @@ function fatal(message: string, code: number): never {
 export function runLambda(load: () => Promise<Service>, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): void {
   // Lambda Managed Instances: several invocations at once (concurrent.ts), loaded only then.
   if (env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined && env.AWS_LAMBDA_MAX_CONCURRENCY !== "") {
-    const value = env.AWS_LAMBDA_MAX_CONCURRENCY;
-    void import("./concurrent.js").then(({ parseMaxConcurrency, runConcurrentLambda }) => {
-      const slots = parseMaxConcurrency(value);
-      if (typeof slots === "number") return runConcurrentLambda(load, options, env, slots);
-      console.error(slots);
-      createClient(env.AWS_LAMBDA_RUNTIME_API!)
-        .initError({ errorType: "Runtime.InvalidConfiguration", errorMessage: slots, stackTrace: [] })
-        .catch(() => {})
-        .finally(() => process.exit(1));
-    });
+    void import("./concurrent.js").then(({ startConcurrent }) => startConcurrent(load, options, env));
     return;
   }
   const client = createClient(env.AWS_LAMBDA_RUNTIME_API!);

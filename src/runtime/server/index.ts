@@ -73,9 +73,22 @@ function listenAddress(env: NodeJS.ProcessEnv): { host: string; port: number } {
   return { host: env.HOST || "0.0.0.0", port };
 }
 
+/**
+ * A module that listens itself on another port than $PORT is unreachable where the container
+ * port, the Service and the probes point: said once at start, with both ports and the fix.
+ */
+export function warnForeignPort(port: number, env: NodeJS.ProcessEnv, log: (line: string) => void = console.error): void {
+  if (env.PORT === undefined || env.PORT === "" || Number(env.PORT) === port) return;
+  log(
+    `binship: warning: the app listens on port ${port} itself, but PORT is ${env.PORT}: requests and probes sent to ${env.PORT} will not reach it. ` +
+      `Listen on Number(process.env.PORT) in the app, or run it with PORT=${port} (for pack container: "container": { "port": ${port} }).`,
+  );
+}
+
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
   const state: ServerModeState = { draining: false };
   if (service.selfListening) {
+    warnForeignPort(service.selfListening.port, env);
     // The module owns its server; we only give it a clean shutdown.
     // http and https servers alike (https.Server is not an http.Server, but has the same close methods).
     drainOnSignal(userServers.filter((s): s is http.Server => typeof (s as http.Server).closeIdleConnections === "function"), state, options.shutdownGraceMs);

@@ -1,10 +1,14 @@
 // Server mode with several worker processes sharing one listening port (node:cluster).
 //
 // Why cluster, not SO_REUSEPORT or worker threads: cluster shares the port for any listen()
-// in the workers, so a self-listening app gets workers too without change; the kernel-level
-// reusePort option needs Node >= 22.12 and a port every worker binds itself (no port 0); worker
-// threads share one heap and one process, so a crash or a process.exit() in the app takes every
-// worker down with it. The primary loads no user code: it forks, replaces crashed workers
+// in the workers, so a self-listening app gets workers too without change, and the primary holds
+// the one listening socket, so a worker that dies drops no queued connection; the kernel-level
+// reusePort option gives each worker its own accept queue, needs Node >= 22.12 and a port every
+// worker binds itself (no port 0); worker threads share one heap and one process, so a crash or
+// a process.exit() in the app takes every worker down with it. Measured (bench/server-workers.mjs,
+// BENCHMARKS.md): the same req/s as SO_REUSEPORT on kept-alive connections; on a new connection
+// per request the round-robin hand-over costs ~33 µs of the primary's CPU, which Node's own
+// NODE_CLUSTER_SCHED_POLICY=none avoids (the README tells users with such clients). The primary loads no user code: it forks, replaces crashed workers
 // (with a back-off, so a worker that dies at start-up does not spin), and turns the first
 // SIGTERM/SIGINT into a drain message to every worker, then exits 0 when all are gone.
 
@@ -21,7 +25,8 @@ const cgroupCpuMax = "/sys/fs/cgroup/cpu.max";
 /**
  * The cores this process may really use: the cgroup v2 CPU quota (a container's `cpu` limit)
  * rounded up, capped by os.availableParallelism() (the CPUs it may be scheduled on).
- * BINSHIP_CGROUP_CPU_MAX names another cpu.max file (for tests and unusual mounts).
+ * BINSHIP_CGROUP_CPU_MAX names another cpu.max file: a hook for binship's tests, documented
+ * as not a supported setting (users choose the count with BINSHIP_WORKERS=N).
  */
 export function availableCores(env: NodeJS.ProcessEnv = process.env): number {
   const cpus = os.availableParallelism();

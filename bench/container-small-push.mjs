@@ -9,8 +9,8 @@
 //
 // usage: npm run build && (cd bench && npm install) && node bench/container-small-push.mjs [runs]   (root; buildah, docker-registry)
 
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -71,10 +71,31 @@ try {
   const exe = join(work, "executable-1", `app-${hostArch}`);
   const node = join(work, "node-1", `node-${hostArch}`);
   const bundle = join(work, "node-1", "app.cjs");
-  const variants = { "executable (app-<arch>)": [exe, []], "node layout (node app.cjs)": [node, [bundle]] };
+  // The image's own settings for the compile cache (Dockerfile ENV), read from the recipe.
+  const env = Object.fromEntries(
+    readFileSync(join(work, "node-1", "Dockerfile"), "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("ENV NODE_COMPILE_CACHE"))
+      .flatMap((l) => l.slice(4).split(" "))
+      .map((kv) => kv.split("="))
+      .map(([k, v]) => [k, k === "NODE_COMPILE_CACHE" ? join(work, "node-1", "compile-cache") : v]),
+  );
+  if (!env.NODE_COMPILE_CACHE) throw new Error("the node layout's recipe has no compile cache");
+  const variants = {
+    "executable (app-<arch>)": [exe, [], {}],
+    "node layout with compile cache (default)": [node, [bundle], env],
+    "node layout without compile cache": [node, [bundle], {}],
+  };
   const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (const [cmd, args] of Object.values(variants)) await firstOk(cmd, args, await freePort()); // page cache warm
-  for (let i = 0; i < runs; i++) for (const [name, [cmd, args]] of Object.entries(variants)) times[name].push((await firstOk(cmd, args, await freePort())).ms);
+  // As the image runs them: uid 65532 (Node 24 names the cache directory after the uid reading it).
+  const user = process.getuid?.() === 0 ? { uid: 65532, gid: 65532 } : {};
+  if (user.uid) chmodSync(work, 0o755);
+  // A miss would measure nothing: the cached variant must be using the cache (Node's debug log says so).
+  const probe = spawnSync(node, [bundle], { ...user, env: { ...env, NODE_DEBUG_NATIVE: "COMPILE_CACHE", PORT: String(await freePort()) }, timeout: 3000, encoding: "utf8" });
+  if (!/was accepted/.test(probe.stderr)) throw new Error(`the compile cache is not used:\n${probe.stderr}`);
+  const start = async ([cmd, args, e]) => (await firstOk(cmd, args, await freePort(), undefined, { env: e, ...user })).ms;
+  for (const v of Object.values(variants)) await start(v); // page cache warm
+  for (let i = 0; i < runs; i++) for (const [name, v] of Object.entries(variants)) times[name].push(await start(v));
   const peer = median(times[Object.keys(variants)[0]]);
   console.log(`\n| exec -> first 200, ${hostArch}, ${runs} runs interleaved, ${cpus().length} cores | median | vs executable |\n|---|---:|---:|`);
   for (const [name, xs] of Object.entries(times)) console.log(`| ${name} | ${median(xs).toFixed(1)} ms | ${(median(xs) / peer).toFixed(2)} |`);

@@ -74,7 +74,7 @@ export interface Config {
   name?: string; // service name for the k8s manifests (default: package name)
   port?: number; // container port (default 8080)
   replicas?: number; // Deployment replicas (default 2)
-  layout?: ContainerLayout; // container layout (default "executable")
+  layout?: ContainerLayout; // container layout (default "node"; "executable" with --executable)
   lambdaLayout?: (typeof lambdaLayoutNames)[number]; // pack lambda --layout (default "executable"; "layer": a Node layer + a function zip); "layout" in the lambda section
   k8s?: boolean; // write Kubernetes manifests (default true)
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
@@ -162,7 +162,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   },
   port: { kind: "number", description: "Container port: the port the app listens on, the image's PORT (default 8080, or the number an app passes to its own listen() call).", check: (v) => (Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536 ? undefined : "a port from 1 to 65535"), integer: true, minimum: 1, maximum: 65535, in: ["container"] },
   replicas: { kind: "number", description: "Minimum replicas (default 2).", check: positiveInt, integer: true, minimum: 1, in: ["container"] },
-  layout: { kind: "string", description: "Container layout: executable (default), bundle, or node (the stripped Node binary as its own shared layer + the bundle in a small layer).", values: containerLayouts, in: ["container"] },
+  layout: { kind: "string", description: "Container layout: node (default: the stripped Node binary as its own shared layer + the bundle and its compile cache in a small layer), executable (one single executable per arch), or bundle (on distroless Node).", values: containerLayouts, in: ["container"] },
   lambdaLayout: { kind: "string", description: "Lambda layout: executable (default) or layer.", values: lambdaLayoutNames, in: ["lambda"] },
   k8s: { kind: "boolean", description: "Write Kubernetes manifests to k8s/ (default true).", in: ["container"] },
   fallbackLibraries: { kind: "boolean", description: "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true).", in: ["lambda"] },

@@ -44,7 +44,7 @@ export interface PackLambdaOptions extends CommonOptions, ExecutableKeys, Pick<C
 }
 export interface PackContainerOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "sbom" | "report" | "base" | "image" | "name" | "port" | "replicas" | "k8s"> {
   arch?: Arch | Arch[]; // default both
-  layout?: "executable" | "bundle";
+  layout?: "node" | "executable" | "bundle"; // default node (executable when `executable` is given)
   executable?: string[]; // executables from buildExecutable, one per arch, instead of building
   push?: string; // build the image without a daemon and push it to REGISTRY/REPO[:TAG]
   ociLayout?: string; // also write the image as an OCI image layout directory

@@ -19,9 +19,9 @@ export function get(port, path = "/hello") {
  * answers 200: returns the milliseconds from spawn to that answer, plus what `measure(child)`
  * reads from the live process (peak RSS, CPU time), before the process is killed.
  */
-export async function firstOk(command, args, port, measure = () => ({})) {
+export async function firstOk(command, args, port, measure = () => ({}), { env = {}, ...spawnOptions } = {}) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(command, args, { env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
+  const child = spawn(command, args, { ...spawnOptions, env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
   const exited = new Promise((r) => child.on("exit", r));
   while ((await get(port)) !== 200) await new Promise((r) => setTimeout(r, 1));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

@@ -4,6 +4,7 @@
 
 import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
+import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
 import type { Asset } from "../bundle/assets.js";
 
@@ -28,6 +29,7 @@ export interface AppNode {
   arch: Arch;
   version: string; // exact, "24.21.0"
   report: ElfReport; // inspected; report.path is the file
+  buildInfo?: BuildInfo; // the container node layout: what the executable would have recorded (Node as published, the bundle's packages), for the image's SBOM
 }
 
 /** Everything the pipeline built for one artifact. */
@@ -37,6 +39,13 @@ export interface BuiltApp {
   node?: AppNode; // for layouts that ship Node beside the bundle
   nodes?: AppNode[]; // the container node layout: one Node binary per arch, sorted by arch
   assets?: Asset[]; // runtime files, beside the app at their names (bundle/assets.ts), sorted
+  compileCache?: AppCompileCache; // the container node layout: Node's compile cache for the bundle, made by each arch's Node
+}
+
+/** Node's module compile cache for the bundle (executable/compile-cache.ts): files under `root`, one directory per arch. */
+export interface AppCompileCache {
+  root: string; // absolute; the files' paths are relative to it
+  files: string[]; // "compile-cache/v24.22.3-x64-964aae3f-65532/c4e5f35d", sorted
 }
 
 /** One way to lay out an artifact kind: one file each, one line in its kind's table. */

@@ -66,7 +66,9 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   const { sbom, report, depfile } = config;
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
-  const { options, warnings } = resolveContainerOptions({ ...config, image }, ctx.cwd);
+  // Prebuilt executables go into the executable layout unless a layout was asked for.
+  const layout = config.layout ?? (prebuilt ? "executable" : undefined);
+  const { options, warnings } = resolveContainerOptions({ ...config, image, layout }, ctx.cwd);
   if (prebuilt && options.layout !== "executable") {
     throw new BinshipError("USAGE", `--executable cannot be used with --layout ${options.layout}`, { hint: "Drop --executable, or use --layout executable." });
   }
@@ -104,7 +106,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
     const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
     lines.push(...(largest ? [largest] : []), ...audit);
   } else if (sbom || report) {
-    ctx.logger.warn("--sbom and --report need the executable layout: a --layout bundle recipe holds no executable with build info");
+    ctx.logger.warn(`--sbom and --report need --layout executable: a --layout ${result.layout} recipe holds no executable with build info (its image SBOMs are sbom-<arch>.cdx.json)`);
   }
   if (result.published) lines.push(...imageLines(result.published));
   return {

@@ -28,6 +28,7 @@ import { generateSeaBlob, seaDefaults, type SeaBlobInput } from "./sea-blob.js";
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
 export { prepareNodeBinary, type NodeBinary } from "./node-binary.js";
+export { generateCompileCache, compileCacheDirName, type CompileCacheOutcome } from "./compile-cache.js";
 export { sweepExecutables, defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cache.js";
 
 /** The SEA options pkg is run with (its defaults); part of the executable cache key. */

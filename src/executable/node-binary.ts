@@ -17,6 +17,7 @@ export interface NodeBinary {
   version: string; // exact, "24.21.0"
   report: ElfReport; // the binary to ship, inspected; report.path is the file
   stripped: boolean;
+  published: { sha256: string; source: string }; // the binary as published, before stripping (what an SBOM names), and where it came from
   warnings: Diagnostic[]; // e.g. it could not be stripped
 }
 
@@ -38,6 +39,7 @@ async function prepareOnce(options: ExecutableOptions, scratch: string, warnings
   const version = given?.nodeVersion ?? dist!.version;
   let path = given?.path ?? dist!.target.path;
   let cached: CachedFile | undefined = dist?.target;
+  const published = dist ? { sha256: dist.target.sha256, source: `npm:node-linux-${options.arch}@${version}` } : { sha256: given!.sha256, source: "file" };
   let stripped = false;
   if (options.strip && !options.stripTool) {
     warnings.push(diagnostic("no llvm-strip on PATH: the Node binary is not stripped (about 18 MiB larger)", "Install llvm or binutils, or pass --no-strip."));
@@ -62,5 +64,5 @@ async function prepareOnce(options: ExecutableOptions, scratch: string, warnings
   const report = await inspectFile(path);
   const entry = cached && { path: cached.path, record: `${cached.path}.json`, expected: cached, what: stripped ? "stripped Node binary" : "Node binary", instead: stripped ? "stripping it again" : "downloading it again" };
   if (entry && !(await verifyDigest(entry, report, warnings))) throw new CorruptEntry(entry.path);
-  return { version, report, stripped, warnings };
+  return { version, report, stripped, published, warnings };
 }

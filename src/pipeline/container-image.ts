@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { assetContextDir, dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import { createdFrom, gitLabels, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
-import { cacheDirFrom } from "../executable/index.js";
+import { cacheDirFrom, compileCacheDirName } from "../executable/index.js";
 import type { Logger } from "../log.js";
 import type { NetworkSettings } from "../util/http.js";
 
@@ -48,7 +48,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     packed.layout === "executable"
       ? packed.executables.map((e) => ({ arch: e.arch, path: e.path, sbom: sbomOf(packed, e.dockerArch) }))
       : packed.layout === "node"
-        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`) }))
+        ? options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile), node: join(packed.dir, `node-${dockerArchOf(arch)}`), sbom: sbomOf(packed, dockerArchOf(arch)) }))
         : options.archs.map((arch) => ({ arch, path: join(packed.dir, bundleFile) }));
   const result = await publishImage({
     layout: packed.layout,
@@ -56,6 +56,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     name: packed.name,
     bundleFile,
     assets: packed.assets.map((a) => ({ name: a.name, source: join(packed.dir, assetContextDir, ...a.name.split("/")), mode: a.mode })),
+    ...(packed.layout === "node" ? { compileCache: { dir: packed.dir, files: packed.files.map((f) => f.path).filter((f) => f.startsWith(`${compileCacheDirName}/`)).sort() } } : {}),
     base: packed.base,
     port: options.port,
     labels: await gitLabels(i.entry ? dirname(resolve(i.cwd, i.entry)) : i.cwd),

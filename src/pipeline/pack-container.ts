@@ -18,7 +18,10 @@ import { makeScratch } from "../util/stale.js";
 import { writeFileAtomic } from "../util/atomic.js";
 import { formatDepfile } from "../util/depfile.js";
 import { bundle, resolveBundleOptions } from "../bundle/index.js";
-import { prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
+import { generateCompileCache, prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
+import { nonroot } from "../artifacts/container/image/index.js";
+import { makeBuildInfo } from "../inspect/build-info.js";
+import { binshipVersion } from "../paths.js";
 import { buildFromSource } from "./build.js";
 import { publishContainerImage, type ImageOutcome, type ImageRequest } from "./container-image.js";
 
@@ -63,10 +66,25 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
       for (const arch of [...o.archs].sort()) {
         const exeOptions = resolveExecutableOptions(config, cwd, env, { bundle: result.outfile, outfile: join(scratch, `unused-${arch}`), arch, logger });
         const node = await prepareNodeBinary(exeOptions, scratch);
-        nodes.push({ arch, version: node.version, report: node.report });
+        // The record an executable would carry, for the image's SBOM: Node as published and the bundle's packages.
+        const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch, node: { version: node.version, ...node.published, stripped: node.stripped }, bundle: { sha256: result.sha256, bytes: result.bytes }, contents: result.contents });
+        nodes.push({ arch, version: node.version, report: node.report, buildInfo });
         warnings.push(...node.warnings.filter((w) => !warnings.some((x) => x.text === w.text)));
       }
       app.nodes = nodes;
+      if (o.layout === "node") {
+        // Each arch's own Node compiles the bundle once more, to ship V8's code cache with it.
+        const root = join(scratch, "compile-cache-build");
+        const files: string[] = [];
+        for (const node of nodes) {
+          logger.progress(`compiling the bundle with node-${dockerArchOf(node.arch)} (compile cache)`);
+          const made = await generateCompileCache({ node: node.report.path, arch: node.arch, nodeVersion: node.version, bundle: result.outfile, root, uid: nonroot, hostPath: env.PATH });
+          logger.done();
+          warnings.push(...made.warnings);
+          if ("files" in made) files.push(...made.files);
+        }
+        if (files.length) app.compileCache = { root, files: files.sort() };
+      }
     }
     return { app, inputs: withLockfile(result.inputs, result.lockfile), warnings };
   }
@@ -107,9 +125,10 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     const listening = adaptToListenCalls(input.options, input.config, findListenCalls(built.inputs));
     // An ES module bundle is app.mjs, known only once bundled: the recipe names it.
     const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
-    const options = bundleFile ? { ...listening.options, bundleFile } : listening.options;
+    const compileCache = built.app.compileCache !== undefined;
+    const options = { ...listening.options, ...(bundleFile ? { bundleFile } : {}), ...(compileCache ? { compileCache } : {}) };
     // So are the runtime files, which the Dockerfile copies.
-    if ((bundleFile && bundleFile !== "app.cjs") || listening.options !== input.options || built.app.assets?.length) {
+    if ((bundleFile && bundleFile !== "app.cjs") || compileCache || listening.options !== input.options || built.app.assets?.length) {
       texts = await renderContainerFiles(options, built.app.assets);
     }
     const result = await packContainer(options, built.app, texts, cleanup.onTemp);

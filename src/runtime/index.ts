@@ -16,7 +16,12 @@ export interface StartOptions extends Partial<RuntimeOptions> {
   sourceMap?: { payload: unknown }; // present when bundled with --sourcemap
 }
 
+/** Set by binship's compile-cache generator (executable/compile-cache.ts), which loads the bundle only to compile it. */
+const compileOnly = "__binshipCompileOnly";
+
 export function start(load: () => unknown, startOptions: StartOptions = {}): void {
+  // The generator wants V8 to compile this file, not to run the service: no user code, no port.
+  if ((globalThis as Record<string, unknown>)[compileOnly] === true) return;
   const { sourceMap, ...rest } = startOptions;
   if (sourceMap) installSourceMap(sourceMap.payload);
   const options: RuntimeOptions = { ...defaultRuntimeOptions, ...rest };

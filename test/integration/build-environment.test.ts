@@ -77,7 +77,7 @@ describe.runIf(root && requireTools("setpriv"))("output directories another user
   const commands: [string, (dir: string) => string[]][] = [
     ["build", (dir) => ["build", entry, "--arch", "x64", "-o", join(dir, "app")]],
     ["pack lambda", (dir) => ["pack", "lambda", entry, "--arch", "x64", "-o", join(dir, "fn.zip")]],
-    ["pack container", (dir) => ["pack", "container", entry, "--arch", "x64", "-o", join(dir, "container")]],
+    ["pack container", (dir) => ["pack", "container", entry, "--layout", "executable", "--arch", "x64", "-o", join(dir, "container")]],
   ];
   for (const [name, args] of commands) {
     it(`${name} names EACCES and the directory, exit 1, no stack`, async () => {

@@ -218,7 +218,7 @@ describe.runIf(requireTools("llvm-strip", "touch", "cp"))("a flipped byte in a c
   afterAll(() => base?.server.close());
 
   const packImage = (cache: string, dir: string) =>
-    runCli(["pack", "container", entry, "--arch", "x64", "--node", dist.version, "-o", join(dir, "container"), "--base", `${base.host}/base:1`, "--image", "svc:1", "--insecure-registry", "--oci-layout", join(dir, "layout")], {
+    runCli(["pack", "container", entry, "--layout", "executable", "--arch", "x64", "--node", dist.version, "-o", join(dir, "container"), "--base", `${base.host}/base:1`, "--image", "svc:1", "--insecure-registry", "--oci-layout", join(dir, "layout")], {
       env: { ...env(cache), SOURCE_DATE_EPOCH: "1700000000" },
     });
 

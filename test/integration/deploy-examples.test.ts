@@ -28,7 +28,7 @@ beforeAll(async () => {
   const lambda = await runCli(["pack", "lambda", "src/index.ts", "--json"], { cwd: project });
   expect(lambda.code, lambda.stderr).toBe(0);
   zip = JSON.parse(lambda.stdout);
-  const container = await runCli(["pack", "container", "src/index.ts", "--arch", "arm64", "-q"], { cwd: project });
+  const container = await runCli(["pack", "container", "src/index.ts", "--layout", "executable", "--arch", "arm64", "-q"], { cwd: project });
   expect(container.code, container.stderr).toBe(0);
 }, 300_000);
 

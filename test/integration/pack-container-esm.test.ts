@@ -43,7 +43,7 @@ describe.runIf(canBuild)("a top-level await service in the container recipe", ()
   }
 
   beforeAll(async () => {
-    const packedExe = await runCli(["pack", "container", entry, "--arch", hostArch, "-o", exeOut, "--name", "svc", "--image", image], { timeoutMs: 600_000 });
+    const packedExe = await runCli(["pack", "container", entry, "--layout", "executable", "--arch", hostArch, "-o", exeOut, "--name", "svc", "--image", image], { timeoutMs: 600_000 });
     expect(packedExe.code, packedExe.stderr).toBe(0);
     const packedBundle = await runCli(["pack", "container", entry, "--layout", "bundle", "-o", bundleOut, "--name", "svc", "--image", image]);
     expect(packedBundle.code, packedBundle.stderr).toBe(0);

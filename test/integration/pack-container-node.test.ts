@@ -1,14 +1,14 @@
-// `binship pack container --layout node --push` against the real local registry (Debian's
+// `binship pack container --push` (the node layout, the default) against the real local registry (Debian's
 // docker-registry) and the distroless cc stand-in: the stripped Node binary is its own layer and
-// the bundle a small one on top, so a one-line change to the app uploads only the bundle's layer
+// the bundle (with V8's compile cache for it, made by each arch's Node, and the arch's SBOM) a small one on top, so a one-line change to the app uploads only the bundle's layer
 // (the Node layer is already there), an unchanged repush uploads nothing, and the pulled image
 // runs (amd64 natively, arm64 under qemu). The recipe's Dockerfile, built by buildah, gives the
 // same files in the same places.
 
 import { execFile } from "node:child_process";
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
@@ -50,7 +50,8 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
   const cleanup: string[] = [];
   const base = () => `${registry.host}/distroless/cc:nonroot`;
   const pack = async (source: string, out: string, tag: string) => {
-    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "--layout", "node", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
+    // No --layout: the node layout is the default.
+    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
       env: { DOCKER_CONFIG: join(work, "no-docker-config") },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -109,6 +110,11 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
   it("an unchanged repush uploads nothing; a one-line change uploads the bundle layer, not the Node layer", async () => {
     const again = await pack(entry, "out2", "1.0");
     expect(again.index.digest).toBe(first.index.digest);
+    // The compile cache is part of the app layer: made again in another directory, the same bytes.
+    const caches = (out: string) => readdirSync(join(work, out, "compile-cache"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    expect(caches("out1").map((f) => f.split("/").slice(-2).join("/")).sort()).toEqual(caches("out2").map((f) => f.split("/").slice(-2).join("/")).sort());
+    expect(caches("out1").map((f) => basename(dirname(f))).sort()).toEqual([expect.stringMatching(/^v24\.\d+\.\d+-arm64-[0-9a-f]{8}-65532$/), expect.stringMatching(/^v24\.\d+\.\d+-x64-[0-9a-f]{8}-65532$/)]);
+    for (const f of caches("out1")) expect(readFileSync(f).equals(readFileSync(f.replace("/out1/", "/out2/")))).toBe(true);
     expect(again.index.push!.uploadedBytes).toBe(0);
 
     const changed = await pack(changedEntry, "out3", "1.1");
@@ -121,14 +127,15 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
       expect(p.appLayer.digest).not.toBe(first.index.platforms[i]!.appLayer.digest);
       expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
     }
-    // The bundle is the same for both arches: one upload of it, plus one config per platform.
-    expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(3);
+    // Per platform: its app layer (the bundle, the compile cache, the arch's SBOM) and its config.
+    expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(4);
   });
 
   it("the pulled image runs the app: uid 65532, Node as PID 1's program (amd64 natively, arm64 under qemu)", async () => {
     const layout = join(tmpdir(), `binship-node-layout-pulled-${process.pid}`);
     cleanup.push(layout);
     const roots: Record<string, string> = {};
+    const configs: Record<string, Record<string, any>> = {};
     for (const arch of ["amd64", "arm64"]) {
       await skopeo("--override-arch", arch, "copy", "--src-tls-verify=false", `docker://${registry.host}/team/svc:1.1`, `oci:${layout}:${arch}`);
       const { config, root } = await mount(`oci:${layout}:${arch}`);
@@ -136,20 +143,46 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
       expect(config.config.User).toBe("65532:65532");
       expect(config.config.Entrypoint).toEqual(["/usr/local/bin/node", "/app/app.cjs"]);
       expect(config.config.Env).toContain("PORT=8080");
+      expect(config.config.Env).toEqual(expect.arrayContaining(["NODE_COMPILE_CACHE=/app/compile-cache", "NODE_COMPILE_CACHE_PORTABLE=1"]));
       const node = statSync(join(root, "usr", "local", "bin", "node"));
       expect([node.uid, node.gid, node.mode & 0o777]).toEqual([0, 0, 0o755]);
       expect(readFileSync(join(root, "app", "app.cjs")).equals(readFileSync(join(work, "out3", "app.cjs")))).toBe(true);
+      // The SBOM names the Node runtime the image runs, as the executable's names its embedded Node.
+      const sbom = JSON.parse(readFileSync(join(root, "usr", "share", "sbom", "svc.cdx.json"), "utf8"));
+      const runtime = sbom.components.find((c: { type: string }) => c.type === "platform");
+      expect(runtime).toMatchObject({ name: "node", purl: expect.stringMatching(new RegExp(`^pkg:npm/node-linux-${arch === "amd64" ? "x64" : "arm64"}@24\\.`)) });
+      expect(sbom.components.map((c: { name: string }) => c.name)).toContain("express");
       roots[arch] = root;
+      configs[arch] = config;
     }
-    const host = await startService("chroot", ["--userspec=65532:65532", roots[hostArch]!, "/usr/local/bin/node", "/app/app.cjs"]);
+    // The image's environment, as a runtime gives it; Node's debug log says whether V8 took the cache.
+    const imageEnv = (config: Record<string, any>) =>
+      Object.fromEntries((config.config.Env as string[]).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]).filter(([k]) => k !== "PORT")); // the test's free port instead
+    const debug = { NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+    const host = await startService("chroot", ["--userspec=65532:65532", roots[hostArch]!, "/usr/local/bin/node", "/app/app.cjs"], { env: { ...imageEnv(configs[hostArch]!), ...debug } });
     try {
+      expect(host.output()).toMatch(/V8 code cache for CommonJS \/app\/app\.cjs was accepted/);
+      expect(host.output()).not.toMatch(/rejected/);
       expect((await httpRequest(`${host.url}/healthz`)).status).toBe(200);
       expect((await httpRequest(`${host.url}/version`)).body.toString()).toBe("2");
     } finally {
       await host.stop();
     }
-    const other = await startService(qemuForOther, ["-L", roots[otherArch]!, join(roots[otherArch]!, "usr", "local", "bin", "node"), join(roots[otherArch]!, "app", "app.cjs")], { timeoutMs: 60_000 });
+    // The other arch's cache, read by its own Node under qemu as the image's user. The mounted root
+    // is root's only, so its /app and Node go to a readable copy (the cache is portable: found
+    // beside app.cjs), run on the cross C library.
+    const app = join(tmpdir(), `binship-node-layout-app-${process.pid}`);
+    cleanup.push(app);
+    cpSync(join(roots[otherArch]!, "app"), app, { recursive: true });
+    cpSync(join(roots[otherArch]!, "usr", "local", "bin", "node"), join(app, "node"));
+    chmodSync(app, 0o755);
+    const libraryRoot = otherArch === "arm64" ? "/usr/aarch64-linux-gnu" : "/usr/x86_64-linux-gnu";
+    const other = await startService("chroot", ["--userspec=65532:65532", "/", qemuForOther, "-L", libraryRoot, join(app, "node"), join(app, "app.cjs")], {
+      timeoutMs: 60_000,
+      env: { ...imageEnv(configs[otherArch]!), NODE_COMPILE_CACHE: join(app, "compile-cache"), ...debug },
+    });
     try {
+      expect(other.output()).toMatch(/V8 code cache for CommonJS \S+\/app\.cjs was accepted/);
       expect(JSON.parse((await httpRequest(`${other.url}/hello?name=${otherArch}`)).body.toString())).toEqual({ message: `hello, ${otherArch}` });
       expect((await httpRequest(`${other.url}/version`)).body.toString()).toBe("2");
     } finally {
@@ -165,5 +198,11 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
     expect(config.config.User).toBe("65532:65532");
     expect(readFileSync(join(root, "usr", "local", "bin", "node")).equals(readFileSync(join(work, "out3", `node-${hostArch}`)))).toBe(true);
     expect(readFileSync(join(root, "app", "app.cjs")).equals(readFileSync(join(work, "out3", "app.cjs")))).toBe(true);
+    expect(config.config.Env).toEqual(expect.arrayContaining(["NODE_COMPILE_CACHE=/app/compile-cache", "NODE_COMPILE_CACHE_PORTABLE=1"]));
+    for (const dir of readdirSync(join(work, "out3", "compile-cache"))) {
+      for (const f of readdirSync(join(work, "out3", "compile-cache", dir))) {
+        expect(readFileSync(join(root, "app", "compile-cache", dir, f)).equals(readFileSync(join(work, "out3", "compile-cache", dir, f)))).toBe(true);
+      }
+    }
   });
 });

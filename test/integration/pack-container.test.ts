@@ -52,7 +52,7 @@ function hashTree(dir: string): Record<string, string> {
   return out;
 }
 
-const pack = (out: string, ...extra: string[]) => runCli(["pack", "container", entry, "-o", out, "--image", image, "--name", "svc", ...extra]);
+const pack = (out: string, ...extra: string[]) => runCli(["pack", "container", entry, "--layout", "executable", "-o", out, "--image", image, "--name", "svc", ...extra]);
 
 beforeAll(async () => {
   work = tempDir("binship-pack-container-");
@@ -103,7 +103,7 @@ describe("pack container", () => {
   it("an interrupted pack (SIGINT, as from make) leaves the previous directory and no temporary one", async () => {
     const parent = join(work, "b");
     const before = hashTree(outB);
-    const child = spawn(process.execPath, [binshipBin, "pack", "container", entry, "-o", outB, "--image", image, "--name", "svc", "--port", "9090"], { stdio: "ignore" });
+    const child = spawn(process.execPath, [binshipBin, "pack", "container", entry, "--layout", "executable", "-o", outB, "--image", image, "--name", "svc", "--port", "9090"], { stdio: "ignore" });
     const exited = once(child, "exit");
     // The temporary directory appears once packing has started; interrupt the build then.
     while (!readdirSync(parent).some((n) => n.startsWith(".container."))) {
@@ -176,7 +176,7 @@ describe("pack container", () => {
     const project = join(work, "bundle-project");
     mkdirSync(project);
     writeFileSync(join(project, "binship.config.json"), JSON.stringify({ entry, livenessPath: "/-/live", readinessPath: "/-/ready", container: { layout: "bundle" } }));
-    const r = await runCli(["pack", "container", "--name", "svc", "--image", image], { cwd: project });
+    const r = await runCli(["pack", "container", "--layout", "executable", "--name", "svc", "--image", image], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const out = join(project, "dist", "container");
     expect(readdirSync(out).sort()).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app.cjs", "k8s"]);

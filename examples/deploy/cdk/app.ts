@@ -1,7 +1,7 @@
 // AWS CDK (TypeScript): the zip binship writes as a zip asset, and the container recipe as an
 // arm64 image asset. Build both first:
 //   npx binship pack lambda src/index.ts                      # dist/lambda.zip
-//   npx binship pack container src/index.ts --arch arm64      # dist/container/ with app-arm64 only
+//   npx binship pack container src/index.ts --layout executable --arch arm64   # dist/container/ with app-arm64 only
 //   npx cdk deploy --app "node cdk/app.ts"                    # Node 22.18+ runs TypeScript as is
 import { App, CfnOutput, Duration, Stack } from "aws-cdk-lib";
 import { Platform } from "aws-cdk-lib/aws-ecr-assets";
@@ -21,7 +21,7 @@ const zipped = new lambda.Function(stack, "HelloZip", {
 });
 
 // The same service as a container image. One platform: cdk.out gets a copy of the directory, and
-// `pack container --arch arm64` puts only the arm64 executable in it (exclude keeps it that way
+// `pack container --layout executable --arch arm64` puts only the arm64 executable in it (exclude keeps it that way
 // if the directory also holds an amd64 one from an earlier pack). Lambda runs the executable's
 // Runtime API loop; it wants one architecture and no attestations, which CDK's build gives.
 const imaged = new lambda.DockerImageFunction(stack, "HelloImage", {

@@ -13,6 +13,8 @@ import { enforce } from "../target.js";
 import type { BuiltApp } from "../types.js";
 import { checkAssetNames, type Asset } from "../../bundle/assets.js";
 import { dockerArchOf, type BaseContents } from "./base.js";
+import { compileCacheImageDir } from "./compile-cache.js";
+import { compileCacheDirName } from "../../executable/index.js";
 import { carryK8sDir, type K8sCarry } from "./k8s-dir.js";
 import { renderK8s, type RenderedFile } from "./k8s.js";
 import { containerLayouts } from "./layouts/index.js";
@@ -25,12 +27,13 @@ export { dockerArchOf } from "./base.js";
 
 export interface ContainerOptions {
   outDir: string; // absolute output directory, replaced as a whole (default dist/container)
-  layout: ContainerLayoutName; // "executable" (default): binaries on distroless cc; "bundle": app.cjs on distroless Node
+  layout: ContainerLayoutName; // "node" (default): Node + app.cjs + its compile cache on distroless cc; "executable": binaries on distroless cc; "bundle": app.cjs on distroless Node
   archs: Arch[]; // architectures of the image, sorted (default arm64 and x64)
   base: string; // default base image written into the Dockerfile
   baseContents?: BaseContents; // what the base holds; undefined skips the library check (custom --base)
   nodeMajor: number; // Node major of the bundle layout's base image
   bundleFile?: string; // the bundle layout's file name in the image (default app.cjs; app.mjs for an ES module bundle)
+  compileCache?: boolean; // the node layout ships Node's compile cache (known once built): the Dockerfile copies it and sets NODE_COMPILE_CACHE
   name: string; // DNS-1123 service name
   image: string; // image reference in the manifests and README
   port: number; // container port (default 8080)
@@ -84,7 +87,7 @@ async function writeText(root: string, file: RenderedFile): Promise<void> {
 /** A copy, never a link: the source may be the user's own prebuilt file, whose mode must not change. */
 async function place(root: string, file: ContextFile): Promise<void> {
   const path = join(root, file.path);
-  await mkdir(dirname(path), { recursive: true }); // runtime files keep their folders (files/public/...)
+  await mkdir(dirname(path), { recursive: true }); // runtime files keep their folders (files/public/...); the node layout's compile-cache/<dir>/
   await copyFile(file.source, path);
   await chmod(path, file.mode);
 }
@@ -112,7 +115,9 @@ export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: R
   const layout = containerLayouts[o.layout];
   // In the image the assets sit in /app beside the app itself.
   const appName = o.layout === "executable" ? o.name : (o.bundleFile ?? "app.cjs");
-  checkAssetNames(app.assets ?? [], [{ name: appName, what: o.layout === "executable" ? `the executable (/app/${appName})` : `the bundle (/app/${appName})` }], "the image");
+  const reserved = [{ name: appName, what: o.layout === "executable" ? `the executable (/app/${appName})` : `the bundle (/app/${appName})` }];
+  if (app.compileCache) reserved.push({ name: compileCacheDirName, what: `Node's compile cache (${compileCacheImageDir})` });
+  checkAssetNames(app.assets ?? [], reserved, "the image");
   enforce(layout.check(app, { ref: o.base, contents: o.baseContents }).map((d) => ({ ...d, level: "error" as const })), o.outDir);
   let carried: K8sCarry | undefined;
   const written = await writeDirAtomic(

@@ -78,7 +78,9 @@ function resolveArchs(config: Config): Arch[] {
 
 export function resolveContainerOptions(config: Config, cwd: string): ResolvedContainer {
   const warnings: Diagnostic[] = [];
-  const layout = config.layout ?? "executable";
+  // The node layout by default: Node as its own shared layer, so a change to the app pushes the
+  // bundle's small layer only; with the compile cache it starts no slower (BENCHMARKS.md "Small pushes").
+  const layout = config.layout ?? "node";
   const major = nodeMajor(config.node);
   const name = config.name ?? defaultName(config.entry, cwd);
   const image = config.image ?? `${name}:latest`;

@@ -2,6 +2,7 @@
 // from templates/container/.
 
 import type { ContainerLayout } from "../../config.js";
+import { compileCacheImageDir } from "./compile-cache.js";
 import { fillTemplate, readContainerTemplate } from "./template.js";
 import type { RenderedFile } from "./k8s.js";
 
@@ -14,6 +15,7 @@ export interface RecipeOptions {
   dockerArchs: DockerArch[]; // platforms the context can build, sorted
   nodeMajor: number; // Node major of the bundle layout's base
   bundleFile?: string; // the bundle layout's file: app.cjs (default), or app.mjs for an ES module bundle
+  compileCache?: boolean; // the node layout's compile-cache/ is in the context
   name: string; // service name: executable path in the image, README title
   image: string; // reference used in the README's commands
   port: number; // ENV PORT and EXPOSE
@@ -50,6 +52,8 @@ export async function renderRecipe(o: RecipeOptions): Promise<RenderedFile[]> {
     port: o.port,
     nodeMajor: o.nodeMajor,
     bundleFile: o.bundleFile ?? "app.cjs",
+    compileCache: o.compileCache === true,
+    compileCacheDir: compileCacheImageDir,
     platforms: o.dockerArchs.map((a) => `linux/${a}`).join(","),
     appFiles: o.dockerArchs.map((a) => `\`app-${a}\``).join(", "),
     nodeFiles: o.dockerArchs.map((a) => `\`node-${a}\``).join(", "),

@@ -1,5 +1,6 @@
-// The image's SBOM in the build context: one CycloneDX file per executable, from the build info
-// recorded inside it; the Dockerfile copies the image's own to imageSbomPath.
+// The image's SBOM in the build context: one CycloneDX file per arch, from the build info recorded
+// inside the executable (or, for the node layout, made for its Node binary and the bundle); the
+// Dockerfile copies the image's own to imageSbomPath.
 
 import type { BuiltApp } from "../types.js";
 import { cycloneDxSbom } from "../../sbom/cyclonedx.js";
@@ -10,10 +11,13 @@ import type { RenderedFile } from "./k8s.js";
 export const imageSbomPath = (name: string) => `/usr/share/sbom/${name}.cdx.json`;
 
 export function sbomFiles(app: BuiltApp, name: string): RenderedFile[] {
-  return app.executables
-    .filter((e) => e.report.buildInfo)
+  // The executable layout's from inside each executable; the node layout's from what the pipeline
+  // recorded for each Node binary and the bundle (the same record, so the same components).
+  const infos = [...app.executables.map((e) => ({ arch: e.arch, info: e.report.buildInfo })), ...(app.nodes ?? []).map((n) => ({ arch: n.arch, info: n.buildInfo }))];
+  return infos
+    .filter((e) => e.info)
     .map((e) => ({
       path: `sbom-${dockerArchOf(e.arch)}.cdx.json`,
-      text: cycloneDxSbom({ subject: { name, type: "container" }, builds: [e.report.buildInfo!] }),
+      text: cycloneDxSbom({ subject: { name, type: "container" }, builds: [e.info!] }),
     }));
 }

@@ -1,10 +1,10 @@
 // A Linux executable runs directly, or under qemu-user when it is built for the other CPU.
 
-import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { BinshipError, isBinshipError } from "../../errors.js";
 import { elfArchOf } from "../../inspect/index.js";
+import { emulation, findOnPath } from "../../util/emulation.js";
 import type { Launcher } from "./types.js";
 
 const noCleanup = async () => {};
@@ -19,20 +19,6 @@ export async function elfArch(path: string): Promise<ElfArch | undefined> {
     if (isBinshipError(err) && err.code === "NOT_ELF") return undefined;
     throw err;
   });
-}
-
-/** qemu-user binary and the library root (Debian's cross libc) for each foreign arch. */
-export const emulation: Record<"x64" | "arm64", { qemu: string; libraryRoot: string; packages: string }> = {
-  arm64: { qemu: "qemu-aarch64", libraryRoot: "/usr/aarch64-linux-gnu", packages: "qemu-user libc6-arm64-cross libstdc++6-arm64-cross" },
-  x64: { qemu: "qemu-x86_64", libraryRoot: "/usr/x86_64-linux-gnu", packages: "qemu-user libc6-amd64-cross libstdc++6-amd64-cross" },
-};
-
-async function findOnPath(name: string, pathVar: string | undefined): Promise<string | undefined> {
-  for (const dir of (pathVar ?? "").split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
 }
 
 /** The host's CPU in the same names; `hostArch` is injectable for tests. */

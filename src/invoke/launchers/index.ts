@@ -10,7 +10,8 @@ import { zipLauncher } from "./zip.js";
 
 export type { Launch, LaunchExtras, Launcher } from "./types.js";
 export { bundleLauncher } from "./bundle.js";
-export { elfArch, emulation, executableLauncher, type ElfArch } from "./executable.js";
+export { elfArch, executableLauncher, type ElfArch } from "./executable.js";
+export { emulation } from "../../util/emulation.js";
 export { zipLauncher } from "./zip.js";
 
 /** The table, in order. */

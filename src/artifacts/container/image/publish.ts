@@ -9,6 +9,7 @@ import type { Diagnostic } from "../../../diagnostic.js";
 import { BinshipError } from "../../../errors.js";
 import { formatBytes, type Logger } from "../../../log.js";
 import { assembleIndex, assemblePlatform, type AppLayer, type AssembledImage, type RunSettings } from "./assemble.js";
+import { compileCacheEnv } from "../compile-cache.js";
 import { nodeImagePath } from "../layouts/node.js";
 import { readBase } from "./base.js";
 import type { Clients } from "./blobs.js";
@@ -30,6 +31,7 @@ export interface PublishOptions {
   name: string; // the executable's name in the image: /app/<name>
   assets?: { name: string; source: string; mode: number }[]; // runtime files: /app/<name>, root's (as the Dockerfile's COPY), in the app layer; WORKDIR /app
   bundleFile?: string; // the bundle's name in the image, /app/<bundleFile> (default app.cjs; app.mjs for an ES module bundle)
+  compileCache?: { dir: string; files: string[] }; // node layout: Node's compile cache, files relative to dir ("compile-cache/..."), put beside the bundle in /app
   base: string; // base image reference, read from its registry
   port: number; // ENV PORT and the exposed port
   labels: Record<string, string>; // OCI labels for the config
@@ -72,7 +74,7 @@ function runSettings(o: PublishOptions): RunSettings {
   return {
     user: `${nonroot}:${nonroot}`,
     entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : [o.layout === "node" ? nodeImagePath : "/nodejs/bin/node", `/app/${bundleFileOf(o)}`],
-    env: { PORT: String(o.port) },
+    env: { PORT: String(o.port), ...(o.layout === "node" && o.compileCache?.files.length ? compileCacheEnv : {}) },
     exposedPort: o.port,
     ...(o.assets?.length ? { workingDir: "/app" } : {}),
     labels: { ...o.labels, "org.opencontainers.image.created": created },
@@ -84,7 +86,7 @@ const bundleFileOf = (o: PublishOptions) => o.bundleFile ?? "app.cjs";
 
 async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[]): Promise<Map<Arch, AppLayer[]>> {
   const layers = new Map<Arch, AppLayer[]>();
-  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch
+  const byPath = new Map<string, BuiltLayer>(); // the bundle's one file gives one layer for every arch (the bundle layout's; the node layout's SBOM is each arch's own)
   const mtime = Math.floor(o.created.getTime() / 1000);
   for (const f of [...o.files].sort((a, b) => (a.arch < b.arch ? -1 : 1))) {
     const own: AppLayer[] = [];
@@ -96,7 +98,8 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
       const node = await buildLayerCached({ files: [file], uid: 0, gid: 0, mtime: 0, outfile: join(dir, `node-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       own.push({ ...node, comment: "the Node runtime" });
     }
-    let layer = byPath.get(f.path);
+    const key = `${f.path}\0${f.sbom ?? ""}`;
+    let layer = byPath.get(key);
     if (!layer) {
       o.logger.progress(`layering ${f.path}`);
       const file =
@@ -107,8 +110,10 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
       // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
       const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
       const assets = (o.assets ?? []).map((a) => ({ source: a.source, path: `app/${a.name}`, mode: a.mode, owner: 0 }));
-      layer = await buildLayerCached({ files: [file, ...sbom, ...assets], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
-      byPath.set(f.path, layer);
+      // As the Dockerfile's COPY compile-cache/ gives them: root's, readable by the image's user.
+      const cache = o.layout === "node" ? (o.compileCache?.files ?? []).map((c) => ({ source: join(o.compileCache!.dir, c), path: `app/${c}`, mode: 0o644, owner: 0 })) : [];
+      layer = await buildLayerCached({ files: [file, ...sbom, ...cache, ...assets], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
+      byPath.set(key, layer);
     }
     own.push({ ...layer, comment: "the app" });
     layers.set(f.arch, own);

@@ -4,7 +4,7 @@
 // it: a registry that has it answers HEAD or a cross-repository mount, and a change to the app
 // pushes only the bundle's layer (kilobytes to a few MiB instead of the whole executable).
 
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import type { Diagnostic } from "../../../diagnostic.js";
 import { checkArch, checkTarget, type TargetHints } from "../../target.js";
 import { dockerArchOf } from "../base.js";
@@ -28,6 +28,8 @@ export const nodeLayout: ContainerLayout = {
   files: (app) => [
     ...(app.nodes ?? []).map((n) => ({ path: `node-${dockerArchOf(n.arch)}`, source: n.report.path, mode: 0o755 })),
     ...(app.bundle ? [{ path: basename(app.bundle.path), source: app.bundle.path, mode: 0o644 }] : []),
+    // Both arches' caches in one directory (Node picks its own by name), so one context builds every arch.
+    ...(app.compileCache?.files ?? []).map((f) => ({ path: f, source: join(app.compileCache!.root, f), mode: 0o644 })),
   ],
   check(app, base) {
     if (!app.bundle || !app.nodes?.length) return [{ text: "no bundle or Node binary was built for --layout node (a bug in binship)" }];

@@ -8,7 +8,7 @@
 // a collision with the artifact's own files, an output onto an asset.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,15 @@ import { startService } from "../helpers/process.js";
 import { requireTools } from "../helpers/tools.js";
 
 const run = promisify(execFile);
+
+/** The parts of an OCI image config a runtime uses to start it. */
+interface ImageConfig {
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  User: string;
+  WorkingDir?: string;
+}
 const hostArch = process.arch === "arm64" ? "arm64" : "x64";
 const hostDockerArch = hostArch === "arm64" ? "arm64" : "amd64";
 const work = tempDir("binship-assets-");
@@ -26,8 +35,8 @@ const fastify = join(appsDir, "fastify-autoload");
 const express = join(appsDir, "express-static");
 
 /** GET path from a service started as `command args` in `cwd` (the artifact's directory, as Lambda and the image run it). */
-async function get(command: string, args: string[], cwd: string, paths: string[]): Promise<{ status: number; body: string }[]> {
-  const svc = await startService(command, args, { cwd, timeoutMs: 60_000 });
+async function get(command: string, args: string[], cwd: string, paths: string[], env?: Record<string, string>): Promise<{ status: number; body: string }[]> {
+  const svc = await startService(command, args, { cwd, timeoutMs: 60_000, env });
   try {
     const out = [];
     for (const p of paths) {
@@ -112,40 +121,82 @@ describe("runtime files ship with every artifact", () => {
   });
 });
 
-const canBuild = requireTools("buildah", "apt-get", "dpkg-deb", "chroot");
+const canBuild = requireTools("buildah", "apt-get", "dpkg-deb", "unshare");
 
-describe.runIf(canBuild)("runtime files in the container image", () => {
+describe.runIf(canBuild)("runtime files in the container image (the default node layout, and the executable layout)", () => {
   const buildah = async (...args: string[]) => (await run("buildah", ["--storage-driver", "vfs", ...args], { maxBuffer: 16 << 20 })).stdout.trim();
-  const tag = `localhost/binship-test/assets:${process.pid}`;
-  const recipe = join(work, "container");
-  let container = "";
-  let imageId = "";
-  let root = "";
+  const containers: string[] = [];
+  const tags: string[] = [];
+  const images: Record<string, { rootfs: string; config: ImageConfig }> = {};
 
-  beforeAll(async () => {
-    const packed = await runCli(["pack", "container", "index.ts", "--arch", hostArch, "-o", recipe, "--name", "svc", "--image", "registry.example.com/team/svc:1"], { cwd: fastify });
+  /** Packs the fixture for the host's arch in the default layout, builds the recipe with buildah and mounts the image. */
+  async function image(name: string, cwd: string, args: string[]): Promise<{ rootfs: string; config: ImageConfig }> {
+    const recipe = join(work, `container-${name}`);
+    const packed = await runCli(["pack", "container", ...args, "--arch", hostArch, "-o", recipe, "--name", name, "--image", `registry.example.com/team/${name}:1`], { cwd, timeoutMs: 600_000 });
     expect(packed.code, packed.stderr).toBe(0);
-    const base = (await run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin"), hostDockerArch])).stdout.trim();
+    const tag = `localhost/binship-test/assets-${name}:${process.pid}`;
+    tags.push(tag);
     await buildah("bud", "--pull=never", "--build-arg", `BASE=${base}`, "-t", tag, recipe);
-    container = await buildah("from", "--pull=never", tag);
-    imageId = JSON.parse(await buildah("inspect", "--type", "container", container)).FromImageID;
-    root = await buildah("mount", container);
+    const config = JSON.parse(await buildah("inspect", "--type", "image", tag)).OCIv1.config as ImageConfig;
+    const container = await buildah("from", "--pull=never", tag);
+    containers.push(container);
+    return { rootfs: await buildah("mount", container), config };
+  }
+
+  /**
+   * GETs `paths` from the image's entrypoint run as a runtime would: root directory the image's
+   * filesystem, working directory its WorkingDir, its User, its Env (unshare --root/--wd/--setuid;
+   * chroot alone would start in / and miss WorkingDir).
+   */
+  async function serveImage(img: { rootfs: string; config: ImageConfig }, paths: string[]) {
+    const [uid, gid] = img.config.User.split(":");
+    // The image's Env but PORT: the test's free port stands in for the container's 8080.
+    const env = Object.fromEntries((img.config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]).filter(([k]) => k !== "PORT"));
+    const command = [...(img.config.Entrypoint ?? []), ...(img.config.Cmd ?? [])];
+    const args = [`--root=${img.rootfs}`, `--wd=${img.config.WorkingDir ?? "/"}`, "--setuid", uid!, "--setgid", gid ?? uid!, ...command];
+    return get("unshare", args, work, paths, env);
+  }
+
+  let base = "";
+  beforeAll(async () => {
+    base = (await run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin"), hostDockerArch])).stdout.trim();
+    images.fastify = await image("fastify", fastify, ["index.ts"]);
+    images.express = await image("express", express, []);
+    images.expressExe = await image("express-exe", express, ["--layout", "executable"]);
   }, 900_000);
 
   afterAll(async () => {
-    if (container) {
-      await buildah("umount", container).catch(() => undefined);
-      await buildah("rm", container).catch(() => undefined);
+    for (const c of containers) {
+      await buildah("umount", c).catch(() => undefined);
+      await buildah("rm", c).catch(() => undefined);
     }
-    await buildah("rmi", tag).catch(() => undefined);
-    if (imageId) await buildah("rmi", imageId).catch(() => undefined);
+    for (const t of tags) await buildah("rmi", t).catch(() => undefined);
   });
 
-  it("the image has them under /app with WORKDIR /app, and its executable answers from them as uid 65532", async () => {
-    expect(JSON.parse(await buildah("inspect", "--type", "image", tag)).OCIv1.config.WorkingDir).toBe("/app");
-    expect(readFileSync(join(root, "app", "public", "index.html"), "utf8")).toBe(fastifyAnswers[1]!.body);
-    expect(await get("chroot", ["--userspec=65532:65532", root, "/app/svc"], work, ["/users/ann", "/static/index.html"])).toEqual(fastifyAnswers);
-  });
+  it("fastify-autoload: the files are under /app beside app.cjs and Node's compile cache, WORKDIR /app, and the image answers from them as uid 65532", async () => {
+    const { rootfs, config } = images.fastify!;
+    expect(config.Entrypoint).toEqual(["/usr/local/bin/node", "/app/app.cjs"]); // the default node layout
+    expect(config.User).toMatch(/^65532/);
+    expect(config.WorkingDir).toBe("/app");
+    expect(readFileSync(join(rootfs, "app", "public", "index.html"), "utf8")).toBe(fastifyAnswers[1]!.body);
+    expect(readdirSync(join(rootfs, "app")).sort()).toEqual(["app.cjs", "compile-cache", "plugins", "public", "routes"]);
+    expect(await serveImage(images.fastify!, ["/users/ann", "/static/index.html"])).toEqual(fastifyAnswers);
+  }, 120_000);
+
+  it("express-static: express.static(__dirname + ...) and the process.cwd() template answer from the image as uid 65532", async () => {
+    const { rootfs, config } = images.express!;
+    expect(config.Entrypoint).toEqual(["/usr/local/bin/node", "/app/app.cjs"]);
+    expect(readFileSync(join(rootfs, "app", "templates", "page.html"), "utf8")).toBe("<h1>hello, {{name}}</h1>\n");
+    expect(await serveImage(images.express!, ["/css/site.css", "/page?name=ann"])).toEqual(expressAnswers);
+  }, 120_000);
+
+  it("--layout executable: the same files beside /app/<name>, and the executable answers from them", async () => {
+    const { rootfs, config } = images.expressExe!;
+    expect(config.Entrypoint).toEqual(["/app/express-exe"]);
+    expect(config.WorkingDir).toBe("/app");
+    expect(readdirSync(join(rootfs, "app")).sort()).toEqual(["express-exe", "src", "templates"]);
+    expect(await serveImage(images.expressExe!, ["/css/site.css", "/page?name=ann"])).toEqual(expressAnswers);
+  }, 120_000);
 });
 
 describe("runtime files: warnings and errors", () => {

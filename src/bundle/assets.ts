@@ -9,6 +9,7 @@ import { chmod, copyFile, mkdir, readFile, rename } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { BinshipError } from "../errors.js";
 import { globFiles, isGlob, literalBase } from "../util/glob.js";
+import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 
 /** One file shipped with the artifact. */
@@ -26,6 +27,15 @@ export interface AssetRequest {
   origin: string; // for messages: the glob as written, or "swagger-ui-dist (built in)"
   optional?: boolean; // a built-in request matching nothing is no error
 }
+
+/** The path with symlinks resolved, as far as it exists. */
+const real = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+};
 
 const outside = (root: string, path: string) => {
   const rel = relative(root, path);
@@ -49,11 +59,14 @@ export function artifactName(file: string, cwd: string, root: string): string | 
 
 /**
  * The files the requests name, checked: a glob that matches nothing, or names a path outside
- * the project root, is a CONFIG_INVALID error (exit 2) naming it. `exclude` are the command's
- * outputs (files or directories), never shipped as assets, so a `**` glob cannot pick up the
- * last run's copies.
+ * the project root, is a CONFIG_INVALID error (exit 2) naming it. `outputs` are the command's:
+ * a directory output (binship's own, replaced as a whole) is never searched, so a `**` glob
+ * cannot pick up the last run's recipe; a file output a request matches is a usage error naming
+ * both (exit 2): that file is the user's to ship, and writing the output would destroy it.
  */
-export function collectAssets(requests: AssetRequest[], root: string, cwd: string, exclude: string[] = [], copyDirs: string[] = []): Asset[] {
+export function collectAssets(requests: AssetRequest[], root: string, cwd: string, outputs: Output[] = [], copyDirs: string[] = []): Asset[] {
+  const exclude = outputs.filter((o) => o.dir).map((o) => o.path);
+  const fileOutputs = new Map(outputs.filter((o) => !o.dir).map((o) => [real(o.path), o]));
   // A file in a directory assets are copied to, mirroring a project file of the same name, is the last run's copy.
   const copied = (p: string) =>
     copyDirs.some((d) => {
@@ -81,6 +94,12 @@ export function collectAssets(requests: AssetRequest[], root: string, cwd: strin
       });
     }
     for (const source of files) {
+      const output = fileOutputs.get(real(source));
+      if (output) {
+        throw new BinshipError("USAGE", `${output.flag} ${shownPath(cwd, output.path)} would overwrite an input of this build: it is the asset ${artifactName(source, cwd, root)} (from ${JSON.stringify(req.origin)})`, {
+          hint: "Write the output outside the files the assets ship (e.g. -o dist/app.cjs), or narrow the glob so it does not match the output.",
+        });
+      }
       const name = artifactName(source, cwd, root)!;
       if (byName.has(name)) continue;
       const st = statSync(source);
@@ -125,13 +144,6 @@ export interface PlaceContext {
  * that is its own destination (the bundle written into the project root) is already there.
  */
 export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContext): Promise<void> {
-  const real = (p: string) => {
-    try {
-      return realpathSync(p);
-    } catch {
-      return resolve(p);
-    }
-  };
   checkAssetNames(
     assets,
     ctx.outputs.filter((o) => !relative(dir, o.path).startsWith("..")).map((o) => ({ name: relative(dir, o.path).split(sep).join("/"), what: `the ${o.flag} output` })),

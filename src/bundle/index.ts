@@ -199,15 +199,15 @@ function unshippedReads(refs: FileRef[], assets: Asset[], cwd: string): Diagnost
  * code hands to autoload or a static server and which known packages are in; when that changes
  * the plan (modules must be relocated, autoload folders bundled), the build runs once more.
  */
-async function buildWithAssets(options: BundleOptions, workDir: string, exclude: string[], copyDirs: string[]) {
+async function buildWithAssets(options: BundleOptions, workDir: string, outputs: Output[], copyDirs: string[]) {
   const user: AssetRequest[] = options.assets.map((pattern) => ({ pattern, origin: shownPath(options.cwd, pattern) }));
   // The user's globs are checked before any build: one that matches nothing fails fast.
-  const userAssets = collectAssets(user, workDir, options.cwd, exclude, copyDirs);
+  const userAssets = collectAssets(user, workDir, options.cwd, outputs, copyDirs);
   let plan: AssetPlan = { relocate: userAssets.length > 0, autoload: [] };
   for (let round = 0; ; round++) {
     const built = await buildInFormat(options, workDir, plan);
     const refs = projectRefs(built.result.metafile, workDir, options.cwd);
-    const assets = collectAssets([...user, ...knownAssetRequests(built.result.metafile, workDir, refs, options.cwd)], workDir, options.cwd, exclude, copyDirs);
+    const assets = collectAssets([...user, ...knownAssetRequests(built.result.metafile, workDir, refs, options.cwd)], workDir, options.cwd, outputs, copyDirs);
     const autoload = autoloadFiles(refs.filter((r) => r.kind === "autoload-dir" && existsSync(r.target)).map((r) => r.target));
     const next: AssetPlan = { relocate: assets.length > 0, autoload };
     if (round > 0 || (next.relocate === plan.relocate && next.autoload.join("\n") === plan.autoload.join("\n"))) {
@@ -219,7 +219,7 @@ async function buildWithAssets(options: BundleOptions, workDir: string, exclude:
 
 export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const workDir = projectRoot(dirname(options.entry), options.cwd);
-  const outputPaths = [...bundleOutputs(options), ...(options.alsoOutputs ?? [])].map((o) => o.path);
+  const outputPaths = [...bundleOutputs(options), ...(options.alsoOutputs ?? [])];
   const outDir = dirname(options.outfile);
   // The last run's copies beside the bundle are outputs, never assets.
   const copyDirs = [...(options.placeAssets ? [outDir] : []), ...(options.assetsExclude ?? [])];

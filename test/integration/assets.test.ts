@@ -258,7 +258,8 @@ describe("runtime files: warnings and errors", () => {
   it("an output onto an asset is refused: an output never overwrites an input", async () => {
     const r = await runCli(["bundle", "index.ts", "--asset", "data/**", "-o", join(project, "data", "prices.json")], { cwd: project });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("would overwrite an input");
+    expect(r.stderr).toContain("-o data/prices.json would overwrite an input of this build: it is the asset data/prices.json");
     expect(readFileSync(join(project, "data", "prices.json"), "utf8")).toBe('{"apple": 3}\n');
+    expect(readdirSync(join(project, "data")).sort()).toEqual(["prices.json", "stock.json"]); // no copy of data/ was placed either
   });
 });

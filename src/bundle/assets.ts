@@ -6,7 +6,7 @@
 
 import { existsSync, realpathSync, statSync } from "node:fs";
 import { chmod, copyFile, mkdir, readFile, rename } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { BinshipError } from "../errors.js";
 import { globFiles, isGlob, literalBase } from "../util/glob.js";
 import type { Output } from "../util/outputs.js";
@@ -67,6 +67,8 @@ export function artifactName(file: string, cwd: string, root: string): string | 
 export function collectAssets(requests: AssetRequest[], root: string, cwd: string, outputs: Output[] = [], copyDirs: string[] = []): Asset[] {
   const exclude = outputs.filter((o) => o.dir).map((o) => o.path);
   const fileOutputs = new Map(outputs.filter((o) => !o.dir).map((o) => [real(o.path), o]));
+  const realRoot = real(root);
+  const realCwd = real(cwd);
   // A file in a directory assets are copied to, mirroring a project file of the same name, is the last run's copy.
   const copied = (p: string) =>
     copyDirs.some((d) => {
@@ -94,10 +96,20 @@ export function collectAssets(requests: AssetRequest[], root: string, cwd: strin
       });
     }
     for (const source of files) {
-      const output = fileOutputs.get(real(source));
+      const target = real(source);
+      // A link is shipped as the file it points to: one leaving the project would ship a file the
+      // project does not hold (/etc/passwd, another checkout), so it is refused like a path outside.
+      if (target !== source && outside(realRoot, target) && outside(realCwd, target)) {
+        throw new BinshipError("CONFIG_INVALID", `asset ${JSON.stringify(req.origin)} matches ${shownPath(cwd, source)}, which a symbolic link resolves to ${target}, outside the project root ${shownPath(cwd, root)}`, {
+          hint: "Assets ship only the project's own files: copy the file into the project instead of linking it, or narrow the glob so it does not match the link.",
+        });
+      }
+      const output = fileOutputs.get(target);
       if (output) {
         throw new BinshipError("USAGE", `${output.flag} ${shownPath(cwd, output.path)} would overwrite an input of this build: it is the asset ${artifactName(source, cwd, root)} (from ${JSON.stringify(req.origin)})`, {
-          hint: "Write the output outside the files the assets ship (e.g. -o dist/app.cjs), or narrow the glob so it does not match the output.",
+          hint: isGlob(req.pattern)
+            ? `Narrow the glob so it does not reach ${shownPath(cwd, dirname(output.path))}/ (e.g. "public/**" rather than "**"), or write the output outside the files it matches.`
+            : "Write the output somewhere else (e.g. under dist/): this file is one the assets ship.",
         });
       }
       const name = artifactName(source, cwd, root)!;
@@ -139,16 +151,15 @@ export interface PlaceContext {
 }
 
 /**
- * Copies the assets under `dir` at their names (binship bundle, binship build: beside the file
- * written). A file already holding the same bytes is left alone (make sees no change); an asset
- * that is its own destination (the bundle written into the project root) is already there.
+ * Throws (exit 2) when copying the assets under `dir` would land on an output of the command or
+ * an input of the build. Run before the first output is written, so a refusal leaves nothing.
  */
-export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContext): Promise<void> {
-  checkAssetNames(
-    assets,
-    ctx.outputs.filter((o) => !relative(dir, o.path).startsWith("..")).map((o) => ({ name: relative(dir, o.path).split(sep).join("/"), what: `the ${o.flag} output` })),
-    ctx.artifact,
-  );
+export function checkPlacement(dir: string, assets: Asset[], ctx: PlaceContext): void {
+  const within = ctx.outputs.filter((o) => {
+    const rel = relative(dir, o.path);
+    return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  });
+  checkAssetNames(assets, within.map((o) => ({ name: relative(dir, o.path).split(sep).join("/"), what: `the ${o.flag} output ${shownPath(ctx.cwd, o.path)}` })), ctx.artifact);
   const inputs = new Set(ctx.inputs.map(real));
   for (const asset of assets) {
     const dest = join(dir, ...asset.name.split("/"));
@@ -158,6 +169,19 @@ export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContex
         hint: "Write the output somewhere the project's files are not, e.g. -o dist/app.cjs.",
       });
     }
+  }
+}
+
+/**
+ * Copies the assets under `dir` at their names (binship bundle, binship build: beside the file
+ * written). A file already holding the same bytes is left alone (make sees no change); an asset
+ * that is its own destination (the bundle written into the project root) is already there.
+ */
+export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContext): Promise<void> {
+  checkPlacement(dir, assets, ctx);
+  for (const asset of assets) {
+    const dest = join(dir, ...asset.name.split("/"));
+    if (real(dest) === real(asset.source)) continue;
     const want = await readFile(asset.source);
     const have = await readFile(dest).catch(() => undefined);
     if (have && have.equals(want)) {

@@ -22,7 +22,7 @@ import { bundleContents, projectRoot, type BundleContents } from "./packages.js"
 import type { BundleOptions } from "./options.js";
 import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
-import { collectAssets, placeAssets, type Asset, type AssetRequest } from "./assets.js";
+import { checkPlacement, collectAssets, placeAssets, type Asset, type AssetRequest } from "./assets.js";
 import { autoloadFiles, autoloadPlugin } from "./autoload.js";
 import { findFileRefs, type FileRef } from "./file-refs.js";
 import { knownAssetRequests } from "./known-assets.js";
@@ -222,7 +222,8 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const outputPaths = [...bundleOutputs(options), ...(options.alsoOutputs ?? [])];
   const outDir = dirname(options.outfile);
   // The last run's copies beside the bundle are outputs, never assets.
-  const copyDirs = [...(options.placeAssets ? [outDir] : []), ...(options.assetsExclude ?? [])];
+  const placeDir = options.placeAssets ? outDir : options.assetsDir;
+  const copyDirs = placeDir ? [placeDir] : [];
   const { format, result, missing, assets, readWarnings } = await buildWithAssets(options, workDir, outputPaths, copyDirs);
   const outfile = outfileFor(options, format);
   const js = withoutUnusedBanner(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text, format);
@@ -241,7 +242,8 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   // Only now are all the inputs known: no output of the command may be one of them (the lockfile read and the assets included).
   const outputs = [...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])];
   checkOutputs(outputs, read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
-  if (options.placeAssets) await placeAssets(dirname(outfile), assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, dirname(outfile)) });
+  if (placeDir) checkPlacement(placeDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, placeDir) });
+  if (options.placeAssets) await placeAssets(outDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, outDir) });
   const written = await write(outfile, code);
   if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
   // Another target (build's executable) records the lockfile's versions and integrity, so a

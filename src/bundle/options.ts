@@ -24,7 +24,7 @@ export interface BundleOptions {
   depfileTarget?: string; // the target named in the depfile (default: outfile); it records the lockfile, which is then a prerequisite too
   alsoOutputs?: Output[]; // the command's other outputs (an executable, a zip): checked against the inputs before anything is written
   assets: string[]; // absolute globs of runtime files shipped beside the bundle (config "assets"); binship adds what it knows packages read
-  assetsExclude?: string[]; // directories a command copies assets to: a file there mirroring a project file is the last run's copy, never an asset
+  assetsDir?: string; // where the command copies the assets itself (binship build: beside the executable): checked before anything is written; its copies of a project file are the last run's, never assets
   placeAssets?: boolean; // also copy the assets beside the outfile (binship bundle); the pack flows put them in their artifact instead
 }
 

@@ -7,7 +7,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { placeAssets, type Asset } from "../bundle/assets.js";
 import { shownPath } from "../util/shown-path.js";
 import type { AppBundle } from "../artifacts/types.js";
-import { bundle, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
+import { bundle, bundleOutputs, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { buildExecutable, resolveExecutableOptions, type ExecutableResult } from "../executable/index.js";
@@ -63,7 +63,7 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
       ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, bundleFile, { depfile: options.depfile, metafile: options.metafile }),
       depfileTarget: outfile,
       alsoOutputs: [{ flag: options.outfileFlag ?? "-o", path: outfile }, ...(options.outputs ?? [])],
-      ...(options.placeAssets ? { assetsExclude: [dirname(outfile)] } : {}),
+      ...(options.placeAssets ? { assetsDir: dirname(outfile) } : {}),
     };
     const executableOptions = resolveExecutableOptions(config, cwd, env, { bundle: bundleFile, outfile, arch, logger });
     const warnings: Diagnostic[] = [];
@@ -76,7 +76,9 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
     const executable = await buildExecutable({ ...executableOptions, bundle: bundled.outfile, bundleFormat: bundled.format, contents: bundled.contents });
     // Beside the executable, where its modules' __dirname points (bundle/relocate.ts).
     if (options.placeAssets) {
-      await placeAssets(dirname(outfile), bundled.assets, { inputs: bundled.inputs, outputs: bundleOptions.alsoOutputs, cwd, artifact: shownPath(cwd, dirname(outfile)) });
+      // bundle() checked the copies against every output and input before writing anything.
+      const outputs = [...bundleOutputs(bundleOptions), ...bundleOptions.alsoOutputs];
+      await placeAssets(dirname(outfile), bundled.assets, { inputs: bundled.inputs, outputs, cwd, artifact: shownPath(cwd, dirname(outfile)) });
     }
     return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
   } finally {

@@ -8,13 +8,14 @@
 // a collision with the artifact's own files, an output onto an asset.
 
 import { execFile } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
 import { parseDepfile } from "../helpers/depfile.js";
 import { httpRequest } from "../helpers/http.js";
+import { startOciBase } from "../helpers/oci-base.js";
 import { startService } from "../helpers/process.js";
 import { requireTools } from "../helpers/tools.js";
 
@@ -261,5 +262,135 @@ describe("runtime files: warnings and errors", () => {
     expect(r.stderr).toContain("-o data/prices.json would overwrite an input of this build: it is the asset data/prices.json");
     expect(readFileSync(join(project, "data", "prices.json"), "utf8")).toBe('{"apple": 3}\n');
     expect(readdirSync(join(project, "data")).sort()).toEqual(["prices.json", "stock.json"]); // no copy of data/ was placed either
+  });
+
+  it("a symbolic link in an asset folder that resolves outside the project is refused (exit 2) naming the link and its target", async () => {
+    mkdirSync(join(project, "linked"), { recursive: true });
+    writeFileSync(join(project, "linked", "ok.txt"), "ok\n");
+    const outsideFile = join(work, "secret.txt");
+    writeFileSync(outsideFile, "not the project's\n");
+    rmSync(join(project, "linked", "secret.txt"), { force: true });
+    symlinkSync(outsideFile, join(project, "linked", "secret.txt"));
+    try {
+      const r = await runCli(["bundle", "index.ts", "--asset", "linked/**", "-o", join(project, "out-link", "app.cjs")], { cwd: project });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`matches linked/secret.txt, which a symbolic link resolves to ${outsideFile}, outside the project root`);
+      expect(existsSync(join(project, "out-link"))).toBe(false);
+    } finally {
+      rmSync(join(project, "linked"), { recursive: true, force: true });
+    }
+  });
+
+  it("build: an asset named like the executable or the depfile is refused (exit 2) before the executable is written", async () => {
+    writeFileSync(join(project, "app"), "not an executable\n");
+    try {
+      const exe = await runCli(["build", "index.ts", "--arch", hostArch, "--asset", "app", "-o", join(project, "dist", "app")], { cwd: project });
+      expect(exe.code).toBe(2);
+      expect(exe.stderr).toContain("asset app (from \"app\") collides with the -o output dist/app");
+      const dep = await runCli(["build", "index.ts", "--arch", hostArch, "--asset", "data/prices.json", "--depfile", join(project, "dist", "data", "prices.json"), "-o", join(project, "dist", "svc")], { cwd: project });
+      expect(dep.code).toBe(2);
+      expect(dep.stderr).toContain("collides with the --depfile output dist/data/prices.json");
+      expect(existsSync(join(project, "dist"))).toBe(false); // neither run left an executable, a depfile or a copy
+    } finally {
+      rmSync(join(project, "app"), { force: true });
+    }
+  });
+
+  it("pack container (node layout): an asset named app.cjs collides with the bundle in /app (exit 2), and no recipe is written", async () => {
+    writeFileSync(join(project, "app.cjs"), "module.exports = 1;\n");
+    try {
+      const out = join(project, "container");
+      const r = await runCli(["pack", "container", "index.ts", "--arch", hostArch, "--asset", "app.cjs", "-o", out, "--image", "registry.example.com/team/svc:1"], { cwd: project });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("asset app.cjs (from \"app.cjs\") collides with the bundle (/app/app.cjs) in the image");
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      rmSync(join(project, "app.cjs"), { force: true });
+    }
+  });
+});
+
+describe("runtime files: determinism and reuse", () => {
+  const index = [
+    'import { readFileSync } from "node:fs";',
+    'import { join } from "node:path";',
+    'export default { fetch: (req: Request) => new Response(readFileSync(join(__dirname, new URL(req.url).pathname), "utf8")) };',
+    "",
+  ].join("\n");
+
+  /** A project with a few hundred runtime files; `variant` changes what the zip must not see: mtimes, non-x mode bits, creation order. */
+  function project(name: string, variant: number): string {
+    const dir = join(work, name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "index.ts"), index);
+    const order = [...Array(300).keys()];
+    if (variant) order.reverse();
+    for (const i of order) {
+      const file = join(dir, "public", `d${i % 7}`, `e${i % 3}`, `f${i}.txt`);
+      mkdirSync(join(file, ".."), { recursive: true });
+      writeFileSync(file, `file ${i}\n`.repeat(i % 13));
+      chmodSync(file, i % 5 === 0 ? (variant ? 0o700 : 0o775) : variant ? 0o600 : 0o664);
+      utimesSync(file, 1_000_000 + i * (variant + 1), 1_000_000 + i * (variant + 1));
+    }
+    return dir;
+  }
+
+  const packZip = async (cwd: string, out: string) => {
+    const r = await runCli(["pack", "lambda", "index.ts", "--arch", hostArch, "--layout", "layer", "--asset", "public/**", "-o", out, "--json"], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { sha256: string; changed: boolean; entries: { name: string; mode: number }[] };
+  };
+
+  it("two trees with the same files give byte-identical Lambda zips (sorted, fixed modes and times); a changed asset changes the zip, an unchanged one reuses it", async () => {
+    const a = project("det-a", 0);
+    const b = project("det-b", 1);
+    const za = await packZip(a, join(a, "dist", "fn.zip"));
+    const zb = await packZip(b, join(b, "dist", "fn.zip"));
+    expect(zb.sha256).toBe(za.sha256);
+    expect(readFileSync(join(b, "dist", "fn.zip")).equals(readFileSync(join(a, "dist", "fn.zip")))).toBe(true);
+    const names = za.entries.map((e) => e.name).filter((n) => n.startsWith("public/"));
+    expect(names).toHaveLength(300);
+    expect(names).toEqual([...names].sort());
+    expect(new Set(za.entries.filter((e) => e.name.startsWith("public/")).map((e) => e.mode))).toEqual(new Set([0o644, 0o755]));
+    const { stdout } = await run("zipinfo", ["-T", join(a, "dist", "fn.zip"), "public/d0/e0/f0.txt"]);
+    expect(stdout).toContain("19800101.000000"); // the zip epoch, not the file's mtime
+    // Unchanged: reused as it is; one asset's bytes changed: a new zip holding them.
+    expect((await packZip(a, join(a, "dist", "fn.zip"))).changed).toBe(false);
+    writeFileSync(join(a, "public", "d1", "e1", "f1.txt"), "changed\n");
+    const changed = await packZip(a, join(a, "dist", "fn.zip"));
+    expect([changed.changed, changed.sha256 === za.sha256]).toEqual([true, false]);
+    expect((await run("unzip", ["-p", join(a, "dist", "fn.zip"), "public/d1/e1/f1.txt"])).stdout).toBe("changed\n");
+  });
+
+  it("the daemonless image of two such trees is the same image (same digest); its app layer holds the files under /app, root's, with fixed modes and mtime, WORKDIR /app", async () => {
+    const base = await startOciBase();
+    try {
+      const image = async (cwd: string, layout: string) => {
+        const args = ["pack", "container", "index.ts", "--arch", hostArch, "--asset", "public/**", "-o", join(cwd, "container"), "--name", "det", "--image", "registry.example.com/team/det:1"];
+        const r = await runCli([...args, "--base", base.reference, "--insecure-registry", "--oci-layout", layout, "--json"], { cwd });
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout).index.digest as string;
+      };
+      const a = project("img-a", 0);
+      const b = project("img-b", 1);
+      const layout = join(work, "layout-a");
+      const digest = await image(a, layout);
+      expect(await image(b, join(work, "layout-b"))).toBe(digest);
+      // The platform's manifest: its config and its last layer (the app's).
+      const blob = (d: string) => readFileSync(join(layout, "blobs", "sha256", d.replace("sha256:", "")));
+      const top = JSON.parse(blob(JSON.parse(readFileSync(join(layout, "index.json"), "utf8")).manifests[0].digest).toString());
+      const manifest = JSON.parse(blob(top.manifests[0].digest).toString());
+      expect(JSON.parse(blob(manifest.config.digest).toString()).config.WorkingDir).toBe("/app");
+      const listing = (await run("tar", ["-tvzf", join(layout, "blobs", "sha256", manifest.layers.at(-1).digest.replace("sha256:", ""))], { maxBuffer: 16 << 20 })).stdout;
+      const assetLines = listing.split("\n").filter((l) => / app\/public\/.*\.txt$/.test(l));
+      expect(assetLines).toHaveLength(300);
+      for (const line of assetLines) expect(line).toMatch(/^-rw(-|x)r-(-|x)r-(-|x) 0\/0 +\d+ 1970-01-01 00:00 app\/public\//);
+      // A changed asset is a new image.
+      writeFileSync(join(a, "public", "d2", "e2", "f2.txt"), "changed\n");
+      expect(await image(a, join(work, "layout-c"))).not.toBe(digest);
+    } finally {
+      await base.stop();
+    }
   });
 });

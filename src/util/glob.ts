@@ -48,6 +48,9 @@ export function literalBase(pattern: string): string {
   return (at < 0 ? parts : parts.slice(0, at)).join("/") || "/";
 }
 
+// By code unit, as the artifacts sort names (the walk's per-directory order puts "a/b" before "a.html").
+const byPath = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Every file below `dir`, sorted by path; directories are entered, other kinds skipped. */
 function walk(dir: string, out: string[], skip: (path: string) => boolean): void {
   let entries: Dirent[];
@@ -87,9 +90,9 @@ export function globFiles(pattern: string, skip: (path: string) => boolean = () 
     } catch {
       return [];
     }
-    return out;
+    return out.sort(byPath);
   }
   walk(literalBase(posix), out, skip);
   const re = globRegExp(posix);
-  return out.filter((p) => re.test(p));
+  return out.filter((p) => re.test(p)).sort(byPath);
 }

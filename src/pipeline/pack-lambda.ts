@@ -44,6 +44,7 @@ export interface PackLambdaResult {
   executable: ElfReport; // what was packed: the executable, or the layer's Node binary
   executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
   inputs: string[]; // every file the zips depend on (the depfile's prerequisites)
+  assets: Asset[]; // the runtime files at the function zip's root
   warnings: Diagnostic[]; // the build's and the zip's checks
 }
 
@@ -165,6 +166,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
     executable: built.binary,
     executableChanged: built.changed,
     inputs,
+    assets: built.assets ?? [],
     warnings: [...built.warnings, ...zip.warnings],
   };
 }

@@ -8,7 +8,7 @@
 // a collision with the artifact's own files, an output onto an asset.
 
 import { execFile } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,6 +114,18 @@ describe("runtime files ship with every artifact", () => {
     const { stdout } = await run("unzip", ["-Z1", join(out.express, "fn.zip")]);
     const names = stdout.trim().split("\n").filter((n) => !n.endsWith("/") && !n.startsWith("lib/"));
     expect(names).toEqual(["bootstrap", "src/assets/css/site.css", "templates/page.html"]);
+  });
+
+  it("the size report and --json count the runtime files' bytes", async () => {
+    const files = ["src/assets/css/site.css", "templates/page.html"];
+    const bytes = files.map((f) => statSync(join(express, f)).size);
+    const report = join(work, "express-report.html");
+    const r = await runCli(["inspect", join(out.express, "fn.zip"), "--report", report]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(report, "utf8");
+    expect(html).toContain(`"title":"runtime files (at the zip's root, beside bootstrap)","unit":"bytes","root":{"name":"runtime files","bytes":${bytes[0]! + bytes[1]!}`);
+    const json = await runCli(["bundle", "-o", join(work, "express-json", "app.cjs"), "--json"], { cwd: express });
+    expect(JSON.parse(json.stdout).assets).toEqual(files.map((name, i) => ({ name, bytes: bytes[i], mode: 0o644 })));
   });
 
   it("the depfile names every runtime file, so make rebuilds when one changes", () => {

@@ -5,7 +5,8 @@
 // sorted by name, with fixed modes: every artifact gets the same files for the same tree.
 
 import { existsSync, realpathSync, statSync } from "node:fs";
-import { chmod, copyFile, mkdir, readFile, rename } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, rmdir } from "node:fs/promises";
+import { sha256, writeFileAtomic } from "../util/atomic.js";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { BinshipError } from "../errors.js";
 import { globFiles, isGlob, literalBase } from "../util/glob.js";
@@ -73,6 +74,7 @@ export function collectAssets(requests: AssetRequest[], root: string, cwd: strin
   const copied = (p: string) =>
     copyDirs.some((d) => {
       if (!p.startsWith(d + sep)) return false;
+      if (dirname(p) === d && /^\..+\.assets\.json$/.test(basename(p))) return true; // placeAssets' record (copiesManifest)
       const rel = relative(d, p);
       return [join(cwd, rel), join(root, rel)].some((orig) => orig !== p && existsSync(orig));
     });
@@ -148,6 +150,7 @@ export interface PlaceContext {
   outputs: { flag: string; path: string }[]; // the command's outputs: an asset named like one is a collision
   cwd: string; // for messages
   artifact: string; // how messages name the directory
+  manifest?: string; // the record of what the last run copied (copiesManifest): copies no longer shipped are removed
 }
 
 /**
@@ -179,10 +182,12 @@ export function checkPlacement(dir: string, assets: Asset[], ctx: PlaceContext):
  */
 export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContext): Promise<void> {
   checkPlacement(dir, assets, ctx);
+  const copied: Record<string, string> = {};
   for (const asset of assets) {
     const dest = join(dir, ...asset.name.split("/"));
     if (real(dest) === real(asset.source)) continue;
     const want = await readFile(asset.source);
+    copied[asset.name] = sha256(want);
     const have = await readFile(dest).catch(() => undefined);
     if (have && have.equals(want)) {
       await chmod(dest, asset.mode);
@@ -194,4 +199,41 @@ export async function placeAssets(dir: string, assets: Asset[], ctx: PlaceContex
     await chmod(tmp, asset.mode);
     await rename(tmp, dest);
   }
+  if (ctx.manifest) await recordCopies(dir, ctx.manifest, copied, new Set([...ctx.inputs, ...assets.map((a) => a.source)].map(real)));
 }
+
+/** The copies the last run made beside this output (placeAssets' manifest), by name: their sha256. */
+async function lastCopies(manifest: string): Promise<Record<string, string>> {
+  try {
+    const files = (JSON.parse(await readFile(manifest, "utf8")) as { files?: unknown }).files;
+    return files && typeof files === "object" ? (files as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Removes the last run's copies that no longer ship (an asset deleted or no longer matched must
+ * not stay servable beside the app), but only a file still holding the bytes binship copied there
+ * and never one of the project's own; then records this run's copies for the next.
+ */
+async function recordCopies(dir: string, manifest: string, copied: Record<string, string>, own: Set<string>): Promise<void> {
+  for (const [name, sum] of Object.entries(await lastCopies(manifest))) {
+    if (name in copied || name.split("/").includes("..")) continue;
+    const path = join(dir, ...name.split("/"));
+    if (own.has(real(path))) continue;
+    const bytes = await readFile(path).catch(() => undefined);
+    if (!bytes || sha256(bytes) !== sum) continue;
+    await rm(path, { force: true });
+    // Its folders too, as far as they are left empty (never `dir` itself).
+    for (let d = dirname(path); d !== dir && !relative(dir, d).startsWith(".."); d = dirname(d)) {
+      if ((await readdir(d).catch(() => ["?"])).length > 0) break;
+      await rmdir(d).catch(() => undefined);
+    }
+  }
+  if (Object.keys(copied).length === 0) await rm(manifest, { force: true });
+  else await writeFileAtomic(manifest, `${JSON.stringify({ producer: "binship", files: copied }, null, 1)}\n`);
+}
+
+/** Where placeAssets records what it copied beside `output`: a hidden file of its own beside it. */
+export const copiesManifest = (output: string): string => join(dirname(output), `.${basename(output)}.assets.json`);

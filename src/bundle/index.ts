@@ -22,7 +22,7 @@ import { bundleContents, projectRoot, type BundleContents } from "./packages.js"
 import type { BundleOptions } from "./options.js";
 import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
-import { checkPlacement, collectAssets, placeAssets, type Asset, type AssetRequest } from "./assets.js";
+import { checkPlacement, collectAssets, copiesManifest, placeAssets, type Asset, type AssetRequest } from "./assets.js";
 import { autoloadFiles, autoloadPlugin } from "./autoload.js";
 import { findFileRefs, type FileRef } from "./file-refs.js";
 import { knownAssetRequests } from "./known-assets.js";
@@ -243,7 +243,7 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const outputs = [...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])];
   checkOutputs(outputs, read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
   if (placeDir) checkPlacement(placeDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, placeDir) });
-  if (options.placeAssets) await placeAssets(outDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, outDir) });
+  if (options.placeAssets) await placeAssets(outDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, outDir), manifest: copiesManifest(outfile) });
   const written = await write(outfile, code);
   if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
   // Another target (build's executable) records the lockfile's versions and integrity, so a

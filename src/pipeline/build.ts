@@ -4,7 +4,7 @@
 
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { placeAssets, type Asset } from "../bundle/assets.js";
+import { copiesManifest, placeAssets, type Asset } from "../bundle/assets.js";
 import { shownPath } from "../util/shown-path.js";
 import type { AppBundle } from "../artifacts/types.js";
 import { bundle, bundleOutputs, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
@@ -78,7 +78,7 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
     if (options.placeAssets) {
       // bundle() checked the copies against every output and input before writing anything.
       const outputs = [...bundleOutputs(bundleOptions), ...bundleOptions.alsoOutputs];
-      await placeAssets(dirname(outfile), bundled.assets, { inputs: bundled.inputs, outputs, cwd, artifact: shownPath(cwd, dirname(outfile)) });
+      await placeAssets(dirname(outfile), bundled.assets, { inputs: bundled.inputs, outputs, cwd, artifact: shownPath(cwd, dirname(outfile)), manifest: copiesManifest(outfile) });
     }
     return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
   } finally {

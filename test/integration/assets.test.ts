@@ -375,6 +375,23 @@ describe("runtime files: determinism and reuse", () => {
     expect((await run("unzip", ["-p", join(a, "dist", "fn.zip"), "public/d1/e1/f1.txt"])).stdout).toBe("changed\n");
   });
 
+  it("bundle: a rerun leaves unchanged copies alone, removes the copy of an asset no longer shipped, and never a file it did not copy", async () => {
+    const dir = project("prune", 0);
+    const bundleIt = async () => {
+      const r = await runCli(["bundle", "index.ts", "--asset", "public/**", "-o", join(dir, "dist", "app.cjs")], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await bundleIt();
+    const kept = join(dir, "dist", "public", "d3", "e0", "f3.txt");
+    const mtime = statSync(kept).mtimeMs;
+    writeFileSync(join(dir, "dist", "public", "d1", "e1", "mine.txt"), "the user's own\n");
+    rmSync(join(dir, "public", "d0"), { recursive: true }); // assets removed from the project
+    await bundleIt();
+    expect(existsSync(join(dir, "dist", "public", "d0"))).toBe(false); // their copies and the emptied folders are gone
+    expect(readFileSync(join(dir, "dist", "public", "d1", "e1", "mine.txt"), "utf8")).toBe("the user's own\n");
+    expect(statSync(kept).mtimeMs).toBe(mtime); // unchanged: not rewritten, so make sees no change
+  });
+
   it("the daemonless image of two such trees is the same image (same digest); its app layer holds the files under /app, root's, with fixed modes and mtime, WORKDIR /app", async () => {
     const base = await startOciBase();
     try {

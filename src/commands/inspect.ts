@@ -52,6 +52,10 @@ function formatArtifact(a: ArtifactInspection, shown: string): string[] {
   if (a.kind === "executable") return formatReport(a.executables[0]!.report, shown);
   const lines = [a.kind === "lambda-zip" ? `${shown}  Lambda zip, ${formatBytes(a.bytes ?? 0)}, sha256:${a.sha256}` : `${shown}/  container recipe`];
   for (const e of a.zipEntries ?? []) lines.push(row("entry", `${e.name}  ${e.bytes} bytes (${e.compressedBytes} compressed)`));
+  if (a.assets?.length) {
+    const where = a.kind === "lambda-zip" ? "at the zip's root" : "files/, /app in the image";
+    lines.push(row("assets", `${a.assets.length} runtime files, ${formatBytes(a.assets.reduce((n, f) => n + f.bytes, 0))} (${where})`));
+  }
   if (a.executables.length === 0) lines.push(row("executables", "none (a --layout bundle recipe carries app.cjs, not an executable)"));
   for (const e of a.executables) lines.push(...formatReport(e.report, `${e.name}:`).map((l) => `  ${l}`));
   return lines;

@@ -122,6 +122,7 @@ describe("runtime files ship with every artifact", () => {
     const report = join(work, "express-report.html");
     const r = await runCli(["inspect", join(out.express, "fn.zip"), "--report", report]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`assets       2 runtime files, ${bytes[0]! + bytes[1]!} B (at the zip's root)`);
     const html = readFileSync(report, "utf8");
     expect(html).toContain(`"title":"runtime files (at the zip's root, beside bootstrap)","unit":"bytes","root":{"name":"runtime files","bytes":${bytes[0]! + bytes[1]!}`);
     const json = await runCli(["bundle", "-o", join(work, "express-json", "app.cjs"), "--json"], { cwd: express });

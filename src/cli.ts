@@ -118,7 +118,9 @@ function withExecutableFlags(cmd: Command): Command {
     .option("--node-binary <path>", "use this linux-<arch> Node binary instead of downloading one")
     .option("--generator-node <path>", "host Node of exactly the target's version, to generate the SEA blob")
     .option("--strip", "strip the Node binary's symbols and debug info (default)")
-    .option("--no-strip", "keep the Node binary as published");
+    .option("--no-strip", "keep the Node binary as published")
+    .option("--code-cache", "ship a V8 code cache of the bundle: in the executable, or the node layout's compile cache (default)")
+    .option("--no-code-cache", "leave the V8 code cache out: the bundle is compiled at every start");
 }
 
 /** --sbom and --report: what is inside the artifact, made from the finished file (commands/audit.ts). */
@@ -231,7 +233,7 @@ Docs: README.md`,
       .option("-o, --outfile <dir>", "output directory, replaced as a whole (default dist/container)"),
   )
     .option("--arch <archs>", "target CPUs, comma-separated or repeated: arm64,x64 (default both)", collectArchs)
-    .option("--layout <layout>", "executable (default: one binary per arch on distroless cc) or bundle (app.cjs on distroless Node)")
+    .option("--layout <layout>", "node (default: Node and app.cjs as two layers on distroless cc), executable (one binary per arch) or bundle (app.cjs on distroless Node)")
     .option("--base <image>", "base image (default gcr.io/distroless/cc-debian13:nonroot; for bundle the distroless Node image)")
     .option("--image <ref>", "image reference the manifests run, e.g. registry.example.com/team/svc:1.4.0")
     .option("--name <name>", "service name, a DNS-1123 label (default: package.json name)")
@@ -247,6 +249,7 @@ Docs: README.md`,
     .option("--oci-layout <dir>", "also write the image as an OCI image layout directory")
     .option("--tarball <file>", "also write the image as a tarball (OCI layout + docker-archive manifest.json)")
     .option("--insecure-registry", "allow registries without TLS or with an untrusted certificate")
+    .option("--mount-from <repo>", "with --push: mount blobs (the shared Node layer) from this repository on the same registry instead of uploading them (repeatable)", collect)
     .addHelpText(
       "after",
       "\nExamples:\n  binship pack container src/index.ts --image registry.example.com/team/svc:1.4.0\n  binship pack container src/index.ts --push registry.example.com/team/svc:1.4.0\n  docker buildx build --platform linux/amd64,linux/arm64 -t registry.example.com/team/svc:1.4.0 --push dist/container\n  kubectl apply -f dist/container/k8s/",

@@ -70,6 +70,7 @@ export interface Config {
   generatorNode?: string; // use this host Node (same version) to generate the SEA blob
   sysroot?: string; // libraries bundled into provided.al2 zips
   strip?: boolean; // strip debug info from the Node binary (default true)
+  codeCache?: boolean; // a V8 code cache of the bundle in the executable, compiled by the target's Node (default true)
   image?: string; // container image reference for the k8s manifests
   name?: string; // service name for the k8s manifests (default: package name)
   port?: number; // container port (default 8080)
@@ -80,6 +81,7 @@ export interface Config {
   zipLevel?: number; // deflate level of Lambda zips, 0-9 (default 6)
   fallbackLibraries?: boolean; // provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true)
   base?: string; // container base image (default: distroless cc, or distroless Node for layout "bundle")
+  mountFrom?: string[]; // --push: repositories on the same registry to mount blobs from (after those remembered from earlier pushes)
   environment?: Record<string, string>; // binship invoke: the function's own variables (lambda section)
   memory?: number; // binship invoke: AWS_LAMBDA_FUNCTION_MEMORY_SIZE in MB, 128-10240 (default 128; lambda section)
   functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
@@ -151,6 +153,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   generatorNode: { kind: "path", description: "Host Node of exactly the target's version, to generate the SEA blob." },
   sysroot: { kind: "path", description: "provided.al2: the libraries bundled into the zip.", in: ["lambda"] },
   strip: { kind: "boolean", description: "Strip the Node binary's symbols and debug info (default true)." },
+  codeCache: { kind: "boolean", description: "Ship a V8 code cache of the bundle, compiled at build time by the target's own Node (default true): in the executable, or as the container node layout's compile cache; a faster start for some hundred KiB." },
   image: { kind: "string", description: "Image reference the Kubernetes manifests run.", in: ["container"] },
   name: {
     kind: "string",
@@ -167,6 +170,7 @@ export const schema: Record<keyof Config, KeySpec> = {
   k8s: { kind: "boolean", description: "Write Kubernetes manifests to k8s/ (default true).", in: ["container"] },
   fallbackLibraries: { kind: "boolean", description: "provided.al2023: ship libstdc++/libgcc_s in lib/ in case the runtime lacks them (default true).", in: ["lambda"] },
   zipLevel: { kind: "number", description: "Deflate level of the zips, 0-9 (default 6).", check: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 9 ? undefined : "a whole number from 0 to 9"), integer: true, minimum: 0, maximum: 9, in: ["lambda"] },
+  mountFrom: { kind: "string[]", description: "With --push: repositories on the same registry to mount blobs from instead of uploading them (the shared Node layer), e.g. [\"team/orders\"]; tried after those binship remembers from its earlier pushes.", in: ["container"] },
   base: { kind: "string", description: "Base image (default distroless cc; distroless Node for layout bundle).", in: ["container"] },
   environment: { kind: "record", description: "binship invoke: the function's environment variables, as on Lambda (--env and --env-file add to them).", in: ["lambda"] },
   memory: {

@@ -31,7 +31,7 @@ export interface CommonOptions {
 /** Options that shape the bundle, for every command that bundles. */
 export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" | "define" | "external" | "assets" | "format" | "contract" | "livenessPath" | "readinessPath" | "shutdownGraceSeconds" | "workers" | "invokeMode" | "basePath">;
 /** Options of commands that also build an executable. */
-export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip">;
+export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip" | "codeCache">;
 
 export interface BundleOptions extends CommonOptions, BundleKeys, Pick<Config, "outfile" | "depfile" | "metafile"> {}
 export interface BuildOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "metafile" | "sbom" | "report"> {
@@ -42,7 +42,7 @@ export interface PackLambdaOptions extends CommonOptions, ExecutableKeys, Pick<C
   layout?: "executable" | "layer";
   executable?: string; // zip this executable (from buildExecutable) instead of building from source
 }
-export interface PackContainerOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "sbom" | "report" | "base" | "image" | "name" | "port" | "replicas" | "k8s"> {
+export interface PackContainerOptions extends CommonOptions, ExecutableKeys, Pick<Config, "outfile" | "depfile" | "sbom" | "report" | "base" | "image" | "name" | "port" | "replicas" | "k8s" | "mountFrom"> {
   arch?: Arch | Arch[]; // default both
   layout?: "node" | "executable" | "bundle"; // default node (executable when `executable` is given)
   executable?: string[]; // executables from buildExecutable, one per arch, instead of building

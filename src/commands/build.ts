@@ -31,6 +31,7 @@ export interface BuildResult extends WrittenFile {
   interpreter: string | undefined;
   needed: string[]; // DT_NEEDED
   sea: ElfReport["sea"];
+  codeCacheBytes: number; // the V8 code cache in the SEA blob (0: none)
   bundle: { bytes: number; sha256: string; inputs: string[] };
   assets: { name: string; bytes: number; mode: number }[]; // runtime files copied beside the executable, at their path from the project root
   packages: { name: string; version: string; bytes: number }[]; // npm packages in the bundle
@@ -64,6 +65,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
       ...assetsLine(bundle.assets, `beside it in ${shownPath(ctx.cwd, dirname(exe.outfile))}`),
       ...(largest ? [largest] : []),
+      exe.report.seaCodeCacheBytes ? `V8 code cache ${formatBytes(exe.report.seaCodeCacheBytes)} (--no-code-cache leaves it out)` : "no V8 code cache",
       ...audit,
     ],
     json: {
@@ -79,6 +81,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       interpreter: exe.report.interpreter,
       needed: exe.report.needed,
       sea: exe.report.sea,
+      codeCacheBytes: exe.report.seaCodeCacheBytes ?? 0,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
       assets: bundle.assets.map((a) => ({ name: a.name, bytes: a.bytes, mode: a.mode })),
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),

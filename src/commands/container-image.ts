@@ -42,10 +42,34 @@ export function checkImageFlags(f: ImageFlags, image: string | undefined, cwd: s
   return f.push;
 }
 
+/** A registry host, as image references write their first component (docker's rule: a dot, a port, or localhost). */
+const looksLikeHost = (part: string) => part.includes(".") || part.includes(":") || part === "localhost";
+
+/**
+ * --mount-from / "mountFrom": repositories on the push's registry, as `team/orders` or
+ * `registry.example.com/team/orders`. A mount works only within one registry (distribution
+ * spec, end-11), so another registry, a tag or a digest is a usage error.
+ */
+export function checkMountFrom(values: string[] | undefined, push: string | undefined): string[] | undefined {
+  if (!values?.length) return undefined;
+  if (!push) throw new BinshipError("USAGE", "--mount-from needs --push", { hint: "Add --push REGISTRY/REPO[:TAG], or drop --mount-from (and \"mountFrom\" in the config)." });
+  const target = parseReference(push, "--push");
+  return values.map((value) => {
+    const first = value.split("/")[0]!;
+    const ref = parseReference(looksLikeHost(first) ? value : `${target.registry}/${value}`, "--mount-from");
+    if (ref.tag || ref.digest) throw new BinshipError("USAGE", `--mount-from ${value} names a ${ref.digest ? "digest" : "tag"}; it takes a repository`, { hint: "Pass the repository alone, e.g. --mount-from team/orders." });
+    if (ref.registry !== target.registry) {
+      throw new BinshipError("USAGE", `--mount-from ${value} is on ${ref.registry}, but the push goes to ${target.registry}`, { hint: "A registry mounts blobs only between its own repositories: name a repository on the push's registry." });
+    }
+    return ref.repository;
+  });
+}
+
 /** The flow's image request, or undefined when no image was asked for; a bad BINSHIP_NETWORK_TIMEOUT fails here, before any work. */
-export function imageRequest(f: ImageFlags, cwd: string, env: NodeJS.ProcessEnv): ImageRequest | undefined {
+export function imageRequest(f: ImageFlags, cwd: string, env: NodeJS.ProcessEnv, mountFrom?: string[]): ImageRequest | undefined {
   if (!wantsImage(f)) return undefined;
   return {
+    ...(mountFrom ? { mountFrom } : {}),
     push: f.push,
     ociLayout: f.ociLayout ? resolve(cwd, f.ociLayout) : undefined,
     tarball: f.tarball ? resolve(cwd, f.tarball) : undefined,
@@ -64,8 +88,9 @@ export function imageLines(o: ImageOutcome): string[] {
     lines.push(`  ${p.platform}  ${p.digest}  app layer ${formatBytes(p.appLayer.size)}${node}${sent}`);
   }
   if (r.push) {
-    const sent = r.push.blobs.filter((b) => b.outcome === "uploaded").length;
-    lines.push(`  pushed ${r.push.reference}: ${sent} blob(s), ${formatBytes(r.push.uploadedBytes)} uploaded, ${r.push.blobs.length - sent} already there or mounted`);
+    const count = (outcome: string) => r.push!.blobs.filter((b) => b.outcome === outcome).length;
+    const mounted = count("mounted") ? `, ${count("mounted")} mounted from other repositories (${formatBytes(r.push.mountedBytes)})` : "";
+    lines.push(`  pushed ${r.push.reference}: ${count("uploaded")} blob(s), ${formatBytes(r.push.uploadedBytes)} uploaded${mounted}, ${count("present")} already there`);
   }
   if (r.ociLayout) lines.push(`  OCI layout ${r.ociLayout.path}${r.ociLayout.changed ? "" : " (unchanged)"}`);
   if (r.tarball) lines.push(`  tarball ${r.tarball.path}${r.tarball.changed ? "" : " (unchanged)"}`);

@@ -62,6 +62,7 @@ export interface ExecutableFlagValues extends BundleFlagValues {
   nodeBinary?: string;
   generatorNode?: string;
   strip?: boolean;
+  codeCache?: boolean;
 }
 
 /** A file a command wrote, as its --json names it. */

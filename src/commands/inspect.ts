@@ -1,11 +1,14 @@
 // binship inspect FILE: what an executable needs (loader, libraries, glibc) and holds (Node
-// release and hash, the bundle's npm packages), for an executable, a Lambda zip or a
-// container directory; --sbom and --report write the same facts as files.
+// release and hash, the bundle's npm packages), for an executable, a Lambda zip, a container
+// directory (any layout: executables, or Node + bundle + compile cache) or an OCI image layout
+// (its layers per platform, and the files in binship's own); --sbom and --report write the same
+// facts as files.
 
 import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
 import { inspectArtifact, type ArtifactInspection } from "../inspect/artifact.js";
 import type { BuildInfo } from "../inspect/build-info.js";
+import type { CompileCacheDir, ContainerBundle, ImagePlatform } from "../inspect/container.js";
 import type { ElfReport } from "../inspect/index.js";
 import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
@@ -29,7 +32,8 @@ function buildInfoRows(info: BuildInfo): string[] {
   return rows;
 }
 
-export function formatReport(report: ElfReport, shown: string): string[] {
+/** `noInfo`: what to say instead of "none" when the file is not expected to carry build info (the node layout's official Node). */
+export function formatReport(report: ElfReport, shown: string, noInfo = "none (not built by binship, or rewritten since)"): string[] {
   const rows: [string, string | undefined][] = [
     ["format", `ELF${report.elfClass} ${report.machine}${report.arch ? ` (${report.arch})` : ""}`],
     ["interpreter", report.interpreter ?? "none (static)"],
@@ -38,25 +42,49 @@ export function formatReport(report: ElfReport, shown: string): string[] {
     ["glibcxx", report.glibcxx ? `>= ${report.glibcxx}` : undefined],
     ["node", report.nodeVersion],
     ["sea blob", report.sea ? `yes (${formatBytes(report.seaBlobBytes ?? 0)})` : "no"],
+    ["code cache", report.sea ? (report.seaCodeCacheBytes ? `${formatBytes(report.seaCodeCacheBytes)} (V8 code cache of the bundle, in the blob)` : "none") : undefined],
     ["size", `${formatBytes(report.bytes)} (${report.bytes} bytes)`],
     ["sha256", report.sha256],
   ];
   return [
     shown,
     ...rows.filter(([, v]) => v !== undefined).map(([k, v]) => row(k, v!)),
-    ...(report.buildInfo ? buildInfoRows(report.buildInfo) : [row("build info", "none (not built by binship, or rewritten since)")]),
+    ...(report.buildInfo ? buildInfoRows(report.buildInfo) : [row("build info", noInfo)]),
   ];
+}
+
+// The node layout ships Node as published (stripped): its record is the image's SBOM file instead.
+const nodeInfo = "none (the official Node binary; what the image holds is in its SBOM, sbom-<arch>.cdx.json)";
+
+function containerRows(c: { bundle?: ContainerBundle; compileCache?: CompileCacheDir[] }): string[] {
+  const rows: string[] = [];
+  if (c.bundle) rows.push(row("bundle", `${c.bundle.name} ${formatBytes(c.bundle.bytes)} sha256:${c.bundle.sha256}`));
+  for (const d of c.compileCache ?? []) rows.push(row("code cache", `${d.dir}: ${d.files} file${d.files === 1 ? "" : "s"}, ${formatBytes(d.bytes)} (${d.bytes} bytes; Node's compile cache of the bundle)`));
+  return rows;
+}
+
+function formatImage(p: ImagePlatform): string[] {
+  const lines = [`  ${p.platform}  manifest ${p.manifest}`];
+  for (const l of p.layers) lines.push(`  ${row("layer", `${l.digest} ${formatBytes(l.size)} ${l.addedBy === "binship" ? `binship: ${l.comment ?? "layer"}` : "base"}`)}`);
+  lines.push(...containerRows({ bundle: p.bundle, compileCache: p.compileCache }).map((l) => `  ${l}`));
+  if (p.node) lines.push(...formatReport(p.node.report, `${p.node.name}:`, nodeInfo).map((l) => `    ${l}`));
+  if (p.executable) lines.push(...formatReport(p.executable.report, `${p.executable.name}:`).map((l) => `    ${l}`));
+  return lines;
 }
 
 function formatArtifact(a: ArtifactInspection, shown: string): string[] {
   if (a.kind === "executable") return formatReport(a.executables[0]!.report, shown);
-  const lines = [a.kind === "lambda-zip" ? `${shown}  Lambda zip, ${formatBytes(a.bytes ?? 0)}, sha256:${a.sha256}` : `${shown}/  container recipe`];
+  const layout = a.layout ? `, ${a.layout} layout` : "";
+  if (a.kind === "oci-layout") return [`${shown}/  OCI image layout${layout}`, ...(a.platforms ?? []).flatMap(formatImage)];
+  const lines = [a.kind === "lambda-zip" ? `${shown}  Lambda zip, ${formatBytes(a.bytes ?? 0)}, sha256:${a.sha256}` : `${shown}/  container recipe${layout}`];
   for (const e of a.zipEntries ?? []) lines.push(row("entry", `${e.name}  ${e.bytes} bytes (${e.compressedBytes} compressed)`));
   if (a.assets?.length) {
     const where = a.kind === "lambda-zip" ? "at the zip's root" : "files/, /app in the image";
     lines.push(row("assets", `${a.assets.length} runtime files, ${formatBytes(a.assets.reduce((n, f) => n + f.bytes, 0))} (${where})`));
   }
-  if (a.executables.length === 0) lines.push(row("executables", "none (a --layout bundle recipe carries app.cjs, not an executable)"));
+  lines.push(...containerRows(a));
+  if (a.kind === "container" && a.layout === "bundle") lines.push(row("executables", "none (a --layout bundle recipe carries app.cjs, not an executable)"));
+  for (const n of a.nodes ?? []) lines.push(...formatReport(n.report, `${n.name}:`, nodeInfo).map((l) => `  ${l}`));
   for (const e of a.executables) lines.push(...formatReport(e.report, `${e.name}:`).map((l) => `  ${l}`));
   return lines;
 }

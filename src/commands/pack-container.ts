@@ -16,7 +16,7 @@ import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } fr
 import type { ContainerResult } from "../artifacts/container/index.js";
 import type { PublishResult } from "../artifacts/container/image/publish.js";
 import { checkCommandOutputs, printWarnings, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput } from "./context.js";
-import { checkImageFlags, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
+import { checkImageFlags, checkMountFrom, imageLines, imageRequest, type ImageFlags } from "./container-image.js";
 
 export interface PackContainerFlags extends ExecutableFlagValues, ImageFlags, AuditFlags {
   outfile?: string;
@@ -66,6 +66,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   const { sbom, report, depfile } = config;
   // With --push the recipe and manifests name the pushed repository.
   const image = checkImageFlags(imageFlags, config.image, ctx.cwd, resolve(ctx.cwd, config.outfile ?? defaultContainerDir));
+  const mountFrom = checkMountFrom(config.mountFrom, push);
   // Prebuilt executables go into the executable layout unless a layout was asked for.
   const layout = config.layout ?? (prebuilt ? "executable" : undefined);
   const { options, warnings } = resolveContainerOptions({ ...config, image, layout }, ctx.cwd);
@@ -92,7 +93,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   await checkCommandOutputs(ctx, loaded, outputs, given);
   printWarnings(ctx, warnings);
   const { result, audit } = await withInterruptCleanup(async (cleanup) => {
-    const packed = await packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd, ctx.env), outputs, depfile, configFile: loaded.file });
+    const packed = await packContainerFlow({ options: { ...options, version: binshipVersion() }, config, cwd: ctx.cwd, env: ctx.env, logger: ctx.logger, prebuilt, cleanup, image: imageRequest(imageFlags, ctx.cwd, ctx.env, mountFrom), outputs, depfile, configFile: loaded.file });
     return { result: packed, audit: packed.executables.length > 0 ? await writeAuditOutputs(ctx, { sbom, report }, packed.dir) : [] };
   }, outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, result.dir);

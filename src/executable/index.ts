@@ -16,6 +16,7 @@ import { binshipVersion } from "../paths.js";
 import { provisionHostNode, provisionNode, requireCached, type CachedFile } from "../node-dist/index.js";
 import { commitFile, freshTempBeside, sha256, sha256File } from "../util/atomic.js";
 import { CorruptEntry, retryOnCorrupt } from "../util/cache-object.js";
+import { emulation } from "../util/emulation.js";
 import { makeScratch } from "../util/stale.js";
 import { minimumNodeMajor, type ExecutableOptions } from "./options.js";
 import { bundleAsset, esmLoaderSource, seaMainKind } from "./esm-main.js";
@@ -23,7 +24,7 @@ import { recordedMainPath, runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 import { executableKey, findTemplate, lookupExecutable, outputIsCurrent, outputSha256, placeExecutable, recordOutput, storeExecutable, type ExecutableCacheOptions } from "./cache.js";
 import { readSeaLayout, reinjectBlob, spliceBlob } from "./reinject.js";
-import { generateSeaBlob, seaDefaults, type SeaBlobInput } from "./sea-blob.js";
+import { codeCacheHashSeed, generateSeaBlob, seaDefaults, type SeaBlobInput } from "./sea-blob.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
 export { runPkg, type SeaPackager, type SeaPackageInput } from "./pkg.js";
@@ -220,7 +221,7 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
   options.logger.debug(`executable cache: the new blob goes into the cached executable's layout (${template})`);
   options.logger.progress(`putting the new bundle into the cached executable's layout (linux-${options.arch})`);
   // A plain CommonJS main is spliced into the template's blob; anything else is generated.
-  const spliced = input.seaConfig ? undefined : spliceBlob(layout.blob, recordedMainPath(input.main), await readFile(input.main));
+  const spliced = input.seaConfig || input.codeCache ? undefined : spliceBlob(layout.blob, recordedMainPath(input.main), await readFile(input.main));
   if (!spliced) await requireIntactInputs([input.generatorCached], warnings);
   const blob = spliced ?? (await generateSeaBlob(input)); // a generator failure is reported as pkg's would be
   options.logger.debug(`executable cache: the blob was ${spliced ? "spliced from the template's" : "generated"}`);
@@ -236,11 +237,34 @@ async function reinjected(options: ExecutableOptions, cache: ExecutableCacheOpti
   return true;
 }
 
+interface CodeCacheGenerator {
+  generator: string; // the target's own Node: the host generator when the arches match, else the target binary
+  emulator?: string[]; // qemu-user for the target binary on a foreign host
+  generatorCached?: CachedFile; // its cache entry, checked before it runs
+}
+
+/**
+ * Who compiles the V8 code cache, or undefined for an executable without one: turned off, an ES
+ * module main (its code is compiled by Node's module loader, which takes no SEA code cache:
+ * esm-main.ts), or a foreign arch without qemu-user (a warning).
+ */
+function codeCacheGenerator(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, warnings: Diagnostic[]): CodeCacheGenerator | undefined {
+  if (!options.codeCache || seaMainKind(options.bundleFormat ?? "cjs", nodes.version) !== "commonjs") return undefined;
+  const { host, arch } = options;
+  if (host.platform === "linux" && host.arch === arch) return { generator: nodes.generator, generatorCached: nodes.generatorCached };
+  if (!options.emulator) {
+    warnings.push(diagnostic(`no qemu-user for linux-${arch} on PATH: the executable has no V8 code cache (it compiles its bundle at every start)`, `Install user-mode qemu and the ${arch} libraries (Debian/Ubuntu: apt-get install ${emulation[arch].packages}), or pass --no-code-cache.`));
+    return undefined;
+  }
+  return { generator: target.path, emulator: options.emulator, generatorCached: target.cached };
+}
+
 /** The packager's output (with its build info) or a cached executable at `tmpOut`, inspected and checked. */
 async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: TargetBinary, workDir: string, tmpOut: string, warnings: Diagnostic[]): Promise<Produced> {
   const { logger } = options;
   const cache = options.cache;
   const targetSha256 = cache ? (target.sha256 ?? (await sha256File(target.path))) : undefined;
+  const codeCache = codeCacheGenerator(options, nodes, target, warnings);
   const key =
     cache &&
     executableKey({
@@ -249,7 +273,7 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
       nodeVersion: nodes.version,
       arch: options.arch,
       stripped: target.stripped,
-      sea: seaOptions,
+      sea: { ...seaOptions, codeCache: codeCache ? { hashSeed: codeCacheHashSeed, emulated: codeCache.emulator !== undefined } : false },
       contents: options.contents ?? null, // recorded in the build info, so part of the bytes
     });
   const hit = cache && key ? await lookupExecutable(cache, key, warnings) : undefined;
@@ -261,11 +285,15 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   }
   const { main, seaConfig, ...bundleFacts } = await mainScript(options, nodes.version, workDir);
   const blobInput = { generator: nodes.generator, main, seaConfig, workDir };
-  if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, { ...blobInput, generatorCached: nodes.generatorCached }, tmpOut, warnings)))) {
-    await requireIntactInputs([target.cached, nodes.generatorCached], warnings);
+  // With a code cache, the blob always comes from the target's own Node (sea-blob.ts): pkg only lays out the executable.
+  const finalBlob = codeCache ? { ...blobInput, ...codeCache, codeCache: true } : { ...blobInput, generatorCached: nodes.generatorCached };
+  if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, finalBlob, tmpOut, warnings)))) {
+    await requireIntactInputs([target.cached, nodes.generatorCached, codeCache?.generatorCached], warnings);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
     const packager = options.packager ?? runPkg;
-    const { log } = await packager({ ...blobInput, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut });
+    const blob = codeCache ? join(workDir, "code-cache.blob") : undefined;
+    if (blob) await writeFile(blob, await generateSeaBlob(finalBlob));
+    const { log } = await packager({ ...blobInput, blob, nodeBinary: target.path, version: nodes.version, arch: options.arch, output: tmpOut });
     logger.done();
     for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
   }

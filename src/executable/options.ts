@@ -11,6 +11,7 @@ import type { Logger } from "../log.js";
 import { registryFromNpmConfig, type HostPlatform, type RegistryConfig } from "../node-dist/index.js";
 import { defaultExecutableCacheBytes, type ExecutableCacheOptions } from "./cache.js";
 import type { SeaPackager } from "./pkg.js";
+import { emulatorFor } from "../util/emulation.js";
 
 export interface ExecutableOptions {
   bundle: string; // absolute path of the bundle the executable runs
@@ -20,6 +21,8 @@ export interface ExecutableOptions {
   node: string; // Node version spec for the target: "24", "24.21" or "24.21.0"
   nodeBinary?: string; // a linux-<arch> Node binary to use instead of the registry's; its version is read from the file
   generatorNode?: string; // a host-runnable Node of exactly the target's version; runs pkg and generates the blob
+  codeCache: boolean; // put a V8 code cache of the bundle into the blob, compiled by the target's own Node (default true)
+  emulator?: string[]; // qemu-user for the target's Node on another host CPU (its code cache); absent: none on PATH
   strip: boolean; // strip the symbol table and debug info from the Node binary before injection (default true)
   stripTool?: string; // strip program that reads the target's ELF (llvm-strip); absent: not stripped, with a warning
   cacheDir: string; // binship's cache: Node binaries and registry metadata
@@ -108,6 +111,8 @@ export function resolveExecutableOptions(config: Config, cwd: string, env: NodeJ
     node,
     nodeBinary: existingFile(config.nodeBinary, "--node-binary"),
     generatorNode: existingFile(config.generatorNode, "--generator-node"),
+    codeCache: config.codeCache ?? true,
+    emulator: host.arch === inputs.arch ? undefined : emulatorFor(inputs.arch, env.PATH),
     strip,
     stripTool: strip ? findStripTool(env, inputs.arch, host) : undefined,
     cacheDir: cacheDirFrom(env, cwd),

@@ -1,18 +1,19 @@
 // Any binship artifact, opened for auditing: an executable, a Lambda zip (its executable read
-// from inside, its lib/ hashed) or a container recipe directory (one executable per arch).
+// from inside, its lib/ hashed), a container recipe directory or an OCI image layout (container.ts).
 // The SBOM and the size report are made from what this finds, so `build --sbom` and
 // `inspect --sbom` of the same file agree.
 
 import { createHash } from "node:crypto";
-import { open, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { isElfMagic } from "./elf.js";
+import { inspectOciLayout, inspectRecipeDir, type ContainerContents } from "./container.js";
 import { inspectFile, type ElfReport } from "./index.js";
 import { makeScratch } from "../util/stale.js";
 
-export type ArtifactKind = "executable" | "lambda-zip" | "container";
+export type ArtifactKind = "executable" | "lambda-zip" | "container" | "oci-layout";
 
 export interface ArtifactExecutable {
   name: string; // "app-linux-arm64", "bootstrap", "app", "app-amd64"
@@ -40,6 +41,12 @@ export interface ArtifactInspection {
   zipEntries?: ZipEntrySize[];
   libraries: ArtifactLibrary[];
   assets?: ArtifactAsset[]; // runtime files shipped with it: a zip's entries that are not binship's own, a recipe's files/, or (build) the copies beside the executable
+  // A container's: its layout and, for the node layout, the Node binaries, the bundle and the compile cache; an image's layers per platform.
+  layout?: ContainerContents["layout"];
+  nodes?: ContainerContents["nodes"];
+  bundle?: ContainerContents["bundle"];
+  compileCache?: ContainerContents["compileCache"];
+  platforms?: ContainerContents["platforms"];
 }
 
 /** One runtime file ("assets") and its size. */
@@ -81,11 +88,16 @@ async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promis
   }
 }
 
-async function inspectContainerDir(path: string): Promise<ArtifactInspection> {
-  const names = (await readdir(path)).filter((n) => /^app-(amd64|arm64)$/.test(n)).sort();
-  const executables: ArtifactExecutable[] = [];
-  for (const name of names) executables.push({ name, report: await inspectFile(join(path, name)) });
-  return { kind: "container", path, executables, libraries: [], assets: await filesUnder(join(path, "files")) };
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+async function inspectContainer(path: string, kind: "container" | "oci-layout"): Promise<ArtifactInspection> {
+  const { executables, ...rest } = kind === "oci-layout" ? await inspectOciLayout(path) : await inspectRecipeDir(path);
+  const assets = kind === "container" ? await filesUnder(join(path, "files")) : [];
+  return { kind, path, executables, libraries: [], ...rest, ...(assets.length ? { assets } : {}) };
 }
 
 /** Every file under `dir` (a recipe's files/: the runtime files, /app in the image), sorted; none when it is absent. */
@@ -104,12 +116,9 @@ export async function inspectArtifact(path: string, readZip: ZipReader): Promise
   const st = await stat(path).catch(() => undefined);
   if (!st) throw new BinshipError("USAGE", `cannot read ${path}: no such file or directory`, { hint: "Pass an executable, a Lambda zip or a container directory made by binship." });
   if (st.isDirectory()) {
-    const isRecipe = await stat(join(path, "Dockerfile")).then(
-      () => true,
-      () => false,
-    );
-    if (!isRecipe) throw new BinshipError("USAGE", `${path} is a directory without a Dockerfile`, { hint: "Pass a container directory made by binship pack container (e.g. dist/container)." });
-    return inspectContainerDir(path);
+    if (await exists(join(path, "oci-layout"))) return inspectContainer(path, "oci-layout");
+    if (!(await exists(join(path, "Dockerfile")))) throw new BinshipError("USAGE", `${path} is a directory without a Dockerfile or an oci-layout file`, { hint: "Pass a container directory made by binship pack container (e.g. dist/container), or its --oci-layout directory." });
+    return inspectContainer(path, "container");
   }
   const head = Buffer.alloc(4);
   const fh = await open(path, "r");

@@ -8,6 +8,7 @@ import { BinshipError } from "../errors.js";
 import { readBuildInfo, type BuildInfo } from "./build-info.js";
 import { isElfMagic, readElf, type ElfStructure } from "./elf.js";
 import { scanFile } from "./scan.js";
+import { seaBlobFactsInFile } from "./sea-blob.js";
 import { highestVersion } from "../util/versions.js";
 
 
@@ -26,6 +27,7 @@ export interface ElfReport {
   glibcxxProvided?: string; // highest GLIBCXX_x.y.z the file defines: the version of a libstdc++.so.6
   sea: boolean; // a NODE_SEA_BLOB note is present and the SEA fuse is set
   seaBlobBytes?: number; // size of the injected blob
+  seaCodeCacheBytes?: number; // of which the V8 code cache of the main script (absent: none)
   nodeVersion?: string; // "24.21.0" for an official Node binary
   buildInfo?: BuildInfo; // what binship recorded when it built the file (inspect/build-info.ts)
   buildInfoBytes?: number; // size of that record at the end of the file
@@ -93,6 +95,15 @@ export async function elfArchOf(path: string): Promise<Arch | "other"> {
   return machines[elf.machineCode]?.arch ?? "other";
 }
 
+async function codeCacheOf(path: string, offset: number, size: number): Promise<number | undefined> {
+  const fh = await open(path, "r");
+  try {
+    return (await seaBlobFactsInFile(fh, offset, size))?.codeCache?.bytes;
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function inspectFile(path: string): Promise<ElfReport> {
   const { elf, bytes } = await readStructure(path);
   const scan = await scanFile(path);
@@ -119,6 +130,8 @@ export async function inspectFile(path: string): Promise<ElfReport> {
   if (glibcProvided) report.glibcProvided = glibcProvided;
   if (glibcxxProvided) report.glibcxxProvided = glibcxxProvided;
   if (blob) report.seaBlobBytes = blob.descSize;
+  const codeCache = blob && (await codeCacheOf(path, blob.descOffset, blob.descSize));
+  if (codeCache) report.seaCodeCacheBytes = codeCache;
   if (scan.nodeVersion) report.nodeVersion = scan.nodeVersion;
   const recorded = await readBuildInfo(path);
   if (recorded) Object.assign(report, { buildInfo: recorded.info, buildInfoBytes: recorded.bytes });

@@ -5,7 +5,7 @@
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { assetContextDir, dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
-import { createdFrom, gitLabels, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
+import { createdFrom, gitLabels, loadKnownBlobs, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { cacheDirFrom, compileCacheDirName } from "../executable/index.js";
 import type { Logger } from "../log.js";
@@ -17,6 +17,7 @@ export interface ImageRequest {
   ociLayout?: string; // absolute directory
   tarball?: string; // absolute file
   insecure: boolean; // --insecure-registry
+  mountFrom?: string[]; // repositories on the push's registry to mount blobs from (--mount-from / "mountFrom")
   network: NetworkSettings; // deadlines and retries of every registry request (util/http.ts)
 }
 
@@ -66,6 +67,8 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     ociLayout: request.ociLayout,
     tarball: request.tarball,
     clients: registryClients({ insecure: request.insecure, env, network: request.network }),
+    mountFrom: request.mountFrom,
+    knownBlobs: (registry: string) => loadKnownBlobs(join(cacheDirFrom(env, i.cwd), "registry-blobs"), registry),
     tmpDir: env.TMPDIR || tmpdir(),
     layerCache: join(cacheDirFrom(env, i.cwd), "layers"),
     logger: i.logger,

@@ -72,8 +72,9 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
         warnings.push(...node.warnings.filter((w) => !warnings.some((x) => x.text === w.text)));
       }
       app.nodes = nodes;
-      if (o.layout === "node") {
-        // Each arch's own Node compiles the bundle once more, to ship V8's code cache with it.
+      if (o.layout === "node" && config.codeCache !== false) {
+        // Each arch's own Node compiles the bundle once more, to ship V8's code cache with it
+        // (--no-code-cache / "codeCache": false leave it out, as they do the executable's).
         const root = join(scratch, "compile-cache-build");
         const files: string[] = [];
         for (const node of nodes) {

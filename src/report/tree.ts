@@ -46,6 +46,16 @@ export function bundleTree(info: BuildInfo): SizeNode {
   return { name: "bundle", bytes: info.bundle.bytes, detail: `sha256:${info.bundle.sha256}`, children: children.sort(byBytes) };
 }
 
+/** The blob's V8 code cache beside the rest (the bundle and the blob's headers), when it has one. */
+function blobParts(report: ArtifactInspection["executables"][number]["report"]): SizeNode[] | undefined {
+  const cache = report.seaCodeCacheBytes;
+  if (!cache || !report.seaBlobBytes) return undefined;
+  return [
+    { name: "bundle", bytes: report.seaBlobBytes - cache, detail: "the JavaScript the executable runs" },
+    { name: "V8 code cache", bytes: cache, detail: "the bundle compiled at build time by the target's Node, so a start skips compiling it (--no-code-cache leaves it out)" },
+  ].sort(byBytes);
+}
+
 export function sizeSections(a: ArtifactInspection): SizeSection[] {
   const sections: SizeSection[] = [];
   for (const { name, report } of a.executables) {
@@ -54,7 +64,7 @@ export function sizeSections(a: ArtifactInspection): SizeSection[] {
     const node = report.buildInfo?.node;
     const children: SizeNode[] = [
       { name: "Node binary", bytes: report.bytes - blob - info, detail: node ? `Node ${node.version}${node.stripped ? " (stripped)" : ""}, sha256:${node.sha256}` : undefined },
-      { name: "SEA blob", bytes: blob, detail: "the bundle, as Node's single-executable blob" },
+      { name: "SEA blob", bytes: blob, detail: "the bundle, as Node's single-executable blob", children: blobParts(report) },
       { name: "build info", bytes: info, detail: "read by binship inspect, never by the executable" },
     ].filter((c) => c.bytes > 0);
     sections.push({ title: `executable ${name}`, unit: "bytes", compact: true, root: { name, bytes: report.bytes, detail: `sha256:${report.sha256}`, children } });

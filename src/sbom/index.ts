@@ -33,7 +33,7 @@ export async function sbomOfArtifact(a: ArtifactInspection, sourceDateEpoch?: st
     subject: {
       name: app?.name ?? basename(a.path),
       ...(app?.version ? { version: app.version } : {}),
-      type: a.kind === "container" ? "container" : "application",
+      type: a.kind === "container" || a.kind === "oci-layout" ? "container" : "application",
       ...(a.sha256 ? { sha256: a.sha256 } : {}),
     },
     builds,

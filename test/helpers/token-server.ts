@@ -3,7 +3,8 @@
 // is the real docker-registry with `auth: token`; it verifies these JWTs against the certificate
 // in `rootcertbundle` (the token's x5c header carries that certificate), and checks the
 // "access" claim against each request. This server checks the user's password, or the identity
-// token, and grants the scopes asked for.
+// token, and grants the scopes asked for, except on the repositories in `denied` (as a token
+// service leaves out what the account may not access: the token simply lacks those scopes).
 
 import { execFileSync } from "node:child_process";
 import { randomBytes, sign } from "node:crypto";
@@ -25,6 +26,7 @@ export interface TokenServiceOptions {
   user: string;
   password: string;
   identityToken: string; // accepted as refresh_token
+  denied?: string[]; // repositories this account may not access: their scopes are left out of every token
 }
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString("base64url");
@@ -51,7 +53,8 @@ export async function startTokenService(o: TokenServiceOptions): Promise<TokenSe
   const issuer = "binship-test-issuer";
   const requests: TokenService["requests"] = [];
 
-  const token = (subject: string, scopes: string[]) => {
+  const token = (subject: string, asked: string[]) => {
+    const scopes = asked.filter((s) => !(o.denied ?? []).includes(scopeToAccess(s).name));
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ typ: "JWT", alg: "RS256", x5c: [der] }));
     const claims = b64url(JSON.stringify({ iss: issuer, sub: subject, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString("hex"), access: scopes.map(scopeToAccess) }));

@@ -25,7 +25,7 @@ beforeAll(async () => {
   arm64 = await provisionNode({ ...common, spec: x64.version, arch: "arm64" });
   const bundle = join(tempDir("binship-checks-"), "bundle.cjs");
   writeFileSync(bundle, "require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT);\n");
-  base = { ...common, bundle, arch: "x64", node: x64.version, strip: false, host, tmpDir: tempDir("binship-tmp-") };
+  base = { ...common, bundle, arch: "x64", node: x64.version, codeCache: false, strip: false, host, tmpDir: tempDir("binship-tmp-") };
 });
 
 async function failure(options: ExecutableOptions): Promise<BinshipError> {

@@ -1,8 +1,9 @@
 // `binship pack container` of an Express app that calls app.listen(3000) itself
 // (test/fixtures/apps/express-listen-3000): the pack warns that 3000 is not $PORT, the
-// manifests carry 3000 and probe the app's TCP port (it answers 404 on /healthz), the executable
-// warns at start when PORT says otherwise, and in the image's root filesystem (buildah, run by
-// chroot as uid 65532) every probe the Deployment names is answered where it points.
+// manifests carry 3000 and probe the app's TCP port (it answers 404 on /healthz), the app warns at
+// start when PORT says otherwise, and in the image's root filesystem (buildah, its entrypoint run
+// by chroot as uid 65532) every probe the Deployment names is answered where it points. Packed
+// with the default (node) layout: Node and app.cjs, as the image runs them.
 
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -97,8 +98,9 @@ describe("pack container of an app that calls listen(3000) itself", () => {
     expect(dockerfile).toMatch(/^EXPOSE 3000$/m);
   });
 
-  it("the executable warns at start when PORT is not the port the app listens on, naming both", async () => {
-    const svc = await startOn(3000, join(out, `app-${hostDockerArch}`), [], { ...process.env, PORT: "8080", HOST: "127.0.0.1" });
+  it("the app warns at start when PORT is not the port the app listens on, naming both", async () => {
+    // The packed Node runs the packed bundle, as the image's entrypoint does.
+    const svc = await startOn(3000, join(out, `node-${hostDockerArch}`), [join(out, "app.cjs")], { ...process.env, PORT: "8080", HOST: "127.0.0.1" });
     try {
       expect((await httpRequest("http://127.0.0.1:3000/hello?name=k8s")).status).toBe(200);
       const deadline = Date.now() + 5_000;
@@ -120,13 +122,16 @@ describe.runIf(canBuild)("the image of that app, run from its root filesystem", 
   let containerId: string | undefined;
   let rootfs: string;
   let imageEnv: string[];
+  let entrypoint: string[];
 
   beforeAll(async () => {
     const base = (await run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin"), hostDockerArch])).stdout.trim();
     await buildah("bud", "--pull=never", "--build-arg", `BASE=${base}`, "-t", tag, out);
     containerId = await buildah("from", "--pull=never", tag);
     rootfs = await buildah("mount", containerId);
-    imageEnv = JSON.parse(await buildah("inspect", "--type", "container", containerId)).OCIv1.config.Env;
+    const config = JSON.parse(await buildah("inspect", "--type", "container", containerId)).OCIv1.config;
+    imageEnv = config.Env;
+    entrypoint = config.Entrypoint;
   }, buildTimeout);
 
   afterAll(async () => {
@@ -140,7 +145,8 @@ describe.runIf(canBuild)("the image of that app, run from its root filesystem", 
   it("answers every probe the Deployment names, on the port it names, with the image's own environment", async () => {
     expect(imageEnv).toContain("PORT=3000");
     const env = Object.fromEntries(imageEnv.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-    const svc = await startOn(3000, "chroot", ["--userspec=65532:65532", rootfs, "/app/svc"], env);
+    expect(entrypoint).toEqual(["/usr/local/bin/node", "/app/app.cjs"]);
+    const svc = await startOn(3000, "chroot", ["--userspec=65532:65532", rootfs, ...entrypoint], env);
     try {
       for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"]) {
         const p = container()[probe];

@@ -6,12 +6,15 @@
 // same files in the same places.
 
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appsDir, fixturesDir, runCli, tempDir } from "../helpers/cli.js";
+import { knownBlobsFile } from "../../src/artifacts/container/image/known-blobs.js";
+import { cacheDirFrom } from "../../src/executable/index.js";
+import { appsDir, fixturesDir, repoRoot, runCli, tempDir } from "../helpers/cli.js";
 import { httpRequest } from "../helpers/http.js";
 import { startService } from "../helpers/process.js";
 import { startRegistry, type TestRegistry } from "../helpers/registry.js";
@@ -32,7 +35,7 @@ interface PushJson {
   index: {
     digest: string;
     platforms: { platform: string; digest: string; appLayer: Layer; nodeLayer?: Layer; uploadedBytes?: number }[];
-    push?: { uploadedBytes: number; blobs: { digest: string; size: number; outcome: string }[] };
+    push?: { uploadedBytes: number; mountedBytes: number; blobs: { digest: string; size: number; outcome: string }[] };
   };
 }
 
@@ -49,9 +52,9 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
   const images: string[] = [];
   const cleanup: string[] = [];
   const base = () => `${registry.host}/distroless/cc:nonroot`;
-  const pack = async (source: string, out: string, tag: string) => {
+  const pack = async (source: string, out: string, tag: string, repository = "team/svc", ...extra: string[]) => {
     // No --layout: the node layout is the default.
-    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "-o", join(work, out), "--push", `${registry.host}/team/svc:${tag}`, "--base", base(), "--insecure-registry"], {
+    const r = await runCli(["pack", "container", source, "--name", "svc", "--json", "-o", join(work, out), "--push", `${registry.host}/${repository}:${tag}`, "--base", base(), "--insecure-registry", ...extra], {
       env: { DOCKER_CONFIG: join(work, "no-docker-config") },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -129,6 +132,90 @@ describe.runIf(canRun)("pack container --layout node: Node in its own shared lay
     }
     // Per platform: its app layer (the bundle, the compile cache, the arch's SBOM) and its config.
     expect(changed.index.push!.blobs.filter((b) => b.outcome === "uploaded")).toHaveLength(4);
+  });
+
+  it("inspect reports the node layout: the recipe's Node binaries (version and arch from their ELF), bundle and compile cache; an OCI layout's layers and the same files in binship's layers", async () => {
+    const out1 = join(work, "out1");
+    const recipe = JSON.parse((await runCli(["inspect", out1, "--json"])).stdout);
+    expect(recipe).toMatchObject({ kind: "container", layout: "node", executables: [] });
+    expect(recipe.nodes.map((n: { name: string; report: { arch: string; nodeVersion: string; sha256: string } }) => [n.name, n.report.arch, n.report.nodeVersion])).toEqual([
+      ["node-amd64", "x64", expect.stringMatching(/^24\.\d+\.\d+$/)],
+      ["node-arm64", "arm64", expect.stringMatching(/^24\.\d+\.\d+$/)],
+    ]);
+    const bundle = readFileSync(join(out1, "app.cjs"));
+    expect(recipe.bundle).toEqual({ name: "app.cjs", bytes: bundle.length, sha256: createHash("sha256").update(bundle).digest("hex") });
+    const cacheFiles = readdirSync(join(out1, "compile-cache"), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const cacheBytes = cacheFiles.reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+    expect(recipe.compileCache).toHaveLength(2);
+    expect(recipe.compileCache.reduce((n: number, d: { bytes: number }) => n + d.bytes, 0)).toBe(cacheBytes);
+    expect(recipe.compileCache.reduce((n: number, d: { files: number }) => n + d.files, 0)).toBe(cacheFiles.length);
+    const text = (await runCli(["inspect", out1])).stdout;
+    expect(text).toMatch(/container recipe, node layout/);
+    expect(text).toMatch(/code cache {3}compile-cache\/v24\S+-x64-\S+: \d+ files?, /);
+    expect(text).toMatch(/node-arm64:\n {4}format {7}ELF64 AArch64 \(arm64\)/);
+
+    // The pushed image, copied as it is (every platform, blobs unchanged) into an OCI layout.
+    const layout = join(work, "pushed-layout");
+    await skopeo("copy", "--all", "--src-tls-verify=false", `docker://${registry.host}/team/svc:1.0`, `oci:${layout}:1.0`);
+    const image = JSON.parse((await runCli(["inspect", layout, "--json"])).stdout);
+    expect(image).toMatchObject({ kind: "oci-layout", layout: "node" });
+    expect(image.platforms.map((p: { platform: string }) => p.platform)).toEqual(["linux/amd64", "linux/arm64"]);
+    for (const [i, p] of image.platforms.entries()) {
+      const pushed = first.index.platforms[i]!;
+      expect(p.manifest).toBe(pushed.digest);
+      const ours = p.layers.filter((l: { addedBy: string }) => l.addedBy === "binship");
+      expect(ours.map((l: { digest: string; comment: string }) => [l.digest, l.comment])).toEqual([
+        [pushed.nodeLayer!.digest, "the Node runtime"],
+        [pushed.appLayer.digest, "the app"],
+      ]);
+      expect(p.layers.length).toBeGreaterThan(2); // the base's below
+      expect(p.node.report.nodeVersion).toBe(recipe.nodes[i].report.nodeVersion);
+      expect(p.node.report.arch).toBe(recipe.nodes[i].report.arch);
+      expect(p.node.report.sha256).toBe(recipe.nodes[i].report.sha256); // the very file the recipe has
+      expect(p.bundle).toEqual(recipe.bundle);
+      expect(p.compileCache).toEqual(recipe.compileCache); // as the Dockerfile's COPY compile-cache/: both arches' directories
+    }
+  });
+
+  it("another service's push to another repository on the registry mounts the Node layer (remembered from the first push, or named by --mount-from) instead of uploading it", async () => {
+    // binship's record of where its pushes to this registry left each blob (a hint for mounts), in its cache.
+    const record = knownBlobsFile(join(cacheDirFrom(process.env, repoRoot), "registry-blobs"), registry.host);
+    const nodeOutcomes = (r: PushJson) => r.index.platforms.map((p) => r.index.push!.blobs.find((b) => b.digest === p.nodeLayer!.digest)!.outcome);
+    const nodeBytes = first.index.platforms.reduce((n, p) => n + p.nodeLayer!.size, 0);
+
+    const orders = await pack(changedEntry, "orders", "1", "team/orders");
+    expect(nodeOutcomes(orders)).toEqual(["mounted", "mounted"]);
+    expect(orders.index.push!.mountedBytes).toBeGreaterThanOrEqual(nodeBytes);
+    for (const p of orders.index.platforms) expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
+
+    // Without the record (another machine, a cleared cache): the flag names where the layer is.
+    rmSync(record, { force: true });
+    const billing = await pack(entry, "billing", "1", "team/billing", "--mount-from", "team/svc");
+    expect(nodeOutcomes(billing)).toEqual(["mounted", "mounted"]);
+    for (const p of billing.index.platforms) expect(p.uploadedBytes!).toBeLessThan(4 * MiB);
+
+    // Neither, or a source that lacks it (the registry answers 202 and opens the upload used instead): uploaded whole, once per arch.
+    rmSync(record, { force: true });
+    const payments = await pack(entry, "payments", "1", "team/payments", "--mount-from", "team/never-pushed");
+    expect(nodeOutcomes(payments)).toEqual(["uploaded", "uploaded"]);
+    expect(payments.index.push!.uploadedBytes).toBeGreaterThan(nodeBytes);
+
+    // The pulled image is whole: the mounted layers are really in the new repository.
+    const manifest = JSON.parse(await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${registry.host}/team/orders@${orders.index.platforms[0]!.digest}`));
+    const blob = await fetch(`http://${registry.host}/v2/team/orders/blobs/${manifest.layers.at(-2).digest}`, { method: "HEAD" });
+    expect(blob.status).toBe(200);
+  });
+
+  it("--mount-from is checked before anything is built: another registry, a tag, or no --push exit 2", async () => {
+    const other = await runCli(["pack", "container", entry, "--push", `${registry.host}/team/x:1`, "--mount-from", "other.example.com/team/svc"]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`--mount-from other.example.com/team/svc is on other.example.com, but the push goes to ${registry.host}`);
+    const tagged = await runCli(["pack", "container", entry, "--push", `${registry.host}/team/x:1`, "--mount-from", "team/svc:1.0"]);
+    expect(tagged.code).toBe(2);
+    expect(tagged.stderr).toContain("--mount-from team/svc:1.0 names a tag; it takes a repository");
+    const noPush = await runCli(["pack", "container", entry, "--mount-from", "team/svc"]);
+    expect(noPush.code).toBe(2);
+    expect(noPush.stderr).toContain("--mount-from needs --push");
   });
 
   it("the pulled image runs the app: uid 65532, Node as PID 1's program (amd64 natively, arm64 under qemu)", async () => {

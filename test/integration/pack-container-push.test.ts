@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { knownBlobsFile } from "../../src/artifacts/container/image/known-blobs.js";
 import { cacheDirFrom } from "../../src/executable/index.js";
 import { silentLogger } from "../../src/log.js";
 import { provisionNode, registryFromNpmConfig } from "../../src/node-dist/index.js";
@@ -96,7 +97,7 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     plain = await startRegistry({ dir: join(work, "reg-plain") });
     secure = await startRegistry({ dir: join(work, "reg-secure"), tls: ca, htpasswd: { user, password } });
     mkdirSync(join(work, "tokens"));
-    tokens = await startTokenService({ dir: join(work, "tokens"), user, password, identityToken });
+    tokens = await startTokenService({ dir: join(work, "tokens"), user, password, identityToken, denied: ["private/base"] });
     tokenRegistry = await startRegistry({ dir: join(work, "reg-token"), token: tokens });
     dockerConfig = join(work, "docker");
     mkdirSync(dockerConfig);
@@ -257,6 +258,15 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
     expect(fromLayout.config.User).toBe("65532:65532");
     // skopeo copy checks every blob against its digest.
     await skopeo("--override-arch", "amd64", "copy", `oci:${layout}:1.0`, `oci:${join(work, "copied")}:x`);
+    // inspect reads binship's layout back: the executable layout, each platform's executable from its app layer.
+    const inspected = JSON.parse((await runCli(["inspect", layout, "--json"])).stdout);
+    expect(inspected).toMatchObject({ kind: "oci-layout", layout: "executable", nodes: [] });
+    expect(inspected.platforms.map((p: { platform: string; manifest: string }) => [p.platform, p.manifest])).toEqual(json.index.platforms.map((p) => [p.platform, p.digest]));
+    for (const p of inspected.platforms) {
+      expect(p.executable.report.arch).toBe(p.platform === "linux/amd64" ? "x64" : "arm64");
+      expect(p.executable.report.buildInfo.node.version).toMatch(/^24\./);
+      expect(p.layers.filter((l: { addedBy: string }) => l.addedBy === "binship").map((l: { comment: string }) => l.comment)).toEqual(["the app"]);
+    }
     // The tarball loads as a docker archive (what docker load reads), one image per platform.
     const loaded = join(work, "from-tarball");
     await skopeo("copy", `docker-archive:${tarball}:${plain.host}/team/svc:1.0-amd64`, `oci:${loaded}:x`);
@@ -365,6 +375,22 @@ describe.runIf(canRun)("pack container --push: a daemonless multi-arch image in 
       // The mount needed one token for both repositories.
       expect(tokens.requests.some((q) => q.scopes.includes("repository:team/svc:pull,push") && q.scopes.includes("repository:distroless/cc:pull"))).toBe(true);
       expect(r.stdout + r.stderr).not.toContain(password);
+    });
+
+    it("a --mount-from source the account may not read is no failure: the registry refuses the mount, the layers are uploaded", async () => {
+      const config = join(work, "token-config-denied");
+      mkdirSync(config);
+      writeFileSync(join(config, "config.json"), JSON.stringify({ auths: { [tokenRegistry.host]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } } }));
+      const args = [...executables(), "-o", join(work, "out-token-denied"), "--push", `${tokenRegistry.host}/team/denied:1.0`, "--base", `${tokenRegistry.host}/distroless/cc:nonroot`, "--insecure-registry", "--mount-from", "private/base"];
+      // No record of this registry's earlier pushes, so the flag's source is the one asked.
+      rmSync(knownBlobsFile(join(cacheDirFrom(process.env, repoRoot), "registry-blobs"), tokenRegistry.host), { force: true });
+      const r = await pack(args, { DOCKER_CONFIG: config });
+      expect(r.code, r.stderr).toBe(0);
+      const json: PushJson = JSON.parse(r.stdout);
+      const appLayers = json.index.platforms.map((p) => json.index.push!.blobs.find((b) => b.digest === p.appLayer.digest)!.outcome);
+      expect(appLayers).toEqual(["uploaded", "uploaded"]);
+      // The mount was asked for, with the source's pull scope, and that scope was never granted.
+      expect(tokens.requests.some((q) => q.scopes.includes("repository:private/base:pull"))).toBe(true);
     });
 
     it("trades an identity token (identitytoken in the config) for an access token with the refresh_token grant", async () => {

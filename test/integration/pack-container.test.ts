@@ -172,11 +172,27 @@ describe("pack container", () => {
     expect(existsSync(join(work, "node26")) ? readdirSync(join(work, "node26")) : []).toEqual([]); // nothing written, not even the parent
   }, buildTimeout);
 
+  it("the default node layout ships Node's compile cache; --no-code-cache leaves it out, and NODE_COMPILE_CACHE with it", async () => {
+    const arch = process.arch === "arm64" ? "arm64" : "x64";
+    const packNode = async (out: string, ...extra: string[]) => {
+      const r = await runCli(["pack", "container", entry, "--arch", arch, "--no-k8s", "-o", out, "--image", image, "--name", "svc", ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(join(out, "Dockerfile"), "utf8");
+    };
+    const withCache = join(work, "node-cc");
+    expect(await packNode(withCache)).toContain("ENV NODE_COMPILE_CACHE=/app/compile-cache");
+    expect(readdirSync(join(withCache, "compile-cache"))).toEqual([expect.stringMatching(new RegExp(`^v24\\.\\d+\\.\\d+-${arch}-[0-9a-f]{8}-65532$`))]);
+    const without = join(work, "node-nocc");
+    expect(await packNode(without, "--no-code-cache")).not.toContain("NODE_COMPILE_CACHE");
+    expect(readdirSync(without).sort()).toEqual([".dockerignore", "Dockerfile", "README.md", "app.cjs", `node-${hostDockerArch}`, `sbom-${hostDockerArch}.cdx.json`]);
+  }, buildTimeout);
+
   it("--layout bundle: app.cjs on distroless Node, answering the probe paths the manifests use", async () => {
     const project = join(work, "bundle-project");
     mkdirSync(project);
     writeFileSync(join(project, "binship.config.json"), JSON.stringify({ entry, livenessPath: "/-/live", readinessPath: "/-/ready", container: { layout: "bundle" } }));
-    const r = await runCli(["pack", "container", "--layout", "executable", "--name", "svc", "--image", image], { cwd: project });
+    // The layout comes from the config file alone: a --layout flag would override it.
+    const r = await runCli(["pack", "container", "--name", "svc", "--image", image], { cwd: project });
     expect(r.code, r.stderr).toBe(0);
     const out = join(project, "dist", "container");
     expect(readdirSync(out).sort()).toEqual([".binship-k8s.json", ".dockerignore", "Dockerfile", "README.md", "app.cjs", "k8s"]);

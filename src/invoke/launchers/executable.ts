@@ -1,10 +1,10 @@
 // A Linux executable runs directly, or under qemu-user when it is built for the other CPU.
 
-import { access, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { BinshipError, isBinshipError } from "../../errors.js";
 import { elfArchOf } from "../../inspect/index.js";
-import { emulation, findOnPath } from "../../util/emulation.js";
+import { emulation, findEmulator } from "../../util/emulation.js";
 import type { Launcher } from "./types.js";
 
 const noCleanup = async () => {};
@@ -39,19 +39,18 @@ export function executableLauncher(hostArch: string = process.arch): Launcher {
       const base = { env, cwd: dirname(path), cleanup: noCleanup };
       if (arch === hostArch) return { ...base, command: path, args: [] };
       const how = emulation[arch!];
-      const qemu = await findOnPath(how.qemu, extras?.hostPath ?? process.env.PATH);
-      if (!qemu) {
+      const found = findEmulator(arch!, extras?.hostPath ?? process.env.PATH);
+      if ("missing" in found && found.missing === how.qemu) {
         throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable and this machine is ${hostArch}; running it needs ${how.qemu}, which is not on PATH`, {
           hint: `Install user-mode qemu and the ${arch} libraries (Debian/Ubuntu: apt-get install ${how.packages}), or build for ${hostArch}.`,
         });
       }
-      const hasRoot = await access(how.libraryRoot).then(() => true, () => false);
-      if (!hasRoot) {
+      if ("missing" in found) {
         throw new BinshipError("TOOL_MISSING", `${path} is a ${arch} executable; qemu needs the ${arch} C library under ${how.libraryRoot}, which is missing`, {
           hint: `Debian/Ubuntu: apt-get install ${how.packages}.`,
         });
       }
-      return { ...base, command: qemu, args: ["-L", how.libraryRoot, path] };
+      return { ...base, command: found.prefix[0]!, args: [...found.prefix.slice(1), path] };
     },
   };
 }

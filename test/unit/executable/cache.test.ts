@@ -19,7 +19,7 @@ beforeAll(async () => {
   const common = { cacheDir: cacheDirFrom(process.env, repoRoot), registry: registryFromNpmConfig(process.env, repoRoot), logger: silentLogger };
   const x64 = await provisionNode({ ...common, spec: "24", arch: "x64", host });
   // Stripped, as by default: pkg's layout for a stripped Node is the one a new blob can go into.
-  base = { ...common, arch: "x64", node: x64.version, strip: true, stripTool: findStripTool(process.env, "x64", host), host, tmpDir: tempDir("binship-tmp-") };
+  base = { ...common, arch: "x64", node: x64.version, codeCache: true, strip: true, stripTool: findStripTool(process.env, "x64", host), host, tmpDir: tempDir("binship-tmp-") };
 }, 300_000);
 
 function counting(): { packager: SeaPackager; runs: () => number } {

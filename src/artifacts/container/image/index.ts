@@ -37,3 +37,4 @@ export function registryClients(s: ClientSettings): Clients {
   };
 }
 export { gitLabels, createdFrom } from "./labels.js";
+export { loadKnownBlobs, knownBlobsFile, type KnownBlobs } from "./known-blobs.js";

@@ -17,6 +17,7 @@ import type { BuiltLayer } from "./layer.js";
 import { buildLayerCached } from "./layer-cache.js";
 import { imageSbomPath } from "../sbom.js";
 import { writeOciLayout, writeTarball, type LayoutResult } from "./layout.js";
+import type { KnownBlobs } from "./known-blobs.js";
 import { pushImage, type PushReport } from "./push.js";
 import { digestReference, formatReference, parseReference, repositoryName } from "./reference.js";
 import { mediaTypes, type Platform } from "./types.js";
@@ -41,6 +42,8 @@ export interface PublishOptions {
   ociLayout?: string; // absolute directory for an OCI image layout
   tarball?: string; // absolute file for a tarball (OCI layout + docker-archive manifest.json)
   clients: Clients; // registry clients (credentials and TLS settings are theirs)
+  mountFrom?: string[]; // repositories on the push's registry to mount blobs from (--mount-from), after those known from earlier pushes
+  knownBlobs?: (registry: string) => Promise<KnownBlobs>; // where earlier pushes to a registry left each blob (known-blobs.ts); updated after this push
   tmpDir: string; // where the layers are built without a cache
   layerCache?: string; // directory keeping built layers by content (undefined: none)
   logger: Logger; // progress only
@@ -167,12 +170,27 @@ export async function publishImage(o: PublishOptions): Promise<PublishResult> {
     if (target) {
       o.logger.progress(`pushing to ${repositoryName(target)}`);
       let sent = 0;
-      result.push = await pushImage(image, target, o.clients, (b) => {
-        if (b.outcome === "uploaded") sent += b.size;
-        o.logger.progress(`pushing to ${repositoryName(target)}: ${formatBytes(sent)} uploaded`);
-        o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`);
-      });
+      const known = await o.knownBlobs?.(target.registry);
+      const sources = (digest: string) => [...new Set([...(known?.sources(digest) ?? []), ...(o.mountFrom ?? [])])];
+      result.push = await pushImage(
+        image,
+        target,
+        o.clients,
+        (b) => {
+          if (b.outcome === "uploaded") sent += b.size;
+          o.logger.progress(`pushing to ${repositoryName(target)}: ${formatBytes(sent)} uploaded`);
+          o.logger.debug(`${b.outcome} ${b.digest} (${b.size} bytes)`);
+        },
+        sources,
+      );
       o.logger.done();
+      // Every blob of the image is in the target repository now: the next push elsewhere on this registry can mount them.
+      if (known) {
+        known.remember(target.repository, result.push.blobs.map((b) => b.digest));
+        await known.save().catch((err: Error) => {
+          warnings.push({ text: `could not remember the pushed blobs for later mounts: ${err.message}`, hint: "Pushes still work; the next one to another repository uploads the Node layer instead of mounting it." });
+        });
+      }
       const uploaded = new Map(result.push.blobs.filter((b) => b.outcome === "uploaded").map((b) => [b.digest, b.size]));
       const counted = new Set<string>();
       images.forEach((img, i) => {

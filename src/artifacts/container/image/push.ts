@@ -1,8 +1,11 @@
-// Pushes an assembled image to a repository: every blob the registry lacks (HEAD first; base
-// layers from the same registry mounted across repositories instead of sent), then each
-// platform's manifest by digest, then the index under the tag. Only bytes the registry did not
-// have are sent, so a rebuild with a changed app sends one app layer per architecture.
+// Pushes an assembled image to a repository: every blob the registry lacks (HEAD first; then a
+// cross-repository mount where the blob is known to be in another repository of the same
+// registry: base layers from the base's repository, binship's own layers (the shared Node layer)
+// from a repository an earlier push sent them to, or one the user named), then each platform's
+// manifest by digest, then the index under the tag. Only bytes the registry did not have are
+// sent, so a rebuild with a changed app sends one app layer per architecture.
 
+import { BinshipError } from "../../../errors.js";
 import type { AssembledImage } from "./assemble.js";
 import { openBlob, type Clients } from "./blobs.js";
 import { formatReference, type ImageReference } from "./reference.js";
@@ -20,19 +23,37 @@ export interface PushReport {
   reference: string; // what was pushed to, registry/repository:tag
   digest: string; // the index's digest
   uploadedBytes: number; // blob bytes sent (manifests not counted)
+  mountedBytes: number; // blob bytes the registry mounted from another repository instead
   blobs: PushedBlob[];
 }
 
-async function pushBlob(blob: Blob, target: ImageReference, clients: Clients): Promise<BlobOutcome> {
+/** Repositories on the target's registry that may hold a blob (known-blobs.ts, --mount-from), most likely first. */
+export type MountSources = (digest: string) => string[];
+
+/** The one repository to mount `blob` from: its own if it is a layer of a base on this registry, else the first source. */
+function mountSource(blob: Blob, target: ImageReference, sources: MountSources): string | undefined {
+  const src = blob.source;
+  if (src.kind === "remote") return src.registry === target.registry && src.repository !== target.repository ? src.repository : undefined;
+  return sources(blob.descriptor.digest).find((r) => r !== target.repository);
+}
+
+async function pushBlob(blob: Blob, target: ImageReference, clients: Clients, sources: MountSources): Promise<BlobOutcome> {
   const client = clients(target.registry);
   const { digest, size } = blob.descriptor;
   if (await client.hasBlob(target.repository, digest)) return "present";
   let location: string | undefined;
   const src = blob.source;
-  if (src.kind === "remote" && src.registry === target.registry && src.repository !== target.repository) {
-    const mount = await client.mountBlob(target.repository, digest, src.repository);
-    if (mount.mounted) return "mounted";
-    location = mount.location;
+  // One attempt: a 202 opens the upload session the blob then goes to, so a second candidate would leave it dangling.
+  const from = mountSource(blob, target, sources);
+  if (from) {
+    // A refused mount (no pull access to the source, a token without its scope) is never fatal:
+    // the blob is uploaded, and the upload's own request reports a real problem with the target.
+    const mount = await client.mountBlob(target.repository, digest, from).catch((err: unknown) => {
+      if (err instanceof BinshipError && err.code === "REGISTRY_FAILED") return undefined;
+      throw err;
+    });
+    if (mount?.mounted) return "mounted";
+    location = mount?.location;
   }
   location ??= await client.startUpload(target.repository);
   const body = src.kind === "bytes" ? src.data : { stream: () => openBlob(blob, clients), length: size };
@@ -40,7 +61,7 @@ async function pushBlob(blob: Blob, target: ImageReference, clients: Clients): P
   return "uploaded";
 }
 
-export async function pushImage(image: AssembledImage, target: ImageReference, clients: Clients, onBlob?: (b: PushedBlob) => void): Promise<PushReport> {
+export async function pushImage(image: AssembledImage, target: ImageReference, clients: Clients, onBlob?: (b: PushedBlob) => void, sources: MountSources = () => []): Promise<PushReport> {
   const tag = target.tag ?? "latest";
   const blobs: PushedBlob[] = [];
   const done = new Set<string>();
@@ -48,7 +69,7 @@ export async function pushImage(image: AssembledImage, target: ImageReference, c
     for (const blob of [...img.layers, img.config]) {
       if (done.has(blob.descriptor.digest)) continue;
       done.add(blob.descriptor.digest);
-      const pushed = { digest: blob.descriptor.digest, size: blob.descriptor.size, outcome: await pushBlob(blob, target, clients) };
+      const pushed = { digest: blob.descriptor.digest, size: blob.descriptor.size, outcome: await pushBlob(blob, target, clients, sources) };
       blobs.push(pushed);
       onBlob?.(pushed);
     }
@@ -61,6 +82,7 @@ export async function pushImage(image: AssembledImage, target: ImageReference, c
     reference: formatReference({ ...target, tag }),
     digest: image.index.descriptor.digest,
     uploadedBytes: blobs.filter((b) => b.outcome === "uploaded").reduce((n, b) => n + b.size, 0),
+    mountedBytes: blobs.filter((b) => b.outcome === "mounted").reduce((n, b) => n + b.size, 0),
     blobs,
   };
 }

@@ -106,6 +106,7 @@ function withBundleFlags(cmd: Command): Command {
     .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
     .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
     .option("--asset <glob>", "ship runtime files matching this glob with the artifact, at their path from the project root (repeatable; config key \"assets\")", collect)
+    .option("--esm-packages <list>", 'bundle these packages from their ES module build: names, "@scope/*" or "*", comma-separated; "" for none (default: the AWS SDK v3)', (v: string) => v.split(",").map((p) => p.trim()).filter(Boolean))
     .option("--format <format>", "bundle format: cjs or esm (default: cjs, esm when the code uses top-level await)")
     .option("--contract <shape>", "service shape: auto (default), fetch, listener, handler or listen")
     .option("--invoke-mode <mode>", "Lambda function URLs: BUFFERED (default) or RESPONSE_STREAM")

@@ -56,6 +56,7 @@ export interface Config {
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
   assets?: string[]; // runtime files shipped with every artifact at their path from the project root: globs, made absolute against the config file's directory (flags: cwd)
+  esmPackages?: string[]; // packages bundled from their ES module build ("module"): names or "@scope/*"; default the AWS SDK v3
   format?: BundleFormat; // bundle module format; absent: CommonJS unless the code needs an ES module (top-level await)
   contract?: Contract; // service shape; "auto" detects it at startup (default "auto")
   livenessPath?: string | false; // server-mode liveness endpoint (default "/healthz"), false = off
@@ -109,6 +110,13 @@ const nodeSpec = (v: unknown) =>
 const urlPath = (v: unknown) =>
   v === false || (typeof v === "string" && v.startsWith("/")) ? undefined : 'a path starting with "/", or false';
 
+// An npm package name, a scope's every package ("@aws-sdk/*"), or "*" for every package.
+const esmPackagePattern = "^(\\*|@[a-z0-9-~][a-z0-9-._~]*/(\\*|[a-z0-9-~][a-z0-9-._~]*)|[a-z0-9-~][a-z0-9-._~]*)$";
+const esmPackageList = (v: unknown) =>
+  Array.isArray(v) && v.every((p) => typeof p === "string" && new RegExp(esmPackagePattern).test(p))
+    ? undefined
+    : 'package names, "@scope/*" or "*", e.g. ["@aws-sdk/*", "@smithy/*"]';
+
 const outputs = (what: string, where: readonly Section[]): KeySpec => ({ kind: "path", description: what, in: where });
 
 export const schema: Record<keyof Config, KeySpec> = {
@@ -126,6 +134,12 @@ export const schema: Record<keyof Config, KeySpec> = {
   assets: {
     kind: "path[]",
     description: 'Runtime files shipped with the bundle, the executable, the Lambda zip and the image, at their path from the project root: globs relative to this file ("public/**", "views/*.hbs"; a folder ships everything in it). One that matches nothing is an error.',
+  },
+  esmPackages: {
+    kind: "string[]",
+    description: 'Packages bundled from their ES module build (package.json "module") instead of "main", so what the service does not import is left out: names, "@scope/*" or "*" (default: the AWS SDK v3, ["@aws-sdk/*", "@smithy/*", "@aws-crypto/*"]; [] for none).',
+    check: esmPackageList,
+    pattern: esmPackagePattern,
   },
   format: { kind: "string", description: "Bundle format (default: cjs, esm when the code uses top-level await).", values: bundleFormats },
   contract: { kind: "string", description: "Service shape (default auto: detected at start-up).", values: contracts },
@@ -406,7 +420,7 @@ export function configJsonSchema(): Record<string, unknown> {
         case "number":
           return { type: spec.integer ? "integer" : "number", ...(spec.minimum !== undefined ? { minimum: spec.minimum } : {}), ...(spec.maximum !== undefined ? { maximum: spec.maximum } : {}) };
         case "string[]":
-          return { type: "array", items: { type: "string" } };
+          return { type: "array", items: { type: "string", ...(spec.pattern ? { pattern: spec.pattern } : {}) } };
         case "path[]":
           return { type: "array", items: { type: "string", minLength: 1 } };
         case "record":

@@ -2,6 +2,7 @@
 // module when the code needs one (format.ts). Deterministic, written atomically, unchanged files
 // keep their mtime.
 
+import { moduleBuildsPlugin } from "./module-builds.js";
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -129,6 +130,7 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
       ...(missing.size > 0 ? [missingRequirePlugin(missing, workDir)] : []),
       shimPlugin(options, format),
       runtimeSourcePlugin(),
+      moduleBuildsPlugin(options.esmPackages),
       nativeAddonPlugin(options.external),
       decoratorMetadataPlugin(workDir, decorators),
       ...(plan.autoload.length > 0 ? [autoloadPlugin(plan.autoload, options.cwd, workDir, decorators.warnings)] : []),

@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { nodeMajor, type BundleFormat, type Config } from "../config.js";
 import { BinshipError } from "../errors.js";
 import type { RuntimeOptions } from "../runtime/options.js";
+import { defaultEsmPackages } from "./module-builds.js";
 import type { Output } from "../util/outputs.js";
 
 export interface BundleOptions {
@@ -18,6 +19,7 @@ export interface BundleOptions {
   sourcemap: boolean; // embed a source map and map stack traces at run time (default false)
   define: Record<string, string>; // esbuild defines
   external: string[]; // modules left as runtime require()s
+  esmPackages: string[]; // packages bundled from their ES module build (module-builds.ts)
   runtime: Partial<RuntimeOptions>; // baked into the bundle for the runtime
   metafile?: string; // also write esbuild's metafile here
   depfile?: string; // also write a make dependency file here
@@ -88,6 +90,7 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     define: config.define ?? {},
     external: config.external ?? [],
     assets: config.assets ?? [],
+    esmPackages: config.esmPackages ?? defaultEsmPackages,
     runtime: runtimeOptionsFrom(config),
     metafile: extras.metafile ? resolve(cwd, extras.metafile) : undefined,
     depfile: extras.depfile ? resolve(cwd, extras.depfile) : undefined,

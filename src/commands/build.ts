@@ -65,7 +65,6 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
       ...assetsLine(bundle.assets, `beside it in ${shownPath(ctx.cwd, dirname(exe.outfile))}`),
       ...(largest ? [largest] : []),
-      exe.report.seaCodeCacheBytes ? `V8 code cache ${formatBytes(exe.report.seaCodeCacheBytes)} (--no-code-cache leaves it out)` : "no V8 code cache",
       ...audit,
     ],
     json: {

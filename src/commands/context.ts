@@ -51,6 +51,7 @@ export interface BundleFlagValues {
   define?: Record<string, string>;
   external?: string[];
   asset?: string[]; // --asset, repeatable: the config key "assets"
+  esmPackages?: string[];
   format?: string;
   contract?: string;
   invokeMode?: string;

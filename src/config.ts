@@ -297,7 +297,7 @@ function checkValue(spec: KeySpec, value: unknown, name: string): Problem | unde
     if (!typeOk(spec.kind, v)) {
       return {
         text: `${name} must be ${kindNames[spec.kind]}${spec.many ? " (or a list of them)" : ""}, got ${JSON.stringify(v)}`,
-        hint: spec.values ? `Accepted values: ${spec.values.join(", ")}.` : spec.kind === "path[]" ? 'Give each one a path or glob relative to it, e.g. ["public/**", "templates/*.html"].' : undefined,
+        hint: spec.values ? `Accepted values: ${spec.values.join(", ")}.` : spec.kind === "path[]" ? 'Give each one a non-empty path or glob, e.g. ["public/**", "templates/*.html"].' : undefined,
       };
     }
     if (spec.values && !spec.values.includes(v as string)) {

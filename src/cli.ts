@@ -105,6 +105,7 @@ function withBundleFlags(cmd: Command): Command {
     .option("--sourcemap", "embed a source map; stack traces point at the TypeScript sources")
     .option("--define <key=value>", "replace a global expression at build time (repeatable)", collectDefine)
     .option("--external <module>", "leave a module out of the bundle (repeatable)", collect)
+    .option("--asset <glob>", "ship runtime files matching this glob with the artifact, at their path from the project root (repeatable; config key \"assets\")", collect)
     .option("--esm-packages <list>", 'bundle these packages from their ES module build: names, "@scope/*" or "*", comma-separated; "" for none (default: the AWS SDK v3)', (v: string) => v.split(",").map((p) => p.trim()).filter(Boolean))
     .option("--lazy-builtins", "packages' requires of heavy Node built-ins load them on first use (on with --snapshot)")
     .option("--no-lazy-builtins", "load every built-in a package requires at start (default)")

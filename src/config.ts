@@ -61,6 +61,7 @@ export interface Config {
   sourcemap?: boolean; // inline source map; stack traces map back to TypeScript (default false)
   define?: Record<string, string>; // esbuild defines, K -> JS expression
   external?: string[]; // modules left out of the bundle
+  assets?: string[]; // runtime files shipped with every artifact at their path from the project root: globs, made absolute against the config file's directory (flags: cwd)
   esmPackages?: string[]; // packages bundled from their ES module build ("module"): names or "@scope/*"; default the AWS SDK v3
   lazyBuiltins?: boolean; // packages' requires of the built-ins in lazyBuiltinModules load on first use (default false; --snapshot turns it on)
   eagerBuiltins?: string | string[]; // of those, the ones kept eager
@@ -96,7 +97,7 @@ export interface Config {
   functionName?: string; // binship invoke: AWS_LAMBDA_FUNCTION_NAME, and the section of an --env-file it reads (default "function"; lambda section)
 }
 
-type Kind = "string" | "boolean" | "number" | "string[]" | "record" | "path" | "string|false" | "number|auto";
+type Kind = "string" | "boolean" | "number" | "string[]" | "path[]" | "record" | "path" | "string|false" | "number|auto";
 
 interface KeySpec {
   kind: Kind;
@@ -139,6 +140,10 @@ export const schema: Record<keyof Config, KeySpec> = {
   sourcemap: { kind: "boolean", description: "Embed a source map; stack traces point at the TypeScript sources (default false)." },
   define: { kind: "record", description: "Replace global expressions at build time: { \"process.env.STAGE\": \"\\\"prod\\\"\" }." },
   external: { kind: "string[]", description: "Modules left out of the bundle." },
+  assets: {
+    kind: "path[]",
+    description: 'Runtime files shipped with the bundle, the executable, the Lambda zip and the image, at their path from the project root: globs relative to this file ("public/**", "views/*.hbs"; a folder ships everything in it). One that matches nothing is an error.',
+  },
   esmPackages: {
     kind: "string[]",
     description: 'Packages bundled from their ES module build (package.json "module") instead of "main", so what the service does not import is left out: names, "@scope/*" or "*" (default: the AWS SDK v3, ["@aws-sdk/*", "@smithy/*", "@aws-crypto/*"]; [] for none).',
@@ -239,7 +244,7 @@ export function keysOf(section: Section | undefined): Map<string, keyof Config> 
 }
 
 /** Flags are named as the user typed them (--shutdown-grace-seconds), file keys as written. */
-export const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+export const flagName = (key: string): string => (key === "assets" ? "--asset" : `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
 
 /** Pass as `where` to validateConfig for values that came from flags. */
 export const commandLine = "command line";
@@ -255,6 +260,8 @@ function typeOk(kind: Kind, value: unknown): boolean {
       return typeof value === "number" && Number.isFinite(value);
     case "string[]":
       return Array.isArray(value) && value.every((x) => typeof x === "string");
+    case "path[]":
+      return Array.isArray(value) && value.every((x) => typeof x === "string" && x.length > 0);
     case "record":
       return typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((x) => typeof x === "string");
     case "string|false":
@@ -270,6 +277,7 @@ const kindNames: Record<Kind, string> = {
   boolean: "true or false",
   number: "a number",
   "string[]": "an array of strings",
+  "path[]": "an array of paths or globs (non-empty strings)",
   record: "an object of string values",
   "string|false": "a string or false",
   "number|auto": 'a number or "auto"',
@@ -305,7 +313,7 @@ function checkValue(spec: KeySpec, value: unknown, name: string): Problem | unde
     if (!typeOk(spec.kind, v)) {
       return {
         text: `${name} must be ${kindNames[spec.kind]}${spec.many ? " (or a list of them)" : ""}, got ${JSON.stringify(v)}`,
-        hint: spec.values ? `Accepted values: ${spec.values.join(", ")}.` : undefined,
+        hint: spec.values ? `Accepted values: ${spec.values.join(", ")}.` : spec.kind === "path[]" ? 'Give each one a non-empty path or glob, e.g. ["public/**", "templates/*.html"].' : undefined,
       };
     }
     if (spec.values && !spec.values.includes(v as string)) {
@@ -346,7 +354,7 @@ function checkObject(raw: Record<string, unknown>, known: Map<string, keyof Conf
     const spec = schema[key];
     const problem = checkValue(spec, value, nameOf(name));
     if (problem) problems.push(problem);
-    else out[key] = spec.kind === "path" ? resolve(baseDir, value as string) : value;
+    else out[key] = spec.kind === "path" ? resolve(baseDir, value as string) : spec.kind === "path[]" ? (value as string[]).map((v) => resolve(baseDir, v)) : value;
   }
   return out as Config;
 }
@@ -429,6 +437,8 @@ export function configJsonSchema(): Record<string, unknown> {
           return { type: spec.integer ? "integer" : "number", ...(spec.minimum !== undefined ? { minimum: spec.minimum } : {}), ...(spec.maximum !== undefined ? { maximum: spec.maximum } : {}) };
         case "string[]":
           return { type: "array", items: { type: "string", ...(spec.pattern ? { pattern: spec.pattern } : {}) } };
+        case "path[]":
+          return { type: "array", items: { type: "string", minLength: 1 } };
         case "record":
           return { type: "object", additionalProperties: { type: "string" } };
         case "string|false":

@@ -29,7 +29,7 @@ export interface CommonOptions {
 }
 
 /** Options that shape the bundle, for every command that bundles. */
-export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" | "define" | "external" | "esmPackages" | "lazyBuiltins" | "eagerBuiltins" | "format" | "contract" | "livenessPath" | "readinessPath" | "shutdownGraceSeconds" | "workers" | "invokeMode" | "basePath">;
+export type BundleKeys = Pick<Config, "entry" | "node" | "minify" | "sourcemap" | "define" | "external" | "esmPackages" | "assets" | "lazyBuiltins" | "eagerBuiltins" | "format" | "contract" | "livenessPath" | "readinessPath" | "shutdownGraceSeconds" | "workers" | "invokeMode" | "basePath">;
 /** Options of commands that also build an executable. */
 export type ExecutableKeys = BundleKeys & Pick<Config, "nodeBinary" | "generatorNode" | "strip" | "codeCache">;
 

@@ -6,6 +6,7 @@ import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import type { BuildInfo } from "../inspect/build-info.js";
 import type { ElfReport } from "../inspect/index.js";
+import type { Asset } from "../bundle/assets.js";
 
 /** What a layout needs built before it can pack: an executable per arch, the bundle, or the bundle plus the official Node binary for the arch (a Lambda layer). */
 export type AppNeed = "executable" | "bundle" | "node-and-bundle";
@@ -37,6 +38,7 @@ export interface BuiltApp {
   bundle?: AppBundle; // for layouts that need the bundle
   node?: AppNode; // for layouts that ship Node beside the bundle
   nodes?: AppNode[]; // the container node layout: one Node binary per arch, sorted by arch
+  assets?: Asset[]; // runtime files, beside the app at their names (bundle/assets.ts), sorted
   compileCache?: AppCompileCache; // the container node layout: Node's compile cache for the bundle, made by each arch's Node
 }
 

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
 import type { Plugin } from "esbuild";
 import { BinshipError, type Diagnostic } from "../errors.js";
+import { relocateSource } from "./relocate.js";
 
 // `@Name` or `@ns.Name(` at the start of a line or after `(`/`,`/space: a decorator, not an email.
 const decorator = /(^|[\s(,])@[A-Za-z_$][\w$.]*\s*[(\s]/m;
@@ -53,6 +54,7 @@ function emitsMetadata(path: string, depth = 0): boolean | undefined {
 
 export interface DecoratorState {
   warnings: Diagnostic[];
+  relocate?: { cwd: string; root: string }; // set when module locations are relocated (relocate.ts): a compiled file is too
 }
 
 export function decoratorMetadataPlugin(workDir: string, state: DecoratorState): Plugin {
@@ -133,7 +135,8 @@ export function decoratorMetadataPlugin(workDir: string, state: DecoratorState):
             noEmit: false,
           },
         });
-        return { contents: out.outputText, loader: args.path.endsWith("x") ? "jsx" : "js" };
+        const contents = state.relocate ? (relocateSource(out.outputText, args.path, state.relocate.cwd, state.relocate.root) ?? out.outputText) : out.outputText;
+        return { contents, loader: args.path.endsWith("x") ? "jsx" : "js" };
       });
     },
   };

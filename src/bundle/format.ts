@@ -13,6 +13,9 @@ export type { BundleFormat } from "../config.js";
 
 // CommonJS has no import.meta: esbuild maps import.meta.* to the CommonJS equivalents.
 const cjsBanner = 'var __binship_import_meta_url = require("url").pathToFileURL(__filename).href;';
+// The directory the bundle (the executable) is in: where runtime files are shipped, the root of
+// every relocated module's __dirname (relocate.ts). Same line: source map lines still match.
+const cjsRoot = "var __binship_root = __dirname;";
 
 // An ES module has no require, __filename or __dirname, which bundled CommonJS dependencies use:
 // esbuild's createRequire banner pattern gives them back. import.meta is the module's own.
@@ -23,6 +26,7 @@ const esmBanner = [
   "const __binship_filename = __binshipFileURLToPath(import.meta.url);",
   "const __binship_dirname = __binshipDirname(__binship_filename);",
   "const require = __binshipCreateRequire(__binship_filename);",
+  "const __binship_root = __binship_dirname;",
 ].join("\n");
 
 /** esbuild settings of one format; `define` is merged under the user's own defines. */
@@ -30,7 +34,7 @@ export function formatSettings(format: BundleFormat): Pick<BuildOptions, "format
   if (format === "cjs") {
     return {
       format: "cjs",
-      banner: { js: cjsBanner },
+      banner: { js: cjsBanner + cjsRoot },
       define: { "import.meta.url": "__binship_import_meta_url", "import.meta.dirname": "__dirname", "import.meta.filename": "__filename" },
     };
   }

@@ -4,7 +4,7 @@
 
 import { moduleBuildsPlugin } from "./module-builds.js";
 import { build, type Message, type Metafile, type Plugin } from "esbuild";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { newestKnownNodeMajor } from "../config.js";
 import { diagnostic } from "../diagnostic.js";
@@ -24,10 +24,16 @@ import { bundleContents, projectRoot, type BundleContents } from "./packages.js"
 import type { BundleOptions } from "./options.js";
 import { runtimeFile, runtimeSourcePlugin, runtimeSpecifier } from "./runtime-source.js";
 import { shimNamespace, shimPath, shimSource } from "./shim.js";
+import { checkPlacement, collectAssets, copiesManifest, placeAssets, type Asset, type AssetRequest } from "./assets.js";
+import { autoloadFiles, autoloadPlugin } from "./autoload.js";
+import { findFileRefs, type FileRef } from "./file-refs.js";
+import { knownAssetRequests } from "./known-assets.js";
+import { relocatePlugin } from "./relocate.js";
 import { shownPath } from "../util/shown-path.js";
 
 export { resolveBundleOptions, type BundleOptions } from "./options.js";
 export type { BundleContents, BundledPackage } from "./packages.js";
+export type { Asset } from "./assets.js";
 
 export interface BundleResult {
   outfile: string; // options.outfile, or with .mjs for an ES module when the name was a default
@@ -41,6 +47,13 @@ export interface BundleResult {
   metafile: Metafile;
   contents: BundleContents; // the bundle's bytes by npm package, source file and runtime
   sourceMap?: string; // a snapshot build's source map (JSON, sources relative to the outfile's directory), for the guard's findings; not written unless --sourcemap
+  assets: Asset[]; // runtime files shipped beside the bundle, sorted by name (their sources are in `inputs` too)
+}
+
+/** How the runtime files shape the build: module locations relocated (relocate.ts), autoload folders bundled. */
+interface AssetPlan {
+  relocate: boolean;
+  autoload: string[]; // module files of @fastify/autoload folders
 }
 
 function shimPlugin(options: BundleOptions, format: BundleFormat): Plugin {
@@ -84,9 +97,9 @@ export function bundleOutputs(options: BundleOptions): Output[] {
   return out;
 }
 
-async function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires) {
+async function esbuild(options: BundleOptions, format: BundleFormat, workDir: string, missing: MissingRequires, plan: AssetPlan) {
   const settings = formatSettings(format);
-  const decorators: DecoratorState = { warnings: [] };
+  const decorators: DecoratorState = { warnings: [], relocate: plan.relocate ? { cwd: options.cwd, root: workDir } : undefined };
   // An ES module bundle hoists its imports: laziness there would need another mechanism.
   const lazy = format === "cjs" ? lazyModules(options.lazyBuiltins, options.eagerBuiltins) : new Set<string>();
   // A snapshot defers the built-ins it cannot hold in every file, binship's runtime included.
@@ -130,6 +143,8 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
       moduleBuildsPlugin(options.esmPackages),
       nativeAddonPlugin(options.external),
       decoratorMetadataPlugin(workDir, decorators),
+      ...(plan.autoload.length > 0 ? [autoloadPlugin(plan.autoload, options.cwd, workDir, decorators.warnings)] : []),
+      ...(plan.relocate ? [relocatePlugin(options.cwd, workDir)] : []),
     ],
   });
   return { ...result, decorators };
@@ -140,12 +155,12 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
  * needs one: a CommonJS service pays nothing for the check. A dependency's require of a package
  * that is not installed is bundled as a module that throws, on a second try (optional.ts).
  */
-async function buildInFormat(options: BundleOptions, workDir: string) {
+async function buildInFormat(options: BundleOptions, workDir: string, plan: AssetPlan) {
   let format: BundleFormat = options.format ?? "cjs";
   const missing: MissingRequires = new Map();
   for (;;) {
     try {
-      return { format, result: await esbuild(options, format, workDir, missing), missing };
+      return { format, result: await esbuild(options, format, workDir, missing, plan), missing };
     } catch (err) {
       const errors = (err as { errors?: Message[] }).errors;
       if (!errors?.length) throw new BinshipError("BUNDLE_FAILED", `esbuild failed: ${(err as Error).message}`, { cause: err });
@@ -186,9 +201,59 @@ function outfileFor(options: BundleOptions, format: BundleFormat): string {
   });
 }
 
+/** The service's own modules (not node_modules, not binship's) and the paths each names relative to itself. */
+function projectRefs(metafile: Metafile, workDir: string, cwd: string): FileRef[] {
+  const own = Object.keys(metafile.inputs).filter((p) => !p.includes(":") && !p.split("/").includes("node_modules") && !p.startsWith("../"));
+  return own.flatMap((p) => {
+    const file = resolve(workDir, p);
+    return findFileRefs(readFileSync(file, "utf8"), file, cwd);
+  });
+}
+
+/** A read of a project file no asset ships: the artifact will not have it. */
+function unshippedReads(refs: FileRef[], assets: Asset[], cwd: string): Diagnostic[] {
+  const shipped = (target: string) => assets.some((a) => a.source === target || a.source.startsWith(`${target}/`));
+  return refs
+    .filter((r) => r.kind === "read" && existsSync(r.target) && !shipped(r.target))
+    .map((r) => ({
+      text: `${r.expression} names ${shownPath(cwd, r.target)}, which the bundle does not hold and no asset ships: it is missing at run time`,
+      file: r.file,
+      line: r.line,
+      hint: `Ship it with "assets": ["${shownPath(cwd, r.target)}${statSync(r.target).isDirectory() ? "/**" : ""}"] in binship.config.json (or --asset ${shownPath(cwd, r.target)}).`,
+    }));
+}
+
+/**
+ * Builds until the runtime files and the build agree: the first build shows which folders the
+ * code hands to autoload or a static server and which known packages are in; when that changes
+ * the plan (modules must be relocated, autoload folders bundled), the build runs once more.
+ */
+async function buildWithAssets(options: BundleOptions, workDir: string, outputs: Output[], copyDirs: string[]) {
+  const user: AssetRequest[] = options.assets.map((pattern) => ({ pattern, origin: shownPath(options.cwd, pattern) }));
+  // The user's globs are checked before any build: one that matches nothing fails fast.
+  const userAssets = collectAssets(user, workDir, options.cwd, outputs, copyDirs);
+  let plan: AssetPlan = { relocate: userAssets.length > 0, autoload: [] };
+  for (let round = 0; ; round++) {
+    const built = await buildInFormat(options, workDir, plan);
+    const refs = projectRefs(built.result.metafile, workDir, options.cwd);
+    const assets = collectAssets([...user, ...knownAssetRequests(built.result.metafile, workDir, refs, options.cwd)], workDir, options.cwd, outputs, copyDirs);
+    const autoload = autoloadFiles(refs.filter((r) => r.kind === "autoload-dir" && existsSync(r.target)).map((r) => r.target));
+    const next: AssetPlan = { relocate: assets.length > 0, autoload };
+    if (round > 0 || (next.relocate === plan.relocate && next.autoload.join("\n") === plan.autoload.join("\n"))) {
+      return { ...built, assets, readWarnings: unshippedReads(refs, assets, options.cwd) };
+    }
+    plan = next;
+  }
+}
+
 export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const workDir = projectRoot(dirname(options.entry), options.cwd);
-  const { format, result, missing } = await buildInFormat(options, workDir);
+  const outputPaths = [...bundleOutputs(options), ...(options.alsoOutputs ?? [])];
+  const outDir = dirname(options.outfile);
+  // The last run's copies beside the bundle are outputs, never assets.
+  const placeDir = options.placeAssets ? outDir : options.assetsDir;
+  const copyDirs = placeDir ? [placeDir] : [];
+  const { format, result, missing, assets, readWarnings } = await buildWithAssets(options, workDir, outputPaths, copyDirs);
   const outfile = outfileFor(options, format);
   const js = withoutUnusedBanner(withLazyBuiltins(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text), format);
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
@@ -207,9 +272,13 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !virtual(p))
     .map((p) => runtimeFile(p) ?? resolve(workDir, p));
+  inputs.push(...assets.map((a) => a.source));
   const read = bundleContents(result.metafile, workDir, (p) => virtual(p) || runtimeFile(p) !== undefined);
-  // Only now are all the inputs known: no output of the command may be one of them (the lockfile read included).
-  checkOutputs([...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])], read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
+  // Only now are all the inputs known: no output of the command may be one of them (the lockfile read and the assets included).
+  const outputs = [...bundleOutputs({ ...options, outfile }), ...(options.alsoOutputs ?? [])];
+  checkOutputs(outputs, read.lockfile ? [...inputs, read.lockfile] : inputs, options.cwd);
+  if (placeDir) checkPlacement(placeDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, placeDir) });
+  if (options.placeAssets) await placeAssets(outDir, assets, { inputs, outputs, cwd: options.cwd, artifact: shownPath(options.cwd, outDir), manifest: copiesManifest(outfile) });
   const written = await write(outfile, code);
   if (options.metafile) await write(options.metafile, `${JSON.stringify(result.metafile, null, 2)}\n`);
   // Another target (build's executable) records the lockfile's versions and integrity, so a
@@ -223,10 +292,11 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
     sha256: written.sha256,
     changed: written.changed,
     inputs,
-    warnings: [...nodeWarnings(options), ...result.decorators.warnings, ...missingWarning(missing, workDir), ...result.warnings.map((m) => toDiagnostic(m, workDir))],
+    warnings: [...nodeWarnings(options), ...result.decorators.warnings, ...missingWarning(missing, workDir), ...readWarnings, ...result.warnings.map((m) => toDiagnostic(m, workDir))],
     metafile: result.metafile,
     contents: read.contents,
     ...(options.snapshot && map ? { sourceMap: map } : {}),
+    assets,
     ...(read.lockfile ? { lockfile: read.lockfile } : {}),
   };
 }

@@ -28,6 +28,9 @@ export interface BundleOptions {
   depfile?: string; // also write a make dependency file here
   depfileTarget?: string; // the target named in the depfile (default: outfile); it records the lockfile, which is then a prerequisite too
   alsoOutputs?: Output[]; // the command's other outputs (an executable, a zip): checked against the inputs before anything is written
+  assets: string[]; // absolute globs of runtime files shipped beside the bundle (config "assets"); binship adds what it knows packages read
+  assetsDir?: string; // where the command copies the assets itself (binship build: beside the executable): checked before anything is written; its copies of a project file are the last run's, never assets
+  placeAssets?: boolean; // also copy the assets beside the outfile (binship bundle); the pack flows put them in their artifact instead
 }
 
 /** The oldest Node a bundle targets (esbuild's syntax target; the runtime uses nothing newer). */
@@ -95,6 +98,7 @@ export function resolveBundleOptions(config: Config, cwd: string, defaultOutfile
     sourcemap: config.sourcemap ?? false,
     define: config.define ?? {},
     external: config.external ?? [],
+    assets: config.assets ?? [],
     esmPackages: config.esmPackages ?? defaultEsmPackages,
     // A snapshot cannot hold some built-ins' bindings: they must load after the start.
     lazyBuiltins: snapshot || (config.lazyBuiltins ?? false),

@@ -4,7 +4,7 @@
 
 import { resolve } from "node:path";
 import { BinshipError } from "../errors.js";
-import { inspectArtifact, type ArtifactInspection } from "../inspect/artifact.js";
+import { inspectArtifact, type ArtifactAsset, type ArtifactInspection } from "../inspect/artifact.js";
 import type { BuildInfo } from "../inspect/build-info.js";
 import { readZip } from "../invoke/unzip.js";
 import { formatBytes } from "../log.js";
@@ -38,10 +38,12 @@ async function write(path: string, text: string): Promise<void> {
 }
 
 /** Writes what was asked for (nothing when neither flag is given); returns the result lines to print. */
-export async function writeAuditOutputs(ctx: CommandContext, flags: AuditFlags, artifact: string | ArtifactInspection): Promise<string[]> {
+export async function writeAuditOutputs(ctx: CommandContext, flags: AuditFlags, artifact: string | ArtifactInspection, assets?: ArtifactAsset[]): Promise<string[]> {
   const lines: string[] = [];
   if (!flags.sbom && !flags.report) return lines;
-  const inspection = typeof artifact === "string" ? await inspectArtifact(artifact, readZip) : artifact;
+  const inspected = typeof artifact === "string" ? await inspectArtifact(artifact, readZip) : artifact;
+  // binship build's copies beside the executable are not in the file: the command names them.
+  const inspection = assets?.length ? { ...inspected, assets } : inspected;
   if (flags.sbom) {
     const path = resolve(ctx.cwd, flags.sbom);
     await write(path, await sbomOfArtifact(inspection, ctx.env.SOURCE_DATE_EPOCH));
@@ -53,6 +55,13 @@ export async function writeAuditOutputs(ctx: CommandContext, flags: AuditFlags, 
     lines.push(`report: ${shownPath(ctx.cwd, path)}`);
   }
   return lines;
+}
+
+/** The runtime files' count and bytes, under the artifact's line; nothing when there are none. */
+export function assetsLine(assets: { bytes: number }[], where: string): string[] {
+  if (assets.length === 0) return [];
+  const bytes = assets.reduce((n, a) => n + a.bytes, 0);
+  return [`  + ${assets.length} runtime file${assets.length === 1 ? "" : "s"}, ${formatBytes(bytes)} (${where})`];
 }
 
 /** Over 1 MiB of bundle, name the three packages that weigh most. */

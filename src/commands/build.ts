@@ -1,13 +1,13 @@
 // binship build [entry] --arch arm64 --node 24 -o dist/app-arm64
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { archs, singleArch, type Arch } from "../config.js";
 import { formatBytes } from "../log.js";
 import { buildFromSource } from "../pipeline/build.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
-import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
+import { assetsLine, checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import type { ElfReport } from "../inspect/index.js";
 import { checkCommandOutputs, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput, type WrittenFile } from "./context.js";
 
@@ -35,6 +35,7 @@ export interface BuildResult extends WrittenFile {
   codeCacheBytes: number; // the V8 code cache in the SEA blob (0: none)
   snapshot: boolean; // the executable starts from a V8 startup snapshot of the service's init
   bundle: { bytes: number; sha256: string; inputs: string[] };
+  assets: { name: string; bytes: number; mode: number }[]; // runtime files copied beside the executable, at their path from the project root
   packages: { name: string; version: string; bytes: number }[]; // npm packages in the bundle
   sbom: string | null;
   report: string | null;
@@ -55,14 +56,16 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
   await checkCommandOutputs(ctx, loaded, outputs);
   // The SBOM and report inside too: an interrupt while they are written leaves no output either.
   const { bundle, executable: exe, warnings, audit } = await withInterruptCleanup(async () => {
-    const built = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs });
-    return { ...built, audit: await writeAuditOutputs(ctx, { sbom, report }, built.executable.outfile) };
+    const built = await buildFromSource({ config, cwd: ctx.cwd, env: ctx.env, arch, outfile, logger: ctx.logger, depfile, metafile, outputs, placeAssets: true });
+    const assets = built.bundle.assets.map((a) => ({ name: a.name, bytes: a.bytes }));
+    return { ...built, audit: await writeAuditOutputs(ctx, { sbom, report }, built.executable.outfile, assets) };
   }, outputs.map((o) => o.path));
   const shown = shownPath(ctx.cwd, exe.outfile);
   const largest = largestLine(exe.buildInfo);
   return {
     lines: [
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
+      ...assetsLine(bundle.assets, `beside it in ${shownPath(ctx.cwd, dirname(exe.outfile))}`),
       ...(largest ? [largest] : []),
       ...audit,
     ],
@@ -82,6 +85,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       codeCacheBytes: exe.report.seaCodeCacheBytes ?? 0,
       snapshot: exe.report.seaSnapshot ?? false,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
+      assets: bundle.assets.map((a) => ({ name: a.name, bytes: a.bytes, mode: a.mode })),
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),
       sbom: sbom ? resolve(ctx.cwd, sbom) : null,
       report: report ? resolve(ctx.cwd, report) : null,

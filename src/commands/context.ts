@@ -37,7 +37,9 @@ export function createCommandContext(flags: GlobalFlags, env: NodeJS.ProcessEnv 
 export async function resolveConfig(ctx: CommandContext, section: Section, flagValues: Record<string, unknown>): Promise<LoadedConfig> {
   const { contents, file } = ctx.flags.config === false ? { contents: { shared: {}, sections: {} }, file: undefined } : await loadConfig(ctx.cwd, ctx.flags.config);
   if (file) ctx.logger.debug(`config: ${file}`);
-  const defined = Object.fromEntries(Object.entries(flagValues).filter(([, v]) => v !== undefined));
+  // --asset is singular and repeatable; its config key is the list, "assets".
+  const { asset, ...rest } = flagValues;
+  const defined = Object.fromEntries(Object.entries({ ...rest, assets: asset ?? rest.assets }).filter(([, v]) => v !== undefined));
   return { config: mergeConfig(configFor(contents, section), validateConfig(defined, ctx.optionsFrom, ctx.cwd)), file };
 }
 
@@ -48,6 +50,7 @@ export interface BundleFlagValues {
   sourcemap?: boolean;
   define?: Record<string, string>;
   external?: string[];
+  asset?: string[]; // --asset, repeatable: the config key "assets"
   esmPackages?: string[];
   lazyBuiltins?: boolean;
   eagerBuiltins?: string | string[];

@@ -79,6 +79,10 @@ function formatArtifact(a: ArtifactInspection, shown: string): string[] {
   if (a.kind === "oci-layout") return [`${shown}/  OCI image layout${layout}`, ...(a.platforms ?? []).flatMap(formatImage)];
   const lines = [a.kind === "lambda-zip" ? `${shown}  Lambda zip, ${formatBytes(a.bytes ?? 0)}, sha256:${a.sha256}` : `${shown}/  container recipe${layout}`];
   for (const e of a.zipEntries ?? []) lines.push(row("entry", `${e.name}  ${e.bytes} bytes (${e.compressedBytes} compressed)`));
+  if (a.assets?.length) {
+    const where = a.kind === "lambda-zip" ? "at the zip's root" : "files/, /app in the image";
+    lines.push(row("assets", `${a.assets.length} runtime files, ${formatBytes(a.assets.reduce((n, f) => n + f.bytes, 0))} (${where})`));
+  }
   lines.push(...containerRows(a));
   if (a.kind === "container" && a.layout === "bundle") lines.push(row("executables", "none (a --layout bundle recipe carries app.cjs, not an executable)"));
   for (const n of a.nodes ?? []) lines.push(...formatReport(n.report, `${n.name}:`, nodeInfo).map((l) => `  ${l}`));

@@ -101,7 +101,8 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
   for (const e of result.executables) {
     lines.push(`  ${basename(e.path)}  ${formatBytes(e.bytes)}  node ${e.nodeVersion ?? "unknown"}  sha256:${e.sha256.slice(0, 12)}`);
   }
-  for (const f of result.files.filter((f) => !f.path.startsWith("app-"))) lines.push(`  ${f.path}`);
+  for (const f of result.files.filter((f) => !f.path.startsWith("app-") && !f.path.startsWith("files/"))) lines.push(`  ${f.path}`);
+  if (result.assets.length > 0) lines.push(`  files/  ${result.assets.length} runtime file${result.assets.length === 1 ? "" : "s"}, ${formatBytes(result.assets.reduce((n, a) => n + a.bytes, 0))} (/app in the image)`);
   if (result.executables.length > 0) {
     const largest = largestLine((await readBuildInfo(result.executables[0]!.path))?.info);
     lines.push(...(largest ? [largest] : []), ...audit);
@@ -121,6 +122,7 @@ export async function packContainerCommand(ctx: CommandContext, entry: string | 
       platforms: result.platforms,
       executables: result.executables,
       files: result.files,
+      assets: result.assets,
       ...(result.published ? { image: result.published.result.reference, index: result.published.result } : {}),
     },
     warnings: [...warnings, ...result.warnings],

@@ -12,7 +12,7 @@ import { formatBytes } from "../log.js";
 import { lambdaOutputs, packLambda } from "../pipeline/pack-lambda.js";
 import { withInterruptCleanup } from "../util/interrupt.js";
 import { shownPath } from "../util/shown-path.js";
-import { checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
+import { assetsLine, checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import type { LambdaRuntime } from "../config.js";
 import type { LambdaPackageResult } from "../artifacts/lambda/index.js";
 import type { FallbackReport } from "../pipeline/pack-lambda.js";
@@ -47,6 +47,7 @@ export interface PackLambdaResult extends ZipSummary {
   layout: string;
   node: string | null;
   libraries: string[]; // sonames shipped in lib/
+  assets: { name: string; bytes: number; mode: number }[]; // runtime files at the zip root, beside bootstrap
   fallback: (FallbackReport & { why: string }) | null;
   executable: { path: string; bytes: number; sha256: string; glibc: string | null } | null; // null for the layer layout
   depfile: string | null;
@@ -96,6 +97,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
   return {
     lines: [
       `${shown}  ${formatBytes(zip.bytes)} (${formatBytes(zip.unzippedBytes)} unzipped)  ${options.arch} ${options.runtime}  node ${node}  sha256:${zip.sha256.slice(0, 12)}${zip.changed ? "" : "  (unchanged)"}`,
+      ...assetsLine(result.assets, "at the zip's root, beside bootstrap"),
       ...(layer ? [`${shownPath(ctx.cwd, layer.path)}  ${formatBytes(layer.bytes)} (${formatBytes(layer.unzippedBytes)} unzipped)  runtime layer ${layer.name}${layer.changed ? "" : "  (unchanged)"}`] : []),
       ...(layer?.removed ? [`removed ${shownPath(ctx.cwd, layer.removed)}: no pack in ${shownPath(ctx.cwd, dirname(layer.removed))} uses it any more`] : []),
       ...(largest ? [largest] : []),
@@ -113,6 +115,7 @@ export async function packLambdaCommand(ctx: CommandContext, entry: string | und
       node: exe.nodeVersion ?? null,
       changed: zip.changed,
       entries: zip.entries,
+      assets: result.assets.map((a) => ({ name: a.name, bytes: a.bytes, mode: a.mode })),
       libraries: zip.libraries,
       // provided.al2023: libstdc++/libgcc_s in lib/ (the layer's, for --layout layer), loaded only if the runtime lacks its own.
       fallback: result.fallback ? { ...result.fallback, why: "loaded only when the runtime has no libstdc++.so.6 / libgcc_s.so.1 of its own" } : null,

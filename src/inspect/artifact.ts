@@ -4,7 +4,7 @@
 // `inspect --sbom` of the same file agree.
 
 import { createHash } from "node:crypto";
-import { open, readFile, stat, writeFile } from "node:fs/promises";
+import { open, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { BinshipError } from "../errors.js";
@@ -40,6 +40,7 @@ export interface ArtifactInspection {
   executables: ArtifactExecutable[];
   zipEntries?: ZipEntrySize[];
   libraries: ArtifactLibrary[];
+  assets?: ArtifactAsset[]; // runtime files shipped with it: a zip's entries that are not binship's own, a recipe's files/, or (build) the copies beside the executable
   // A container's: its layout and, for the node layout, the Node binaries, the bundle and the compile cache; an image's layers per platform.
   layout?: ContainerContents["layout"];
   nodes?: ContainerContents["nodes"];
@@ -47,6 +48,15 @@ export interface ArtifactInspection {
   compileCache?: ContainerContents["compileCache"];
   platforms?: ContainerContents["platforms"];
 }
+
+/** One runtime file ("assets") and its size. */
+export interface ArtifactAsset {
+  name: string; // its path beside the app, '/'-separated
+  bytes: number;
+}
+
+/** What binship itself puts in a function zip; every other entry is a runtime file. */
+const ownZipEntry = (name: string) => name === "bootstrap" || name.startsWith("lib/") || name === "app.cjs" || name === "app.mjs";
 
 /** Reads a zip's entries (invoke/unzip.ts readZip); passed in, since that reader lives in a higher layer. */
 export type ZipReader = (buf: Buffer, path: string) => { name: string; directory: boolean; bytes: number; compressedBytes: number; data: () => Buffer }[];
@@ -70,7 +80,9 @@ async function inspectZip(path: string, buf: Buffer, readZip: ZipReader): Promis
       }
     }
     const zipEntries = entries.map((e) => ({ name: e.name, bytes: e.bytes, compressedBytes: e.compressedBytes }));
-    return { kind: "lambda-zip", path, bytes: buf.length, sha256: hash("sha256", buf), executables, zipEntries, libraries };
+    const exeNames = new Set(executables.map((e) => e.name));
+    const assets = zipEntries.filter((e) => !ownZipEntry(e.name) && !exeNames.has(e.name)).map((e) => ({ name: e.name, bytes: e.bytes }));
+    return { kind: "lambda-zip", path, bytes: buf.length, sha256: hash("sha256", buf), executables, zipEntries, libraries, assets };
   } finally {
     await scratch.dispose();
   }
@@ -84,7 +96,20 @@ const exists = (path: string) =>
 
 async function inspectContainer(path: string, kind: "container" | "oci-layout"): Promise<ArtifactInspection> {
   const { executables, ...rest } = kind === "oci-layout" ? await inspectOciLayout(path) : await inspectRecipeDir(path);
-  return { kind, path, executables, libraries: [], ...rest };
+  const assets = kind === "container" ? await filesUnder(join(path, "files")) : [];
+  return { kind, path, executables, libraries: [], ...rest, ...(assets.length ? { assets } : {}) };
+}
+
+/** Every file under `dir` (a recipe's files/: the runtime files, /app in the image), sorted; none when it is absent. */
+async function filesUnder(dir: string, prefix = ""): Promise<ArtifactAsset[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const out: ArtifactAsset[] = [];
+  for (const e of entries) {
+    const name = `${prefix}${e.name}`;
+    if (e.isDirectory()) out.push(...(await filesUnder(join(dir, e.name), `${name}/`)));
+    else if (e.isFile()) out.push({ name, bytes: (await stat(join(dir, e.name))).size });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export async function inspectArtifact(path: string, readZip: ZipReader): Promise<ArtifactInspection> {

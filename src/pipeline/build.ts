@@ -3,9 +3,11 @@
 // of both are returned together, for the command to print.
 
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
+import { copiesManifest, placeAssets, type Asset } from "../bundle/assets.js";
+import { shownPath } from "../util/shown-path.js";
 import type { AppBundle } from "../artifacts/types.js";
-import { bundle, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
+import { bundle, bundleOutputs, resolveBundleOptions, type BundleResult } from "../bundle/index.js";
 import type { Arch, Config } from "../config.js";
 import { diagnostic, type Diagnostic } from "../diagnostic.js";
 import { buildExecutable, resolveExecutableOptions, type ExecutableResult } from "../executable/index.js";
@@ -32,12 +34,14 @@ export interface SourceBuildOptions {
   depfile?: string; // write a make dependency file whose target is the executable
   metafile?: string; // write esbuild's metafile here
   outputs?: Output[]; // the command's other outputs, checked against the bundle's inputs before anything is written
+  placeAssets?: boolean; // copy the runtime files beside the executable (binship build); the pack flows put them in their artifact
   cleanup?: Cleanup; // unused: scratch space registers itself for removal on interrupt (util/interrupt.ts)
 }
 
 export interface BuiltBundle {
   bundle: AppBundle;
-  inputs: string[]; // every source file the bundle read
+  inputs: string[]; // every source file the bundle read, and the runtime files
+  assets: Asset[]; // runtime files to ship beside it
   warnings: Diagnostic[];
 }
 
@@ -46,7 +50,7 @@ export async function buildBundle(config: Config, cwd: string, outfile: string, 
   logger.progress(`bundling ${basename(outfile)}`);
   const result = await bundle({ ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, outfile), alsoOutputs: outputs });
   logger.done();
-  return { bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 }, inputs: result.inputs, warnings: result.warnings };
+  return { bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 }, inputs: result.inputs, assets: result.assets, warnings: result.warnings };
 }
 
 export async function buildFromSource(options: SourceBuildOptions): Promise<SourceBuild> {
@@ -59,6 +63,7 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
       ...resolveBundleOptions({ ...config, outfile: undefined }, cwd, bundleFile, { depfile: options.depfile, metafile: options.metafile }),
       depfileTarget: outfile,
       alsoOutputs: [{ flag: options.outfileFlag ?? "-o", path: outfile }, ...(options.outputs ?? [])],
+      ...(options.placeAssets ? { assetsDir: dirname(outfile) } : {}),
     };
     const executableOptions = resolveExecutableOptions(config, cwd, env, { bundle: bundleFile, outfile, arch, logger });
     const warnings: Diagnostic[] = [];
@@ -69,6 +74,12 @@ export async function buildFromSource(options: SourceBuildOptions): Promise<Sour
     const bundled = await bundle(bundleOptions);
     // The bundle's name and format are known once it is built (an ES module is named .mjs).
     const executable = await buildExecutable({ ...executableOptions, bundle: bundled.outfile, bundleFormat: bundled.format, contents: bundled.contents, snapshotSourceMap: bundled.sourceMap });
+    // Beside the executable, where its modules' __dirname points (bundle/relocate.ts).
+    if (options.placeAssets) {
+      // bundle() checked the copies against every output and input before writing anything.
+      const outputs = [...bundleOutputs(bundleOptions), ...bundleOptions.alsoOutputs];
+      await placeAssets(dirname(outfile), bundled.assets, { inputs: bundled.inputs, outputs, cwd, artifact: shownPath(cwd, dirname(outfile)), manifest: copiesManifest(outfile) });
+    }
     return { bundle: bundled, executable, warnings: [...warnings, ...bundled.warnings, ...executable.warnings] };
   } finally {
     await scratch?.dispose();

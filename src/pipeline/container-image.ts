@@ -4,7 +4,7 @@
 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
+import { assetContextDir, dockerArchOf, type ContainerOptions, type ContainerResult } from "../artifacts/container/index.js";
 import { createdFrom, gitLabels, loadKnownBlobs, publishImage, registryClients, type PublishResult } from "../artifacts/container/image/index.js";
 import { pinK8sImage } from "../artifacts/container/pin-k8s.js";
 import { cacheDirFrom, compileCacheDirName } from "../executable/index.js";
@@ -56,6 +56,7 @@ export async function publishContainerImage(i: ImageStepInput): Promise<ImageOut
     files,
     name: packed.name,
     bundleFile,
+    assets: packed.assets.map((a) => ({ name: a.name, source: join(packed.dir, assetContextDir, ...a.name.split("/")), mode: a.mode })),
     ...(packed.layout === "node" ? { compileCache: { dir: packed.dir, files: packed.files.map((f) => f.path).filter((f) => f.startsWith(`${compileCacheDirName}/`)).sort() } } : {}),
     base: packed.base,
     port: options.port,

@@ -58,7 +58,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
     const bundleOptions = resolveBundleOptions({ ...config, outfile: undefined }, cwd, join(scratch, "app.cjs"));
     const result = await bundle({ ...bundleOptions, alsoOutputs: outputs });
     logger.done();
-    const app: BuiltApp = { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 } };
+    const app: BuiltApp = { executables: [], bundle: { path: result.outfile, bytes: result.bytes, sha256: result.sha256 }, assets: result.assets };
     const warnings = [...result.warnings];
     if (needs === "node-and-bundle") {
       // The same Node (registry cache, strip cache) the executable layout would have been built on.
@@ -92,6 +92,7 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
   const executables: AppExecutable[] = [];
   const warnings: Diagnostic[] = [];
   const inputs: string[] = [];
+  let assets: BuiltApp["assets"];
   for (const arch of [...o.archs].sort()) {
     const given = input.prebuilt?.get(arch);
     if (given) {
@@ -103,11 +104,12 @@ async function buildApp(input: PackContainerInput, scratch: string): Promise<Bui
     const built = await buildFromSource({ config, cwd, env, arch, outfile: join(scratch, `app-${arch}`), outfileFlag: "scratch", outputs, logger });
     logger.done();
     executables.push({ arch, report: built.executable.report });
+    assets = built.bundle.assets;
     inputs.push(...withLockfile(built.bundle.inputs, built.bundle.lockfile));
     // The bundle is the same for every arch: its warnings once.
     warnings.push(...(executables.length === 1 ? built.warnings : built.executable.warnings));
   }
-  return { app: { executables }, inputs: [...new Set(inputs)], warnings };
+  return { app: { executables, ...(assets ? { assets } : {}) }, inputs: [...new Set(inputs)], warnings };
 }
 
 // The build info records the lockfile's versions and integrity: it is an input too.
@@ -126,7 +128,10 @@ export async function packContainerFlow(input: PackContainerInput): Promise<Pack
     const bundleFile = built.app.bundle ? basename(built.app.bundle.path) : undefined;
     const compileCache = built.app.compileCache !== undefined;
     const options = { ...listening.options, ...(bundleFile ? { bundleFile } : {}), ...(compileCache ? { compileCache } : {}) };
-    if ((bundleFile && bundleFile !== "app.cjs") || compileCache || listening.options !== input.options) texts = await renderContainerFiles(options);
+    // So are the runtime files, which the Dockerfile copies.
+    if ((bundleFile && bundleFile !== "app.cjs") || compileCache || listening.options !== input.options || built.app.assets?.length) {
+      texts = await renderContainerFiles(options, built.app.assets);
+    }
     const result = await packContainer(options, built.app, texts, cleanup.onTemp);
     const outcome: PackContainerOutcome = { ...result, warnings: [...built.warnings, ...listening.warnings, ...result.warnings] };
     if (input.image) {

@@ -12,6 +12,7 @@ import { stampNames } from "../artifacts/lambda/reuse.js";
 import { fallbackLibraries } from "../artifacts/lambda/fallback.js";
 import { librariesFor, type SysrootLibraries } from "../artifacts/lambda/sysroot.js";
 import type { AppBundle, AppExecutable, AppNode } from "../artifacts/types.js";
+import type { Asset } from "../bundle/assets.js";
 import type { Arch } from "../config.js";
 import type { Diagnostic } from "../diagnostic.js";
 import { cacheDirFrom, prepareNodeBinary, resolveExecutableOptions } from "../executable/index.js";
@@ -43,6 +44,7 @@ export interface PackLambdaResult {
   executable: ElfReport; // what was packed: the executable, or the layer's Node binary
   executableChanged?: boolean; // false when the executable was rebuilt to the same bytes
   inputs: string[]; // every file the zips depend on (the depfile's prerequisites)
+  assets: Asset[]; // the runtime files at the function zip's root
   warnings: Diagnostic[]; // the build's and the zip's checks
 }
 
@@ -52,6 +54,7 @@ interface Built {
   executable?: AppExecutable;
   bundle?: AppBundle;
   node?: AppNode;
+  assets?: Asset[];
   inputs: string[];
   changed?: boolean;
   warnings: Diagnostic[];
@@ -85,7 +88,7 @@ async function executableFor(options: PackLambdaOptions, deps: PackLambdaDeps): 
   const report = built.executable.report;
   // The zip's build info records the lockfile's versions and integrity: it is an input too.
   const inputs = built.bundle.lockfile ? [...built.bundle.inputs, built.bundle.lockfile] : built.bundle.inputs;
-  return { binary: report, executable: { arch: options.arch, report }, inputs, changed: built.executable.changed, warnings: built.warnings };
+  return { binary: report, executable: { arch: options.arch, report }, assets: built.bundle.assets, inputs, changed: built.executable.changed, warnings: built.warnings };
 }
 
 /** The layer layout: app.cjs in the work directory (kept, so an unchanged bundle keeps its mtime) and the stripped Node. */
@@ -97,6 +100,7 @@ async function bundleAndNode(options: PackLambdaOptions, deps: PackLambdaDeps): 
     binary: node.report,
     bundle: built.bundle,
     node: { arch: options.arch, version: node.version, report: node.report },
+    assets: built.assets,
     inputs: built.inputs,
     warnings: [...built.warnings, ...node.warnings],
   };
@@ -144,6 +148,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
     arch: options.arch,
     runtime: options.runtime,
     libraries,
+    assets: built.assets,
     mtime: options.mtime,
     level: options.level,
     onTemp: deps.onTemp,
@@ -161,6 +166,7 @@ export async function packLambda(options: PackLambdaOptions, deps: PackLambdaDep
     executable: built.binary,
     executableChanged: built.changed,
     inputs,
+    assets: built.assets ?? [],
     warnings: [...built.warnings, ...zip.warnings],
   };
 }

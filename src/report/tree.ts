@@ -71,6 +71,10 @@ export function sizeSections(a: ArtifactInspection): SizeSection[] {
   }
   const first = a.executables.find((e) => e.report.buildInfo)?.report.buildInfo;
   if (first) sections.push({ title: "bundle inside the SEA blob", unit: "bytes of minified JavaScript", root: bundleTree(first) });
+  if (a.assets?.length) {
+    const where = a.kind === "lambda-zip" ? "at the zip's root, beside bootstrap" : a.kind === "container" ? "files/, /app in the image" : "beside the executable";
+    sections.push({ title: `runtime files (${where})`, unit: "bytes", root: assetTree(a.assets) });
+  }
   if (a.zipEntries) {
     const children = a.zipEntries
       .map((e) => ({ name: e.name, bytes: e.compressedBytes, detail: `${e.bytes} bytes unzipped` }))
@@ -79,6 +83,24 @@ export function sizeSections(a: ArtifactInspection): SizeSection[] {
     sections.push({ title: "zip entries", unit: "compressed bytes", root: { name: a.path.split("/").pop()!, bytes: children.reduce((n, c) => n + c.bytes, 0), children } });
   }
   return sections;
+}
+
+/** The runtime files as a tree of their folders. */
+export function assetTree(assets: { name: string; bytes: number }[]): SizeNode {
+  const root: SizeNode = { name: "runtime files", bytes: 0, children: [] };
+  for (const { name, bytes } of assets) {
+    let node = root;
+    node.bytes += bytes;
+    const parts = name.split("/");
+    for (const [i, part] of parts.entries()) {
+      let child = node.children!.find((c) => c.name === part);
+      if (!child) node.children!.push((child = i === parts.length - 1 ? { name: part, bytes: 0, detail: name } : { name: part, bytes: 0, children: [] }));
+      child.bytes += bytes;
+      node = child;
+    }
+  }
+  const sort = (n: SizeNode): SizeNode => (n.children ? { ...n, children: n.children.map(sort).sort(byBytes) } : n);
+  return sort(root);
 }
 
 /** The n largest packages of a bundle, for the CLI's one-line summary. */

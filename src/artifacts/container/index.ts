@@ -11,10 +11,14 @@ import type { Diagnostic } from "../../diagnostic.js";
 import { writeDirAtomic, type TreeEntry } from "../../util/dir-atomic.js";
 import { enforce } from "../target.js";
 import type { BuiltApp } from "../types.js";
+import { checkAssetNames, type Asset } from "../../bundle/assets.js";
 import { dockerArchOf, type BaseContents } from "./base.js";
+import { compileCacheImageDir } from "./compile-cache.js";
+import { compileCacheDirName } from "../../executable/index.js";
 import { carryK8sDir, type K8sCarry } from "./k8s-dir.js";
 import { renderK8s, type RenderedFile } from "./k8s.js";
-import { containerLayouts, type ContextFile } from "./layouts/index.js";
+import { containerLayouts } from "./layouts/index.js";
+import type { ContextFile } from "./layouts/types.js";
 import { dockerfileMarker, renderRecipe, type DockerArch } from "./recipe.js";
 import { sbomFiles } from "./sbom.js";
 
@@ -52,6 +56,7 @@ export interface ContainerExecutable {
 
 export interface ContainerResult {
   dir: string;
+  assets: { name: string; bytes: number; mode: number }[]; // runtime files: files/<name> in the directory, /app/<name> in the image
   changed: boolean; // false when the directory already held exactly this tree
   layout: ContainerLayoutName;
   base: string;
@@ -82,17 +87,25 @@ async function writeText(root: string, file: RenderedFile): Promise<void> {
 /** A copy, never a link: the source may be the user's own prebuilt file, whose mode must not change. */
 async function place(root: string, file: ContextFile): Promise<void> {
   const path = join(root, file.path);
-  await mkdir(dirname(path), { recursive: true }); // the node layout's compile-cache/<dir>/
+  await mkdir(dirname(path), { recursive: true }); // runtime files keep their folders (files/public/...); the node layout's compile-cache/<dir>/
   await copyFile(file.source, path);
   await chmod(path, file.mode);
+}
+
+/** The build context's folder of runtime files; the Dockerfile copies it to /app. */
+export const assetContextDir = "files";
+
+/** The runtime files in the build context, under files/ (so no name of the recipe's can clash). */
+function assetFiles(app: BuiltApp): ContextFile[] {
+  return (app.assets ?? []).map((a) => ({ path: `${assetContextDir}/${a.name}`, source: a.source, mode: a.mode }));
 }
 
 const platformsOf = (archs: Arch[]): DockerArch[] => [...new Set(archs.map(dockerArchOf))].sort();
 
 /** Every text file of the recipe; rendered before anything is built, so a template problem fails first. */
-export async function renderContainerFiles(o: ContainerOptions): Promise<RenderedFile[]> {
+export async function renderContainerFiles(o: ContainerOptions, assets?: Asset[]): Promise<RenderedFile[]> {
   const dockerArchs = platformsOf(o.archs);
-  const recipe = await renderRecipe({ ...o, dockerfile: containerLayouts[o.layout].dockerfile, dockerArchs });
+  const recipe = await renderRecipe({ ...o, assets: (assets?.length ?? 0) > 0, dockerfile: containerLayouts[o.layout].dockerfile, dockerArchs });
   if (!o.k8s) return recipe;
   const nodeArch = o.layout !== "bundle" && dockerArchs.length === 1 ? dockerArchs[0] : undefined;
   return [...recipe, ...(await renderK8s({ ...o, nodeArch }))];
@@ -100,12 +113,17 @@ export async function renderContainerFiles(o: ContainerOptions): Promise<Rendere
 
 export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: RenderedFile[], onTemp?: (path: string | undefined) => void): Promise<ContainerResult> {
   const layout = containerLayouts[o.layout];
+  // In the image the assets sit in /app beside the app itself.
+  const appName = o.layout === "executable" ? o.name : (o.bundleFile ?? "app.cjs");
+  const reserved = [{ name: appName, what: o.layout === "executable" ? `the executable (/app/${appName})` : `the bundle (/app/${appName})` }];
+  if (app.compileCache) reserved.push({ name: compileCacheDirName, what: `Node's compile cache (${compileCacheImageDir})` });
+  checkAssetNames(app.assets ?? [], reserved, "the image");
   enforce(layout.check(app, { ref: o.base, contents: o.baseContents }).map((d) => ({ ...d, level: "error" as const })), o.outDir);
   let carried: K8sCarry | undefined;
   const written = await writeDirAtomic(
     o.outDir,
     async (tmp) => {
-      for (const file of layout.files(app)) await place(tmp, file);
+      for (const file of [...layout.files(app), ...assetFiles(app)]) await place(tmp, file);
       for (const file of [...texts, ...sbomFiles(app, o.name)]) await writeText(tmp, file);
       // The user's files in k8s/ go into the new tree too: binship replaces only what it wrote.
       carried = await carryK8sDir(o.outDir, tmp, texts);
@@ -121,6 +139,7 @@ export async function packContainer(o: ContainerOptions, app: BuiltApp, texts: R
     name: o.name,
     platforms: platformsOf(o.archs).map((a) => `linux/${a}`),
     files: written.entries,
+    assets: (app.assets ?? []).map((a) => ({ name: a.name, bytes: a.bytes, mode: a.mode })),
     executables: app.executables.map(({ arch, report }) => ({
       arch,
       dockerArch: dockerArchOf(arch),

@@ -23,6 +23,7 @@ export interface RecipeOptions {
   readinessPath: string | false; // listed in the README when served
   drainSeconds: number; // named in the README
   k8s: boolean; // whether the README mentions k8s/
+  assets?: boolean; // runtime files in files/: copied to /app, the working directory
   version: string; // binship version, in the Dockerfile header
 }
 
@@ -60,6 +61,7 @@ export async function renderRecipe(o: RecipeOptions): Promise<RenderedFile[]> {
     readinessPath: o.readinessPath || undefined,
     drainSeconds: o.drainSeconds,
     k8s: o.k8s,
+    assets: o.assets ?? false,
     lambdaImage: lambdaImageRef(o.image),
     lambdaPlatform: `linux/${lambdaArch}`,
     lambdaArchitecture: lambdaArch === "arm64" ? "arm64" : "x86_64",

@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import type { Arch, LambdaRuntime } from "../../config.js";
 import type { Diagnostic } from "../../diagnostic.js";
 import type { AppBundle, AppExecutable, AppNode } from "../types.js";
+import { checkAssetNames, type Asset } from "../../bundle/assets.js";
 import { zipEpoch, type ZipEntry, type ZipResult } from "../zip.js";
 import { checkBootstrap, checkUnzippedSize, checkZippedSize, enforce } from "./checks.js";
 import { lambdaLayouts, type LambdaLayoutName, type LambdaZipPlan } from "./layouts/index.js";
@@ -33,6 +34,7 @@ export interface LambdaPackageInput {
   level: number; // deflate level 0-9
   onTemp?: (path: string | undefined) => void; // the temporary zip, for cleanup on interrupt
   stampDir?: string; // remembers what went into each zip, so identical inputs skip the deflate; a layer is written here first
+  assets?: Asset[]; // runtime files, in the function zip at their names beside bootstrap (the zip root is the task root, Lambda's working directory)
   segmentCache?: string; // directory of compressed segments reused across packs (write.ts); absent: none
 }
 
@@ -90,6 +92,11 @@ export async function packLambdaZip(input: LambdaPackageInput): Promise<LambdaPa
   const layout = lambdaLayouts[input.layout];
   const plans = layout.zips(input);
   const fn = plans.find((p) => p.role === "function")!;
+  const assets = input.assets ?? [];
+  if (assets.length > 0) {
+    checkAssetNames(assets, fn.entries.map((e) => ({ name: e.name, what: e.name === "bootstrap" ? "the bootstrap" : `binship's ${e.name}` })), "the Lambda zip");
+    fn.entries.push(...assets.map((a) => ({ name: a.name, source: a.source, mode: a.mode })));
+  }
   // Lambda's 250 MB counts the function and all its layers unzipped.
   const unzipped = (await Promise.all(plans.flatMap((p) => p.entries).map(sizeOf))).reduce((a, b) => a + b, 0);
   const libraries = input.libraries?.libraries.map((l) => l.name) ?? [];

@@ -17,6 +17,7 @@ export interface RunSettings {
   exposedPort: number;
   labels: Record<string, string>; // OCI labels (source, revision, created)
   created: string; // RFC 3339, from SOURCE_DATE_EPOCH
+  workingDir?: string; // WORKDIR: /app when runtime files ship there (absent: the base's)
 }
 
 export interface PlatformImage {
@@ -54,6 +55,7 @@ export function deriveConfig(base: ImageConfig, layers: AppLayer[], run: RunSett
       User: run.user,
       Env: mergeEnv(base.config?.Env, run.env),
       Entrypoint: run.entrypoint,
+      ...(run.workingDir ? { WorkingDir: run.workingDir } : {}),
       ExposedPorts: { ...base.config?.ExposedPorts, [`${run.exposedPort}/tcp`]: {} },
       Labels: { ...base.config?.Labels, ...run.labels },
     },

@@ -30,6 +30,7 @@ export interface PublishOptions {
   layout: ContainerLayout; // "executable": files holds one executable per arch; "bundle": one app.cjs for every arch; "node": the bundle and each arch's Node binary
   files: { arch: Arch; path: string; sbom?: string; node?: string }[]; // the finished app files (for bundle and node: the same path for each arch), each one's SBOM file, and (node layout) the arch's stripped Node binary
   name: string; // the executable's name in the image: /app/<name>
+  assets?: { name: string; source: string; mode: number }[]; // runtime files: /app/<name>, root's (as the Dockerfile's COPY), in the app layer; WORKDIR /app
   bundleFile?: string; // the bundle's name in the image, /app/<bundleFile> (default app.cjs; app.mjs for an ES module bundle)
   compileCache?: { dir: string; files: string[] }; // node layout: Node's compile cache, files relative to dir ("compile-cache/..."), put beside the bundle in /app
   base: string; // base image reference, read from its registry
@@ -78,6 +79,7 @@ function runSettings(o: PublishOptions): RunSettings {
     entrypoint: o.layout === "executable" ? [`/app/${o.name}`] : [o.layout === "node" ? nodeImagePath : "/nodejs/bin/node", `/app/${bundleFileOf(o)}`],
     env: { PORT: String(o.port), ...(o.layout === "node" && o.compileCache?.files.length ? compileCacheEnv : {}) },
     exposedPort: o.port,
+    ...(o.assets?.length ? { workingDir: "/app" } : {}),
     labels: { ...o.labels, "org.opencontainers.image.created": created },
     created,
   };
@@ -110,9 +112,10 @@ async function buildLayers(o: PublishOptions, dir: string, warnings: Diagnostic[
             { source: f.path, path: `app/${bundleFileOf(o)}`, mode: 0o644, ...(o.layout === "node" ? { owner: 0 } : {}) };
       // Where and how the recipe's Dockerfile puts it: COPY --chmod=0644, owned by root.
       const sbom = f.sbom ? [{ source: f.sbom, path: imageSbomPath(o.name).slice(1), mode: 0o644, owner: 0 }] : [];
+      const assets = (o.assets ?? []).map((a) => ({ source: a.source, path: `app/${a.name}`, mode: a.mode, owner: 0 }));
       // As the Dockerfile's COPY compile-cache/ gives them: root's, readable by the image's user.
       const cache = o.layout === "node" ? (o.compileCache?.files ?? []).map((c) => ({ source: join(o.compileCache!.dir, c), path: `app/${c}`, mode: 0o644, owner: 0 })) : [];
-      layer = await buildLayerCached({ files: [file, ...sbom, ...cache], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
+      layer = await buildLayerCached({ files: [file, ...sbom, ...cache, ...assets], uid: nonroot, gid: nonroot, mtime, outfile: join(dir, `layer-${f.arch}.tar.gz`) }, o.layerCache, warnings);
       byPath.set(key, layer);
     }
     own.push({ ...layer, comment: "the app" });

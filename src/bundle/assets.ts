@@ -218,7 +218,8 @@ async function lastCopies(manifest: string): Promise<Record<string, string>> {
  * and never one of the project's own; then records this run's copies for the next.
  */
 async function recordCopies(dir: string, manifest: string, copied: Record<string, string>, own: Set<string>): Promise<void> {
-  for (const [name, sum] of Object.entries(await lastCopies(manifest))) {
+  const last = await lastCopies(manifest);
+  for (const [name, sum] of Object.entries(last)) {
     if (name in copied || name.split("/").includes("..")) continue;
     const path = join(dir, ...name.split("/"));
     if (own.has(real(path))) continue;
@@ -231,8 +232,10 @@ async function recordCopies(dir: string, manifest: string, copied: Record<string
       await rmdir(d).catch(() => undefined);
     }
   }
-  if (Object.keys(copied).length === 0) await rm(manifest, { force: true });
-  else await writeFileAtomic(manifest, `${JSON.stringify({ producer: "binship", files: copied }, null, 1)}\n`);
+  // Nothing copied now or before: no record to touch (the output's own write reports a bad path).
+  if (Object.keys(copied).length === 0) {
+    if (Object.keys(last).length > 0) await rm(manifest, { force: true });
+  } else await writeFileAtomic(manifest, `${JSON.stringify({ producer: "binship", files: copied }, null, 1)}\n`);
 }
 
 /** Where placeAssets records what it copied beside `output`: a hidden file of its own beside it. */

@@ -1,6 +1,8 @@
 // Reading a layer's tar (POSIX ustar, as binship writes them, and the pax/GNU long names other
 // tools add) from memory: the entries' names, types and data. For `inspect` of an image, which
-// looks at the few files binship put in its own layers.
+// looks at the few files binship put in its own layers. The header rules are node-dist/tar.ts's.
+
+import { longNameFrom, namesNext, parseHeader } from "../node-dist/tar.js";
 
 export interface TarRead {
   name: string; // as stored, without a leading "./"
@@ -10,22 +12,6 @@ export interface TarRead {
 
 const block = 512;
 
-const field = (h: Buffer, at: number, len: number) => {
-  const raw = h.subarray(at, at + len);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? len : end).toString("utf8");
-};
-const octal = (h: Buffer, at: number, len: number) => parseInt(field(h, at, len).trim() || "0", 8);
-
-/** A pax extended header's `path` record ("<len> path=<value>\n"), if it has one. */
-function paxPath(data: Buffer): string | undefined {
-  for (const rec of data.toString("utf8").split("\n")) {
-    const m = /^\d+ path=(.*)$/.exec(rec);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
 /** Every entry of an uncompressed tar, in order; a truncated archive throws a RangeError (after the entries it holds). */
 export function* readTar(tar: Buffer): Generator<TarRead> {
   let at = 0;
@@ -33,19 +19,18 @@ export function* readTar(tar: Buffer): Generator<TarRead> {
   while (at + block <= tar.length) {
     const h = tar.subarray(at, at + block);
     if (h.every((b) => b === 0)) return; // the end-of-archive blocks
-    const size = octal(h, 124, 12);
-    const flag = String.fromCharCode(h[156]!);
+    const header = parseHeader(h);
     const start = at + block;
-    if (start + size > tar.length) throw new RangeError(`tar entry ${field(h, 0, 100)} runs past the end of the layer`);
-    const data = tar.subarray(start, start + size);
-    at = start + Math.ceil(size / block) * block;
-    if (flag === "x" || flag === "L") {
-      longName = flag === "x" ? paxPath(data) : field(data, 0, data.length);
+    if (start + header.size > tar.length) throw new RangeError(`tar entry ${header.name} runs past the end of the layer`);
+    const data = tar.subarray(start, start + header.size);
+    at = start + Math.ceil(header.size / block) * block;
+    if (namesNext(header.type)) {
+      longName = longNameFrom(header.type, data, longName);
       continue;
     }
-    const prefix = field(h, 345, 155);
-    const name = (longName ?? (prefix ? `${prefix}/${field(h, 0, 100)}` : field(h, 0, 100))).replace(/^\.\//, "");
+    const name = (longName ?? header.name).replace(/^\.\//, "");
     longName = undefined;
+    const flag = header.type;
     const type = flag === "0" || flag === "\0" ? "file" : flag === "5" ? "directory" : "other";
     yield { name, type, data: type === "file" ? data : Buffer.alloc(0) };
   }

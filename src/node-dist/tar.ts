@@ -39,6 +39,21 @@ function paxPath(data: Buffer): string | undefined {
   return undefined;
 }
 
+/** An entry's header: its name (ustar prefix + name), type flag and data size. */
+export function parseHeader(h: Buffer): { name: string; type: string; size: number } {
+  const ustar = h.toString("latin1", 257, 262) === "ustar";
+  const prefix = ustar ? field(h, 345, 155) : "";
+  const name = field(h, 0, 100);
+  return { name: prefix ? `${prefix}/${name}` : name, type: String.fromCharCode(h[156]!), size: octal(h, 124, 12) };
+}
+
+/** True for the pax ("x") and GNU long-name ("L") entries that name the entry after them. */
+export const namesNext = (type: string): boolean => type === "x" || type === "L";
+
+/** The name a pax or GNU long-name entry's data gives the next entry (`previous` when it gives none). */
+export const longNameFrom = (type: string, data: Buffer, previous?: string): string | undefined =>
+  type === "x" ? (paxPath(data) ?? previous) : field(data, 0, data.length);
+
 /**
  * Streams the entry named `wanted` into `sink`; returns its size, or undefined when absent.
  * Reads the stream to its end, so whoever feeds it is never left waiting.
@@ -70,8 +85,7 @@ export async function extractEntry(stream: AsyncIterable<Buffer>, wanted: string
         remaining -= n;
         if (remaining > 0) break;
         if (meta) {
-          const data = Buffer.concat(meta);
-          longName = header.type === "x" ? (paxPath(data) ?? longName) : field(data, 0, data.length);
+          longName = longNameFrom(header.type, Buffer.concat(meta), longName);
           meta = undefined;
         } else if (header.name === wanted) {
           found = header.size;
@@ -84,18 +98,13 @@ export async function extractEntry(stream: AsyncIterable<Buffer>, wanted: string
       const h = pending.subarray(0, block);
       pending = pending.subarray(block);
       if (h.every((b) => b === 0)) continue; // end-of-archive blocks
-      const type = String.fromCharCode(h[156]!);
-      const ustar = h.toString("latin1", 257, 262) === "ustar";
-      const prefix = ustar ? field(h, 345, 155) : "";
-      let name = field(h, 0, 100);
-      if (prefix) name = `${prefix}/${name}`;
-      if (longName !== undefined && type !== "x" && type !== "L") {
-        name = longName;
+      header = parseHeader(h);
+      if (longName !== undefined && !namesNext(header.type)) {
+        header.name = longName;
         longName = undefined;
       }
-      header = { name, type, size: octal(h, 124, 12) };
       remaining = header.size;
-      if (type === "x" || type === "L") meta = [];
+      if (namesNext(header.type)) meta = [];
     }
   }
   return found;

@@ -8,9 +8,10 @@
 // a process.exit() in the app takes every worker down with it. Measured (bench/server-workers.mjs,
 // BENCHMARKS.md): the same req/s as SO_REUSEPORT on kept-alive connections; on a new connection
 // per request the round-robin hand-over costs ~33 µs of the primary's CPU, which Node's own
-// NODE_CLUSTER_SCHED_POLICY=none avoids (the README tells users with such clients). The primary loads no user code: it forks, replaces crashed workers
-// (with a back-off, so a worker that dies at start-up does not spin), and turns the first
-// SIGTERM/SIGINT into a drain message to every worker, then exits 0 when all are gone.
+// NODE_CLUSTER_SCHED_POLICY=none avoids (the README tells users with such clients).
+// The primary loads no user code: it forks, replaces crashed workers (with a back-off, so a
+// worker that dies at start-up does not spin), and turns the first SIGTERM/SIGINT into a drain
+// message to every worker, then exits 0 when all are gone.
 
 import type { Worker } from "node:cluster";
 import { readFileSync } from "node:fs";

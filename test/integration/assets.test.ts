@@ -18,19 +18,10 @@ import { httpRequest } from "../helpers/http.js";
 import { startOciBase } from "../helpers/oci-base.js";
 import { startService } from "../helpers/process.js";
 import { requireTools } from "../helpers/tools.js";
+import { hostArch, imageBuilder, type ImageBuilder, type MountedImage } from "../helpers/buildah-image.js";
 
 const run = promisify(execFile);
 
-/** The parts of an OCI image config a runtime uses to start it. */
-interface ImageConfig {
-  Entrypoint?: string[];
-  Cmd?: string[];
-  Env?: string[];
-  User: string;
-  WorkingDir?: string;
-}
-const hostArch = process.arch === "arm64" ? "arm64" : "x64";
-const hostDockerArch = hostArch === "arm64" ? "arm64" : "amd64";
 const work = tempDir("binship-assets-");
 const fastify = join(appsDir, "fastify-autoload");
 const express = join(appsDir, "express-static");
@@ -138,54 +129,32 @@ describe("runtime files ship with every artifact", () => {
 const canBuild = requireTools("buildah", "apt-get", "dpkg-deb", "unshare");
 
 describe.runIf(canBuild)("runtime files in the container image (the default node layout, and the executable layout)", () => {
-  const buildah = async (...args: string[]) => (await run("buildah", ["--storage-driver", "vfs", ...args], { maxBuffer: 16 << 20 })).stdout.trim();
-  const containers: string[] = [];
-  const tags: string[] = [];
-  const images: Record<string, { rootfs: string; config: ImageConfig }> = {};
-
-  /** Packs the fixture for the host's arch in the default layout, builds the recipe with buildah and mounts the image. */
-  async function image(name: string, cwd: string, args: string[]): Promise<{ rootfs: string; config: ImageConfig }> {
-    const recipe = join(work, `container-${name}`);
-    const packed = await runCli(["pack", "container", ...args, "--arch", hostArch, "-o", recipe, "--name", name, "--image", `registry.example.com/team/${name}:1`], { cwd, timeoutMs: 600_000 });
-    expect(packed.code, packed.stderr).toBe(0);
-    const tag = `localhost/binship-test/assets-${name}:${process.pid}`;
-    tags.push(tag);
-    await buildah("bud", "--pull=never", "--build-arg", `BASE=${base}`, "-t", tag, recipe);
-    const config = JSON.parse(await buildah("inspect", "--type", "image", tag)).OCIv1.config as ImageConfig;
-    const container = await buildah("from", "--pull=never", tag);
-    containers.push(container);
-    return { rootfs: await buildah("mount", container), config };
-  }
+  let images: Record<string, MountedImage> = {};
+  let builder: ImageBuilder | undefined;
 
   /**
    * GETs `paths` from the image's entrypoint run as a runtime would: root directory the image's
    * filesystem, working directory its WorkingDir, its User, its Env (unshare --root/--wd/--setuid;
    * chroot alone would start in / and miss WorkingDir).
    */
-  async function serveImage(img: { rootfs: string; config: ImageConfig }, paths: string[]) {
+  async function serveImage(img: MountedImage, paths: string[]) {
     const [uid, gid] = img.config.User.split(":");
     // The image's Env but PORT: the test's free port stands in for the container's 8080.
     const env = Object.fromEntries((img.config.Env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]).filter(([k]) => k !== "PORT"));
-    const command = [...(img.config.Entrypoint ?? []), ...(img.config.Cmd ?? [])];
-    const args = [`--root=${img.rootfs}`, `--wd=${img.config.WorkingDir ?? "/"}`, "--setuid", uid!, "--setgid", gid ?? uid!, ...command];
+    const args = [`--root=${img.rootfs}`, `--wd=${img.config.WorkingDir ?? "/"}`, "--setuid", uid!, "--setgid", gid ?? uid!, ...img.command];
     return get("unshare", args, work, paths, env);
   }
 
-  let base = "";
   beforeAll(async () => {
-    base = (await run(join(fixturesDir, "container-base", "build.sh"), [join(work, "standin"), hostDockerArch])).stdout.trim();
-    images.fastify = await image("fastify", fastify, ["index.ts"]);
-    images.express = await image("express", express, []);
-    images.expressExe = await image("express-exe", express, ["--layout", "executable"]);
+    const b = (builder = await imageBuilder(work));
+    images = {
+      fastify: await b.image("fastify", ["index.ts"], fastify),
+      express: await b.image("express", [], express),
+      expressExe: await b.image("express-exe", ["--layout", "executable"], express),
+    };
   }, 900_000);
 
-  afterAll(async () => {
-    for (const c of containers) {
-      await buildah("umount", c).catch(() => undefined);
-      await buildah("rm", c).catch(() => undefined);
-    }
-    for (const t of tags) await buildah("rmi", t).catch(() => undefined);
-  });
+  afterAll(() => builder?.cleanup());
 
   it("fastify-autoload: the files are under /app beside app.cjs and Node's compile cache, WORKDIR /app, and the image answers from them as uid 65532", async () => {
     const { rootfs, config } = images.fastify!;

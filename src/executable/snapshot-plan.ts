@@ -26,16 +26,20 @@ export function ownModule(name: string): boolean {
   return !name.includes("node_modules/") && !/^binship-[a-z]+:/.test(name) && !name.includes(":");
 }
 
-/** The reasons of the modules that made findings themselves, with every finding's words. */
+/** The reasons of the modules that made findings themselves: "reads process.env.A, B, reads the clock: Date.now()". */
 function directReasons(findings: Finding[]): Map<string, string> {
-  const words = new Map<string, Set<string>>();
+  const words = new Map<string, { env: Set<string>; other: Set<string> }>();
   for (const f of findings) {
     if (f.module === undefined) continue;
-    const set = words.get(f.module) ?? new Set<string>();
-    set.add(findingWords(f));
-    words.set(f.module, set);
+    const entry = words.get(f.module) ?? { env: new Set<string>(), other: new Set<string>() };
+    if (f.kind === "env" && f.what === "(the whole environment, listed)") entry.other.add("lists the whole environment");
+    else if (f.kind === "env" && !/ \((written|deleted)\)$/.test(f.what)) entry.env.add(f.what);
+    else entry.other.add(findingWords(f));
+    words.set(f.module, entry);
   }
-  return new Map([...words].map(([m, w]) => [m, [...w].join(", ")]));
+  return new Map(
+    [...words].map(([m, { env, other }]) => [m, [...(env.size > 0 ? [`reads process.env.${[...env].join(", ")}`] : []), ...other].join(", ")]),
+  );
 }
 
 export function planSnapshot(probe: ProbeReport): SnapshotPlan {
@@ -70,15 +74,25 @@ export function planSnapshot(probe: ProbeReport): SnapshotPlan {
       }
     }
   }
+  // A module whose init threw and never completed has no place in the order: it is listed last.
+  const unfinished = [...new Set(probe.threw)].filter((m) => !completed.has(m));
   return {
     atBuild: probe.order.filter((m) => !why.has(m)),
-    atStart: probe.order.filter((m) => why.has(m)).map((m) => ({ module: m, why: why.get(m)! })),
+    atStart: [...probe.order.filter((m) => why.has(m)), ...unfinished].map((m) => ({ module: m, why: why.get(m)! })),
   };
 }
 
 /** The modules at the start that are there for a reason of their own (not only for what they import). */
 export function startCauses(plan: SnapshotPlan): { module: string; why: string }[] {
   return plan.atStart.filter((s) => !s.why.startsWith("imports "));
+}
+
+/** A module as a user knows it: the package for a package's file (`@aws-sdk/core`), the path for the service's own. */
+export function shownModule(name: string): string {
+  const at = name.lastIndexOf("node_modules/");
+  if (at < 0) return name;
+  const parts = name.slice(at + "node_modules/".length).split("/");
+  return parts[0]!.startsWith("@") ? `${parts[0]}/${parts[1] ?? ""}` : parts[0]!;
 }
 
 /** True when the snapshot would hold none of the service's init (only binship's own modules). */

@@ -2,9 +2,12 @@
 // startup snapshot; each start deserializes it and serves. Checked on x64: server mode and Lambda
 // mode (binship invoke, the emulator) answer right; the init's console output comes at each
 // start, in its order; built-ins bound at init (deferred http/https/http2, lazy crypto/zlib) work
-// later with the real classes and errors; the same inputs give the same bytes. The guard refuses,
-// in one error naming each module and what it read, init code that reads process.env, the clock or
-// random values, or uses a built-in a snapshot cannot hold; nothing is written then.
+// later with the real classes and errors, and those loaded after the start take their code cache;
+// the same inputs give the same bytes. A module that reads process.env, the clock or random
+// values at init (or imports one that does) runs at each start instead, with that start's values,
+// the service's own modules in their order; the build says which and why. When nothing of the
+// service can be in the snapshot, the guard refuses in one error naming each module and what it
+// read; nothing is written then.
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

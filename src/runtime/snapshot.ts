@@ -150,6 +150,27 @@ function watchInit(current: () => string | undefined = () => undefined): Watch {
     patch(console, method, (...args: unknown[]) => (on ? void output.push([fd, `${format(...args)}\n`]) : real.apply(console, args)), restores);
   }
 
+  // Built-ins Node does not support in a snapshot: it warns at the first require of each (in
+  // the generator's log only); the bundle's require hook (bundle/lazy-builtins.ts) sees the others.
+  const unsupported = new Set<string>();
+  const bare = (id: string) => id.replace(/^node:/, "");
+  const onWarning = (w: Error) => {
+    const m = /built-in module "([^"]+)" works in user snapshot/.exec(w.message);
+    if (!m) return;
+    unsupported.add(bare(m[1]!));
+    record("builtin", `node:${bare(m[1]!)}, which Node does not support in a snapshot`);
+  };
+  process.on("warning", onWarning);
+  const requireKey = Symbol.for("binship.snapshot.require");
+  (globalThis as Record<symbol, unknown>)[requireKey] = (id: string, req: (id: string) => unknown) => {
+    if (unsupported.has(bare(id))) record("builtin", `node:${bare(id)}, which Node does not support in a snapshot`);
+    return req(id);
+  };
+  restores.push(() => {
+    process.off("warning", onWarning);
+    delete (globalThis as Record<symbol, unknown>)[requireKey];
+  });
+
   return {
     findings,
     output,

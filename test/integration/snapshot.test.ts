@@ -111,8 +111,10 @@ function writeProject() {
     'import "polyfill";', // reads the environment and sets a global: every module after it at the start
     'import { saw } from "usespoly";',
     'import { ok } from "optional-user";', // requires a package whose init throws, and catches it
+    'import { store } from "als";', // loads a built-in Node does not support in a snapshot
+    'import { store2 } from "als2";', // ... and a second one, after Node warned once
     'import order from "order";',
-    'export default { fetch: () => Response.json({ order, table, debug, saw, ok }) };',
+    'export default { fetch: () => Response.json({ order, table, debug, saw, ok, als: store.run(7, () => store.getStore()) + store2.run(1, () => store2.getStore()) }) };',
     "",
   ].join("\n"));
   write("node_modules/indep/package.json", JSON.stringify({ name: "indep", version: "1.0.0", main: "index.js" }));
@@ -123,6 +125,10 @@ function writeProject() {
   write("node_modules/usespoly/index.js", "exports.saw = globalThis.__polyfilled ?? null;\n");
   write("node_modules/thrower/package.json", JSON.stringify({ name: "thrower", version: "1.0.0", main: "index.js" }));
   write("node_modules/thrower/index.js", 'throw new Error("no native addon here");\n');
+  write("node_modules/als/package.json", JSON.stringify({ name: "als", version: "1.0.0", main: "index.js" }));
+  write("node_modules/als/index.js", 'const { AsyncLocalStorage } = require("node:async_hooks");\nexports.store = new AsyncLocalStorage();\n');
+  write("node_modules/als2/package.json", JSON.stringify({ name: "als2", version: "1.0.0", main: "index.js" }));
+  write("node_modules/als2/index.js", 'const { AsyncLocalStorage } = require("async_hooks");\nexports.store2 = new AsyncLocalStorage();\n');
   write("node_modules/optional-user/package.json", JSON.stringify({ name: "optional-user", version: "1.0.0", main: "index.js" }));
   write("node_modules/optional-user/index.js", 'let ok = true;\ntry { require("thrower"); } catch { ok = false; }\nexports.ok = ok;\n');
   write("src/throws.ts", 'export const config = JSON.parse("{ not json");\nexport default { fetch: () => new Response(String(config)) };\n');
@@ -266,6 +272,19 @@ describe("a partial snapshot: what must run at the start runs there", () => {
 
   it("runs an import whose init threw at build time (caught by its importer) at the start again", async () => {
     expect((await serve({})).ok).toBe(false);
+  }, 60_000);
+
+  it("runs a module loading a built-in Node does not support in a snapshot (async_hooks) at the start, with no warning there", async () => {
+    const s = await startService(out, [], { cwd: project });
+    try {
+      expect((await json(s, "/")).als).toBe(8);
+      expect(s.output()).not.toMatch(/not yet fully verified/);
+    } finally {
+      await s.stop();
+    }
+    const why = Object.fromEntries(built.snapshotModules.causes.map((c) => [c.module, c.why]));
+    expect(why["node_modules/als/index.js"]).toBe("uses node:async_hooks, which Node does not support in a snapshot");
+    expect(why["node_modules/als2/index.js"]).toBe("uses node:async_hooks, which Node does not support in a snapshot");
   }, 60_000);
 
   it("says which modules run at each start and why, in --json and in inspect", async () => {

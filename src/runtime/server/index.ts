@@ -9,12 +9,21 @@ import { StartupError, type RuntimeOptions } from "../options.js";
 import { checkResponse } from "../fetch-response.js";
 import { answer500, callListener } from "../listener.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
-import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
+import type * as InvokeEndpoint from "./invoke-endpoint.js";
 import { drainOnSignal, type DrainState } from "./shutdown.js";
 
 // Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
 // and never sends a request down a connection the server is closing.
 const keepAliveTimeoutMs = 65_000;
+
+/** Where a plain handler is invoked in server mode: the Lambda runtime interface emulator's path. */
+export const invocationPath = "/2015-03-31/functions/function/invocations";
+
+// The invocation endpoint brings Lambda's context, dispatch and streaming code: loaded with the
+// first invocation, so a service that is only an HTTP app never evaluates it.
+let invokeEndpoint: Promise<typeof InvokeEndpoint> | undefined;
+const serveInvocation: typeof InvokeEndpoint.serveInvocation = (handler, req, res) =>
+  (invokeEndpoint ??= import("./invoke-endpoint.js")).then((m) => m.serveInvocation(handler, req, res));
 
 export type ServerModeState = DrainState;
 

@@ -1,0 +1,100 @@
+// What the runtime loads before a service's first answer, in each mode (issue 22): a Lambda
+// function serving a Fetch app never loads node:http (the Runtime API client speaks over
+// node:net), a single-process server never loads node:os, and the code each mode leaves
+// unloaded still works when it is needed: ALB's status line (node:http's STATUS_CODES), a plain
+// handler invoked in server mode (the invocation endpoint, loaded on its first request), and the
+// `awslambda` global a handler calls while its module loads.
+
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "../../src/invoke/emulator/index.js";
+import { httpEvent } from "../fixtures/events/index.js";
+import { runCli, tempDir } from "../helpers/cli.js";
+import { httpRequest } from "../helpers/http.js";
+import { startService, type Service } from "../helpers/process.js";
+
+const project = tempDir("binship-start-path-");
+
+// The module list is read when the request arrives: everything loaded up to the first answer.
+const entry = `
+const streamed = awslambda.streamifyResponse(async (_event, stream) => stream.end("streamed"));
+export const handler = async (event: { n?: number }) => ({ doubled: (event.n ?? 0) * 2, streamingMarked: typeof streamed === "function" });
+export default {
+  fetch(request: Request): Response {
+    const modules = (process as unknown as { moduleLoadList: string[] }).moduleLoadList.filter((m) => m.startsWith("NativeModule "));
+    return Response.json({ path: new URL(request.url).pathname, modules });
+  },
+};
+`;
+
+let bundle: string;
+beforeAll(async () => {
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "start-path", private: true }));
+  writeFileSync(join(project, "index.ts"), entry);
+  bundle = join(project, "app.cjs");
+  const r = await runCli(["bundle", "index.ts", "-o", bundle], { cwd: project });
+  expect(r.code, r.stderr).toBe(0);
+}, 60_000);
+
+/** Starts the bundle in Lambda mode, sends each event in turn, returns the results. */
+async function invokeAll(events: unknown[]) {
+  const emulator = await startEmulator({ timeoutMs: 20_000 });
+  const child = spawn(process.execPath, [bundle], { env: { ...emulator.env, PATH: process.env.PATH }, stdio: "ignore" });
+  child.on("exit", (code, signal) => emulator.processExited(code, signal));
+  try {
+    const out = [];
+    for (const event of events) {
+      const result = await emulator.invoke(event);
+      expect(result.status, JSON.stringify(result.error)).toBe("ok");
+      out.push(JSON.parse(result.payload.toString("utf8")));
+    }
+    return out;
+  } finally {
+    child.kill("SIGKILL");
+    await emulator.close();
+  }
+}
+
+describe("Lambda mode", () => {
+  it("answers a Fetch app's first HTTP event without loading node:http, and ALB's status line still names the status", async () => {
+    const [v2, alb] = await invokeAll([httpEvent("apigw-v2", { path: "/first" }), httpEvent("alb", { path: "/second" })]);
+    const first = JSON.parse(v2.body);
+    expect(first.path).toBe("/first");
+    expect(first.modules).not.toContain("NativeModule http");
+    expect(first.modules).not.toContain("NativeModule _http_server");
+    expect(alb.statusDescription).toBe("200 OK");
+    expect(JSON.parse(alb.body).path).toBe("/second");
+  });
+
+  it("calls the plain handler for a non-HTTP event, with the awslambda global there while the module loaded", async () => {
+    const [result] = await invokeAll([{ n: 21 }]);
+    expect(result).toEqual({ doubled: 42, streamingMarked: true });
+  });
+});
+
+describe("server mode", () => {
+  let svc: Service;
+  beforeAll(async () => {
+    svc = await startService(process.execPath, [bundle]);
+  }, 30_000);
+  afterAll(() => svc?.stop());
+
+  it("serves the first request of a single-process server without loading node:os", async () => {
+    const r = await httpRequest(`${svc.url}/hello`);
+    expect(r.status).toBe(200);
+    const body = JSON.parse(r.body.toString());
+    expect(body.path).toBe("/hello");
+    expect(body.modules).toContain("NativeModule http");
+    expect(body.modules).not.toContain("NativeModule os");
+  });
+
+  it("invokes the module's plain handler at the emulator's path, the endpoint loaded on its first use", async () => {
+    const post = (n: number) => httpRequest(`${svc.url}/2015-03-31/functions/function/invocations`, { method: "POST", body: JSON.stringify({ n }) });
+    const [a, b] = await Promise.all([post(2), post(5)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(JSON.parse(a.body.toString())).toEqual({ doubled: 4, streamingMarked: true });
+    expect(JSON.parse(b.body.toString())).toEqual({ doubled: 10, streamingMarked: true });
+  });
+});

@@ -2,6 +2,7 @@
 // Probes answer before the app sees the request; SIGTERM/SIGINT drain in-flight requests
 // within the grace period and exit 0.
 
+import { writeSync } from "node:fs";
 import http from "node:http";
 import type { Service } from "../contract.js";
 import { userServers } from "../load.js";
@@ -94,6 +95,20 @@ export function warnForeignPort(port: number, env: NodeJS.ProcessEnv, log: (line
   );
 }
 
+/**
+ * A line on stderr without making process.stderr: Node makes that stream on first access, and for
+ * a pipe (a container's log) it is a net.Socket, ~0.9 ms of a start that may never log again.
+ * A short write to a pipe is whole or refused (PIPE_BUF); refused (EAGAIN on a non-blocking
+ * pipe), or any other error, it goes through console.error as before.
+ */
+function stderrLine(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    console.error(line);
+  }
+}
+
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
   const state: ServerModeState = { draining: false };
   if (service.selfListening) {
@@ -115,7 +130,7 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   });
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
-  console.error(`listening on http://${shown}`);
+  stderrLine(`listening on http://${shown}`);
   drainOnSignal([server], state, options.shutdownGraceMs, true);
   return server;
 }

@@ -6,6 +6,7 @@
 // adapters, a Lambda function never the HTTP server (nor, for a Fetch app, loads node:http).
 // Every cold start pays for what a module evaluates, used or not.
 
+import { checkCompileCache } from "./compile-cache.js";
 import { loadService } from "./load.js";
 import { installAwslambdaGlobal } from "./lambda/global.js";
 import { ServiceShapeError } from "./contract.js";
@@ -25,6 +26,8 @@ const compileOnly = "__binshipCompileOnly";
 export function start(load: () => unknown, startOptions: StartOptions = {}): void {
   // The generator wants V8 to compile this file, not to run the service: no user code, no port.
   if ((globalThis as Record<string, unknown>)[compileOnly] === true) return;
+  // Once per service, not in each of its server workers.
+  if (!isWorker()) checkCompileCache(process.env);
   const { sourceMap, ...rest } = startOptions;
   if (sourceMap) installSourceMap(sourceMap.payload);
   const options: RuntimeOptions = { ...defaultRuntimeOptions, ...rest };

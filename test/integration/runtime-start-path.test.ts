@@ -132,3 +132,28 @@ describe("server mode", () => {
     expect(JSON.parse(b.body.toString())).toMatchObject({ doubled: 10, streamingMarked: true });
   });
 });
+
+describe("the node layout's compile cache at start", () => {
+  const run = (env: NodeJS.ProcessEnv) =>
+    new Promise<string>((resolve) => {
+      // HOST/PORT that cannot be bound end the process right after start's checks.
+      const child = spawn(process.execPath, [bundle], { env: { ...process.env, HOST: "127.0.0.1", PORT: "70000", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      child.on("close", () => resolve(err));
+    });
+
+  it("warns once, naming the directory and the fix, when Node cannot turn the cache on", async () => {
+    const notADir = join(project, "package.json"); // a file: Node cannot make its directory in it
+    const err = await run({ NODE_COMPILE_CACHE: notADir });
+    expect(err.match(/compile cache/g)).toHaveLength(1);
+    expect(err).toContain(`NODE_COMPILE_CACHE=${notADir} is off`);
+    expect(err).toContain("--layout executable");
+  });
+
+  it("says nothing when the cache is on", async () => {
+    const err = await run({ NODE_COMPILE_CACHE: join(project, "cc") });
+    expect(err).toContain("PORT must be a port number");
+    expect(err).not.toContain("compile cache");
+  });
+});

@@ -33,6 +33,7 @@
 //   BUILD_ARGS="..."   extra `binship build` flags for the executable (e.g. "--no-code-cache")
 //   SNAPSHOT=0         leave out the --snapshot variant
 //   JSON=file          also write the raw numbers there
+//   BENCH_STDIO=pipe   the services' stdout/stderr are pipes (as in a container or Lambda), not /dev/null
 // Prints a markdown section for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -40,7 +41,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { firstOk, firstOkMeasured, freePort } from "./lib/http-probe.mjs";
+import { firstOk, firstOkMeasured, freePort, stdioPipes } from "./lib/http-probe.mjs";
 import { cpuNs, peakRss } from "./lib/proc.mjs";
 
 const here = resolve(import.meta.dirname, "..");
@@ -160,7 +161,11 @@ if (withLambda) {
 async function lambdaStart(command, args) {
   const emulator = await startEmulator({ timeoutMs: 60_000, taskRoot: out, handler: "bootstrap" });
   const t0 = process.hrtime.bigint();
-  const child = spawn(command, args, { cwd: out, env: { ...emulator.env, PATH: process.env.PATH }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(command, args, { cwd: out, env: { ...emulator.env, PATH: process.env.PATH }, stdio: stdioPipes ? ["ignore", "pipe", "pipe"] : ["ignore", "ignore", "inherit"] });
+  if (stdioPipes) {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
   child.on("exit", (code, signal) => emulator.processExited(code, signal));
   try {
     const result = await emulator.invoke(event);
@@ -206,6 +211,10 @@ subjects.push({ group: "http:hello", role: "raw", name: `raw node:http hello (no
 subjects.push({ group: "http:hello", role: "exe", name: "binship executable (test/fixtures/apps/hono)", run: () => httpStart(hello.exe, []) });
 subjects.push({ group: "http:hello", role: "exe-nocc", name: "binship executable (test/fixtures/apps/hono), --no-code-cache", run: () => httpStart(hello.exeNoCache, []) });
 if (hello.exeBase) subjects.push({ group: "http:hello", role: "base", name: "binship executable (test/fixtures/apps/hono), baseline (BASELINE_ROOT)", run: () => httpStart(hello.exeBase, []) });
+if (withLambda) {
+  subjects.push({ group: "lambda:hello", role: "exe", name: "binship executable (test/fixtures/apps/hono)", run: () => lambdaStart(hello.exe, []) });
+  if (hello.exeBase) subjects.push({ group: "lambda:hello", role: "base", name: "binship executable (test/fixtures/apps/hono), baseline (BASELINE_ROOT)", run: () => lambdaStart(hello.exeBase, []) });
+}
 if (hello.snapshot?.path) subjects.push({ group: "http:hello", role: "snap", name: "binship executable (test/fixtures/apps/hono), --snapshot", run: () => httpStart(hello.snapshot.path, []) });
 
 for (const s of subjects) {
@@ -238,7 +247,7 @@ function table(group, columns) {
 }
 
 const lines = [
-  "Command: `" + [process.env.RUNS ? `RUNS=${runs}` : "", buildArgs.length ? `BUILD_ARGS="${buildArgs.join(" ")}"` : "", withArm ? "ARM64=1" : "", baseRoot ? "BASELINE_ROOT=<checkout>" : "", "node bench/real-service-start.mjs"].filter(Boolean).join(" ") + "`" + (root === here ? "" : ` (BINSHIP_ROOT=${root})`),
+  "Command: `" + [process.env.RUNS ? `RUNS=${runs}` : "", buildArgs.length ? `BUILD_ARGS="${buildArgs.join(" ")}"` : "", withArm ? "ARM64=1" : "", baseRoot ? "BASELINE_ROOT=<checkout>" : "", stdioPipes ? "BENCH_STDIO=pipe" : "", "node bench/real-service-start.mjs"].filter(Boolean).join(" ") + "`" + (root === here ? "" : ` (BINSHIP_ROOT=${root})`),
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${mib(totalmem())} RAM, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, **shared with other jobs (loaded)**; ${arch}; Node ${nodeVersion} for node and inside the executable${bunVersion ? `, bun ${bunVersion}` : " (bun not installed: cd bench && npm install)"}; ${runs} rounds, every variant once per round, in a new random order each round; medians.`,
   "",
 ];
@@ -256,6 +265,7 @@ for (const f of fixtures) {
   if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }, ...baseCol]), "");
 }
 lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }, { label: "--no-code-cache", role: "exe-nocc" }, ...baseCol]), "");
+if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table("lambda:hello", [{ label: "executable", role: "exe" }, ...baseCol]), "");
 lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | of which V8 code cache | executable, --no-code-cache | executable, --snapshot | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|---:|---:|---:|");
 const size = (p) => statSync(p).size;
 const codeCache = (p) => JSON.parse(binship("inspect", p, "--json")).seaCodeCacheBytes ?? 0;

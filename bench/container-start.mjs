@@ -6,6 +6,8 @@
 //   - node layout (default): node-<arch> app.cjs with NODE_COMPILE_CACHE from the recipe's ENV
 //   - executable layout: app-<arch>, with its V8 code cache (default)
 //   - executable layout --no-code-cache: the container's start before issues 22 and 26
+//   - (run as root) the node layout as another uid (1000, as OpenShift or a runAsUser override
+//     would): Node names the cache's directory after the uid, so that start has no cache
 // The same Node release and strip in all of them; every variant interleaved in each round, the
 // round's order shuffled; as uid 65532 when run as root (Node 24 names the compile cache's
 // directory after the uid reading it). Each cache is checked to be present and accepted first, so a
@@ -78,8 +80,9 @@ try {
     variants.push({ app, name: "node layout + compile cache (default)", run: [node, [bundle], env] });
     variants.push({ app, name: "executable layout + V8 code cache", run: [exe, [], {}], peer: true });
     variants.push({ app, name: "executable layout, --no-code-cache (before)", run: [join(dir("exe-nocc"), `app-${dockerArch}`), [], {}] });
+    if (user.uid) variants.push({ app, name: "node layout run as uid 1000 (compile cache off)", run: [node, [bundle], env, { uid: 1000, gid: 1000 }] });
   }
-  const start = async ([cmd, args, env]) => (await firstOk(cmd, args, await freePort(), undefined, { env, ...user })).ms;
+  const start = async ([cmd, args, env, as = user]) => (await firstOk(cmd, args, await freePort(), undefined, { env, ...as })).ms;
   for (const v of variants) await start(v.run); // page cache warm
   const times = new Map(variants.map((v) => [v, []]));
   const load0 = loadavg()[0];

@@ -24,12 +24,16 @@
 //   BINSHIP_ROOT=dir   the binship checkout whose CLI (dir/bin/binship.js, built) and emulator
 //                      source are measured; default this checkout. The fixtures and bun always
 //                      come from this checkout's bench/.
+//   BASELINE_ROOT=dir  also the executables another checkout's built CLI makes (a "baseline"
+//                      row and ratio in every executable table), interleaved in the same rounds:
+//                      a before/after of a runtime change on a noisy machine
 //   ARM64=1            also the arm64 executable and node bundle under qemu-aarch64 (HTTP only)
 //   LAMBDA=0           leave out the Lambda rows
 //   FIXTURES=hono,express   a subset (names below)
 //   BUILD_ARGS="..."   extra `binship build` flags for the executable (e.g. "--no-code-cache")
 //   SNAPSHOT=0         leave out the --snapshot variant
 //   JSON=file          also write the raw numbers there
+//   BENCH_STDIO=pipe   the services' stdout/stderr are pipes (as in a container or Lambda), not /dev/null
 // Prints a markdown section for BENCHMARKS.md.
 
 import { execFileSync, spawn } from "node:child_process";
@@ -37,7 +41,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, wr
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { firstOk, firstOkMeasured, freePort } from "./lib/http-probe.mjs";
+import { firstOk, firstOkMeasured, freePort, stdioPipes } from "./lib/http-probe.mjs";
 import { cpuNs, peakRss } from "./lib/proc.mjs";
 
 const here = resolve(import.meta.dirname, "..");
@@ -60,6 +64,14 @@ const median = (xs) => {
 const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const binship = (...args) => execFileSync(process.execPath, [cli, ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+const baseRoot = process.env.BASELINE_ROOT ? resolve(process.env.BASELINE_ROOT) : undefined;
+/** The baseline checkout's executable of `entry`, as a fresh copy (like the measured one). */
+function baselineExe(entry, name) {
+  const exe = join(out, `${name}-base`);
+  execFileSync(process.execPath, [join(baseRoot, "bin", "binship.js"), "build", entry, "--arch", arch, "--node", nodeVersion, ...buildArgs, "-o", `${exe}-built`], { cwd: baseRoot, stdio: ["ignore", "ignore", "inherit"] });
+  copyFileSync(`${exe}-built`, exe);
+  return exe;
+}
 const cacheDir = process.env.BINSHIP_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME, ".cache"), "binship");
 const officialNode = (a, version) => join(cacheDir, "node", `node-linux-${a}@${version}`, "node");
 const bunBin = join(import.meta.dirname, "node_modules", "bun", "bin", "bun.exe");
@@ -106,6 +118,7 @@ for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
   f.exeNoCache = join(out, `${f.key}-exe-nocc`);
   binship("build", f.entry, "--arch", arch, "--node", nodeVersion, ...buildArgs, "--no-code-cache", "-o", join(out, `${f.key}-exe-nocc-built`));
   copyFileSync(join(out, `${f.key}-exe-nocc-built`), f.exeNoCache);
+  if (baseRoot) f.exeBase = baselineExe(f.entry, f.key);
   f.zip = join(out, `${f.key}.zip`);
   binship("pack", "lambda", f.entry, "--arch", arch, "--node", nodeVersion, ...buildArgs, "-o", f.zip);
   if (withSnapshot) f.snapshot = snapshotBuild(f.entry, join(out, `${f.key}-snap`), nodeVersion);
@@ -128,6 +141,7 @@ copyFileSync(join(out, "hello-exe-built"), hello.exe);
 hello.exeNoCache = join(out, "hello-exe-nocc");
 binship("build", join(here, "test", "fixtures", "apps", "hono", "index.ts"), "--arch", arch, "--node", nodeVersion, ...buildArgs, "--no-code-cache", "-o", join(out, "hello-exe-nocc-built"));
 copyFileSync(join(out, "hello-exe-nocc-built"), hello.exeNoCache);
+if (baseRoot) hello.exeBase = baselineExe(join(here, "test", "fixtures", "apps", "hono", "index.ts"), "hello");
 if (withSnapshot) hello.snapshot = snapshotBuild(join(here, "test", "fixtures", "apps", "hono", "index.ts"), join(out, "hello-snap"), nodeVersion);
 // Every script runs from the same directory (Node maps more of itself for a longer script path).
 hello.raw = join(out, "raw-hello.cjs");
@@ -147,7 +161,11 @@ if (withLambda) {
 async function lambdaStart(command, args) {
   const emulator = await startEmulator({ timeoutMs: 60_000, taskRoot: out, handler: "bootstrap" });
   const t0 = process.hrtime.bigint();
-  const child = spawn(command, args, { cwd: out, env: { ...emulator.env, PATH: process.env.PATH }, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(command, args, { cwd: out, env: { ...emulator.env, PATH: process.env.PATH }, stdio: stdioPipes ? ["ignore", "pipe", "pipe"] : ["ignore", "ignore", "inherit"] });
+  if (stdioPipes) {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
   child.on("exit", (code, signal) => emulator.processExited(code, signal));
   try {
     const result = await emulator.invoke(event);
@@ -174,6 +192,7 @@ for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
   subjects.push({ group, role: "node", name: `node ${nodeVersion} bundle.cjs (binship's bundle)`, run: () => httpStart(node, [f.bundle]) });
   subjects.push({ group, role: "exe", name: "**binship executable**", run: () => httpStart(f.exe, []) });
   subjects.push({ group, role: "exe-nocc", name: "binship executable, --no-code-cache", run: () => httpStart(f.exeNoCache, []) });
+  if (f.exeBase) subjects.push({ group, role: "base", name: "binship executable, baseline (BASELINE_ROOT)", run: () => httpStart(f.exeBase, []) });
   if (f.snapshot?.path) subjects.push({ group, role: "snap", name: snapName, run: () => httpStart(f.snapshot.path, []) });
   if (f.bun) subjects.push({ group, role: "bun", name: `bun ${bunVersion} build --compile`, run: () => httpStart(f.bun, []) });
   if (withArm) {
@@ -184,12 +203,18 @@ for (const f of fixtures.filter((x) => !x.snapshotOnly)) {
   if (withLambda) {
     subjects.push({ group: `lambda:${f.key}`, role: "node", name: `node ${nodeVersion} bundle.cjs (binship's bundle)`, run: () => lambdaStart(node, [f.bundle]) });
     subjects.push({ group: `lambda:${f.key}`, role: "exe", name: "**binship executable** (what `bootstrap` is in the zip)", run: () => lambdaStart(f.exe, []) });
+    if (f.exeBase) subjects.push({ group: `lambda:${f.key}`, role: "base", name: "binship executable, baseline (BASELINE_ROOT)", run: () => lambdaStart(f.exeBase, []) });
     if (f.snapshot?.path) subjects.push({ group: `lambda:${f.key}`, role: "snap", name: snapName, run: () => lambdaStart(f.snapshot.path, []) });
   }
 }
 subjects.push({ group: "http:hello", role: "raw", name: `raw node:http hello (node ${nodeVersion})`, run: () => httpStart(node, [hello.raw]) });
 subjects.push({ group: "http:hello", role: "exe", name: "binship executable (test/fixtures/apps/hono)", run: () => httpStart(hello.exe, []) });
 subjects.push({ group: "http:hello", role: "exe-nocc", name: "binship executable (test/fixtures/apps/hono), --no-code-cache", run: () => httpStart(hello.exeNoCache, []) });
+if (hello.exeBase) subjects.push({ group: "http:hello", role: "base", name: "binship executable (test/fixtures/apps/hono), baseline (BASELINE_ROOT)", run: () => httpStart(hello.exeBase, []) });
+if (withLambda) {
+  subjects.push({ group: "lambda:hello", role: "exe", name: "binship executable (test/fixtures/apps/hono)", run: () => lambdaStart(hello.exe, []) });
+  if (hello.exeBase) subjects.push({ group: "lambda:hello", role: "base", name: "binship executable (test/fixtures/apps/hono), baseline (BASELINE_ROOT)", run: () => lambdaStart(hello.exeBase, []) });
+}
 if (hello.snapshot?.path) subjects.push({ group: "http:hello", role: "snap", name: "binship executable (test/fixtures/apps/hono), --snapshot", run: () => httpStart(hello.snapshot.path, []) });
 
 for (const s of subjects) {
@@ -222,10 +247,11 @@ function table(group, columns) {
 }
 
 const lines = [
-  "Command: `" + [process.env.RUNS ? `RUNS=${runs}` : "", buildArgs.length ? `BUILD_ARGS="${buildArgs.join(" ")}"` : "", withArm ? "ARM64=1" : "", "node bench/real-service-start.mjs"].filter(Boolean).join(" ") + "`" + (root === here ? "" : ` (BINSHIP_ROOT=${root})`),
+  "Command: `" + [process.env.RUNS ? `RUNS=${runs}` : "", buildArgs.length ? `BUILD_ARGS="${buildArgs.join(" ")}"` : "", withArm ? "ARM64=1" : "", baseRoot ? "BASELINE_ROOT=<checkout>" : "", stdioPipes ? "BENCH_STDIO=pipe" : "", "node bench/real-service-start.mjs"].filter(Boolean).join(" ") + "`" + (root === here ? "" : ` (BINSHIP_ROOT=${root})`),
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${mib(totalmem())} RAM, Linux ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}, **shared with other jobs (loaded)**; ${arch}; Node ${nodeVersion} for node and inside the executable${bunVersion ? `, bun ${bunVersion}` : " (bun not installed: cd bench && npm install)"}; ${runs} rounds, every variant once per round, in a new random order each round; medians.`,
   "",
 ];
+const baseCol = baseRoot ? [{ label: "baseline", role: "base" }] : [];
 const refusal = (f) => (f.snapshot?.refused ? ["`--snapshot` refused: " + f.snapshot.refused.message, "", ...f.snapshot.refused.diagnostics.map((d) => `- ${d}`), ""] : []);
 for (const f of fixtures) {
   lines.push(`### ${f.title}`, "");
@@ -234,11 +260,12 @@ for (const f of fixtures) {
     continue;
   }
   lines.push(...refusal(f));
-  lines.push("Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : []), { label: "--no-code-cache", role: "exe-nocc" }]), "");
+  lines.push("Exec -> first HTTP 200 on `GET /hello`:", "", ...table(`http:${f.key}`, [{ label: "node bundle", role: "node" }, ...(hasBun ? [{ label: "bun", role: "bun" }] : []), { label: "--no-code-cache", role: "exe-nocc" }, ...baseCol]), "");
   if (withArm) lines.push("arm64 under qemu-aarch64 on this x64 host (exec -> first 200):", "", ...table(`arm:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }]), "");
-  if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }]), "");
+  if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table(`lambda:${f.key}`, [{ label: "node bundle", role: "node" }, { label: "executable", role: "exe" }, ...baseCol]), "");
 }
-lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }, { label: "--no-code-cache", role: "exe-nocc" }]), "");
+lines.push("### Hello world (must stay no worse)", "", ...table("http:hello", [{ label: "raw", role: "raw" }, { label: "--no-code-cache", role: "exe-nocc" }, ...baseCol]), "");
+if (withLambda) lines.push("Lambda: spawn -> first answered invocation (HTTP API v2 `GET /hello`, binship's emulator):", "", ...table("lambda:hello", [{ label: "executable", role: "exe" }, ...baseCol]), "");
 lines.push("### Sizes", "", "| fixture | bundle.cjs | executable | of which V8 code cache | executable, --no-code-cache | executable, --snapshot | Lambda zip (`pack lambda`, executable layout) |", "|---|---:|---:|---:|---:|---:|---:|");
 const size = (p) => statSync(p).size;
 const codeCache = (p) => JSON.parse(binship("inspect", p, "--json")).seaCodeCacheBytes ?? 0;

@@ -16,6 +16,9 @@ export function get(port, path = "/hello") {
   });
 }
 
+/** BENCH_STDIO=pipe: the process's stdout and stderr are pipes this one reads, as a container's or Lambda's are (else /dev/null). */
+export const stdioPipes = process.env.BENCH_STDIO === "pipe";
+
 /**
  * Starts `command args` listening on `port` (PORT, HOST=127.0.0.1) and polls `get` until it
  * answers 200: returns the milliseconds from spawn to that answer, plus what `measure(child)`
@@ -23,7 +26,11 @@ export function get(port, path = "/hello") {
  */
 export async function firstOk(command, args, port, measure = () => ({}), { env = {}, ...spawnOptions } = {}) {
   const t0 = process.hrtime.bigint();
-  const child = spawn(command, args, { ...spawnOptions, env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
+  const child = spawn(command, args, { ...spawnOptions, env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: stdioPipes ? ["ignore", "pipe", "pipe"] : "ignore" });
+  if (stdioPipes) {
+    child.stdout.resume();
+    child.stderr.resume();
+  }
   const exited = new Promise((r) => child.on("exit", r));
   while ((await get(port)) !== 200) await new Promise((r) => setTimeout(r, 1));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

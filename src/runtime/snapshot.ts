@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { startupSnapshot } from "node:v8";
 import { format } from "node:util";
 import { start, type StartOptions } from "./index.js";
-import { installAwslambdaGlobal } from "./lambda/streaming.js";
+import { installAwslambdaGlobal } from "./lambda/global.js";
 
 /** One read the snapshot would freeze; `stack` is V8's text, positions in the bundle. */
 export interface SnapshotFinding {

@@ -27,7 +27,7 @@ import { createClient, type Invocation, type RuntimeClient } from "./client.js";
 import { createInvoker, type Invoker } from "./dispatch.js";
 import { NodeJsExit, toErrorBody, UnhandledPromiseRejection } from "./errors.js";
 import { patchConsole } from "./logs.js";
-import { installAwslambdaGlobal } from "./streaming.js";
+import { installAwslambdaGlobal } from "./global.js";
 import { connectToPrimary, splitSlots, startWorkers, workerCount, workerShare, type WorkerReport } from "./workers.js";
 
 const traceVar = "_X_AMZN_TRACE_ID";

@@ -10,7 +10,7 @@ import { createClient, type Invocation } from "./client.js";
 import { NodeJsExit, toErrorBody, UnhandledPromiseRejection } from "./errors.js";
 import { createInvoker, type Invoker } from "./dispatch.js";
 import { patchConsole } from "./logs.js";
-import { installAwslambdaGlobal } from "./streaming.js";
+import { installAwslambdaGlobal } from "./global.js";
 
 function fatal(message: string, code: number): never {
   console.error(message);

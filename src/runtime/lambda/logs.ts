@@ -18,7 +18,12 @@ const methods: [keyof Console, Level][] = [
   ["trace", "TRACE"],
 ];
 
-export function patchConsole(env: NodeJS.ProcessEnv, currentRequestId: () => string | undefined, out: NodeJS.WritableStream = process.stdout): void {
+/**
+ * `out` defaults to process.stdout, read at the first log line, not here: Node makes that stream
+ * on first access, and for a pipe (Lambda's stdout) that is a net.Socket set up on every cold
+ * start, ~0.9 ms, by functions that may never log.
+ */
+export function patchConsole(env: NodeJS.ProcessEnv, currentRequestId: () => string | undefined, out?: NodeJS.WritableStream): void {
   const json = env.AWS_LAMBDA_LOG_FORMAT === "JSON";
   const minimum = levels.indexOf((env.AWS_LAMBDA_LOG_LEVEL ?? "").toUpperCase() as Level);
   for (const [method, level] of methods) {
@@ -30,13 +35,13 @@ export function patchConsole(env: NodeJS.ProcessEnv, currentRequestId: () => str
       const timestamp = new Date().toISOString();
       const requestId = currentRequestId();
       if (!json) {
-        out.write(`${timestamp}\t${requestId}\t${level}\t${format(...args).replace(/\n/g, "\r")}\n`);
+        (out ?? process.stdout).write(`${timestamp}\t${requestId}\t${level}\t${format(...args).replace(/\n/g, "\r")}\n`);
         return;
       }
       const record: Record<string, unknown> = { timestamp, level, requestId, message: format(...args) };
       const err = args.length === 1 && args[0] instanceof Error ? args[0] : undefined;
       if (err) Object.assign(record, { errorType: err.name, errorMessage: err.message, stackTrace: (err.stack ?? "").split("\n") });
-      out.write(`${JSON.stringify(record)}\n`);
+      (out ?? process.stdout).write(`${JSON.stringify(record)}\n`);
     };
   }
 }

@@ -1,13 +1,12 @@
-// Response streaming: the writable stream a streaming handler writes to, and the `awslambda`
-// global of the managed Node.js runtime ("Writing response streaming-enabled Lambda functions",
+// Response streaming: the writable stream a streaming handler writes to ("Writing response
+// streaming-enabled Lambda functions",
 // https://docs.aws.amazon.com/lambda/latest/dg/config-rs-write-functions.html), so handlers
-// written for it run unchanged. Each write goes out as its own chunk, nothing is held back.
+// written for the managed runtime run unchanged (its `awslambda` global: ./global.ts). Each
+// write goes out as its own chunk, nothing is held back.
 
 import { Writable } from "node:stream";
 import { headers, type ErrorBody, type RuntimeClient } from "./client.js";
-
-export const httpIntegrationContentType = "application/vnd.awslambda.http-integration-response";
-const streamingMarker = Symbol.for("aws.lambda.runtime.handler.streaming");
+import { streamingMarker } from "./global.js";
 
 export class ResponseStream extends Writable {
   private contentType = "application/octet-stream";
@@ -65,22 +64,4 @@ export function isStreamingHandler(handler: unknown): handler is StreamingHandle
   return typeof handler === "function" && (handler as unknown as Record<symbol, unknown>)[streamingMarker] === "response";
 }
 
-/** HttpResponseStream.from(): the JSON prelude and its 8 NUL delimiter go first. */
-function fromStream(stream: ResponseStream, prelude: unknown): ResponseStream {
-  stream.setContentType(httpIntegrationContentType);
-  stream.write(JSON.stringify(prelude));
-  stream.write(new Uint8Array(8));
-  return stream;
-}
-
-export function installAwslambdaGlobal(): void {
-  (globalThis as Record<string, unknown>).awslambda = {
-    streamifyResponse<T extends (...args: never[]) => unknown>(handler: T): T {
-      (handler as unknown as Record<symbol, unknown>)[streamingMarker] = "response";
-      return handler;
-    },
-    HttpResponseStream: { from: fromStream },
-  };
-}
-
-export { fromStream as httpResponseStreamFrom };
+export { httpResponseStreamFrom } from "./global.js";

@@ -2,6 +2,7 @@
 // Probes answer before the app sees the request; SIGTERM/SIGINT drain in-flight requests
 // within the grace period and exit 0.
 
+import { writeSync } from "node:fs";
 import http from "node:http";
 import type { Service } from "../contract.js";
 import { userServers } from "../load.js";
@@ -9,12 +10,21 @@ import { StartupError, type RuntimeOptions } from "../options.js";
 import { checkResponse } from "../fetch-response.js";
 import { answer500, callListener } from "../listener.js";
 import { toRequest, writeResponse } from "./fetch-bridge.js";
-import { serveInvocation, invocationPath } from "./invoke-endpoint.js";
+import type * as InvokeEndpoint from "./invoke-endpoint.js";
 import { drainOnSignal, type DrainState } from "./shutdown.js";
 
 // Above the 60 s idle timeout of AWS ALB/NLB and most proxies, so the proxy closes first
 // and never sends a request down a connection the server is closing.
 const keepAliveTimeoutMs = 65_000;
+
+/** Where a plain handler is invoked in server mode: the Lambda runtime interface emulator's path. */
+export const invocationPath = "/2015-03-31/functions/function/invocations";
+
+// The invocation endpoint brings Lambda's context, dispatch and streaming code: loaded with the
+// first invocation, so a service that is only an HTTP app never evaluates it.
+let invokeEndpoint: Promise<typeof InvokeEndpoint> | undefined;
+const serveInvocation: typeof InvokeEndpoint.serveInvocation = (handler, req, res) =>
+  (invokeEndpoint ??= import("./invoke-endpoint.js")).then((m) => m.serveInvocation(handler, req, res));
 
 export type ServerModeState = DrainState;
 
@@ -85,6 +95,20 @@ export function warnForeignPort(port: number, env: NodeJS.ProcessEnv, log: (line
   );
 }
 
+/**
+ * A line on stderr without making process.stderr: Node makes that stream on first access, and for
+ * a pipe (a container's log) it is a net.Socket, ~0.9 ms of a start that may never log again.
+ * A short write to a pipe is whole or refused (PIPE_BUF); refused (EAGAIN on a non-blocking
+ * pipe), or any other error, it goes through console.error as before.
+ */
+function stderrLine(line: string): void {
+  try {
+    writeSync(2, `${line}\n`);
+  } catch {
+    console.error(line);
+  }
+}
+
 export async function runServer(service: Service, options: RuntimeOptions, env: NodeJS.ProcessEnv = process.env): Promise<http.Server | undefined> {
   const state: ServerModeState = { draining: false };
   if (service.selfListening) {
@@ -106,7 +130,7 @@ export async function runServer(service: Service, options: RuntimeOptions, env: 
   });
   const addr = server.address();
   const shown = typeof addr === "object" && addr ? `${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}` : String(addr);
-  console.error(`listening on http://${shown}`);
+  stderrLine(`listening on http://${shown}`);
   drainOnSignal([server], state, options.shutdownGraceMs, true);
   return server;
 }

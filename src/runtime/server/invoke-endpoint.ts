@@ -9,8 +9,6 @@ import { callHandler } from "../lambda/dispatch.js";
 import { MarshalError } from "../lambda/errors.js";
 import { isStreamingHandler } from "../lambda/streaming.js";
 
-export const invocationPath = "/2015-03-31/functions/function/invocations";
-
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -15,7 +15,7 @@
 
 import type { Worker } from "node:cluster";
 import { readFileSync } from "node:fs";
-import os from "node:os";
+import type os from "node:os";
 import { StartupError } from "../options.js";
 
 /** The message the primary sends a worker to start its drain (as if it had got SIGTERM). */
@@ -30,7 +30,8 @@ const cgroupCpuMax = "/sys/fs/cgroup/cpu.max";
  * as not a supported setting (users choose the count with BINSHIP_WORKERS=N).
  */
 export function availableCores(env: NodeJS.ProcessEnv = process.env): number {
-  const cpus = os.availableParallelism();
+  // node:os only here: a single-process server (the default) never asks.
+  const cpus = (process.getBuiltinModule("node:os") as typeof os).availableParallelism();
   let text: string;
   try {
     text = readFileSync(env.BINSHIP_CGROUP_CPU_MAX || cgroupCpuMax, "utf8");

@@ -3,11 +3,14 @@
 // the app sees a real IncomingMessage/ServerResponse and nothing listens on the network.
 // Modules that listen themselves are reached the same way over loopback.
 
-import http from "node:http";
+import type http from "node:http";
 import { Duplex } from "node:stream";
 import type { NodeListener } from "../../contract.js";
 import { callListener } from "../../listener.js";
 import type { HttpRequest } from "./types.js";
+
+// node:http when a listener app is first served: a Fetch app in Lambda mode never needs it.
+const loadHttp = (): typeof http => process.getBuiltinModule("node:http") as typeof http;
 
 export interface AppResponse {
   statusCode: number;
@@ -60,7 +63,7 @@ function headerPairs(raw: string[]): [string, string][] {
 
 function send(options: http.RequestOptions, req: HttpRequest, cleanup: () => void): Promise<AppResponse> {
   return new Promise((resolve, reject) => {
-    const outgoing = http.request({ ...options, method: req.method, path: req.url, headers: outgoingHeaders(req), setHost: false }, (res) => {
+    const outgoing = loadHttp().request({ ...options, method: req.method, path: req.url, headers: outgoingHeaders(req), setHost: false }, (res) => {
       res.once("end", cleanup);
       res.once("close", cleanup);
       resolve({ statusCode: res.statusCode ?? 500, headers: headerPairs(res.rawHeaders).filter(([n]) => !dropped.has(n) || n === "content-length"), body: res });
@@ -79,7 +82,7 @@ function send(options: http.RequestOptions, req: HttpRequest, cleanup: () => voi
 /** A function that serves one request through `listener` in memory. */
 export function inMemory(listener: NodeListener): (req: HttpRequest) => Promise<AppResponse> {
   // Never listening: it only parses what arrives on the in-memory sockets handed to it.
-  const server = http.createServer((req, res) => callListener(listener, req, res));
+  const server = loadHttp().createServer((req, res) => callListener(listener, req, res));
   return (req) => {
     const [client, serverEnd] = socketPair(req.sourceIp ?? "127.0.0.1");
     server.emit("connection", serverEnd);
@@ -93,6 +96,6 @@ export function inMemory(listener: NodeListener): (req: HttpRequest) => Promise<
 
 /** A function that forwards one request to a server the module started on `port`. */
 export function overLoopback(port: number): (req: HttpRequest) => Promise<AppResponse> {
-  const agent = new http.Agent({ keepAlive: true });
+  const agent = new (loadHttp().Agent)({ keepAlive: true });
   return (req) => send({ host: "127.0.0.1", port, agent }, req, () => {});
 }

@@ -1,6 +1,5 @@
 // Helpers the event adapters share: query strings, base paths, bodies, headers.
 
-import { STATUS_CODES } from "node:http";
 import type { AdapterOptions, HeaderList, HttpResponse } from "./types.js";
 
 type Single = Record<string, string | null | undefined> | null | undefined;
@@ -107,6 +106,9 @@ export function singleValueHeaders(response: HttpResponse, options: AdapterOptio
 }
 
 export function statusDescription(code: number): string {
+  // node:http on first use: only ALB and VPC Lattice answers carry it, and a Fetch app in
+  // Lambda mode never loads node:http otherwise.
+  const { STATUS_CODES } = process.getBuiltinModule("node:http") as typeof import("node:http");
   return `${code} ${STATUS_CODES[code] ?? "Unknown"}`;
 }
 

@@ -15,7 +15,7 @@ import { shownPath } from "../util/shown-path.js";
 export const reportPrefix = "binship-snapshot-report:"; // runtime/snapshot.ts writes it (the runtime imports nothing from here)
 
 export interface Finding {
-  kind: "env" | "clock" | "random" | "timer" | "builtin";
+  kind: "env" | "clock" | "random" | "timer" | "builtin" | "host";
   what: string;
   stack: string;
   module?: string; // the module whose own init made it (its esbuild path), in a probe
@@ -94,6 +94,7 @@ const kindWords: Record<Finding["kind"], string> = {
   random: "takes random values:",
   timer: "starts a timer:",
   builtin: "uses",
+  host: "reads the build machine's",
 };
 
 /** "reads process.env.X", or "writes"/"deletes" for the runtime's "X (written)"/"X (deleted)". */
@@ -126,7 +127,7 @@ export function refusal(report: Report, ctx: GuardContext): BinshipError {
   const diagnostics: Diagnostic[] = [...byModule].map(([module, { at, what }]) => ({ text: `${module}${at && at !== module ? ` (${at})` : ""}: ${[...what].join(", ")}` }));
   const kinds = new Set(report.findings.map((f) => f.kind));
   const what = [
-    ...(kinds.has("env") || kinds.has("clock") || kinds.has("random") ? ["reads values a startup snapshot would freeze at their build-time values"] : []),
+    ...(kinds.has("env") || kinds.has("clock") || kinds.has("random") || kinds.has("host") ? ["reads values a startup snapshot would freeze at their build-time values"] : []),
     ...(kinds.has("timer") ? ["starts timers, which would run at build time instead of at each start"] : []),
     ...(kinds.has("builtin") ? ["uses built-ins that cannot be in a startup snapshot"] : []),
   ].join(", and ");

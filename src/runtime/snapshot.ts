@@ -26,7 +26,7 @@ import { installAwslambdaGlobal } from "./lambda/global.js";
 
 /** One read the snapshot would freeze; `stack` is V8's text, positions in the bundle. */
 export interface SnapshotFinding {
-  kind: "env" | "clock" | "random" | "timer" | "builtin";
+  kind: "env" | "clock" | "random" | "timer" | "builtin" | "host";
   what: string; // the variable, the function, or the built-in and its use
   stack: string;
   module?: string; // the module whose own init made it (its esbuild path), when one was running
@@ -119,6 +119,22 @@ function watchInit(current: () => string | undefined = () => undefined): Watch {
   const hr = wrap("clock", "process.hrtime()", hrtime) as typeof process.hrtime;
   hr.bigint = wrap("clock", "process.hrtime.bigint()", hrtime.bigint);
   patch(process, "hrtime", hr, restores);
+
+  // The machine and the process: a logger's pid and hostname, a pool sized by the CPU count,
+  // taken at init, would be the build's (pid 1, its hostname, its cores) in every start.
+  const os = process.getBuiltinModule("node:os") as unknown as Record<string, unknown>;
+  for (const name of ["hostname", "cpus", "availableParallelism", "networkInterfaces", "uptime", "freemem", "totalmem", "loadavg", "userInfo"]) {
+    const fn = os[name];
+    if (typeof fn === "function") patch(os, name, wrap("host", `os.${name}()`, fn as (...a: never[]) => unknown), restores);
+  }
+  for (const name of ["pid", "ppid"] as const) {
+    const value = process[name];
+    const before = Object.getOwnPropertyDescriptor(process, name);
+    Object.defineProperty(process, name, { get: () => (record("host", `process.${name}`), value), configurable: true, enumerable: before?.enumerable ?? true });
+    restores.push(() => (before ? Object.defineProperty(process, name, before) : delete (process as unknown as Record<string, unknown>)[name]));
+  }
+  patch(process, "uptime", wrap("host", "process.uptime()", process.uptime), restores);
+  patch(process, "cwd", wrap("host", "process.cwd()", process.cwd), restores);
 
   // Random values.
   patch(Math, "random", wrap("random", "Math.random()", Math.random), restores);

@@ -17,6 +17,8 @@ import { bundleFailure, toDiagnostic } from "./diagnostics.js";
 import { embedSourceMap } from "./embed-map.js";
 import { forcedCjsError, formatExtension, formatSettings, needsEsm, withoutUnusedBanner, type BundleFormat } from "./format.js";
 import { decoratorMetadataPlugin, type DecoratorState } from "./decorators.js";
+import { isBuiltin } from "node:module";
+import { withModuleTracking } from "./module-tracking.js";
 import { lazyBuiltinsPlugin, lazyHelper, lazyModules, snapshotHelpers, unserializableBuiltins, withLazyBuiltins } from "./lazy-builtins.js";
 import { dlopenCalls, dlopenError, nativeAddonPlugin } from "./native.js";
 import { collectMissing, missingNamespace, missingRequirePlugin, missingWarning, type MissingRequires } from "./optional.js";
@@ -132,6 +134,9 @@ async function esbuild(options: BundleOptions, format: BundleFormat, workDir: st
     // load undici on first touch (src/runtime/fetch/undici.ts).
     inject: [runtimeSpecifier("fetch/globals.ts")],
     external: options.external,
+    // A snapshot executable's main cannot import(): esbuild prints a built-in's import() as a
+    // require() in a promise (as for a target without dynamic import), which a snapshot can run.
+    ...(options.snapshot && format === "cjs" ? { supported: { "dynamic-import": false } } : {}),
     metafile: true,
     logLevel: "silent",
     charset: "utf8",
@@ -174,13 +179,14 @@ async function buildInFormat(options: BundleOptions, workDir: string, plan: Asse
 
 /**
  * A snapshot executable's main has no dynamic import: Node throws
- * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING at the `import()` of anything not bundled (a built-in,
- * an --external). esbuild's metafile names each such import and its file: refused before a byte
- * is written, as the guard refuses (exit 1).
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING at the `import()` of anything not bundled. A built-in's
+ * is printed as a require() (`supported` above); an --external's could only be loaded from disk,
+ * which the executable's require cannot. esbuild's metafile names each such import and its file:
+ * refused before a byte is written, as the guard refuses (exit 1).
  */
 function refuseDynamicImports(metafile: Metafile, workDir: string, cwd: string): void {
   const found = Object.entries(metafile.inputs).flatMap(([file, input]) =>
-    input.imports.filter((i) => i.kind === "dynamic-import" && i.external && !file.startsWith(`${shimNamespace}:`)).map((i) => ({ file, path: i.path })),
+    input.imports.filter((i) => i.kind === "dynamic-import" && i.external && !isBuiltin(i.path) && !file.startsWith(`${shimNamespace}:`)).map((i) => ({ file, path: i.path })),
   );
   if (found.length === 0) return;
   throw new BinshipError("SNAPSHOT_REFUSED", `--snapshot: ${found.length} dynamic import${found.length === 1 ? "" : "s"} of a module outside the bundle, which a snapshot executable cannot load`, {
@@ -255,7 +261,9 @@ export async function bundle(options: BundleOptions): Promise<BundleResult> {
   const copyDirs = placeDir ? [placeDir] : [];
   const { format, result, missing, assets, readWarnings } = await buildWithAssets(options, workDir, outputPaths, copyDirs);
   const outfile = outfileFor(options, format);
-  const js = withoutUnusedBanner(withLazyBuiltins(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text), format);
+  const printed = withoutUnusedBanner(withLazyBuiltins(result.outputFiles.find((f) => !f.path.endsWith(".map"))!.text), format);
+  // A snapshot build evaluates module by module (runtime/snapshot.ts): their initialisers by name.
+  const js = options.snapshot && format === "cjs" ? withModuleTracking(printed) : printed;
   const output = Object.entries(result.metafile.outputs).find(([path]) => !path.endsWith(".map"))?.[1];
   const dlopen = dlopenCalls(js, output?.inputs ?? {}, (input) => (input.includes(":") ? undefined : readFileSync(resolve(workDir, input), "utf8")));
   if (dlopen.length > 0) throw dlopenError(dlopen, workDir, options.cwd);

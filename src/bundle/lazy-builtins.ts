@@ -148,7 +148,14 @@ getPrototypeOf:()=>building?Object.prototype:Reflect.getPrototypeOf(eager(id))})
 const eagerHelperAs0 = lazyHelper.replace(`var ${helperName}=((req)=>`, `var ${helperName}0=((req)=>`).replace(/\}\)\(require\);$/, "});");
 
 /** Both helpers on one line: the snapshot build's banner addition. */
-export const snapshotHelpers = eagerHelperAs0 + snapshotLazyHelper;
+/**
+ * A snapshot build's `require` goes through a hook runtime/snapshot.ts sets while the init is
+ * watched: Node warns once per built-in it does not support in a snapshot (async_hooks,
+ * worker_threads, perf_hooks, ...), and every later require of one is recorded too.
+ */
+const requireWatch = `require=((r)=>{const w=function(id){const h=globalThis[Symbol.for("binship.snapshot.require")];return h?h(id,r):r(id)};return w})(require);`;
+
+export const snapshotHelpers = requireWatch + eagerHelperAs0 + snapshotLazyHelper;
 
 /** The node -e script that prints BINSHIP_SNAPSHOT_SHAPES for the deferred built-ins: keys, and copies of their JSON-able constants. */
 export const shapesProbe =

@@ -9,6 +9,8 @@ import type { Output } from "../util/outputs.js";
 import { shownPath } from "../util/shown-path.js";
 import { assetsLine, checkAuditOutputs, largestLine, writeAuditOutputs, type AuditFlags } from "./audit.js";
 import type { ElfReport } from "../inspect/index.js";
+import type { SnapshotFacts } from "../inspect/build-info.js";
+import { shownModule } from "../executable/snapshot-plan.js";
 import { checkCommandOutputs, resolveConfig, type ExecutableFlagValues, type CommandContext, type CommandOutput, type WrittenFile } from "./context.js";
 
 export interface BuildFlags extends ExecutableFlagValues, AuditFlags {
@@ -34,11 +36,21 @@ export interface BuildResult extends WrittenFile {
   sea: ElfReport["sea"];
   codeCacheBytes: number; // the V8 code cache in the SEA blob (0: none)
   snapshot: boolean; // the executable starts from a V8 startup snapshot of the service's init
+  snapshotModules: SnapshotFacts | null; // which modules the snapshot holds, which run at each start and why
   bundle: { bytes: number; sha256: string; inputs: string[] };
   assets: { name: string; bytes: number; mode: number }[]; // runtime files copied beside the executable, at their path from the project root
   packages: { name: string; version: string; bytes: number }[]; // npm packages in the bundle
   sbom: string | null;
   report: string | null;
+}
+
+/** Which modules run at each start of a snapshot executable, and why: what a user changes to move more into the snapshot. */
+export function snapshotLine(facts: SnapshotFacts | undefined): string[] {
+  if (!facts || facts.atStart === 0) return facts ? [`snapshot: all ${facts.atBuild} modules evaluated at build time`] : [];
+  const shown = facts.causes.slice(0, 3).map((c) => `${shownModule(c.module)} (${c.why})`);
+  const more = facts.causes.length > 3 ? `, ${facts.causes.length - 3} more` : "";
+  const importers = facts.atStart - facts.causes.length;
+  return [`snapshot: ${facts.atBuild} of ${facts.atBuild + facts.atStart} modules evaluated at build time; at each start: ${shown.join(", ")}${more}${importers > 0 ? `, and ${importers} module${importers === 1 ? "" : "s"} importing them` : ""}`];
 }
 
 export async function buildCommand(ctx: CommandContext, entry: string | undefined, flags: BuildFlags): Promise<CommandOutput<BuildResult>> {
@@ -67,6 +79,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       `${shown}  ${formatBytes(exe.bytes)}  ${exe.arch}  Node ${exe.nodeVersion}  sha256:${exe.sha256}${exe.changed ? "" : "  (unchanged)"}`,
       ...assetsLine(bundle.assets, `beside it in ${shownPath(ctx.cwd, dirname(exe.outfile))}`),
       ...(largest ? [largest] : []),
+      ...snapshotLine(exe.buildInfo.snapshot),
       ...audit,
     ],
     json: {
@@ -84,6 +97,7 @@ export async function buildCommand(ctx: CommandContext, entry: string | undefine
       sea: exe.report.sea,
       codeCacheBytes: exe.report.seaCodeCacheBytes ?? 0,
       snapshot: exe.report.seaSnapshot ?? false,
+      snapshotModules: exe.buildInfo.snapshot ?? null,
       bundle: { bytes: bundle.bytes, sha256: bundle.sha256, inputs: bundle.inputs },
       assets: bundle.assets.map((a) => ({ name: a.name, bytes: a.bytes, mode: a.mode })),
       packages: exe.buildInfo.packages.map((p) => ({ name: p.name, version: p.version, bytes: p.bytes })),

@@ -27,6 +27,10 @@ function buildInfoRows(info: BuildInfo): string[] {
     row("bundle", `${formatBytes(info.bundle.bytes)} sha256:${info.bundle.sha256}`),
   ];
   if (info.app?.name) rows.push(row("app", `${info.app.name}${info.app.version ? ` ${info.app.version}` : ""}`));
+  if (info.snapshot) {
+    rows.push(row("snapshot", `${info.snapshot.atBuild} modules evaluated at build time, ${info.snapshot.atStart} at each start`));
+    for (const c of info.snapshot.causes) rows.push(row("at start", `${c.module}: ${c.why}`));
+  }
   // One line per package, as `go version -m` prints its "dep" lines.
   for (const p of info.packages) rows.push(`  dep  ${p.name}\t${p.version}\t${p.license ?? "-"}\t${p.path}\t${p.integrity ?? "-"}`);
   return rows;

@@ -24,6 +24,7 @@ import { recordedMainPath, runPkg } from "./pkg.js";
 import { stripCached, stripFile } from "./strip.js";
 import { executableKey, findTemplate, lookupExecutable, outputIsCurrent, outputSha256, placeExecutable, recordOutput, storeExecutable, type ExecutableCacheOptions } from "./cache.js";
 import { readSeaLayout, reinjectBlob, spliceBlob } from "./reinject.js";
+import { startCauses, type SnapshotPlan } from "./snapshot-plan.js";
 import { codeCacheHashSeed, generateSeaBlob, seaDefaults, type SeaBlobInput } from "./sea-blob.js";
 
 export { resolveExecutableOptions, cacheDirFrom, findStripTool, type ExecutableOptions, type ExecutableInputs } from "./options.js";
@@ -294,7 +295,7 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
       arch: options.arch,
       stripped: target.stripped,
       sea: snapshot
-        ? { ...seaOptions, useSnapshot: true, snapshot: { emulated: snapshot.emulator !== undefined } }
+        ? { ...seaOptions, useSnapshot: true, snapshot: { emulated: snapshot.emulator !== undefined, plan: 1 } } // plan: snapshot-plan.ts's rules
         : { ...seaOptions, codeCache: codeCache ? { hashSeed: codeCacheHashSeed, emulated: codeCache.emulator !== undefined } : false },
       contents: options.contents ?? null, // recorded in the build info, so part of the bytes
     });
@@ -309,7 +310,9 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
   const blobInput = { generator: nodes.generator, main, seaConfig, workDir };
   // With a code cache, the blob always comes from the target's own Node (sea-blob.ts): pkg only lays out the executable.
   const guard = snapshot ? { snapshot: { bundle: options.bundle, sourceMap: options.snapshotSourceMap, projectDir: options.projectDir ?? dirname(options.bundle) } } : {};
-  const finalBlob = codeCache ? { ...blobInput, ...codeCache, codeCache: !snapshot, ...guard } : { ...blobInput, generatorCached: nodes.generatorCached };
+  let plan: SnapshotPlan | undefined;
+  const onPlan = (p: SnapshotPlan) => (plan = p);
+  const finalBlob = codeCache ? { ...blobInput, ...codeCache, codeCache: !snapshot, ...guard, onPlan } : { ...blobInput, generatorCached: nodes.generatorCached };
   if (!(cache && targetSha256 && (await reinjected(options, cache, targetSha256, finalBlob, tmpOut, warnings)))) {
     await requireIntactInputs([target.cached, nodes.generatorCached, codeCache?.generatorCached], warnings);
     logger.progress(`injecting the bundle into Node ${nodes.version} (linux-${options.arch})`);
@@ -320,7 +323,8 @@ async function produce(options: ExecutableOptions, nodes: NodeBinaries, target: 
     logger.done();
     for (const line of log.split("\n").filter((l) => l.trim())) logger.debug(`pkg: ${line}`);
   }
-  const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents });
+  const snapshotFacts = plan && { atBuild: plan.atBuild.length, atStart: plan.atStart.length, causes: startCauses(plan) };
+  const buildInfo = makeBuildInfo({ binship: binshipVersion(), arch: options.arch, node: await nodeFacts(options, nodes, target.stripped), bundle: bundleFacts, contents: options.contents, snapshot: snapshotFacts });
   await appendFile(tmpOut, encodeBuildInfo(buildInfo));
   const report = await inspectFile(tmpOut).catch((err: unknown) => {
     throw new BinshipError("EXECUTABLE_FAILED", `pkg did not produce a readable executable`, { cause: err, hint: "Run with --verbose to see pkg's output." });

@@ -15,13 +15,14 @@
 // Node process picks its own random seed, and caches are used across processes: strings are
 // re-hashed on the way in), so the header's flag hash is set to what the same Node computes
 // without the seed: read from a one-line vm.Script cache made by the same generator.
-import { readFile, symlink, writeFile } from "node:fs/promises";
+import { readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { BinshipError } from "../errors.js";
 import { seaBlobFacts } from "../inspect/sea-blob.js";
 import { logTail, recordedMainPath, runGrouped } from "./pkg.js";
 import { shapesProbe } from "../bundle/lazy-builtins.js";
-import { readReport, refusal, type GuardContext } from "./snapshot-guard.js";
+import { readReport, refusal, type GuardContext, type ProbeReport } from "./snapshot-guard.js";
+import { holdsNothing, planSnapshot, type SnapshotPlan } from "./snapshot-plan.js";
 
 /** pkg's defaults under the caller's keys; part of the executable cache key (executable/index.ts). */
 export const seaDefaults = { disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false };
@@ -45,7 +46,13 @@ export interface SeaBlobInput {
   seaConfig?: Record<string, unknown>; // keys beyond pkg's defaults (mainFormat, assets)
   workDir: string; // scratch: the config and the blob
   snapshot?: GuardContext; // build a V8 startup snapshot by running the main (useSnapshot); the guard's findings are mapped with it
+  onPlan?: (plan: SnapshotPlan) => void; // told which modules the snapshot holds and which run at each start
 }
+
+// The probe's report and the plan, beside the main: the generator runs there, and their names
+// (relative, the same on every build) are what its environment holds.
+const probeName = "snapshot-probe.json";
+const planName = "snapshot-plan.json";
 
 export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
   // A snapshot records the generator's argv: the config's path is the same on every build.
@@ -72,6 +79,14 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
     env.BINSHIP_SNAPSHOT_SHAPES = join(input.workDir, "snapshot-shapes.json");
     await writeFile(env.BINSHIP_SNAPSHOT_SHAPES, await probe(input, shapesProbe, "the deferred built-ins' shapes"));
   }
+  if (input.snapshot) {
+    const plan = await snapshotPlan(file!, [...prefix, ...nodeArgs], env, input.main, input.snapshot);
+    if (plan) {
+      input.onPlan?.(plan);
+      await writeFile(join(dirname(input.main), planName), JSON.stringify(plan.atBuild));
+      env.BINSHIP_SNAPSHOT_PLAN = planName;
+    }
+  }
   const { err, log } = await runGrouped(file!, [...prefix, ...nodeArgs], { cwd: dirname(input.main), env });
   const report = input.snapshot && err ? readReport(log) : undefined;
   if (report) throw refusal(report, input.snapshot!);
@@ -91,7 +106,32 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
   }
   const blob = await readFile(output);
   if (input.codeCache) await withDefaultFlagHash(blob, await defaultCacheHeader(input));
+  if (input.snapshot) withDefaultBuiltinFlagHashes(blob, await defaultCacheHeader(input), await defaultCacheHeader(input, snapshotSeeds));
   return blob;
+}
+
+/**
+ * The probe run (runtime/snapshot.ts): the generator evaluates the whole init, module by module,
+ * and writes what it saw instead of a snapshot; the plan says which modules are safe at build
+ * time. Undefined for a bundle without module initialisers (the whole init is then one step).
+ */
+async function snapshotPlan(file: string, args: string[], env: NodeJS.ProcessEnv, main: string, guard: GuardContext): Promise<SnapshotPlan | undefined> {
+  const at = join(dirname(main), probeName);
+  const { err, log } = await runGrouped(file, args, { cwd: dirname(main), env: { ...env, BINSHIP_SNAPSHOT_PROBE: probeName } });
+  const text = await readFile(at, "utf8").catch(() => undefined);
+  await rm(at, { force: true });
+  if (text === undefined) {
+    const report = err ? readReport(log) : undefined;
+    if (report) throw refusal(report, guard);
+    if (err) throw new BinshipError("EXECUTABLE_FAILED", `probing the service's init for the startup snapshot failed: ${err.message}`, { cause: err, diagnostics: logTail(log) });
+    return undefined;
+  }
+  const probe = JSON.parse(text) as ProbeReport;
+  // An init that fails with nothing behind it that differs at the start would fail there too.
+  if (probe.error !== undefined && probe.findings.length === 0) throw refusal({ findings: [], error: probe.error }, guard);
+  const plan = planSnapshot(probe);
+  if (holdsNothing(plan)) throw refusal({ findings: probe.findings, error: probe.error }, guard);
+  return plan;
 }
 
 // V8's code cache header (SerializedCodeData, V8 12-13): u32 magic, u32 version hash, u32 source
@@ -129,13 +169,32 @@ async function probe(input: SeaBlobInput, script: string, what: string): Promise
   return log;
 }
 
-/** The first 16 bytes of a code cache made by the generator with default flags. */
-async function defaultCacheHeader(input: SeaBlobInput): Promise<Buffer> {
+/** The first 16 bytes of a code cache made by the generator with default flags (or with `flags`). */
+async function defaultCacheHeader(input: SeaBlobInput, flags: string[] = []): Promise<Buffer> {
   const probe = `process.stdout.write(new (require("node:vm").Script)("0").createCachedData().subarray(0, 16).toString("hex"))`;
   const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
-  const { err, log } = await runGrouped(file!, [...prefix, "-e", probe], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
+  const { err, log } = await runGrouped(file!, [...prefix, ...flags, "-e", probe], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
   if (err || !/^[0-9a-f]{32}$/.test(log)) throw new BinshipError("EXECUTABLE_FAILED", `reading V8's code cache header from ${input.generator} failed: ${err?.message ?? log.slice(0, 200)}`, { cause: err, hint: "Run with --verbose; --no-code-cache builds without the cache." });
   return Buffer.from(log, "hex");
+}
+
+/**
+ * A startup snapshot carries Node's code cache for each of its built-in modules (the http, fs,
+ * crypto... that load after the start), made by the generator, so with the seeds' flag hash:
+ * V8 rejected every one of them at the start and compiled the built-ins from source (node:https
+ * 27-40 ms instead of 4-9 ms). Each cache header with the seeded hash gets the default one, as the
+ * main's code cache does above; a header is found by V8's magic and version hash (8 bytes).
+ */
+function withDefaultBuiltinFlagHashes(blob: Buffer, header: Buffer, seeded: Buffer): number {
+  const prefix = header.subarray(0, 8);
+  const seededHash = seeded.subarray(flagHashAt, flagHashAt + 4);
+  let patched = 0;
+  for (let at = blob.indexOf(prefix); at >= 0; at = blob.indexOf(prefix, at + 1)) {
+    if (!blob.subarray(at + flagHashAt, at + flagHashAt + 4).equals(seededHash)) continue;
+    header.copy(blob, at + flagHashAt, flagHashAt, flagHashAt + 4);
+    patched++;
+  }
+  return patched;
 }
 
 /** Puts the default-flags hash into the blob's code cache header, after checking it is the same V8's cache. */

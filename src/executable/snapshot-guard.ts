@@ -14,10 +14,21 @@ import { shownPath } from "../util/shown-path.js";
 
 export const reportPrefix = "binship-snapshot-report:"; // runtime/snapshot.ts writes it (the runtime imports nothing from here)
 
-interface Finding {
-  kind: "env" | "clock" | "random" | "timer" | "builtin";
+export interface Finding {
+  kind: "env" | "clock" | "random" | "timer" | "builtin" | "host";
   what: string;
   stack: string;
+  module?: string; // the module whose own init made it (its esbuild path), in a probe
+}
+
+/** The probe run's record of the whole init (runtime/snapshot.ts writes it; snapshot-plan.ts reads it). */
+export interface ProbeReport {
+  order: string[]; // modules in the order their inits completed
+  imports: Record<string, string[]>;
+  threw: string[];
+  globals: Record<string, string[]>; // module -> shared globals its own init changed
+  findings: Finding[];
+  error?: string; // the service's init threw
 }
 
 interface Report {
@@ -83,12 +94,18 @@ const kindWords: Record<Finding["kind"], string> = {
   random: "takes random values:",
   timer: "starts a timer:",
   builtin: "uses",
+  host: "reads the build machine's",
 };
 
 /** "reads process.env.X", or "writes"/"deletes" for the runtime's "X (written)"/"X (deleted)". */
 function envWords(what: string): string {
   const m = /^(.*) \((written|deleted)\)$/.exec(what);
   return m ? `${m[2] === "written" ? "writes" : "deletes"} process.env.${m[1]}` : `${kindWords.env}${what}`;
+}
+
+/** What one finding says: "reads process.env.X", "reads the clock: Date.now()". */
+export function findingWords(f: Pick<Finding, "kind" | "what">): string {
+  return f.kind === "env" ? envWords(f.what) : `${kindWords[f.kind]} ${f.what}`;
 }
 
 /** One error for the whole report: each module with what it read, then the fix. */
@@ -98,7 +115,7 @@ export function refusal(report: Report, ctx: GuardContext): BinshipError {
   for (const f of report.findings) {
     const where = attribute(f.stack, map, ctx) ?? { module: "(module unknown: no frame of the service)", at: "" };
     const entry = byModule.get(where.module) ?? { at: where.at, what: new Set<string>() };
-    entry.what.add(f.kind === "env" ? envWords(f.what) : `${kindWords[f.kind]} ${f.what}`);
+    entry.what.add(findingWords(f));
     byModule.set(where.module, entry);
   }
   if (byModule.size === 0) {
@@ -110,7 +127,7 @@ export function refusal(report: Report, ctx: GuardContext): BinshipError {
   const diagnostics: Diagnostic[] = [...byModule].map(([module, { at, what }]) => ({ text: `${module}${at && at !== module ? ` (${at})` : ""}: ${[...what].join(", ")}` }));
   const kinds = new Set(report.findings.map((f) => f.kind));
   const what = [
-    ...(kinds.has("env") || kinds.has("clock") || kinds.has("random") ? ["reads values a startup snapshot would freeze at their build-time values"] : []),
+    ...(kinds.has("env") || kinds.has("clock") || kinds.has("random") || kinds.has("host") ? ["reads values a startup snapshot would freeze at their build-time values"] : []),
     ...(kinds.has("timer") ? ["starts timers, which would run at build time instead of at each start"] : []),
     ...(kinds.has("builtin") ? ["uses built-ins that cannot be in a startup snapshot"] : []),
   ].join(", and ");

@@ -54,6 +54,14 @@ export interface BuildInfo {
   };
   app?: { name?: string; version?: string }; // the project's package.json
   packages: BundledPackage[]; // npm packages that contributed bytes, sorted by path
+  snapshot?: SnapshotFacts; // build --snapshot: which modules the snapshot holds
+}
+
+/** A startup snapshot's split of the service's modules (executable/snapshot-plan.ts). */
+export interface SnapshotFacts {
+  atBuild: number; // modules evaluated into the snapshot
+  atStart: number; // modules that run at each start
+  causes: { module: string; why: string }[]; // the modules at the start for a reason of their own, in order
 }
 
 export interface BuildInfoFacts {
@@ -62,6 +70,7 @@ export interface BuildInfoFacts {
   node: BuildInfo["node"];
   bundle: { sha256: string; bytes: number };
   contents?: BundleContents;
+  snapshot?: SnapshotFacts;
 }
 
 /** The record, with a fixed key order so the same build gives the same bytes. */
@@ -74,6 +83,7 @@ export function makeBuildInfo(f: BuildInfoFacts): BuildInfo {
     packages: f.contents?.packages ?? [],
   };
   if (f.contents?.app) info.app = f.contents.app;
+  if (f.snapshot) info.snapshot = { atBuild: f.snapshot.atBuild, atStart: f.snapshot.atStart, causes: f.snapshot.causes.map((c) => ({ module: c.module, why: c.why })) };
   return info;
 }
 

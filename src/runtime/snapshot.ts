@@ -1,20 +1,24 @@
 // Startup snapshot (`snapshot`, README "Start-up"): the entry shim of a snapshot build calls
 // startSnapshot() instead of start(). Run by `node --build-snapshot` semantics at build time (the
-// SEA generator with useSnapshot), it evaluates the user's module (its top-level code: schemas,
-// SDK clients, routes) into the V8 heap that becomes the snapshot, and makes binship's start()
-// the deserialize-main function: at each start the heap is restored and the service served.
+// SEA generator with useSnapshot), it evaluates the service's modules (their top-level code:
+// schemas, SDK clients, routes) into the V8 heap that becomes the snapshot, and makes binship's
+// start() the deserialize-main function: at each start the heap is restored and the service served.
 //
-// The guard: what the user's init reads from the process environment, the clock or a random
+// The guard: what a module's init reads from the process environment, the clock or a random
 // source would be frozen into every start as the build machine's values, and a timer it starts
-// would be dropped. While the module
-// evaluates, those sources are watched; each read is recorded with its stack, and a build with
-// any is refused by binship (executable/snapshot-guard.ts maps the stacks to source modules).
+// would be dropped. So the generator runs twice (executable/sea-blob.ts). The probe evaluates the
+// whole graph with those sources watched, module by module (bundle/module-tracking.ts gives each
+// module's initialiser by its path), and reports the order, the imports, and what each module
+// read, threw or changed in the globals; binship plans from that which modules are safe at build
+// time (executable/snapshot-plan.ts). The second run evaluates only those, in their order, into
+// the snapshot; the rest run at each start, as without a snapshot.
 // Built-ins whose bindings do not serialize (http, https, http2, tls) are deferred by the bundle
 // (bundle/lazy-builtins.ts, snapshotLazyHelper); a use of one during init is recorded the same way.
 //
 // This module only runs where a snapshot is built; outside one (`node app.cjs` of the same
 // bundle) it is start() as usual.
 
+import { readFileSync, writeFileSync } from "node:fs";
 import { startupSnapshot } from "node:v8";
 import { format } from "node:util";
 import { start, type StartOptions } from "./index.js";
@@ -22,10 +26,27 @@ import { installAwslambdaGlobal } from "./lambda/global.js";
 
 /** One read the snapshot would freeze; `stack` is V8's text, positions in the bundle. */
 export interface SnapshotFinding {
-  kind: "env" | "clock" | "random" | "timer" | "builtin";
+  kind: "env" | "clock" | "random" | "timer" | "builtin" | "host";
   what: string; // the variable, the function, or the built-in and its use
   stack: string;
+  module?: string; // the module whose own init made it (its esbuild path), when one was running
 }
+
+/** What the probe run learns about the graph (executable/snapshot-plan.ts reads it). */
+export interface ProbeReport {
+  order: string[]; // the modules, in the order their inits completed
+  imports: Record<string, string[]>; // module -> the modules its init asked for
+  threw: string[]; // modules whose init threw (caught by an importer, or the service's failure)
+  globals: Record<string, string[]>; // module -> the globals and built-in prototypes' keys its own init changed
+  findings: SnapshotFinding[];
+  error?: string; // the service's init threw
+}
+
+interface Registry {
+  inits: Map<string, () => unknown>;
+  hook?: (name: string, init: () => unknown) => unknown;
+}
+const registryKey = Symbol.for("binship.snapshot.modules"); // bundle/module-tracking.ts
 
 /** The line binship's build reads from the generator's stderr (executable/snapshot-guard.ts). */
 export const reportPrefix = "binship-snapshot-report:";
@@ -40,6 +61,8 @@ function patch<T extends object, K extends keyof T>(obj: T, key: K, value: T[K],
   restores.push(() => (before ? Object.defineProperty(obj, key, before) : delete obj[key]));
 }
 
+const moduleOf = (module: string | undefined) => (module === undefined ? {} : { module });
+
 interface Watch {
   findings: SnapshotFinding[];
   output: [1 | 2, string][]; // console output of the init, replayed at each start
@@ -47,14 +70,20 @@ interface Watch {
 }
 
 /** Watches env, clock and random sources and captures console output until stop(). */
-function watchInit(): Watch {
+function watchInit(current: () => string | undefined = () => undefined): Watch {
   const findings: SnapshotFinding[] = ((globalThis as Record<symbol, unknown>)[findingsKey] ??= []) as SnapshotFinding[];
+  // The bundle's deferred built-ins push theirs too (bundle/lazy-builtins.ts): each with its module.
+  Object.defineProperty(findings, "push", {
+    configurable: true,
+    value: (...items: SnapshotFinding[]) => Array.prototype.push.apply(findings, items.map((f) => (f.module !== undefined ? f : { ...f, ...moduleOf(current()) }))),
+  });
   const output: [1 | 2, string][] = [];
   let on = true;
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 40;
   const record = (kind: SnapshotFinding["kind"], what: string) => {
-    if (on) findings.push({ kind, what, stack: new Error().stack ?? "" });
+    if (!on) return;
+    findings.push({ kind, what, stack: new Error().stack ?? "" });
   };
   const restores: Restore[] = [];
 
@@ -91,6 +120,22 @@ function watchInit(): Watch {
   hr.bigint = wrap("clock", "process.hrtime.bigint()", hrtime.bigint);
   patch(process, "hrtime", hr, restores);
 
+  // The machine and the process: a logger's pid and hostname, a pool sized by the CPU count,
+  // taken at init, would be the build's (pid 1, its hostname, its cores) in every start.
+  const os = process.getBuiltinModule("node:os") as unknown as Record<string, unknown>;
+  for (const name of ["hostname", "cpus", "availableParallelism", "networkInterfaces", "uptime", "freemem", "totalmem", "loadavg", "userInfo"]) {
+    const fn = os[name];
+    if (typeof fn === "function") patch(os, name, wrap("host", `os.${name}()`, fn as (...a: never[]) => unknown), restores);
+  }
+  for (const name of ["pid", "ppid"] as const) {
+    const value = process[name];
+    const before = Object.getOwnPropertyDescriptor(process, name);
+    Object.defineProperty(process, name, { get: () => (record("host", `process.${name}`), value), configurable: true, enumerable: before?.enumerable ?? true });
+    restores.push(() => (before ? Object.defineProperty(process, name, before) : delete (process as unknown as Record<string, unknown>)[name]));
+  }
+  patch(process, "uptime", wrap("host", "process.uptime()", process.uptime), restores);
+  patch(process, "cwd", wrap("host", "process.cwd()", process.cwd), restores);
+
   // Random values.
   patch(Math, "random", wrap("random", "Math.random()", Math.random), restores);
   const web = globalThis.crypto;
@@ -121,6 +166,27 @@ function watchInit(): Watch {
     patch(console, method, (...args: unknown[]) => (on ? void output.push([fd, `${format(...args)}\n`]) : real.apply(console, args)), restores);
   }
 
+  // Built-ins Node does not support in a snapshot: it warns at the first require of each (in
+  // the generator's log only); the bundle's require hook (bundle/lazy-builtins.ts) sees the others.
+  const unsupported = new Set<string>();
+  const bare = (id: string) => id.replace(/^node:/, "");
+  const onWarning = (w: Error) => {
+    const m = /built-in module "([^"]+)" works in user snapshot/.exec(w.message);
+    if (!m) return;
+    unsupported.add(bare(m[1]!));
+    record("builtin", `node:${bare(m[1]!)}, which Node does not support in a snapshot`);
+  };
+  process.on("warning", onWarning);
+  const requireKey = Symbol.for("binship.snapshot.require");
+  (globalThis as Record<symbol, unknown>)[requireKey] = (id: string, req: (id: string) => unknown) => {
+    if (unsupported.has(bare(id))) record("builtin", `node:${bare(id)}, which Node does not support in a snapshot`);
+    return req(id);
+  };
+  restores.push(() => {
+    process.off("warning", onWarning);
+    delete (globalThis as Record<symbol, unknown>)[requireKey];
+  });
+
   return {
     findings,
     output,
@@ -132,19 +198,109 @@ function watchInit(): Watch {
   };
 }
 
+// Objects whose own properties a module's init may change for modules that load after it (a
+// polyfill, a patched prototype): a module that must run at the start and changed one keeps
+// every module after it at the start too (executable/snapshot-plan.ts). Of the global object
+// only the keys: reading a descriptor of one of Node's lazy globals loads it (fetch: undici),
+// which would change what the init does.
+const shared: [string, object][] = [
+  ["process", process],
+  ...(
+    [Object, Array, Function, String, Number, Boolean, Symbol, Promise, RegExp, Date, Map, Set, WeakMap, Error, Uint8Array, ArrayBuffer] as { name: string; prototype: object }[]
+  ).flatMap((c): [string, object][] => [[c.name, c], [`${c.name}.prototype`, c.prototype]]),
+  ["JSON", JSON],
+  ["Math", Math],
+  ["Reflect", Reflect],
+];
+
+/** Each shared object's own keys with what they hold (value or accessors), to compare. */
+function sharedState(): Map<string, unknown[]> {
+  const state = new Map<string, unknown[]>();
+  for (const key of Reflect.ownKeys(globalThis)) state.set(`globalThis.${String(key)}`, []);
+  for (const [name, obj] of shared) {
+    for (const key of Reflect.ownKeys(obj)) {
+      const d = Reflect.getOwnPropertyDescriptor(obj, key)!;
+      state.set(`${name}.${String(key)}`, [d.value, d.get, d.set]);
+    }
+  }
+  return state;
+}
+
+function changedKeys(before: Map<string, unknown[]>, after: Map<string, unknown[]>): string[] {
+  const changed: string[] = [];
+  for (const [key, now] of after) {
+    const was = before.get(key);
+    if (!was || was.some((v, i) => !Object.is(v, now[i]))) changed.push(key);
+  }
+  for (const key of before.keys()) if (!after.has(key)) changed.push(key);
+  return changed;
+}
+
+/** The probe: the whole init, module by module, recorded (see the header). */
+function probe(load: () => unknown, registry: Registry): ProbeReport {
+  const stack: { name: string; byInner: Set<string> }[] = [];
+  const report: ProbeReport = { order: [], imports: {}, threw: [], globals: {}, findings: [] };
+  const started = new Set<string>();
+  const watch = watchInit(() => stack.at(-1)?.name);
+  registry.hook = (name, init) => {
+    const outer = stack.at(-1);
+    if (outer) (report.imports[outer.name] ??= []).includes(name) || report.imports[outer.name]!.push(name);
+    if (started.has(name)) return init(); // done (or in a cycle): the initialiser answers as it would
+    started.add(name);
+    const frame = { name, byInner: new Set<string>() };
+    const before = sharedState();
+    stack.push(frame);
+    try {
+      const exports = init();
+      report.order.push(name);
+      return exports;
+    } catch (err) {
+      report.threw.push(name);
+      throw err;
+    } finally {
+      stack.pop();
+      const changed = changedKeys(before, sharedState());
+      const own = changed.filter((k) => !frame.byInner.has(k));
+      if (own.length > 0) report.globals[name] = own;
+      for (const k of changed) outer?.byInner.add(k);
+    }
+  };
+  try {
+    load();
+  } catch (err) {
+    report.error = err instanceof Error ? (err.stack ?? String(err)) : String(err);
+  } finally {
+    watch.stop();
+    registry.hook = undefined;
+  }
+  report.findings = watch.findings;
+  return report;
+}
+
 export function startSnapshot(load: () => unknown, startOptions: StartOptions = {}): void {
   if (!startupSnapshot.isBuildingSnapshot()) {
     start(load, startOptions);
     return;
   }
-  delete process.env.BINSHIP_SNAPSHOT_SHAPES; // the build's own variable (lazy-builtins.ts), read by then
+  // The build's own variables (executable/sea-blob.ts), read by then.
+  const { BINSHIP_SNAPSHOT_PROBE: probeFile, BINSHIP_SNAPSHOT_PLAN: planFile } = process.env;
+  delete process.env.BINSHIP_SNAPSHOT_SHAPES;
+  delete process.env.BINSHIP_SNAPSHOT_PROBE;
+  delete process.env.BINSHIP_SNAPSHOT_PLAN;
   // Handlers written for the managed runtime call awslambda.streamifyResponse() at load time.
   installAwslambdaGlobal();
+  const registry = (globalThis as Record<symbol, Registry | undefined>)[registryKey];
+  if (probeFile && registry) {
+    writeFileSync(probeFile, JSON.stringify(probe(load, registry)));
+    process.exit(0);
+  }
+  // The planned modules, in order; without a plan (a graph esbuild printed no initialisers for) the whole init.
+  const planned = planFile && registry ? (JSON.parse(readFileSync(planFile, "utf8")) as string[]) : undefined;
   const watch = watchInit();
-  let mod: unknown;
   let failure: unknown;
   try {
-    mod = load();
+    if (planned) for (const name of planned) registry!.inits.get(name)!();
+    else load();
   } catch (err) {
     failure = err;
   } finally {
@@ -163,6 +319,7 @@ export function startSnapshot(load: () => unknown, startOptions: StartOptions = 
   });
   startupSnapshot.setDeserializeMainFunction(() => {
     for (const [fd, text] of watch.output) (fd === 1 ? process.stdout : process.stderr).write(text);
-    start(() => mod, startOptions);
+    // The modules the snapshot holds are done; the others run now, in their order.
+    start(load, startOptions);
   });
 }

@@ -2,9 +2,12 @@
 // startup snapshot; each start deserializes it and serves. Checked on x64: server mode and Lambda
 // mode (binship invoke, the emulator) answer right; the init's console output comes at each
 // start, in its order; built-ins bound at init (deferred http/https/http2, lazy crypto/zlib) work
-// later with the real classes and errors; the same inputs give the same bytes. The guard refuses,
-// in one error naming each module and what it read, init code that reads process.env, the clock or
-// random values, or uses a built-in a snapshot cannot hold; nothing is written then.
+// later with the real classes and errors, and those loaded after the start take their code cache;
+// the same inputs give the same bytes. A module that reads process.env, the clock or random
+// values at init (or imports one that does) runs at each start instead, with that start's values,
+// the service's own modules in their order; the build says which and why. When nothing of the
+// service can be in the snapshot, the guard refuses in one error naming each module and what it
+// read; nothing is written then.
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -92,8 +95,43 @@ function writeProject() {
   write("src/random.ts", "export const id = Math.random().toString(36).slice(2);\n");
   write("src/uuid.ts", "export const requestPrefix = crypto.randomUUID();\n");
   write("src/ticker.ts", "export let ticks = 0;\nsetInterval(() => ticks++, 1000).unref();\n");
-  write("src/clock-app.ts", 'import { startedAt } from "./clock";\nimport { id } from "./random";\nimport { requestPrefix } from "./uuid";\nimport { ticks } from "./ticker";\nexport default { fetch: () => new Response(String(startedAt) + id + requestPrefix + ticks) };\n');
+  write("src/host.ts", 'import os from "node:os";\nexport const instance = `${os.hostname()}:${process.pid}`;\n');
+  write("src/clock-app.ts", 'import { startedAt } from "./clock";\nimport { id } from "./random";\nimport { requestPrefix } from "./uuid";\nimport { ticks } from "./ticker";\nimport { instance } from "./host";\nexport default { fetch: () => new Response(String(startedAt) + id + requestPrefix + ticks + instance) };\n');
   write("src/dynamic.ts", 'export default { fetch: async () => new Response(typeof (await import("node:zlib")).gzipSync) };\n');
+  write("src/dynamic-external.ts", 'export default { fetch: async () => new Response(typeof (await import("left-pad"))) };\n');
+  // The partial snapshot: modules that read the environment (or whose imports do) run at the start.
+  write("src/partial/first.ts", 'import order from "order";\norder.push("first");\n');
+  write("src/partial/config.ts", 'import order from "order";\norder.push("config");\nexport const table = process.env.P_TABLE ?? "default";\n');
+  write("src/partial/later.ts", 'import order from "order";\norder.push("later");\n');
+  write("src/partial/app.ts", [
+    'import "./first";',
+    'import { debug } from "envpkg";', // a package reading the environment: at the start
+    'import "indep";', // a package after it that does not import it: evaluated at build time
+    'import { table } from "./config";', // the service's own module reading the environment
+    'import "./later";', // pure, but after config.ts: the service's own modules keep their order
+    'import "polyfill";', // reads the environment and sets a global: every module after it at the start
+    'import { saw } from "usespoly";',
+    'import { ok } from "optional-user";', // requires a package whose init throws, and catches it
+    'import { store } from "als";', // loads a built-in Node does not support in a snapshot
+    'import { store2 } from "als2";', // ... and a second one, after Node warned once
+    'import order from "order";',
+    'export default { fetch: () => Response.json({ order, table, debug, saw, ok, als: store.run(7, () => store.getStore()) + store2.run(1, () => store2.getStore()) }) };',
+    "",
+  ].join("\n"));
+  write("node_modules/indep/package.json", JSON.stringify({ name: "indep", version: "1.0.0", main: "index.js" }));
+  write("node_modules/indep/index.js", 'require("order").push("indep");\n');
+  write("node_modules/polyfill/package.json", JSON.stringify({ name: "polyfill", version: "1.0.0", main: "index.js" }));
+  write("node_modules/polyfill/index.js", "if (!process.env.NO_POLYFILL) globalThis.__polyfilled = 42;\n");
+  write("node_modules/usespoly/package.json", JSON.stringify({ name: "usespoly", version: "1.0.0", main: "index.js" }));
+  write("node_modules/usespoly/index.js", "exports.saw = globalThis.__polyfilled ?? null;\n");
+  write("node_modules/thrower/package.json", JSON.stringify({ name: "thrower", version: "1.0.0", main: "index.js" }));
+  write("node_modules/thrower/index.js", 'throw new Error("no native addon here");\n');
+  write("node_modules/als/package.json", JSON.stringify({ name: "als", version: "1.0.0", main: "index.js" }));
+  write("node_modules/als/index.js", 'const { AsyncLocalStorage } = require("node:async_hooks");\nexports.store = new AsyncLocalStorage();\n');
+  write("node_modules/als2/package.json", JSON.stringify({ name: "als2", version: "1.0.0", main: "index.js" }));
+  write("node_modules/als2/index.js", 'const { AsyncLocalStorage } = require("async_hooks");\nexports.store2 = new AsyncLocalStorage();\n');
+  write("node_modules/optional-user/package.json", JSON.stringify({ name: "optional-user", version: "1.0.0", main: "index.js" }));
+  write("node_modules/optional-user/index.js", 'let ok = true;\ntry { require("thrower"); } catch { ok = false; }\nexports.ok = ok;\n');
   write("src/throws.ts", 'export const config = JSON.parse("{ not json");\nexport default { fetch: () => new Response(String(config)) };\n');
   write("src/server-app.ts", 'import https from "node:https";\nexport const agent = new https.Agent({ keepAlive: true });\nexport default { fetch: () => new Response("x") };\n');
 }
@@ -114,6 +152,7 @@ beforeAll(async () => {
   const r = await build("src/index.ts", exe);
   expect(r.code, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout).snapshot).toBe(true);
+  expect(JSON.parse(r.stdout).snapshotModules).toMatchObject({ atStart: 0, causes: [] }); // nothing here reads what a start changes
   svc = await startService(exe, [], { cwd: project, env: { ...process.env, SNAP_REGION: "eu-west-1" } });
 }, 300_000);
 afterAll(async () => {
@@ -149,6 +188,17 @@ describe("a snapshot executable", () => {
     expect(await json(svc, "/instanceof")).toEqual({ sameClass: true, agent: true, constants: ":path" });
     expect(await json(svc, "/extends")).toEqual({ label: "pool", https: true, http: true, methods: true });
   });
+
+  it("loads the built-ins it did not hold with their code cache, accepted (V8 rejected every one before)", async () => {
+    const traced = await startService(exe, [], { cwd: project, env: { ...process.env, NODE_DEBUG_NATIVE: "CODE_CACHE" } });
+    try {
+      expect(await json(traced, "/extends")).toMatchObject({ https: true }); // loads node:https and node:http now
+      expect(traced.output()).toMatch(/Code cache of https \S+ is accepted/);
+      expect(traced.output()).not.toMatch(/is rejected/);
+    } finally {
+      await traced.stop();
+    }
+  }, 60_000);
 
   it("throws the built-in's own error, with the package's frame in the stack", async () => {
     const body = await json(svc, "/error");
@@ -187,6 +237,76 @@ describe("a snapshot executable", () => {
   }, 300_000);
 });
 
+describe("a partial snapshot: what must run at the start runs there", () => {
+  const out = join(project, "dist", "partial-x64");
+  let built: { snapshotModules: { atBuild: number; atStart: number; causes: { module: string; why: string }[] } };
+  beforeAll(async () => {
+    const r = await build("src/partial/app.ts", out);
+    expect(r.code, r.stdout).toBe(0);
+    built = JSON.parse(r.stdout);
+  }, 300_000);
+
+  const serve = async (env: Record<string, string>) => {
+    const s = await startService(out, [], { cwd: project, env: { ...process.env, ...env } });
+    try {
+      return await json(s, "/");
+    } finally {
+      await s.stop();
+    }
+  };
+
+  it("reads the environment of each start where a module reads it at its top level (the service's and a package's)", async () => {
+    expect(await serve({ P_TABLE: "orders-prod", ENVPKG_DEBUG: "1" })).toMatchObject({ table: "orders-prod", debug: true });
+    expect(await serve({})).toMatchObject({ table: "default", debug: false });
+  }, 60_000);
+
+  it("keeps the service's own modules in their order; an independent package may load earlier", async () => {
+    const { order } = await serve({});
+    // first.ts and indep at build time; config.ts, and later.ts after it, at the start.
+    expect(order).toEqual(["first", "indep", "config", "later"]);
+  }, 60_000);
+
+  it("runs a module that loads after one setting a global at the start, after it: it sees the global as without a snapshot", async () => {
+    expect((await serve({})).saw).toBe(42);
+    expect((await serve({ NO_POLYFILL: "1" })).saw).toBe(null);
+  }, 60_000);
+
+  it("runs an import whose init threw at build time (caught by its importer) at the start again", async () => {
+    expect((await serve({})).ok).toBe(false);
+  }, 60_000);
+
+  it("runs a module loading a built-in Node does not support in a snapshot (async_hooks) at the start, with no warning there", async () => {
+    const s = await startService(out, [], { cwd: project });
+    try {
+      expect((await json(s, "/")).als).toBe(8);
+      expect(s.output()).not.toMatch(/not yet fully verified/);
+    } finally {
+      await s.stop();
+    }
+    const why = Object.fromEntries(built.snapshotModules.causes.map((c) => [c.module, c.why]));
+    expect(why["node_modules/als/index.js"]).toMatch(/uses node:async_hooks, which Node does not support in a snapshot/);
+    expect(why["node_modules/als2/index.js"]).toMatch(/uses node:async_hooks, which Node does not support in a snapshot/);
+  }, 60_000);
+
+  it("says which modules run at each start and why, in --json and in inspect", async () => {
+    const { atBuild, atStart, causes } = built.snapshotModules;
+    expect(atBuild).toBeGreaterThan(0);
+    expect(atStart).toBeGreaterThanOrEqual(causes.length);
+    const why = Object.fromEntries(causes.map((c) => [c.module, c.why]));
+    expect(why["src/partial/config.ts"]).toBe("reads process.env.P_TABLE");
+    expect(why["node_modules/envpkg/index.js"]).toBe("reads process.env.ENVPKG_DEBUG");
+    expect(why["node_modules/polyfill/index.js"]).toBe("reads process.env.NO_POLYFILL");
+    expect(why["node_modules/thrower/index.js"]).toBe("its init threw at build time");
+    expect(why["src/partial/later.ts"]).toMatch(/own modules keep their order.*config\.ts/);
+    expect(why["node_modules/usespoly/index.js"]).toMatch(/after node_modules\/polyfill\/index\.js.*globalThis\.__polyfilled/);
+    expect(Object.keys(why)).not.toContain("node_modules/indep/index.js");
+    expect(Object.keys(why)).not.toContain("src/partial/first.ts");
+    const r = await runCli(["inspect", out], { cwd: project });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/at start\s+src\/partial\/config\.ts: reads process\.env\.P_TABLE/);
+  });
+});
+
 describe.runIf(requireTools("qemu-aarch64") && requirePaths("/usr/aarch64-linux-gnu"))("an arm64 snapshot, built by the arm64 Node under qemu-user", () => {
   it("serves the same answer under qemu-aarch64", async () => {
     const arm = join(project, "dist", "snap-arm64");
@@ -203,15 +323,28 @@ describe.runIf(requireTools("qemu-aarch64") && requirePaths("/usr/aarch64-linux-
 });
 
 describe("the snapshot guard", () => {
-  it("refuses a dynamic import() of a module outside the bundle, which a snapshot cannot load, naming the file", async () => {
+  it("refuses a dynamic import() of an --external, which a snapshot executable cannot load, naming the file", async () => {
     const out = join(project, "dist", "dynamic-x64");
-    const r = await build("src/dynamic.ts", out);
+    const r = await build("src/dynamic-external.ts", out, ["--external", "left-pad"]);
     expect(r.code).toBe(1);
     const { error } = JSON.parse(r.stdout);
     expect(error.code).toBe("SNAPSHOT_REFUSED");
-    expect(error.diagnostics.map((d: { text: string }) => d.text)).toEqual(['src/dynamic.ts: import("node:zlib")']);
+    expect(error.diagnostics.map((d: { text: string }) => d.text)).toEqual(['src/dynamic-external.ts: import("left-pad")']);
     expect(existsSync(out)).toBe(false);
   });
+
+  it("takes a built-in's import() (as the AWS SDK's ES build has): it works after the start", async () => {
+    const out = join(project, "dist", "dynamic-builtin-x64");
+    const r = await build("src/dynamic.ts", out);
+    expect(r.code, r.stdout).toBe(0);
+    const dyn = await startService(out, [], { cwd: project });
+    try {
+      const res = await httpRequest(dyn.url);
+      expect(res.body.toString()).toBe("function");
+    } finally {
+      await dyn.stop();
+    }
+  }, 120_000);
 
   it("reports an init that throws at build time with its error, exit 1, nothing written", async () => {
     const out = join(project, "dist", "throws-x64");
@@ -245,6 +378,8 @@ describe("the snapshot guard", () => {
     expect(lines).toContainEqual(expect.stringMatching(/^src\/uuid\.ts.*crypto\.randomUUID\(\)/));
     // A timer started at init would be dropped from the snapshot: refused the same way.
     expect(lines).toContainEqual(expect.stringMatching(/^src\/ticker\.ts.*starts a timer: setInterval\(\)/));
+    // A logger's hostname and pid taken at init would be the build machine's (pid 1 there).
+    expect(lines).toContainEqual(expect.stringMatching(/^src\/host\.ts.*os\.hostname\(\).*process\.pid/));
   }, 120_000);
 
   it("refuses a use at init of a built-in a snapshot cannot hold (new https.Agent), naming it", async () => {

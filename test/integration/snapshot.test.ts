@@ -76,6 +76,12 @@ function write(path: string, text: string) {
   writeFileSync(join(project, path), text);
 }
 
+/** A one-file package in the project's node_modules. */
+function pkg(name: string, source: string) {
+  write(`node_modules/${name}/package.json`, JSON.stringify({ name, version: "1.0.0", main: "index.js" }));
+  write(`node_modules/${name}/index.js`, source);
+}
+
 function writeProject() {
   write("package.json", JSON.stringify({ name: "snapshot-app", private: true }));
   write("node_modules/dep/package.json", JSON.stringify({ name: "dep", version: "1.0.0", main: "index.js" }));
@@ -118,20 +124,13 @@ function writeProject() {
     'export default { fetch: () => Response.json({ order, table, debug, saw, ok, als: store.run(7, () => store.getStore()) + store2.run(1, () => store2.getStore()) }) };',
     "",
   ].join("\n"));
-  write("node_modules/indep/package.json", JSON.stringify({ name: "indep", version: "1.0.0", main: "index.js" }));
-  write("node_modules/indep/index.js", 'require("order").push("indep");\n');
-  write("node_modules/polyfill/package.json", JSON.stringify({ name: "polyfill", version: "1.0.0", main: "index.js" }));
-  write("node_modules/polyfill/index.js", "if (!process.env.NO_POLYFILL) globalThis.__polyfilled = 42;\n");
-  write("node_modules/usespoly/package.json", JSON.stringify({ name: "usespoly", version: "1.0.0", main: "index.js" }));
-  write("node_modules/usespoly/index.js", "exports.saw = globalThis.__polyfilled ?? null;\n");
-  write("node_modules/thrower/package.json", JSON.stringify({ name: "thrower", version: "1.0.0", main: "index.js" }));
-  write("node_modules/thrower/index.js", 'throw new Error("no native addon here");\n');
-  write("node_modules/als/package.json", JSON.stringify({ name: "als", version: "1.0.0", main: "index.js" }));
-  write("node_modules/als/index.js", 'const { AsyncLocalStorage } = require("node:async_hooks");\nexports.store = new AsyncLocalStorage();\n');
-  write("node_modules/als2/package.json", JSON.stringify({ name: "als2", version: "1.0.0", main: "index.js" }));
-  write("node_modules/als2/index.js", 'const { AsyncLocalStorage } = require("async_hooks");\nexports.store2 = new AsyncLocalStorage();\n');
-  write("node_modules/optional-user/package.json", JSON.stringify({ name: "optional-user", version: "1.0.0", main: "index.js" }));
-  write("node_modules/optional-user/index.js", 'let ok = true;\ntry { require("thrower"); } catch { ok = false; }\nexports.ok = ok;\n');
+  pkg("indep", 'require("order").push("indep");\n');
+  pkg("polyfill", "if (!process.env.NO_POLYFILL) globalThis.__polyfilled = 42;\n");
+  pkg("usespoly", "exports.saw = globalThis.__polyfilled ?? null;\n");
+  pkg("thrower", 'throw new Error("no native addon here");\n');
+  pkg("als", 'const { AsyncLocalStorage } = require("node:async_hooks");\nexports.store = new AsyncLocalStorage();\n');
+  pkg("als2", 'const { AsyncLocalStorage } = require("async_hooks");\nexports.store2 = new AsyncLocalStorage();\n');
+  pkg("optional-user", 'let ok = true;\ntry { require("thrower"); } catch { ok = false; }\nexports.ok = ok;\n');
   write("src/throws.ts", 'export const config = JSON.parse("{ not json");\nexport default { fetch: () => new Response(String(config)) };\n');
   write("src/server-app.ts", 'import https from "node:https";\nexport const agent = new https.Agent({ keepAlive: true });\nexport default { fetch: () => new Response("x") };\n');
 }

@@ -20,16 +20,14 @@ const helpers = [
   { name: "__commonJS", renamed: "__commonJZ" },
 ] as const;
 
-function tracker(): string {
-  return [
-    "",
-    `function __binshipTracked(wrapper, init) {`,
-    `  var name = Object.keys(wrapper)[0], t = globalThis[Symbol.for(${JSON.stringify(registryKey)})] ??= { inits: new Map(), hook: undefined };`,
-    `  t.inits.set(name, init);`,
-    `  return function () { return t.hook ? t.hook(name, init) : init(); };`,
-    `}`,
-  ].join("\n");
-}
+const tracker = [
+  "",
+  `function __binshipTracked(wrapper, init) {`,
+  `  var name = Object.keys(wrapper)[0], t = globalThis[Symbol.for(${JSON.stringify(registryKey)})] ??= { inits: new Map(), hook: undefined };`,
+  `  t.inits.set(name, init);`,
+  `  return function () { return t.hook ? t.hook(name, init) : init(); };`,
+  `}`,
+].join("\n");
 
 /** The bundle with its module initialisers tracked; unchanged when esbuild printed none. */
 export function withModuleTracking(js: string): string {
@@ -51,6 +49,6 @@ export function withModuleTracking(js: string): string {
   // Before a trailing source map comment, which tools look for on the last line.
   const tail = /\n\/\/# sourceMappingURL=[^\n]*\n?$/.exec(out);
   const at = tail ? tail.index : out.length;
-  const code = `${tracker()}\n${appended.join("\n")}\n`;
+  const code = `${tracker}\n${appended.join("\n")}\n`;
   return `${out.slice(0, at)}${code}${out.slice(at)}`;
 }

@@ -46,7 +46,8 @@ export interface BuildResult extends WrittenFile {
 
 /** Which modules run at each start of a snapshot executable, and why: what a user changes to move more into the snapshot. */
 export function snapshotLine(facts: SnapshotFacts | undefined): string[] {
-  if (!facts || facts.atStart === 0) return facts ? [`snapshot: all ${facts.atBuild} modules evaluated at build time`] : [];
+  if (!facts) return [];
+  if (facts.atStart === 0) return [`snapshot: all ${facts.atBuild} modules evaluated at build time`];
   const shown = facts.causes.slice(0, 3).map((c) => `${shownModule(c.module)} (${c.why})`);
   const more = facts.causes.length > 3 ? `, ${facts.causes.length - 3} more` : "";
   const importers = facts.atStart - facts.causes.length;

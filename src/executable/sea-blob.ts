@@ -78,8 +78,6 @@ export async function generateSeaBlob(input: SeaBlobInput): Promise<Buffer> {
   if (input.snapshot) {
     env.BINSHIP_SNAPSHOT_SHAPES = join(input.workDir, "snapshot-shapes.json");
     await writeFile(env.BINSHIP_SNAPSHOT_SHAPES, await probe(input, shapesProbe, "the deferred built-ins' shapes"));
-  }
-  if (input.snapshot) {
     const plan = await snapshotPlan(file!, [...prefix, ...nodeArgs], env, input.main, input.snapshot);
     if (plan) {
       input.onPlan?.(plan);
@@ -161,20 +159,20 @@ function pidNamespacePrefix(): Promise<string[]> {
   return pidNamespaceProbe;
 }
 
-/** What a one-line script prints under the generator (the target's own Node). */
-async function probe(input: SeaBlobInput, script: string, what: string): Promise<string> {
+/** What a one-line script prints under the generator (the target's own Node), run with `flags`. */
+async function probe(input: SeaBlobInput, script: string, what: string, flags: string[] = [], hint?: string): Promise<string> {
   const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
-  const { err, log } = await runGrouped(file!, [...prefix, "-e", script], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
-  if (err) throw new BinshipError("EXECUTABLE_FAILED", `reading ${what} from ${input.generator} failed: ${err.message}`, { cause: err, diagnostics: logTail(log) });
+  const { err, log } = await runGrouped(file!, [...prefix, ...flags, "-e", script], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
+  if (err) throw new BinshipError("EXECUTABLE_FAILED", `reading ${what} from ${input.generator} failed: ${err.message}`, { cause: err, diagnostics: logTail(log), ...(hint ? { hint } : {}) });
   return log;
 }
 
 /** The first 16 bytes of a code cache made by the generator with default flags (or with `flags`). */
 async function defaultCacheHeader(input: SeaBlobInput, flags: string[] = []): Promise<Buffer> {
-  const probe = `process.stdout.write(new (require("node:vm").Script)("0").createCachedData().subarray(0, 16).toString("hex"))`;
-  const [file, ...prefix] = [...(input.emulator ?? []), input.generator];
-  const { err, log } = await runGrouped(file!, [...prefix, ...flags, "-e", probe], { cwd: input.workDir, env: { PATH: "/usr/bin:/bin", NO_COLOR: "1" } });
-  if (err || !/^[0-9a-f]{32}$/.test(log)) throw new BinshipError("EXECUTABLE_FAILED", `reading V8's code cache header from ${input.generator} failed: ${err?.message ?? log.slice(0, 200)}`, { cause: err, hint: "Run with --verbose; --no-code-cache builds without the cache." });
+  const script = `process.stdout.write(new (require("node:vm").Script)("0").createCachedData().subarray(0, 16).toString("hex"))`;
+  const hint = "Run with --verbose; --no-code-cache builds without the cache.";
+  const log = await probe(input, script, "V8's code cache header", flags, hint);
+  if (!/^[0-9a-f]{32}$/.test(log)) throw new BinshipError("EXECUTABLE_FAILED", `reading V8's code cache header from ${input.generator} failed: ${log.slice(0, 200)}`, { hint });
   return Buffer.from(log, "hex");
 }
 
@@ -185,16 +183,12 @@ async function defaultCacheHeader(input: SeaBlobInput, flags: string[] = []): Pr
  * 27-40 ms instead of 4-9 ms). Each cache header with the seeded hash gets the default one, as the
  * main's code cache does above; a header is found by V8's magic and version hash (8 bytes).
  */
-function withDefaultBuiltinFlagHashes(blob: Buffer, header: Buffer, seeded: Buffer): number {
+function withDefaultBuiltinFlagHashes(blob: Buffer, header: Buffer, seeded: Buffer): void {
   const prefix = header.subarray(0, 8);
   const seededHash = seeded.subarray(flagHashAt, flagHashAt + 4);
-  let patched = 0;
   for (let at = blob.indexOf(prefix); at >= 0; at = blob.indexOf(prefix, at + 1)) {
-    if (!blob.subarray(at + flagHashAt, at + flagHashAt + 4).equals(seededHash)) continue;
-    header.copy(blob, at + flagHashAt, flagHashAt, flagHashAt + 4);
-    patched++;
+    if (blob.subarray(at + flagHashAt, at + flagHashAt + 4).equals(seededHash)) header.copy(blob, at + flagHashAt, flagHashAt, flagHashAt + 4);
   }
-  return patched;
 }
 
 /** Puts the default-flags hash into the blob's code cache header, after checking it is the same V8's cache. */

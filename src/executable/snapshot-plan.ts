@@ -23,7 +23,7 @@ export interface SnapshotPlan {
 
 /** A module of the service itself (not a package's, not binship's runtime). */
 export function ownModule(name: string): boolean {
-  return !name.includes("node_modules/") && !/^binship-[a-z]+:/.test(name) && !name.includes(":");
+  return !name.includes("node_modules/") && !name.includes(":"); // binship's runtime and virtual modules are namespaced ("binship-runtime:")
 }
 
 /** The reasons of the modules that made findings themselves: "reads process.env.A, B, reads the clock: Date.now()". */

@@ -61,8 +61,6 @@ function patch<T extends object, K extends keyof T>(obj: T, key: K, value: T[K],
   restores.push(() => (before ? Object.defineProperty(obj, key, before) : delete obj[key]));
 }
 
-const moduleOf = (module: string | undefined) => (module === undefined ? {} : { module });
-
 interface Watch {
   findings: SnapshotFinding[];
   output: [1 | 2, string][]; // console output of the init, replayed at each start
@@ -75,7 +73,7 @@ function watchInit(current: () => string | undefined = () => undefined): Watch {
   // The bundle's deferred built-ins push theirs too (bundle/lazy-builtins.ts): each with its module.
   Object.defineProperty(findings, "push", {
     configurable: true,
-    value: (...items: SnapshotFinding[]) => Array.prototype.push.apply(findings, items.map((f) => (f.module !== undefined ? f : { ...f, ...moduleOf(current()) }))),
+    value: (...items: SnapshotFinding[]) => Array.prototype.push.apply(findings, items.map((f) => (f.module !== undefined ? f : { ...f, module: current() }))),
   });
   const output: [1 | 2, string][] = [];
   let on = true;
@@ -170,16 +168,17 @@ function watchInit(current: () => string | undefined = () => undefined): Watch {
   // the generator's log only); the bundle's require hook (bundle/lazy-builtins.ts) sees the others.
   const unsupported = new Set<string>();
   const bare = (id: string) => id.replace(/^node:/, "");
+  const used = (id: string) => record("builtin", `node:${id}, which Node does not support in a snapshot`);
   const onWarning = (w: Error) => {
     const m = /built-in module "([^"]+)" works in user snapshot/.exec(w.message);
     if (!m) return;
     unsupported.add(bare(m[1]!));
-    record("builtin", `node:${bare(m[1]!)}, which Node does not support in a snapshot`);
+    used(bare(m[1]!));
   };
   process.on("warning", onWarning);
   const requireKey = Symbol.for("binship.snapshot.require");
   (globalThis as Record<symbol, unknown>)[requireKey] = (id: string, req: (id: string) => unknown) => {
-    if (unsupported.has(bare(id))) record("builtin", `node:${bare(id)}, which Node does not support in a snapshot`);
+    if (unsupported.has(bare(id))) used(bare(id));
     return req(id);
   };
   restores.push(() => {
@@ -236,6 +235,8 @@ function changedKeys(before: Map<string, unknown[]>, after: Map<string, unknown[
   return changed;
 }
 
+const errorText = (err: unknown) => (err instanceof Error ? (err.stack ?? String(err)) : String(err));
+
 /** The probe: the whole init, module by module, recorded (see the header). */
 function probe(load: () => unknown, registry: Registry): ProbeReport {
   const stack: { name: string; byInner: Set<string> }[] = [];
@@ -244,7 +245,10 @@ function probe(load: () => unknown, registry: Registry): ProbeReport {
   const watch = watchInit(() => stack.at(-1)?.name);
   registry.hook = (name, init) => {
     const outer = stack.at(-1);
-    if (outer) (report.imports[outer.name] ??= []).includes(name) || report.imports[outer.name]!.push(name);
+    if (outer) {
+      const imports = (report.imports[outer.name] ??= []);
+      if (!imports.includes(name)) imports.push(name);
+    }
     if (started.has(name)) return init(); // done (or in a cycle): the initialiser answers as it would
     started.add(name);
     const frame = { name, byInner: new Set<string>() };
@@ -268,7 +272,7 @@ function probe(load: () => unknown, registry: Registry): ProbeReport {
   try {
     load();
   } catch (err) {
-    report.error = err instanceof Error ? (err.stack ?? String(err)) : String(err);
+    report.error = errorText(err);
   } finally {
     watch.stop();
     registry.hook = undefined;
@@ -307,7 +311,7 @@ export function startSnapshot(load: () => unknown, startOptions: StartOptions = 
     watch.stop();
   }
   if (watch.findings.length > 0 || failure !== undefined) {
-    const error = failure === undefined ? undefined : failure instanceof Error ? (failure.stack ?? String(failure)) : String(failure);
+    const error = failure === undefined ? undefined : errorText(failure);
     process.stderr.write(`${reportPrefix}${JSON.stringify({ findings: watch.findings, error })}\n`);
     process.exit(1);
   }

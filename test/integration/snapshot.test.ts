@@ -87,16 +87,14 @@ function writeProject() {
   write("node_modules/dep/package.json", JSON.stringify({ name: "dep", version: "1.0.0", main: "index.js" }));
   write("node_modules/dep/index.js", dep);
   write("node_modules/dep/order.js", 'module.exports = require("order");');
-  write("node_modules/order/package.json", JSON.stringify({ name: "order", version: "1.0.0", main: "index.js" }));
-  write("node_modules/order/index.js", "module.exports = [];");
+  pkg("order", "module.exports = [];");
   write("src/first.ts", 'import order from "order";\norder.push("first");\nconsole.log("init: first");\n');
   write("src/last.ts", 'import order from "order";\norder.push("last");\nconsole.log("init: last");\n');
   write("src/index.ts", entry);
   // Guard fixtures: each reads something at top level that a snapshot would freeze.
   write("src/env-config.ts", 'export const table = process.env.ORDERS_TABLE ?? "orders";\nprocess.env.LOADED_FROM_DOTENV = "1";\n');
   write("src/env-app.ts", 'import { table } from "./env-config";\nimport "envpkg";\nexport default { fetch: () => new Response(table) };\n');
-  write("node_modules/envpkg/package.json", JSON.stringify({ name: "envpkg", version: "1.0.0", main: "index.js" }));
-  write("node_modules/envpkg/index.js", "exports.debug = !!process.env.ENVPKG_DEBUG;\n");
+  pkg("envpkg", "exports.debug = !!process.env.ENVPKG_DEBUG;\n");
   write("src/clock.ts", "export const startedAt = Date.now();\n");
   write("src/random.ts", "export const id = Math.random().toString(36).slice(2);\n");
   write("src/uuid.ts", "export const requestPrefix = crypto.randomUUID();\n");
